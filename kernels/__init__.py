@@ -1,0 +1,21 @@
+"""Kernels and the case registry.
+
+Time one case in three lines::
+
+    import kernels
+    p = kernels.prepare(kernels.Case("selu", "jax-cpu", "explicit", "jit", 100_000))
+    print(kernels.measure(p))
+"""
+from ._case import (BACKENDS, DTYPES, JIT_TRANSFORMS, PLACEMENT_MEANING, PLACEMENTS, TRANSFORMS, Case,
+                    CompileBudgetExceeded, Unavailable, VerificationError)
+from ._prepare import Prepared, prepare
+from ._registry import available_memory_bytes, cases, kernel, kernels, validate
+from ._spec import Kernel
+from .timing import Timing, format_seconds, measure
+
+__all__ = [
+    "BACKENDS", "DTYPES", "JIT_TRANSFORMS", "PLACEMENTS", "PLACEMENT_MEANING", "TRANSFORMS", "Case",
+    "CompileBudgetExceeded", "Kernel", "Prepared", "Timing", "Unavailable", "VerificationError",
+    "available_memory_bytes", "cases", "format_seconds", "kernel", "kernels", "measure", "prepare",
+    "validate",
+]

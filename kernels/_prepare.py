@@ -1,0 +1,176 @@
+"""prepare(case) -> Prepared: inputs, placement, compilation, verification, a blocking runner."""
+from __future__ import annotations
+
+import os
+import statistics
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from . import _devices
+from ._case import JIT_TRANSFORMS, Case, CompileBudgetExceeded, VerificationError
+from ._check import max_relative_error
+from ._registry import validate
+
+DEFAULT_COMPILE_BUDGET_S = float(os.environ.get("JAXBENCH_COMPILE_BUDGET_S", "120"))
+
+
+@dataclass
+class Prepared:
+    """A case ready to time. ``run()`` makes one call and blocks until the result is ready."""
+
+    case: Case
+    run: Callable[[], Any]
+    device: str                          # "numpy", "cpu:0", "gpu:0 (NVIDIA H100 ...)"
+    compile_seconds: float | None        # lower + compile of the jitted function (jit transforms)
+    first_call_seconds: float            # the warm-up call (includes compilation for jit)
+    transfer_seconds: float | None       # host -> device of the inputs, median of 5 (JAX cases)
+    flops: float | None                  # per call, where known
+    bytes: float | None                  # moved per call, where known
+    error: float                         # max relative error vs the NumPy reference
+    tolerance: float
+    precision: str                       # jax_default_matmul_precision, or "numpy"
+    notes: str = ""
+    inputs: Any = field(default=None, repr=False)
+    reference: Any = field(default=None, repr=False)
+    _compare: Callable = field(default=None, repr=False)
+
+    def check(self) -> float:
+        """Run once more and compare with the NumPy reference; returns the max relative error."""
+        out = self.run()
+        return self._compare(out)
+
+
+def _within_budget(fn: Callable[[], Any], seconds: float, what: str):
+    """Run ``fn`` in a worker thread; raise CompileBudgetExceeded if it outlives ``seconds``.
+
+    XLA compilation cannot be interrupted from Python, so the abandoned worker (a daemon
+    thread) keeps running until the process exits; the caller gets a clear error at once.
+    """
+    box: dict[str, Any] = {}
+
+    def work():
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name=f"budget:{what}", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise CompileBudgetExceeded(
+            f"{what} took longer than its {seconds:.0f} s budget (JAXBENCH_COMPILE_BUDGET_S); "
+            "use a smaller size. The abandoned compilation runs on until the process exits.")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _host_inputs(spec, case: Case, seed: int):
+    return spec.make_inputs(case.size, case.dtype, case.variant, np.random.default_rng(seed))
+
+
+def _median_transfer_seconds(host_inputs, device, repeats: int = 5) -> float:
+    import jax
+
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        jax.block_until_ready(jax.device_put(host_inputs, device))
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float | None = None) -> Prepared:
+    """Make inputs, place them, compile and warm up, verify against NumPy, return a runner.
+
+    Raises ValueError for an invalid case, Unavailable where it cannot run here,
+    CompileBudgetExceeded, and VerificationError if the output is wrong or on the wrong device.
+    ``device`` picks a specific JAX device of the case's platform (default: the first).
+    """
+    spec = validate(case)
+    if spec.availability is not None:
+        spec.availability(case.size, case.variant)
+    budget = DEFAULT_COMPILE_BUDGET_S if compile_budget_s is None else compile_budget_s
+    rtol = spec.tolerance(case.dtype)
+    compare_fn = spec.compare or max_relative_error
+    notes = spec.notes(case.backend, case.variant)
+    flops = spec.flops(case.size, case.variant)
+    nbytes = spec.bytes_moved(case.size, np.dtype(case.dtype).itemsize, case.variant)
+
+    if not case.is_jax:
+        host = _host_inputs(spec, case, seed)
+        args = tuple(host.values())
+        fn = spec.numpy_fn(case.transform, case.variant)
+        ref = spec.reference(host, case.variant)
+
+        def run():
+            return fn(*args)
+
+        t0 = time.perf_counter()
+        out = _within_budget(run, budget, f"first call of {case.label}")
+        first = time.perf_counter() - t0
+        _devices.check_output_device(case, out, None)
+        err = compare_fn(out, ref, rtol)
+        return Prepared(case, run, "numpy", None, first, None, flops, nbytes, err, rtol, "numpy",
+                        notes, host, ref, lambda o: compare_fn(o, ref, rtol))
+
+    import jax
+
+    dev = _devices.jax_device(case, device)
+    precision = str(jax.config.jax_default_matmul_precision or "default")
+    if case.platform == "gpu" and spec.uses_matmul and case.dtype == "float32" and precision not in ("highest", "float32"):
+        rtol = max(rtol, 1e-2)  # TF32 matmuls on GPU: ~10 mantissa bits
+        notes = (notes + " " if notes else "") + f"float32 matmul precision '{precision}' (TF32 on GPU)."
+
+    with _devices.jax_context(case, dev):
+        if case.placement == "device":
+            host_src = None
+            if spec.device_inputs is None:
+                raise ValueError(f"{case.kernel} declares no device_inputs; placement 'device' is not valid")
+            placed = spec.device_inputs(case.size, case.dtype, case.variant, jax.random.key(seed))
+            placed = jax.device_put(placed, dev)
+            host = jax.device_get(placed)
+        else:
+            host = _host_inputs(spec, case, seed)
+            host_src = host
+            placed = host if case.placement == "implicit" else jax.device_put(host, dev)
+        jax.block_until_ready(placed)
+        transfer = _median_transfer_seconds(host, dev)
+    args = tuple(placed.values())
+    ref = spec.reference(host, case.variant)
+    del host_src
+
+    fn = spec.jax_fn(case.transform, case.variant)
+    compile_seconds = None
+    if case.transform in JIT_TRANSFORMS:
+        def compile_it():
+            with _devices.jax_context(case, dev):
+                t0 = time.perf_counter()
+                compiled = jax.jit(fn).lower(*args).compile()
+                return compiled, time.perf_counter() - t0
+
+        call, compile_seconds = _within_budget(compile_it, budget, f"compilation of {case.label}")
+    else:
+        call = fn
+
+    if _devices.needs_context(case, dev):
+        def run():
+            with _devices.jax_context(case, dev):
+                return jax.block_until_ready(call(*args))
+    else:
+        def run():
+            return jax.block_until_ready(call(*args))
+
+    t0 = time.perf_counter()
+    out = _within_budget(run, budget, f"first call of {case.label}")
+    first = time.perf_counter() - t0 + (compile_seconds or 0.0)
+    _devices.check_output_device(case, out, dev)
+    err = compare_fn(jax.device_get(out), ref, rtol)
+    return Prepared(case, run, _devices.describe(dev), compile_seconds, first, transfer, flops, nbytes,
+                    err, rtol, precision, notes, placed, ref,
+                    lambda o: compare_fn(jax.device_get(o), ref, rtol))

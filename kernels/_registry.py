@@ -1,0 +1,115 @@
+"""The one list of cases: every ``kernels/<name>.py`` that defines ``KERNEL`` is a kernel.
+
+Enumeration, validation and the memory guard live here; nothing else in the project lists cases.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+from functools import lru_cache
+
+import numpy as np
+
+from ._case import BACKENDS, Case
+from ._spec import Kernel
+
+
+@lru_cache(maxsize=1)
+def kernels() -> dict[str, Kernel]:
+    """All kernels, discovered from the modules of this package (the directory is the registry)."""
+    found = {}
+    pkg = importlib.import_module(__package__)
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__package__}.{info.name}")
+        spec = getattr(module, "KERNEL", None)
+        if isinstance(spec, Kernel):
+            found[spec.name] = spec
+    return dict(sorted(found.items()))
+
+
+def kernel(name: str) -> Kernel:
+    known = kernels()
+    if name not in known:
+        raise ValueError(f"unknown kernel {name!r}; valid kernels: {', '.join(known)}")
+    return known[name]
+
+
+def _refuse(axis: str, value, valid) -> None:
+    raise ValueError(f"{axis} {value!r} is not valid here; valid {axis}s: {', '.join(map(str, valid))}")
+
+
+def available_memory_bytes() -> int:
+    """MemAvailable from /proc/meminfo (Linux), else total physical memory."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def validate(case: Case) -> Kernel:
+    """Raise ValueError (listing the valid values) unless ``case`` is a valid combination."""
+    spec = kernel(case.kernel)
+    if case.backend not in BACKENDS:
+        _refuse("backend", case.backend, BACKENDS)
+    if case.placement not in spec.placements_for(case.backend):
+        _refuse("placement", case.placement, spec.placements_for(case.backend))
+    if case.transform not in spec.transforms_for(case.backend):
+        _refuse("transform", case.transform, spec.transforms_for(case.backend))
+    if case.dtype not in spec.dtypes:
+        _refuse("dtype", case.dtype, spec.dtypes)
+    if case.variant not in spec.variants:
+        _refuse("variant", case.variant, spec.variants)
+    if not isinstance(case.size, (int, np.integer)) or isinstance(case.size, bool):
+        raise ValueError(f"size must be an integer, got {case.size!r}")
+    lo, hi = spec.bounds_for(case.transform)
+    if case.size <= 0:
+        raise ValueError(f"size must be positive, got {case.size} ({spec.size_name} of {spec.name})")
+    if not lo <= case.size <= hi:
+        raise ValueError(
+            f"size {case.size} is outside [{lo}, {hi}] for {spec.name}/{case.transform} "
+            f"({spec.size_name}); valid sizes lie in that range")
+    need = spec.footprint_bytes(int(case.size), np.dtype(case.dtype).itemsize, case.variant)
+    have = available_memory_bytes()
+    if need > 0.8 * have:
+        raise ValueError(
+            f"size {case.size} needs about {need / 2**30:.1f} GiB, more than 80% of the "
+            f"{have / 2**30:.1f} GiB available: refused before allocating anything")
+    return spec
+
+
+def cases(kernel: str | None = None, backend: str | None = None, placement: str | None = None,
+          transform: str | None = None, size: int | None = None, dtype: str | None = None,
+          variant: str | None = None) -> list[Case]:
+    """Every valid case of the benchmark grid, filtered by any axis given.
+
+    ``size=None`` enumerates each kernel's ``sizes``; an explicit size is kept where valid.
+    jax-gpu cases are listed everywhere: availability is decided by ``prepare``.
+    """
+    names = [kernel] if kernel is not None else list(kernels())
+    out = []
+    for name in names:
+        spec = globals()["kernel"](name)
+        for be in ([backend] if backend else BACKENDS):
+            for pl in spec.placements_for(be):
+                for tr in spec.transforms_for(be):
+                    lo, hi = spec.bounds_for(tr)
+                    for sz in ([size] if size is not None else spec.sizes):
+                        if not lo <= sz <= hi:
+                            continue
+                        for dt in spec.dtypes:
+                            for va in spec.variants:
+                                out.append(Case(name, be, pl, tr, int(sz), dt, va))
+    keep = dict(placement=placement, transform=transform, dtype=dtype, variant=variant)
+    for axis, want in keep.items():
+        if want is not None:
+            out = [c for c in out if getattr(c, axis) == want]
+    if backend is not None and backend not in BACKENDS:
+        _refuse("backend", backend, BACKENDS)
+    return out

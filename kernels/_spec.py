@@ -1,0 +1,74 @@
+"""What a kernel module declares: one ``KERNEL = Kernel(...)`` per module in ``kernels/``.
+
+This is the contract between a kernel and the three consumers (asv suite, pytest-benchmark,
+correctness tests). Adding a kernel or a variant is an edit to one such declaration.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+Inputs = dict  # name -> array (or pytree of arrays); passed positionally, in insertion order
+
+
+def default_tolerance(dtype: str) -> float:
+    """Relative tolerance of the reference check, per dtype (atol = rtol * max|ref|)."""
+    return {"float32": 1e-4, "float64": 1e-10}[dtype]
+
+
+@dataclass(frozen=True)
+class Kernel:
+    # --- identity and docs
+    name: str
+    summary: str
+    size_name: str                      # what ``size`` means: "n", "batch", "rows"...
+    # --- the axes this kernel offers
+    sizes: tuple[int, ...]              # benchmark grid (what asv and the enumerator use)
+    default_size: int
+    size_bounds: tuple[int, int]        # inclusive range accepted by prepare()
+    numpy_transforms: tuple[str, ...]   # transforms under numpy-cpu (placement "host")
+    jax_transforms: tuple[str, ...]     # transforms under jax-cpu / jax-gpu
+    jax_placements: tuple[str, ...] = ("device", "implicit", "explicit")
+    dtypes: tuple[str, ...] = ("float32",)
+    variants: tuple[str, ...] = ("",)
+    variant_name: str = ""              # name of the kernel-specific axis, e.g. "operand"
+    # per-transform size bounds that override size_bounds (e.g. jit of a Python loop unrolls it)
+    transform_size_bounds: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    # what each transform means for this kernel, where the generic name is not enough
+    transform_notes: Mapping[str, str] = field(default_factory=dict)
+    # --- the math
+    # make_inputs(size, dtype, variant, rng) -> Inputs of NumPy arrays (seeded, deterministic)
+    make_inputs: Callable[[int, str, str, np.random.Generator], Inputs] = None
+    # reference(inputs, variant) -> NumPy output (pytree) every variant is compared with
+    reference: Callable[[Inputs, str], Any] = None
+    # numpy_fn(transform, variant) -> f(*inputs) ; jax_fn(transform, variant) -> f(*inputs),
+    # NOT jitted: prepare() applies jax.jit for transforms in JIT_TRANSFORMS.
+    numpy_fn: Callable[[str, str], Callable] = None
+    jax_fn: Callable[[str, str], Callable] = None
+    # optional: device_inputs(size, dtype, variant, key) -> Inputs created by JAX on the
+    # current default device (prepare() sets it). Required for placement "device".
+    device_inputs: Callable[[int, str, str, Any], Inputs] | None = None
+    # --- costs
+    footprint_bytes: Callable[[int, int, str], float] = None   # (size, itemsize, variant) peak estimate
+    flops: Callable[[int, str], float | None] = lambda size, variant: None
+    bytes_moved: Callable[[int, int, str], float | None] = lambda size, itemsize, variant: None
+    # --- checking
+    tolerance: Callable[[str], float] = default_tolerance
+    # compare(out, ref, rtol) -> max relative error; raise VerificationError on mismatch.
+    compare: Callable[[Any, Any, float], float] | None = None
+    uses_matmul: bool = False           # float32 on GPU may run as TF32 unless precision=highest
+    # case-level notes by (backend, variant), e.g. "NumPy runs x @ x.T as SYRK"
+    notes: Callable[[str, str], str] = lambda backend, variant: ""
+    # optional: raise Unavailable (e.g. a data set is missing) before anything is allocated
+    availability: Callable[[int, str], None] | None = None
+
+    def transforms_for(self, backend: str) -> tuple[str, ...]:
+        return self.numpy_transforms if backend == "numpy-cpu" else self.jax_transforms
+
+    def placements_for(self, backend: str) -> tuple[str, ...]:
+        return ("host",) if backend == "numpy-cpu" else self.jax_placements
+
+    def bounds_for(self, transform: str) -> tuple[int, int]:
+        return self.transform_size_bounds.get(transform, self.size_bounds)

@@ -1,0 +1,50 @@
+"""Steady-state timing of a prepared case with the standard library's ``timeit``.
+
+Statistic: the median (and quartiles) over ``repeat`` samples, each the mean of ``number``
+calls, ``number`` chosen by ``timeit.Timer.autorange`` so a sample lasts >= ``min_sample_s``.
+"""
+from __future__ import annotations
+
+import statistics
+import timeit
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Timing:
+    median: float     # seconds per call
+    q25: float
+    q75: float
+    number: int       # calls per sample
+    repeat: int       # samples
+
+    def __str__(self) -> str:
+        return f"{format_seconds(self.median)} (IQR {format_seconds(self.q25)}-{format_seconds(self.q75)}, {self.repeat}x{self.number} calls)"
+
+
+def format_seconds(seconds: float) -> str:
+    """%timeit style: '746 us', '2.94 ms', '1.2 s'."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
+        if seconds >= scale or unit == "ns":
+            value = seconds / scale
+            return f"{value:.3g} {unit}"
+    return f"{seconds} s"  # pragma: no cover
+
+
+def calls_per_sample(run, min_sample_s: float = 0.05) -> int:
+    """How many calls make one sample last at least ``min_sample_s`` (timeit's autorange)."""
+    number = 1
+    while True:
+        elapsed = timeit.Timer(run).timeit(number)
+        if elapsed >= min_sample_s:
+            return number
+        number = number * 10 if elapsed < min_sample_s / 10 else number * 2
+
+
+def measure(prepared, repeat: int = 7, min_sample_s: float = 0.05) -> Timing:
+    """Median seconds per call of ``prepared.run`` (already warmed up and blocking)."""
+    run = prepared.run if hasattr(prepared, "run") else prepared
+    number = calls_per_sample(run, min_sample_s)
+    samples = [t / number for t in timeit.Timer(run).repeat(repeat=repeat, number=number)]
+    q = statistics.quantiles(samples, n=4, method="inclusive") if len(samples) > 1 else [samples[0]] * 3
+    return Timing(statistics.median(samples), q[0], q[2], number, repeat)
