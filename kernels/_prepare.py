@@ -111,13 +111,16 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
         def run():
             return fn(*args)
 
+        def verify(out):
+            _devices.check_output_device(case, out, None)
+            return compare_fn(out, ref, rtol)
+
         t0 = time.perf_counter()
         out = _within_budget(run, budget, f"first call of {case.label}")
         first = time.perf_counter() - t0
-        _devices.check_output_device(case, out, None)
-        err = compare_fn(out, ref, rtol)
+        err = verify(out)
         return Prepared(case, run, "numpy", None, first, None, flops, nbytes, err, rtol, "numpy",
-                        notes, host, ref, lambda o: compare_fn(o, ref, rtol))
+                        notes, host, ref, verify)
 
     import jax
 
@@ -149,9 +152,16 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
     compile_seconds = None
     if case.transform in JIT_TRANSFORMS:
         def compile_it():
+            # A fresh wrapper per prepare: JAX caches traces by function identity, so the same
+            # kernel compiled earlier in this process (another placement) would read as ~0 s.
+            # (jax.clear_caches() would also work but would make other prepared eager cases
+            # recompile their primitives inside their timed calls.)
+            def fresh(*a):
+                return fn(*a)
+
             with _devices.jax_context(case, dev):
                 t0 = time.perf_counter()
-                compiled = jax.jit(fn).lower(*args).compile()
+                compiled = jax.jit(fresh).lower(*args).compile()
                 return compiled, time.perf_counter() - t0
 
         call, compile_seconds = _within_budget(compile_it, budget, f"compilation of {case.label}")
@@ -166,11 +176,13 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
         def run():
             return jax.block_until_ready(call(*args))
 
+    def verify(out):
+        _devices.check_output_device(case, out, dev)
+        return compare_fn(jax.device_get(out), ref, rtol)
+
     t0 = time.perf_counter()
     out = _within_budget(run, budget, f"first call of {case.label}")
     first = time.perf_counter() - t0 + (compile_seconds or 0.0)
-    _devices.check_output_device(case, out, dev)
-    err = compare_fn(jax.device_get(out), ref, rtol)
+    err = verify(out)
     return Prepared(case, run, _devices.describe(dev), compile_seconds, first, transfer, flops, nbytes,
-                    err, rtol, precision, notes, placed, ref,
-                    lambda o: compare_fn(jax.device_get(o), ref, rtol))
+                    err, rtol, precision, notes, placed, ref, verify)

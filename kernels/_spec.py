@@ -31,6 +31,7 @@ class Kernel:
     numpy_transforms: tuple[str, ...]   # transforms under numpy-cpu (placement "host")
     jax_transforms: tuple[str, ...]     # transforms under jax-cpu / jax-gpu
     jax_placements: tuple[str, ...] = ("device", "implicit", "explicit")
+    quick_sizes: tuple[int, ...] = ()   # a fast grid (tests, `make bench`); default: smallest size
     dtypes: tuple[str, ...] = ("float32",)
     variants: tuple[str, ...] = ("",)
     variant_name: str = ""              # name of the kernel-specific axis, e.g. "operand"
@@ -69,6 +70,9 @@ class Kernel:
 
     def placements_for(self, backend: str) -> tuple[str, ...]:
         return ("host",) if backend == "numpy-cpu" else self.jax_placements
+
+    def quick_grid(self) -> tuple[int, ...]:
+        return self.quick_sizes or (min(self.sizes),)
 
     def bounds_for(self, transform: str) -> tuple[int, int]:
         return self.transform_size_bounds.get(transform, self.size_bounds)

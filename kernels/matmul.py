@@ -49,6 +49,7 @@ KERNEL = Kernel(
     size_name="n",
     sizes=(256, 1024, 3000, 4096),
     default_size=3000,
+    quick_sizes=(256, 1024),
     size_bounds=(16, 16384),
     numpy_transforms=("eager",),
     jax_transforms=("eager", "jit"),

@@ -1,0 +1,77 @@
+"""Every available case of every kernel equals its NumPy reference, on the device its label names."""
+import jax
+import numpy as np
+import pytest
+
+import kernels
+from kernels import Case
+
+
+def _quick_cases():
+    out = []
+    for name, spec in kernels.kernels().items():
+        smallest = min(spec.quick_grid())
+        for case in kernels.cases(kernel=name, size=smallest):
+            if case.backend != "jax-gpu":
+                out.append(case)
+    return out
+
+
+@pytest.mark.parametrize("case", _quick_cases(), ids=lambda c: c.label)
+def test_case_matches_reference(case):
+    p = kernels.prepare(case)
+    assert p.error <= p.tolerance
+    assert p.check() <= p.tolerance  # a second, steady-state call is still right
+
+
+def test_gpu_cases_are_unavailable_with_reason_and_never_run_on_cpu():
+    if jax.devices()[0].platform == "gpu":
+        pytest.skip("this machine has a GPU")
+    for case in kernels.cases(kernel="selu", backend="jax-gpu", size=1000):
+        with pytest.raises(kernels.Unavailable, match="gpu") as info:
+            kernels.prepare(case)
+        assert "gpu" in info.value.reason
+
+
+def test_wrong_output_device_is_detected():
+    p = kernels.prepare(Case("selu", "jax-cpu", "explicit", "jit", 1000))
+    with pytest.raises(kernels.VerificationError, match="NumPy"):
+        kernels._devices.check_output_device(Case("selu", "numpy-cpu", "host", "eager", 1000), p.run(), None)
+
+
+def test_dtype_mismatch_is_a_failure_not_a_pass():
+    ref = np.ones(3, np.float64)
+    with pytest.raises(kernels.VerificationError, match="dtype"):
+        kernels._check.max_relative_error(ref.astype(np.float32), ref, 1e-3)
+
+
+def test_float64_case_really_runs_in_float64():
+    p = kernels.prepare(Case("selu", "jax-cpu", "explicit", "jit", 1000, "float64"))
+    assert p.run().dtype == np.float64 and p.error < 1e-12
+
+
+def test_selu_large_positive_inputs_do_not_overflow_or_warn():
+    from kernels.selu import selu_jax, selu_numpy
+    x = np.array([-1e4, -1.0, 0.0, 1.0, 1e4, 3e38], np.float32)
+    with np.errstate(all="raise"):
+        y = selu_numpy(x)
+    assert np.all(np.isfinite(y)) and y[-1] == np.float32(1.05) * x[-1]
+    g = jax.vmap(jax.grad(selu_jax))(x)
+    assert np.all(np.isfinite(np.asarray(g)))
+    np.testing.assert_allclose(np.asarray(g)[3:5], 1.05, rtol=1e-6)
+
+
+def test_grad_at_lecture_point():
+    p = kernels.prepare(Case("grad", "jax-cpu", "explicit", "jit", 1, "float64"))
+    assert float(p.run()) == pytest.approx(0.050694, abs=1e-6)  # the notebook's df(0.13)
+
+
+def test_batching_variants_agree_with_lecture_shapes():
+    p = kernels.prepare(Case("batching", "jax-cpu", "device", "jit_vmap", 10))
+    assert p.run().shape == (10, 150)
+
+
+def test_rowdot_loop_equals_einsum():
+    for tr in ("loop", "eager"):
+        p = kernels.prepare(Case("rowdot", "numpy-cpu", "host", tr, 50))
+        assert p.run().shape == (50,)

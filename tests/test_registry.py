@@ -1,0 +1,96 @@
+"""The case registry: enumeration, validation, refusals with useful messages."""
+import pytest
+
+import kernels
+from kernels import Case
+
+LECTURE_KERNELS = ("matmul", "batching", "selu", "rowdot", "grad")
+
+
+def test_lecture_kernels_are_registered():
+    assert set(LECTURE_KERNELS) <= set(kernels.kernels())
+
+
+def test_cases_enumerate_every_axis_and_filter():
+    all_cases = kernels.cases()
+    assert len(all_cases) == len(set(all_cases)), "duplicate cases"
+    matmul = kernels.cases(kernel="matmul", backend="jax-cpu", size=3000)
+    # 3 placements x 2 transforms x 2 dtypes x 2 operands
+    assert len(matmul) == 24
+    assert {c.placement for c in matmul} == {"device", "implicit", "explicit"}
+    assert {c.variant for c in matmul} == {"x@x.T", "x@y"}
+    numpy_cases = kernels.cases(backend="numpy-cpu")
+    assert numpy_cases and all(c.placement == "host" for c in numpy_cases)
+    assert kernels.cases(kernel="selu", transform="jit", dtype="float64", backend="jax-gpu")
+
+
+def test_jit_loop_sizes_are_bounded_in_the_grid():
+    assert all(c.size <= 1000 for c in kernels.cases(kernel="rowdot", transform="jit_loop"))
+    assert kernels.cases(kernel="rowdot", transform="loop", size=10_000)
+
+
+@pytest.mark.parametrize("field,value,listed", [
+    ("backend", "jax-tpu", "numpy-cpu"),
+    ("placement", "device", "host"),
+    ("transform", "vmap", "eager"),
+    ("dtype", "float16", "float32"),
+    ("variant", "x@z", "x@y"),
+])
+def test_invalid_combination_lists_valid_values(field, value, listed):
+    base = dict(kernel="matmul", backend="numpy-cpu", placement="host", transform="eager",
+                size=256, dtype="float32", variant="x@y")
+    base[field] = value
+    with pytest.raises(ValueError, match=listed):
+        kernels.prepare(Case(**base))
+
+
+def test_unknown_kernel_lists_kernels():
+    with pytest.raises(ValueError, match="matmul"):
+        kernels.cases(kernel="nope")
+
+
+@pytest.mark.parametrize("size,match", [(0, "positive"), (-5, "positive"), (10**10, "outside"),
+                                        (2.5, "integer")])
+def test_bad_sizes_are_refused(size, match):
+    with pytest.raises(ValueError, match=match):
+        kernels.prepare(Case("selu", "numpy-cpu", "host", "eager", size))
+
+
+def test_size_that_does_not_fit_in_memory_is_refused_before_allocating(monkeypatch):
+    monkeypatch.setattr(kernels._registry, "available_memory_bytes", lambda: 2**30)
+    with pytest.raises(ValueError, match="GiB available"):
+        kernels.prepare(Case("matmul", "numpy-cpu", "host", "eager", 16384, "float32", "x@y"))
+
+
+def test_jit_loop_above_bound_is_refused():
+    with pytest.raises(ValueError, match=r"\[1, 1000\]"):
+        kernels.prepare(Case("rowdot", "jax-cpu", "explicit", "jit_loop", 10_000))
+
+
+def test_compile_budget_breach_is_a_clear_error():
+    case = Case("rowdot", "jax-cpu", "explicit", "jit_loop", 400)
+    with pytest.raises(kernels.CompileBudgetExceeded, match="budget"):
+        kernels.prepare(case, compile_budget_s=0.05)
+
+
+def test_numpy_case_metadata():
+    p = kernels.prepare(Case("matmul", "numpy-cpu", "host", "eager", 256, "float32", "x@x.T"))
+    assert "SYRK" in p.notes
+    assert p.flops == 2 * 256 ** 3 and p.bytes == 2 * 256 * 256 * 4
+    assert p.compile_seconds is None and p.transfer_seconds is None and p.device == "numpy"
+
+
+def test_jit_case_reports_compile_and_transfer_time():
+    p = kernels.prepare(Case("selu", "jax-cpu", "explicit", "jit", 1000))
+    assert p.compile_seconds > 0 and p.transfer_seconds > 0
+    assert p.first_call_seconds >= p.compile_seconds
+    q = kernels.prepare(Case("selu", "jax-cpu", "implicit", "jit", 1000))
+    # a second compile of the same kernel in the process is still a real compile, not a cache hit
+    assert q.compile_seconds > 0.1 * p.compile_seconds
+
+
+def test_measure_reports_median_within_quartiles():
+    p = kernels.prepare(Case("selu", "jax-cpu", "explicit", "jit", 1000))
+    t = kernels.measure(p, repeat=5, min_sample_s=0.005)
+    assert t.q25 <= t.median <= t.q75 and t.number >= 1 and t.repeat == 5
+    assert kernels.format_seconds(746e-6) == "746 us" and kernels.format_seconds(2.94e-3) == "2.94 ms"
