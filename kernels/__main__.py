@@ -1,0 +1,77 @@
+"""Command line: list the kernels and their variants, or time one case.
+
+    python -m kernels list                 # Markdown table of kernels, variants, sizes
+    python -m kernels time selu --backend jax-cpu --placement explicit --transform jit --size 100000
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import BACKENDS, DTYPES, PLACEMENTS, TRANSFORMS, Case, Unavailable, kernels, measure, prepare
+from .timing import format_seconds
+
+
+def kernel_table() -> str:
+    """Markdown table of every registered kernel and the variants it offers."""
+    rows = ["| kernel | what | size | sizes (grid) | NumPy-CPU | JAX (cpu/gpu) | placements | dtypes | variants |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for spec in kernels().values():
+        variants = f"{spec.variant_name}: {', '.join(spec.variants)}" if spec.variant_name else "-"
+        rows.append(f"| `{spec.name}` | {spec.summary} | {spec.size_name} (default {spec.default_size:,}) | "
+                    f"{', '.join(f'{s:,}' for s in spec.sizes)} | {', '.join(spec.numpy_transforms)} | "
+                    f"{', '.join(spec.jax_transforms)} | {', '.join(spec.jax_placements)} | "
+                    f"{', '.join(spec.dtypes)} | {variants} |")
+    return "\n".join(rows)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kernels", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="Markdown table of kernels and variants")
+    t = sub.add_parser("time", help="prepare, verify and time one case")
+    t.add_argument("kernel", choices=list(kernels()))
+    t.add_argument("--backend", choices=BACKENDS, default="jax-cpu")
+    t.add_argument("--placement", choices=PLACEMENTS, default=None, help="default: host for NumPy, explicit for JAX")
+    t.add_argument("--transform", choices=TRANSFORMS, default=None, help="default: the kernel's first")
+    t.add_argument("--size", type=int, default=None, help="default: the kernel's lecture size")
+    t.add_argument("--dtype", choices=DTYPES, default="float32")
+    t.add_argument("--variant", default=None)
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        print(kernel_table())
+        return 0
+    spec = kernels()[args.kernel]
+    case = Case(args.kernel, args.backend,
+                args.placement or ("host" if args.backend == "numpy-cpu" else "explicit"),
+                args.transform or spec.transforms_for(args.backend)[0],
+                args.size or spec.default_size, args.dtype,
+                spec.variants[0] if args.variant is None else args.variant)
+    try:
+        p = prepare(case)
+    except Unavailable as exc:
+        print(f"unavailable: {exc.reason}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    t = measure(p)
+    print(case.label)
+    print(f"  steady state : {t}")
+    if p.compile_seconds is not None:
+        print(f"  compile      : {format_seconds(p.compile_seconds)}")
+    if p.transfer_seconds is not None:
+        print(f"  transfer     : {format_seconds(p.transfer_seconds)} (host -> {p.device})")
+    if p.flops:
+        print(f"  rate         : {p.flops / t.median / 1e9:.1f} GFLOP/s")
+    if p.bytes:
+        print(f"  bandwidth    : {p.bytes / t.median / 1e9:.2f} GB/s")
+    print(f"  max rel error: {p.error:.2g} (tolerance {p.tolerance:.0e}), precision {p.precision}")
+    if p.notes:
+        print(f"  note         : {p.notes}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""Which registry cases the pytest-benchmark module times (a filter over kernels.cases, not a list).
+
+JAXBENCH_PYTEST_SIZES: ``default`` (each kernel's lecture size; the default when benchmarking),
+``quick`` (smallest quick size; the default under --benchmark-disable, as in `make test`),
+``grid`` (every size of the benchmark grid). Placements: host and explicit; float32.
+"""
+import os
+
+import kernels
+
+
+def _sizes(spec, mode):
+    return {"quick": (min(spec.quick_grid()),), "default": (spec.default_size,), "grid": spec.sizes}[mode]
+
+
+def selected_cases(mode):
+    out = []
+    for name, spec in kernels.kernels().items():
+        for size in _sizes(spec, mode):
+            out += [c for c in kernels.cases(kernel=name, size=size, dtype="float32")
+                    if c.placement in ("host", "explicit") and c.backend != "jax-gpu" or
+                    (c.backend == "jax-gpu" and c.placement == "explicit")]
+    return out
+
+
+def pytest_generate_tests(metafunc):
+    if "bench_case" in metafunc.fixturenames:
+        disabled = metafunc.config.getoption("benchmark_disable", False)
+        mode = os.environ.get("JAXBENCH_PYTEST_SIZES", "quick" if disabled else "default")
+        if mode not in ("quick", "default", "grid"):
+            raise ValueError(f"JAXBENCH_PYTEST_SIZES={mode!r}; valid: quick, default, grid")
+        cases = selected_cases(mode)
+        metafunc.parametrize("bench_case", cases, ids=[c.label for c in cases])
