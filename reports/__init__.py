@@ -1,0 +1,17 @@
+"""Reports from asv results: tidy DataFrame -> speedup plots, tables (Markdown, LaTeX), index.html.
+
+    python -m reports --results .asv/results --out reports/out
+
+Public API (pure functions over DataFrames; only :func:`build` writes files)::
+
+    from reports import load_results, build
+    res = load_results(".asv/results")        # res.df: one row per benchmark x parameters
+    build(res, "reports/out")                 # figures/, tables/, index.html, data.csv
+
+See docs/reports.md for what the report contains.
+"""
+from .build import DEFAULT_FORMATS, build
+from .load import COLUMNS, Results, ResultsWarning, latest_commits, load_results, select
+
+__all__ = ["COLUMNS", "DEFAULT_FORMATS", "Results", "ResultsWarning", "build", "latest_commits",
+           "load_results", "select"]

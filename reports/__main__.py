@@ -1,0 +1,109 @@
+"""``python -m reports``: build the report from an asv results folder.
+
+    python -m reports --results .asv/results --out reports/out
+    python -m reports --machine cpu-box --machine gpu-box --kernels matmul,selu --formats png,md,tex,html
+
+Exit status: 0 when the report was written (warnings about bad input included), 2 when an
+option names a machine, commit, kernel or format that does not exist (the message lists what does).
+"""
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from .build import ALL_FORMATS, DEFAULT_FORMATS, build
+from .load import CALIBRATION_KERNEL, ResultsWarning, commit_matches, current, latest_commits, load_results
+
+DEFAULT_RESULTS = ".asv/results"
+DEFAULT_OUT = "reports/out"
+
+
+def _csv(values) -> list[str]:
+    return [v for item in values or [] for v in item.split(",") if v]
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m reports", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--results", default=DEFAULT_RESULTS, help=f"asv results folder (default {DEFAULT_RESULTS})")
+    p.add_argument("--machine", action="append", help="machine to include (repeatable; default: all)")
+    p.add_argument("--commit", action="append",
+                   help="commit (hash prefix) to report; MACHINE=PREFIX for one machine; "
+                        "default: the latest commit of each machine")
+    p.add_argument("--kernels", action="append", help="comma-separated kernels (default: all with results)")
+    p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    p.add_argument("--formats", default=",".join(DEFAULT_FORMATS),
+                   help=f"comma-separated, from {', '.join(ALL_FORMATS)} (default {','.join(DEFAULT_FORMATS)})")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def _refuse(what: str, bad, known) -> None:
+    known = sorted(known)
+    sys.stderr.write(f"error: unknown {what} {', '.join(map(repr, bad))}; "
+                     f"known {what}s: {', '.join(known) if known else '(none)'}\n")
+    raise SystemExit(2)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    sys.stderr.write(f"warning: {message}\n")
+
+
+def resolve_commits(df, machines, specs) -> dict:
+    """machine -> full commit hash, from ``--commit`` values (PREFIX or MACHINE=PREFIX)."""
+    chosen = latest_commits(df[df["machine"].isin(machines)])
+    for spec in specs or []:
+        target, prefix = spec.split("=", 1) if "=" in spec else (None, spec)
+        if target is not None and target not in machines:
+            _refuse("machine", [target], machines)
+        hits = {m: commit_matches(df, m, prefix) for m in ([target] if target else machines)}
+        if not any(hits.values()):
+            known = {c[:8] for m in machines for c in df.loc[df["machine"] == m, "commit"].dropna().unique()}
+            _refuse("commit", [prefix], known)
+        for m, found in hits.items():
+            if len(found) > 1:
+                _refuse("commit (ambiguous prefix)", [prefix], [c[:12] for c in found])
+            if found:
+                chosen[m] = found[0]
+    return chosen
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    warnings.showwarning = _show_warning
+    warnings.simplefilter("always", ResultsWarning)
+    formats = _csv([args.formats])
+    bad = [f for f in formats if f not in ALL_FORMATS]
+    if bad:
+        _refuse("format", bad, ALL_FORMATS)
+    t0 = time.perf_counter()
+    results = load_results(args.results)
+    df = current(results.df)
+    known_machines = sorted(df["machine"].unique())
+    machines = args.machine or known_machines
+    bad = [m for m in machines if m not in known_machines]
+    if bad:
+        _refuse("machine", bad, known_machines)
+    kernels = _csv(args.kernels) or None
+    known_kernels = set(df.loc[df["kernel"] != CALIBRATION_KERNEL, "kernel"].unique())
+    if kernels:
+        bad = [k for k in kernels if k not in known_kernels]
+        if bad:
+            _refuse("kernel", bad, known_kernels)
+    commits = resolve_commits(df, machines, args.commit)
+    command = "python -m reports " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    built = build(results, args.out, machines, commits, kernels, formats, progress=not args.no_progress,
+                  command=command.strip())
+    elapsed = time.perf_counter() - t0
+    index = Path(args.out) / "index.html"
+    print(f"report: {len(built.files)} files in {args.out} ({elapsed:.1f} s)"
+          + (f"; open {index}" if index.exists() else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

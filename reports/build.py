@@ -1,0 +1,278 @@
+"""Assemble the report: select rows, compute speedups, draw figures (with a progress bar), write
+tables and index.html into the output folder. The only module here that writes files.
+
+Layout of the output folder (``docs/reports.md`` lists it for users)::
+
+    index.html                     everything below, self-contained (images as base64)
+    data.csv                       the tidy rows used (selected machines/commits/kernels)
+    warnings.txt                   problems met while reading the results (empty if none)
+    tables/summary.{md,tex}        kernel x variant x machine
+    tables/<kernel>.{md,tex}       every case of a kernel
+    tables/crossover.{md,tex}      where JAX first beats NumPy
+    tables/machines.{md,tex}       same cases on each machine (two or more machines)
+    tables/regressions.{md,tex}    what asv would flag across commits
+    figures/speedup_*.png  figures/scaling_*.png  figures/placement_*.png
+    figures/machines_*.png figures/history_*.png
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from . import history as hist
+from . import html as H
+from . import plots, speedup, tables
+from .load import Results, current, latest_commits, select
+
+DEFAULT_FORMATS = ("png", "md", "tex", "html", "csv")
+ALL_FORMATS = ("png", "svg", "pdf", "md", "tex", "html", "csv")
+PLACEMENT_TRANSFORMS = ("jit", "eager")  # the transform the placement figure shows, by preference
+
+
+def slug(*parts) -> str:
+    text = "_".join(str(p) for p in parts if p not in (None, ""))
+    text = text.replace("@", "at").replace(".T", "T")
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
+
+
+@dataclass
+class Built:
+    """What a build produced: every file path, and the figures per section for the page."""
+
+    out: Path
+    files: list = field(default_factory=list)
+    figures: dict = field(default_factory=dict)   # section -> [(kernel, path, caption)]
+    skipped: list = field(default_factory=list)   # figures not drawn, with why
+
+
+def _specs() -> dict:
+    try:
+        import kernels
+        return kernels.kernels()
+    except Exception:
+        return {}
+
+
+def kernel_notes(kernel: str, variants, specs: dict) -> list[str]:
+    """The registry's notes for the NumPy side and JAX side of each variant (e.g. SYRK)."""
+    spec = specs.get(kernel)
+    if spec is None:
+        return []
+    notes = []
+    for v in sorted(set(variants)):
+        for backend in ("numpy-cpu", "jax-cpu"):
+            try:
+                n = spec.notes(backend, v)
+            except Exception:
+                n = ""
+            if n:
+                notes.append(f"{kernel}" + (f" [{v}]" if v else "") + f", {backend}: {n}")
+    return list(dict.fromkeys(notes))
+
+
+def _placement_rows(g: pd.DataFrame, spec):
+    """Rows of the placement figure: the headline size, one JAX transform, plus NumPy."""
+    jax = g[g["backend"].str.startswith("jax") & g["placement"].isin(["implicit", "explicit"])]
+    if jax.empty or not (jax["status"] == "ok").any():
+        return None, None, None
+    size = tables.headline_size(g, getattr(spec, "default_size", None))
+    at = g[g["size"] == size]
+    have = set(at.loc[at["backend"].str.startswith("jax") & (at["status"] == "ok"), "transform"])
+    tr = next((t for t in PLACEMENT_TRANSFORMS if t in have), sorted(have)[0] if have else None)
+    if tr is None:
+        return None, size, None
+    npy = at[at["backend"] == "numpy-cpu"]
+    rows = pd.concat([npy, at[at["backend"].str.startswith("jax") & (at["transform"] == tr)]])
+    return rows, size, tr
+
+
+def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
+          formats=DEFAULT_FORMATS, progress: bool = True, command: str = "") -> Built:
+    """Write the whole report for the given selection (commits: machine -> full hash)."""
+    out = Path(out_dir)
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    (out / "tables").mkdir(parents=True, exist_ok=True)
+    built = Built(out)
+    specs = _specs()
+    all_rows = current(results.df)
+    commits = commits or latest_commits(all_rows)
+    df = select(all_rows, machines, commits, kernels)
+    machine_names = sorted(df["machine"].unique())
+
+    rates = speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df), df), speedup.peaks(df))
+    cross = speedup.crossovers(rates)
+    img_formats = [f for f in formats if f in ("png", "svg", "pdf")]
+    if "html" in formats and "png" not in img_formats:
+        img_formats.append("png")   # the page embeds PNGs
+
+    # history: every commit of the selected machines up to the selected one
+    upto = {m: all_rows.loc[(all_rows["machine"] == m) & (all_rows["commit"] == c), "date"].max()
+            for m, c in commits.items()}
+    hrows = select(all_rows, machines, None, kernels)
+    hrows = hrows[[d <= upto.get(m, d) for m, d in zip(hrows["machine"], hrows["date"])]]
+    ordered = hist.ordered(hrows)
+    regs = hist.regressions(ordered, results.thresholds)
+
+    # --- figure jobs: (section, kernel, stem, draw)
+    jobs = []
+    for (machine, kernel, dtype, variant), g in rates.groupby(["machine", "kernel", "dtype", "variant"], sort=True):
+        spec = specs.get(kernel)
+        name = f"{kernel}" + (f" [{variant}]" if variant else "")
+        title = plots._title(kernel, machine, dtype, variant)
+        note = " ".join(n for n in kernel_notes(kernel, [variant], specs) if "numpy-cpu" in n)
+        jobs.append(("speedup", kernel, slug("speedup", kernel, variant, dtype, machine),
+                     lambda g=g, t=title, n=note: plots.speedup_bars(g, f"Speedup over NumPy-CPU: {t}", n),
+                     f"Speedup of every variant of {name} over NumPy-CPU on {machine} ({dtype}); "
+                     "bars: ratio of medians, labels: median time."))
+        if g["size"].nunique() >= 2:
+            c = cross[(cross["machine"] == machine) & (cross["kernel"] == kernel) & (cross["dtype"] == dtype)
+                      & (cross["variant"] == variant)]
+            jobs.append(("scaling", kernel, slug("scaling", kernel, variant, dtype, machine),
+                         lambda g=g, c=c, t=title: plots.scaling(g, c, f"Scaling: {t}"),
+                         f"Median time vs size of {name} on {machine} ({dtype}), IQR band; rate vs size."))
+        else:
+            built.skipped.append(f"scaling {name} {machine} {dtype}: only one size measured")
+        prow, size, tr = _placement_rows(g, spec)
+        if prow is not None:
+            jobs.append(("placement", kernel, slug("placement", kernel, variant, dtype, machine),
+                         lambda p=prow, t=f"Device placement: {title}, size={size}, {tr}": plots.placement(p, t),
+                         f"Device placement of {name} on {machine}, size {size}, {dtype}, transform {tr}: "
+                         "NumPy vs on-device vs explicit device_put vs implicit transfer (medians); "
+                         "explicit + transfer sits next to implicit."))
+    if len(machine_names) >= 2:
+        wide_all = speedup.machine_ratios(rates, machine_names)
+        for kernel, g in rates.groupby("kernel", sort=True):
+            spec = specs.get(kernel)
+            dtype = "float32" if "float32" in set(g["dtype"]) else sorted(g["dtype"].dropna())[0]
+            size = tables.headline_size(g[g["dtype"] == dtype], getattr(spec, "default_size", None))
+            w = wide_all[(wide_all["kernel"] == kernel) & (wide_all["size"] == size) & (wide_all["dtype"] == dtype)]
+            if len(w):
+                jobs.append(("machines", kernel, slug("machines", kernel, dtype, size),
+                             lambda w=w, t=f"{kernel} on each machine, size={size}, {dtype}":
+                             plots.machines(w, machine_names, t),
+                             f"{kernel}: the same cases on {', '.join(machine_names)} (median time, log scale)."))
+    for (machine, kernel, variant), g in ordered.groupby(["machine", "kernel", "variant"], sort=True):
+        if g["position"].nunique() < 2:
+            built.skipped.append(f"history {kernel} {machine}: results for one commit only")
+            continue
+        spec = specs.get(kernel)
+        dtype = "float32" if "float32" in set(g["dtype"]) else sorted(g["dtype"].dropna())[0]
+        g = g[g["dtype"] == dtype]
+        size = tables.headline_size(g, getattr(spec, "default_size", None))
+        series = g[(g["size"] == size) & (g["status"] == "ok")]
+        r = regs[(regs["machine"] == machine) & (regs["kernel"] == kernel) & (regs["variant"] == variant)
+                 & (regs["size"] == size) & (regs["dtype"] == dtype)]
+        name = kernel + (f" [{variant}]" if variant else "")
+        jobs.append(("history", kernel, slug("history", kernel, variant, dtype, size, machine),
+                     lambda s=series, r=r, t=f"History: {name}, size={size}, {dtype}, {machine}":
+                     plots.history(s, r, t),
+                     f"{name} on {machine} across commits (size {size}, {dtype}); red triangles: "
+                     "regressions asv publish would report."))
+
+    for section, kernel, stem, draw, caption in tqdm(jobs, desc="figures", unit="fig", disable=not progress):
+        paths = plots.save(draw(), out / "figures" / stem, img_formats)
+        built.files += paths
+        png = next((p for p in paths if p.suffix == ".png"), None)
+        built.figures.setdefault(section, []).append((kernel, png, caption))
+
+    # --- tables
+    tabs = {}
+    summary = tables.summary_table(rates, specs)
+    all_notes = [n for k in sorted(rates["kernel"].unique())
+                 for n in kernel_notes(k, rates.loc[rates["kernel"] == k, "variant"].unique(), specs)]
+    stat_note = ("Times: median per call (asv result) in %timeit style; IQR: q25 - q75 of the samples; "
+                 "speedups: NumPy-CPU median / median, same machine, size, dtype, variant; "
+                 "% of peak: rate of the median vs the machine's calibration (GEMM GFLOP/s, copy GB/s).")
+    tabs["summary"] = (summary, "Summary: kernel x variant x machine at each kernel's headline size",
+                       [stat_note] + all_notes)
+    for kernel in sorted(rates["kernel"].unique()):
+        spec = specs.get(kernel)
+        t = tables.kernel_table(rates, df, kernel, getattr(spec, "variant_name", "") or "variant")
+        tabs[kernel] = (t, f"{kernel}: every case (median, IQR, speedup vs NumPy-CPU, % of peak)",
+                        [stat_note] + kernel_notes(kernel, rates.loc[rates["kernel"] == kernel, "variant"].unique(),
+                                                   specs))
+    tabs["crossover"] = (tables.crossover_table(cross), "Crossover: size from which JAX beats NumPy-CPU",
+                         ["Estimate: log-log interpolation of speedup = 1 between measured sizes."])
+    if len(machine_names) >= 2:
+        tabs["machines"] = (tables.machines_table(speedup.machine_ratios(rates, machine_names), machine_names),
+                            f"Machines side by side (speedup: {machine_names[0]} median / machine median)", [])
+    tabs["regressions"] = (tables.regressions_table(regs),
+                           "Regressions asv publish would flag (asv.step_detect, asv's threshold)", [])
+    for name, (t, caption, notes) in tabs.items():
+        if "md" in formats:
+            p = out / "tables" / f"{slug(name)}.md"
+            p.write_text(tables.to_markdown(t, caption, notes), encoding="utf-8")
+            built.files.append(p)
+        if "tex" in formats:
+            p = out / "tables" / f"{slug(name)}.tex"
+            p.write_text(tables.to_latex(t, caption, f"tab:{slug(name)}", notes), encoding="utf-8")
+            built.files.append(p)
+    if "csv" in formats:
+        p = out / "data.csv"
+        rates.drop(columns=["file"]).to_csv(p, index=False)
+        built.files.append(p)
+    p = out / "warnings.txt"
+    p.write_text("".join(f"{w}\n" for w in results.problems), encoding="utf-8")
+    built.files.append(p)
+
+    if "html" in formats:
+        p = out / "index.html"
+        p.write_text(page(results, df, commits, machine_names, built, tabs, command), encoding="utf-8")
+        built.files.append(p)
+    return built
+
+
+def page(results, df, commits, machine_names, built: Built, tabs: dict, command: str) -> str:
+    """index.html: facts and commits, warnings, summary, then each figure section and table."""
+    sections = []
+    head = [f"<p class=note>Generated {_dt.datetime.now().isoformat(timespec='seconds')}"
+            + (f" by <code>{H.esc(command)}</code>" if command else "") + ". "
+            "Every time is the median per call (asv result); IQR = q25 - q75 of the samples; speedup = "
+            "NumPy-CPU median / median on the same machine, size, dtype and variant.</p>"]
+    for m in machine_names:
+        c = commits.get(m, "")
+        date = df.loc[(df["machine"] == m) & (df["commit"] == c), "date"]
+        head.append(f"<h3>{H.esc(m)}</h3><p>commit <code>{H.esc(c)}</code>"
+                    + (f" (commit date {H.esc(date.iloc[0])})" if len(date) else "") + "</p>")
+        head.append("<p class=note>machine.json</p>" + H.kv_table(results.machines.get(m, {})))
+        head.append("<p class=note>jaxbench-facts.json</p>" + H.kv_table(results.facts.get(m, {})))
+    sections.append(("machines-facts", "Machines and commits", "\n".join(head)))
+    if results.problems:
+        sections.append(("warnings", "Warnings while reading the results",
+                         "<div class=warn><ul>" + "".join(f"<li>{H.esc(w)}</li>" for w in results.problems)
+                         + "</ul></div>"))
+
+    def tab(name):
+        t, caption, notes = tabs[name]
+        return (f"<h3>{H.esc(caption)}</h3>" + H.table(t)
+                + "".join(f"<p class=note>{H.esc(n)}</p>" for n in notes))
+
+    sections.append(("summary", "Summary", tab("summary")))
+    titles = {"speedup": "Speedup over NumPy-CPU", "scaling": "Scaling with size",
+              "placement": "Device placement", "machines": "Machines side by side", "history": "History"}
+    for section, heading in titles.items():
+        figs = built.figures.get(section, [])
+        inner = "".join(f"<p class=note>{H.esc(cap)}</p>{H.img(p, cap)}" for _, p, cap in figs if p is not None)
+        if section == "scaling":
+            inner += tab("crossover")
+        if section == "machines" and "machines" in tabs:
+            inner += tab("machines")
+        if section == "history":
+            inner += tab("regressions")
+        if not figs:
+            inner = {"machines": "<p class=note>Results from one machine only.</p>",
+                     "history": "<p class=note>Results for one commit only.</p>"}.get(
+                section, "<p class=note>(nothing to show)</p>") + inner
+        sections.append((section, heading, inner))
+    kernel_tabs = [k for k in tabs if k not in ("summary", "crossover", "machines", "regressions")]
+    sections.append(("tables", "Tables per kernel", "".join(tab(k) for k in kernel_tabs)))
+    files = "".join(f"<li><code>{H.esc(p.relative_to(built.out))}</code></li>" for p in built.files)
+    notdrawn = "".join(f"<li>{H.esc(s)}</li>" for s in built.skipped)
+    sections.append(("files", "Files", f"<ul>{files}<li><code>index.html</code></li></ul>"
+                     + (f"<p class=note>Not drawn:</p><ul>{notdrawn}</ul>" if notdrawn else "")))
+    return H.page("jaxbench report: NumPy vs JAX, CPU and GPU", sections)

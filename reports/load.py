@@ -1,0 +1,319 @@
+"""asv results folder -> one tidy pandas DataFrame (one row per benchmark x parameter combination).
+
+Reads, never writes: ``<results>/benchmarks.json``, and per machine folder ``machine.json``,
+``jaxbench-facts.json`` and every ``<commit>-<env>.json`` results file (asv 0.6 format,
+``result_columns`` + a row per benchmark, see ``asv/results.py``).
+
+Statistics, as asv stores them: ``median`` is asv's ``result`` (the median of the samples for
+``time_`` benchmarks, the returned value for ``track_``); ``q25``/``q75`` are the sample
+quartiles (IQR); ``ci99_lo``/``ci99_hi`` asv's 99% confidence interval of the median
+(infinite when asv had too few samples: stored as NaN here); ``n_samples`` is ``stats_repeat``.
+
+Status: asv writes NaN for a skipped parameter combination (n/a) and null for a failed one;
+rows keep them as ``status`` ``skipped``/``failed`` with NaN values, never as zero.
+
+Bad input never stops the load: each problem is a :class:`ResultsWarning` naming the file.
+"""
+from __future__ import annotations
+
+import ast
+import itertools
+import json
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FACTS_FILE = "jaxbench-facts.json"
+NOT_RESULTS = {"machine.json", "benchmarks.json", FACTS_FILE}
+CASE_AXES = ("backend", "placement", "transform", "size", "dtype")
+CALIBRATION_KERNEL = "calibration"
+
+COLUMNS = [
+    "machine", "commit", "date", "env", "kernel", "benchmark", "role", "unit",
+    "backend", "placement", "transform", "size", "dtype", "variant",
+    "median", "q25", "q75", "ci99_lo", "ci99_hi", "n_samples", "number", "status",
+    "valid", "stale", "flops", "bytes", "params", "file",
+]
+
+
+class ResultsWarning(UserWarning):
+    """A problem with the results folder; the report goes on without the offending part."""
+
+
+@dataclass
+class Results:
+    """What :func:`load_results` found: the tidy rows plus the per-machine context."""
+
+    df: pd.DataFrame
+    machines: dict = field(default_factory=dict)    # name -> machine.json contents ({} if none)
+    facts: dict = field(default_factory=dict)       # name -> jaxbench-facts.json ({} if none)
+    benchmarks: dict = field(default_factory=dict)  # benchmarks.json without "version"
+    problems: list = field(default_factory=list)    # the warning messages, in order
+    thresholds: dict = field(default_factory=dict)  # asv.conf.json regressions_thresholds
+
+
+def _warn(problems: list, message: str) -> None:
+    problems.append(message)
+    warnings.warn(message, ResultsWarning, stacklevel=3)
+
+
+def _read_json(path: Path, problems: list, what: str):
+    """JSON (asv writes NaN/Infinity, which Python's json accepts) or None with a warning."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError:
+        _warn(problems, f"{path}: no {what} file")
+    except (OSError, ValueError) as exc:
+        _warn(problems, f"{path}: unreadable {what} ({exc}); skipped")
+    return None
+
+
+def parse_param(text):
+    """asv stores parameter values as their repr: "'jax-cpu'" -> 'jax-cpu', "256" -> 256."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """'bench_matmul.Matmul.time_matmul' -> ('matmul', 'time_matmul')."""
+    parts = name.split(".")
+    method = parts[-1]
+    module = next((p for p in parts if p.startswith("bench_")), None)
+    kernel = module[len("bench_"):] if module else method.split("_", 1)[-1]
+    return kernel, method
+
+
+def role_of(kernel: str, method: str) -> str:
+    """What a benchmark measures: time | compile | transfer | accuracy | peakmem | mem | calibration."""
+    if kernel == CALIBRATION_KERNEL:
+        return "calibration"
+    if method.startswith("peakmem_"):
+        return "peakmem"
+    if method.startswith("mem_"):
+        return "mem"
+    if "compile" in method:
+        return "compile"
+    if "transfer" in method:
+        return "transfer"
+    if method.startswith("track_"):
+        return "accuracy"
+    return "time"
+
+
+def _nan(x) -> float:
+    """None / non-finite -> NaN (asv's infinite CI means 'too few samples')."""
+    if x is None:
+        return math.nan
+    x = float(x)
+    return x if math.isfinite(x) else math.nan
+
+
+def _column(row: dict, key: str, j: int):
+    value = row.get(key)
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return value[j] if j < len(value) else None
+    return value
+
+
+def _cost(spec, size, dtype, variant):
+    """FLOPs and bytes per call from the registry (NaN where unknown)."""
+    if spec is None or size is None:
+        return math.nan, math.nan
+    try:
+        flops = spec.flops(int(size), variant)
+    except Exception:
+        flops = None
+    try:
+        itemsize = np.dtype(dtype or "float32").itemsize
+        nbytes = spec.bytes_moved(int(size), itemsize, variant)
+    except Exception:
+        nbytes = None
+    return _nan(flops), _nan(nbytes)
+
+
+def _valid(spec, p: dict) -> bool:
+    """Whether the registry declares this combination (False: an asv grid point that is never a case).
+
+    Unknown kernels and non-case benchmarks count as valid, so nothing is hidden by mistake.
+    """
+    if spec is None or "backend" not in p:
+        return True
+    backend = p["backend"]
+    checks = [("placement", spec.placements_for(backend)), ("transform", spec.transforms_for(backend)),
+              ("dtype", spec.dtypes)]
+    if spec.variant_name:
+        checks.append((spec.variant_name, spec.variants))
+    return all(p[axis] in allowed for axis, allowed in checks if axis in p)
+
+
+def _registry() -> dict:
+    try:
+        import kernels
+        return kernels.kernels()
+    except Exception as exc:  # the report still works without the registry, minus FLOPs
+        warnings.warn(f"kernels registry not importable ({exc}); no FLOPs/bytes", ResultsWarning)
+        return {}
+
+
+def rows_of_file(path: Path, machine: str, benchmarks: dict, registry: dict, problems: list) -> list:
+    """Tidy rows of one asv results file (see module docstring)."""
+    data = _read_json(path, problems, "results")
+    if data is None:
+        return []
+    try:
+        columns = data["result_columns"]
+        results = data["results"]
+        commit = data["commit_hash"]
+    except (KeyError, TypeError) as exc:
+        _warn(problems, f"{path}: not an asv results file (missing {exc}); skipped")
+        return []
+    date = pd.to_datetime(data.get("date"), unit="ms", utc=True) if data.get("date") else pd.NaT
+    out = []
+    for name, values in results.items():
+        bench = benchmarks.get(name)
+        if bench is None:
+            _warn(problems, f"{path}: results of benchmark {name!r}, which no longer exists "
+                            "(not in benchmarks.json); left out")
+            continue
+        row = dict(zip(columns, values))
+        params = row.get("params") or []
+        names = bench.get("param_names") or []
+        if len(names) != len(params):
+            _warn(problems, f"{path}: {name} has {len(params)} parameter axes, benchmarks.json "
+                            f"{len(names)}; left out")
+            continue
+        stale = row.get("version") is not None and row.get("version") != bench.get("version")
+        kernel, method = split_name(name)
+        role = role_of(kernel, method)
+        spec = registry.get(kernel)
+        extra_axis = spec.variant_name if spec is not None and spec.variant_name else None
+        combos = list(itertools.product(*[[parse_param(v) for v in axis] for axis in params])) or [()]
+        result = row.get("result")
+        for j, combo in enumerate(combos):
+            p = dict(zip(names, combo))
+            value = result[j] if isinstance(result, list) and j < len(result) else None
+            if value is None:
+                status = "failed"
+            elif isinstance(value, float) and math.isnan(value):
+                status = "skipped"
+            else:
+                status = "ok"
+            others = {k: v for k, v in p.items() if k not in CASE_AXES}
+            if extra_axis in p:
+                variant = str(p[extra_axis])
+            elif others and role != "calibration":
+                variant = ",".join(f"{k}={v}" for k, v in others.items())
+            else:
+                variant = ""
+            size = p.get("size")
+            dtype = p.get("dtype", "float32" if spec is not None else None)
+            flops, nbytes = _cost(spec, size, dtype, variant)
+            out.append({
+                "machine": machine, "commit": commit, "date": date, "env": data.get("env_name"),
+                "kernel": kernel, "benchmark": name, "role": role, "unit": bench.get("unit"),
+                "backend": p.get("backend"), "placement": p.get("placement"),
+                "transform": p.get("transform"), "size": size, "dtype": dtype, "variant": variant,
+                "median": _nan(value) if status == "ok" else math.nan,
+                "q25": _nan(_column(row, "stats_q_25", j)), "q75": _nan(_column(row, "stats_q_75", j)),
+                "ci99_lo": _nan(_column(row, "stats_ci_99_a", j)),
+                "ci99_hi": _nan(_column(row, "stats_ci_99_b", j)),
+                "n_samples": _nan(_column(row, "stats_repeat", j)),
+                "number": _nan(_column(row, "stats_number", j)),
+                "status": status, "valid": _valid(spec, p), "stale": bool(stale), "flops": flops, "bytes": nbytes,
+                "params": json.dumps(p, default=str), "file": str(path),
+            })
+    return out
+
+
+def _thresholds(results_dir: Path) -> dict:
+    """regressions_thresholds of the asv.conf.json next to the results (asv's default: 5%)."""
+    for conf in (results_dir.parent / "asv.conf.json", Path("asv.conf.json")):
+        if conf.is_file():
+            try:
+                text = conf.read_text(encoding="utf-8")
+                lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("//")]
+                return json.loads("\n".join(lines)).get("regressions_thresholds", {}) or {}
+            except (OSError, ValueError):
+                return {}
+    return {}
+
+
+def load_results(results_dir) -> Results:
+    """Every machine, every commit under ``results_dir`` as one DataFrame (``COLUMNS``)."""
+    results_dir = Path(results_dir)
+    problems: list[str] = []
+    if not results_dir.is_dir():
+        _warn(problems, f"{results_dir}: results folder does not exist; the report will be empty")
+        return Results(pd.DataFrame(columns=COLUMNS), problems=problems)
+    bj = _read_json(results_dir / "benchmarks.json", problems, "benchmarks.json") or {}
+    benchmarks = {k: v for k, v in bj.items() if k != "version" and isinstance(v, dict)}
+    registry = _registry()
+    rows, machines, facts = [], {}, {}
+    for folder in sorted(p for p in results_dir.iterdir() if p.is_dir()):
+        files = sorted(f for f in folder.glob("*.json") if f.name not in NOT_RESULTS)
+        if not files:
+            continue
+        machine = folder.name
+        mj = folder / "machine.json"
+        machines[machine] = (_read_json(mj, problems, "machine.json") or {}) if mj.exists() else {}
+        if not mj.exists():
+            _warn(problems, f"{mj}: no machine.json; results kept under the folder name {machine!r}")
+        ff = folder / FACTS_FILE
+        if ff.exists():
+            facts[machine] = _read_json(ff, problems, "machine facts") or {}
+        else:
+            facts[machine] = {}
+            _warn(problems, f"{ff}: machine {machine!r} has no facts file (CPU, BLAS, versions unknown)")
+        for f in files:
+            rows.extend(rows_of_file(f, machine, benchmarks, registry, problems))
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    df["size"] = pd.to_numeric(df["size"], errors="coerce").astype("Int64")
+    for col in ("median", "q25", "q75", "ci99_lo", "ci99_hi", "n_samples", "number", "flops", "bytes"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
+    df["date"] = pd.to_datetime(df["date"], utc=True)
+    return Results(df, machines, facts, benchmarks, problems, _thresholds(results_dir))
+
+
+def current(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows measured with the benchmark's current code (asv drops stale versions too)."""
+    return df[~df["stale"]]
+
+
+def latest_commits(df: pd.DataFrame) -> dict:
+    """machine -> its most recent commit (by commit date, then by file order)."""
+    out = {}
+    for machine, g in df.groupby("machine", sort=True):
+        g = g.sort_values("date", kind="stable")
+        out[machine] = g["commit"].iloc[-1]
+    return out
+
+
+def select(df: pd.DataFrame, machines=None, commits=None, kernels=None) -> pd.DataFrame:
+    """Rows of the given machines, the given commit per machine (dict) and kernels."""
+    out = df
+    if machines:
+        out = out[out["machine"].isin(machines)]
+    if commits:
+        out = out[[commits.get(m) == c for m, c in zip(out["machine"], out["commit"])]]
+    if kernels:
+        out = out[out["kernel"].isin(list(kernels) + [CALIBRATION_KERNEL])]
+    return out
+
+
+def commit_matches(df: pd.DataFrame, machine: str, prefix: str) -> list[str]:
+    """Full commit hashes of ``machine`` starting with ``prefix``."""
+    commits = df.loc[df["machine"] == machine, "commit"].dropna().unique()
+    return sorted(c for c in commits if c.startswith(prefix))
+
+
+__all__ = ["COLUMNS", "ResultsWarning", "Results", "load_results", "current", "latest_commits",
+           "select", "commit_matches", "parse_param", "split_name", "role_of", "FACTS_FILE"]

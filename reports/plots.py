@@ -1,0 +1,269 @@
+"""Figures (matplotlib, Agg): each function takes tidy rows, returns a Figure, writes nothing.
+
+Statistics drawn: bars and lines are medians; bands are the IQR (q25-q75) of asv's samples.
+Skipped (n/a) and failed entries are written as text where their bar would be, never as zero.
+"""
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from kernels import format_seconds  # noqa: E402
+
+COLORS = {"numpy-cpu": "#4c72b0", "jax-cpu": "#dd8452", "jax-gpu": "#55a868"}
+MACHINE_COLORS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860"]
+STATUS_TEXT = {"skipped": "n/a (skipped)", "failed": "failed"}
+DPI = 100
+
+
+def _fmt(seconds) -> str:
+    return format_seconds(float(seconds)) if seconds == seconds else "n/a"
+
+
+def _title(kernel, machine, dtype, variant, extra="") -> str:
+    v = f" [{variant}]" if variant else ""
+    return f"{kernel}{v} - {dtype} - {machine}{extra}"
+
+
+def speedup_bars(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
+    """Horizontal bars of speedup over the NumPy-CPU baseline, one panel per size, log x.
+
+    ``rows``: :func:`reports.speedup.with_speedups` rows of one machine/kernel/dtype/variant.
+    Each bar is labelled with its median time (%timeit style) and the speedup.
+    """
+    sizes = sorted(rows["size"].dropna().unique())
+    n_lines = max(len(rows[rows["size"] == s]) for s in sizes) if sizes else 1
+    fig, axes = plt.subplots(len(sizes) or 1, 1, squeeze=False,
+                             figsize=(8, 0.9 + len(sizes) * (0.5 + 0.28 * n_lines)))
+    finite = rows["speedup"].replace([np.inf, -np.inf], np.nan).dropna()
+    lo = min(0.5, finite.min() / 2) if len(finite) else 0.1
+    hi = max(2.0, finite.max() * 6) if len(finite) else 10
+    for ax, size in zip(axes[:, 0], sizes):
+        g = rows[rows["size"] == size].sort_values(["backend", "placement", "transform"])
+        y = np.arange(len(g))
+        for yi, (_, r) in zip(y, g.iterrows()):
+            if r["status"] == "ok" and r["speedup"] == r["speedup"]:
+                ax.barh(yi, r["speedup"], left=0, color=COLORS.get(r["backend"], "grey"), height=0.7)
+                ax.text(r["speedup"] * 1.08, yi, f"{_fmt(r['median'])}  ({r['speedup']:.3g}x)",
+                        va="center", fontsize=7)
+            elif r["status"] == "ok":
+                ax.text(lo * 1.1, yi, f"{_fmt(r['median'])} (no NumPy baseline)", va="center", fontsize=7)
+            else:
+                ax.text(lo * 1.1, yi, STATUS_TEXT.get(r["status"], r["status"]), va="center",
+                        fontsize=7, color="#888888", style="italic")
+        ax.set_yticks(y, g["label"], fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+        ax.set_xlim(lo, hi)
+        ax.axvline(1, color="black", lw=0.8, ls="--")
+        ax.set_title(f"size = {size}", fontsize=8, loc="left")
+        ax.tick_params(axis="x", labelsize=7)
+    axes[-1, 0].set_xlabel("speedup over NumPy-CPU (median / median; > 1 is faster, log scale)", fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    if note:
+        fig.text(0.01, 0.005, note, fontsize=6.5, color="#444444")
+    fig.tight_layout(rect=(0, 0.02 if note else 0, 1, 1))
+    return fig
+
+
+def scaling(rows: pd.DataFrame, cross: pd.DataFrame, title: str) -> plt.Figure:
+    """Median time vs size (log-log, IQR band) and the rate (GFLOP/s, else GB/s) vs size.
+
+    A dotted vertical line marks, per JAX backend, the smallest estimated crossover size
+    (:func:`reports.speedup.crossovers`) where that backend's best variant first beats NumPy.
+    """
+    ok = rows[(rows["status"] == "ok")]
+    rate_col, rate_name, peak_col = ("gflops", "GFLOP/s", "gflops_peak")
+    if ok["gflops"].notna().sum() == 0:
+        rate_col, rate_name, peak_col = ("gbs", "GB/s", "gbs_peak")
+    has_rate = ok[rate_col].notna().any()
+    fig, axes = plt.subplots(1, 2 if has_rate else 1, figsize=(11 if has_rate else 6.5, 4.2), squeeze=False)
+    ax = axes[0, 0]
+    styles = {"eager": "-", "jit": "--", "loop": ":", "jit_loop": "-.", "vmap": (0, (3, 1, 1, 1)),
+              "jit_vmap": (0, (5, 2))}
+    markers = {"host": "o", "device": "s", "implicit": "v", "explicit": "^"}
+    for lab, g in ok.groupby("label", sort=True):
+        g = g.sort_values("size")
+        r0 = g.iloc[0]
+        kw = dict(color=COLORS.get(r0["backend"], "grey"), ls=styles.get(r0["transform"], "-"),
+                  marker=markers.get(r0["placement"], "o"), ms=4, lw=1.3, label=lab)
+        ax.plot(g["size"].astype(float), g["median"], **kw)
+        if g["q25"].notna().any():
+            ax.fill_between(g["size"].astype(float), g["q25"], g["q75"], color=kw["color"], alpha=0.15, lw=0)
+        if has_rate and g[rate_col].notna().any():
+            axes[0, 1].plot(g["size"].astype(float), g[rate_col], **kw)
+    for backend, c in cross.groupby("backend"):
+        est = c["estimate"].dropna()
+        if len(est):
+            x = est.min()
+            ax.axvline(x, color=COLORS.get(backend, "grey"), ls=":", lw=1.2)
+            ax.annotate(f"{backend} beats NumPy\nfrom ~{x:,.0f}", (x, 0.97), xycoords=("data", "axes fraction"),
+                        fontsize=7, va="top", ha="left", color=COLORS.get(backend, "grey"))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("size", fontsize=8)
+    ax.set_ylabel("median time per call [s] (band: IQR)", fontsize=8)
+    ax.grid(True, which="both", alpha=0.25)
+    ax.legend(fontsize=6.5, loc="lower right", ncol=1)
+    if has_rate:
+        ax2 = axes[0, 1]
+        for platform, pk in ok.groupby("platform"):
+            peak = pk[peak_col].dropna()
+            if len(peak):
+                ax2.axhline(peak.iloc[0], color="black" if platform == "cpu" else COLORS["jax-gpu"],
+                            ls="--", lw=0.9)
+                ax2.annotate(f"measured {platform} peak {peak.iloc[0]:,.0f} {rate_name}", (0.01, peak.iloc[0]),
+                             xycoords=("axes fraction", "data"), fontsize=7, va="bottom")
+        ax2.set_xscale("log")
+        ax2.set_yscale("log")
+        ax2.set_xlabel("size", fontsize=8)
+        ax2.set_ylabel(f"{rate_name} (of the median time)", fontsize=8)
+        ax2.grid(True, which="both", alpha=0.25)
+    for a in axes[0]:
+        a.tick_params(labelsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def placement(rows: pd.DataFrame, title: str) -> plt.Figure:
+    """The lecture's device-placement figure for one size: NumPy vs on-device vs explicit
+    ``device_put`` vs implicit transfer, with 'explicit + transfer' stacked next to implicit.
+
+    ``rows``: timing rows (with ``transfer_median``) of one machine/kernel/dtype/variant/size,
+    one transform. Bars are medians; implicit ~ explicit + transfer when the transfer is the
+    whole difference.
+    """
+    bars = []  # (label, segments[(value, color, hatch)], text)
+    npy = rows[rows["backend"] == "numpy-cpu"]
+    for _, r in npy.iterrows():
+        bars.append((f"NumPy ({r['transform']})", r, [(r["median"], COLORS["numpy-cpu"], None)]))
+    for backend in ("jax-cpu", "jax-gpu"):
+        g = rows[rows["backend"] == backend]
+        if g.empty:
+            continue
+        by = {p: r for p, r in zip(g["placement"], [r for _, r in g.iterrows()])}
+        c = COLORS[backend]
+        for pl in ("device", "explicit"):
+            if pl in by:
+                bars.append((f"{backend} {pl}", by[pl], [(by[pl]["median"], c, None)]))
+        if "explicit" in by:
+            ex = by["explicit"]
+            tr = ex.get("transfer_median", math.nan)
+            bars.append((f"{backend} explicit + transfer", ex,
+                         [(ex["median"], c, None), (tr, "#bbbbbb", "//")]))
+        if "implicit" in by:
+            bars.append((f"{backend} implicit", by["implicit"], [(by["implicit"]["median"], c, "..")]))
+    fig, ax = plt.subplots(figsize=(8, 0.8 + 0.42 * max(len(bars), 1)))
+    top = 0.0
+    for y, (lab, r, segs) in enumerate(bars):
+        if r["status"] != "ok":
+            ax.text(0, y, "  " + STATUS_TEXT.get(r["status"], r["status"]), va="center", fontsize=8,
+                    color="#888888", style="italic")
+            continue
+        left = 0.0
+        parts = []
+        for value, color, hatch in segs:
+            if value != value:
+                parts.append("transfer n/a")
+                continue
+            ax.barh(y, value, left=left, color=color, hatch=hatch, edgecolor="white", height=0.65)
+            left += value
+            parts.append(_fmt(value))
+        top = max(top, left)
+        text = " + ".join(parts) + (f" = {_fmt(left)}" if len(parts) > 1 and "transfer n/a" not in parts else "")
+        ax.text(left, y, "  " + text, va="center", fontsize=8)
+    ax.set_yticks(range(len(bars)), [b[0] for b in bars], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, top * 1.6 if top else 1)
+    ax.set_xlabel("median time per call [s]; grey hatched: host->device transfer of the inputs (median)",
+                  fontsize=8)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def machines(wide: pd.DataFrame, machine_names: list[str], title: str) -> plt.Figure:
+    """Grouped horizontal bars: the same cases (rows of :func:`speedup.machine_ratios`) on
+    each machine, median time, log x; a case missing or skipped on a machine reads 'n/a'."""
+    n = len(wide)
+    fig, ax = plt.subplots(figsize=(8.5, 0.9 + n * (0.18 + 0.17 * len(machine_names))))
+    h = 0.8 / len(machine_names)
+    vals = wide[machine_names].to_numpy(dtype=float)
+    finite = vals[np.isfinite(vals)]
+    lo = finite.min() / 3 if finite.size else 1e-6
+    labelled = set()
+    for j, m in enumerate(machine_names):
+        y = np.arange(n) + (j - (len(machine_names) - 1) / 2) * h
+        for yi, v in zip(y, wide[m]):
+            if v == v:
+                ax.barh(yi, v, height=h, color=MACHINE_COLORS[j % len(MACHINE_COLORS)],
+                        label=None if m in labelled else m)
+                labelled.add(m)
+                ax.text(v * 1.05, yi, _fmt(v), va="center", fontsize=6.5)
+            else:
+                ax.text(lo * 1.05, yi, f"n/a on {m}", va="center", fontsize=6.5, color="#888888", style="italic")
+    labels = [f"{r['backend']} {r['placement']} {r['transform']} @ {r['size']}"
+              + (f" [{r['variant']}]" if r["variant"] else "") for _, r in wide.iterrows()]
+    ax.set_yticks(np.arange(n), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlim(lo, finite.max() * 8 if finite.size else 1)
+    ax.set_xlabel("median time per call [s] (log scale)", fontsize=8)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def history(series: pd.DataFrame, regressions: pd.DataFrame, title: str) -> plt.Figure:
+    """Median time against commit (in commit-date order), IQR error bars, regression marks.
+
+    ``series``: one row per (label, commit) with ``position`` (0..n-1), ``commit``, ``median``,
+    ``q25``, ``q75``; ``regressions``: rows with ``label`` and ``position`` of the first commit
+    after an upward step that asv would report (see :mod:`reports.history`).
+    """
+    fig, ax = plt.subplots(figsize=(9, 4))
+    commits = series.drop_duplicates("position").sort_values("position")
+    for j, (lab, g) in enumerate(series.groupby("label", sort=True)):
+        g = g.sort_values("position")
+        color = COLORS.get(g["backend"].iloc[0], MACHINE_COLORS[j % len(MACHINE_COLORS)])
+        ax.plot(g["position"], g["median"], marker="o", ms=3.5, lw=1.2, label=lab, color=color,
+                ls=["-", "--", ":", "-."][j % 4])
+        ok = g["q25"].notna()
+        ax.vlines(g.loc[ok, "position"], g.loc[ok, "q25"], g.loc[ok, "q75"], color=color, lw=0.8, alpha=0.6)
+        reg = regressions[regressions["label"] == lab]
+        for _, r in reg.iterrows():
+            v = g.loc[g["position"] == r["position"], "median"]
+            if len(v):
+                ax.plot(r["position"], v.iloc[0], marker="v", ms=11, color="#c00000", zorder=5, ls="none")
+                ax.annotate(f"regression\n{r['ratio']:.2f}x", (r["position"], v.iloc[0]), fontsize=7,
+                            color="#c00000", xytext=(6, 6), textcoords="offset points")
+    ax.set_xticks(commits["position"], [c[:8] for c in commits["commit"]], rotation=45, fontsize=7)
+    ax.set_yscale("log")
+    ax.set_xlabel("commit (commit-date order)", fontsize=8)
+    ax.set_ylabel("median time per call [s] (bars: IQR)", fontsize=8)
+    ax.grid(True, alpha=0.25)
+    ax.legend(fontsize=6.5, loc="best")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def save(fig: plt.Figure, path_stem, formats=("png",)) -> list:
+    """Write ``fig`` as ``<stem>.<fmt>`` for each image format asked; close it; return the paths."""
+    out = []
+    for fmt in formats:
+        if fmt in ("png", "svg", "pdf"):
+            p = path_stem.with_suffix(f".{fmt}")
+            fig.savefig(p, dpi=DPI, format=fmt)
+            out.append(p)
+    plt.close(fig)
+    return out
