@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 
 from ._case import Case, Unavailable, VerificationError
 
@@ -28,8 +29,14 @@ def jax_device(case: Case, device=None):
     return device
 
 
+def matmul_precision() -> str | None:
+    """JAXBENCH_MATMUL_PRECISION (e.g. ``highest``: true float32 matmuls on GPU instead of TF32)."""
+    return os.environ.get("JAXBENCH_MATMUL_PRECISION") or None
+
+
 def jax_context(case: Case, device) -> contextlib.ExitStack:
-    """Context for tracing and running a JAX case: x64 for float64, the target default device.
+    """Context for tracing and running a JAX case: x64 for float64, the target default device,
+    and the matmul precision asked for by JAXBENCH_MATMUL_PRECISION.
 
     The default-device context is entered only when ``device`` is not JAX's default device,
     so the common case pays nothing per call.
@@ -41,13 +48,15 @@ def jax_context(case: Case, device) -> contextlib.ExitStack:
         stack.enter_context(jax.enable_x64(True))
     if device != jax.devices()[0]:
         stack.enter_context(jax.default_device(device))
+    if matmul_precision():
+        stack.enter_context(jax.default_matmul_precision(matmul_precision()))
     return stack
 
 
 def needs_context(case: Case, device) -> bool:
     import jax
 
-    return case.dtype == "float64" or device != jax.devices()[0]
+    return case.dtype == "float64" or device != jax.devices()[0] or matmul_precision() is not None
 
 
 def describe(device) -> str:

@@ -62,9 +62,11 @@ def _within_budget(fn: Callable[[], Any], seconds: float, what: str):
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
-        raise CompileBudgetExceeded(
-            f"{what} took longer than its {seconds:.0f} s budget (JAXBENCH_COMPILE_BUDGET_S); "
+        exc = CompileBudgetExceeded(
+            f"{what} took longer than its {seconds:g} s budget (JAXBENCH_COMPILE_BUDGET_S); "
             "use a smaller size. The abandoned compilation runs on until the process exits.")
+        exc.worker = worker  # join it to wait for the abandoned work (XLA aborts if killed mid-compile)
+        raise exc
     if "error" in box:
         raise box["error"]
     return box["value"]
@@ -125,7 +127,7 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
     import jax
 
     dev = _devices.jax_device(case, device)
-    precision = str(jax.config.jax_default_matmul_precision or "default")
+    precision = str(_devices.matmul_precision() or jax.config.jax_default_matmul_precision or "default")
     if case.platform == "gpu" and spec.uses_matmul and case.dtype == "float32" and precision not in ("highest", "float32"):
         rtol = max(rtol, 1e-2)  # TF32 matmuls on GPU: ~10 mantissa bits
         notes = (notes + " " if notes else "") + f"float32 matmul precision '{precision}' (TF32 on GPU)."

@@ -68,9 +68,10 @@ def test_jit_loop_above_bound_is_refused():
 
 
 def test_compile_budget_breach_is_a_clear_error():
-    case = Case("rowdot", "jax-cpu", "explicit", "jit_loop", 400)
-    with pytest.raises(kernels.CompileBudgetExceeded, match="budget"):
+    case = Case("rowdot", "jax-cpu", "explicit", "jit_loop", 200)
+    with pytest.raises(kernels.CompileBudgetExceeded, match="budget") as info:
         kernels.prepare(case, compile_budget_s=0.05)
+    info.value.worker.join()  # let the abandoned compile finish: XLA aborts if killed mid-compile
 
 
 def test_numpy_case_metadata():
@@ -94,3 +95,11 @@ def test_measure_reports_median_within_quartiles():
     t = kernels.measure(p, repeat=5, min_sample_s=0.005)
     assert t.q25 <= t.median <= t.q75 and t.number >= 1 and t.repeat == 5
     assert kernels.format_seconds(746e-6) == "746 us" and kernels.format_seconds(2.94e-3) == "2.94 ms"
+
+
+def test_matmul_precision_is_part_of_the_record(monkeypatch):
+    monkeypatch.setenv("JAXBENCH_MATMUL_PRECISION", "highest")
+    p = kernels.prepare(Case("matmul", "jax-cpu", "explicit", "jit", 64, "float32", "x@y"))
+    assert p.precision == "highest"
+    monkeypatch.delenv("JAXBENCH_MATMUL_PRECISION")
+    assert kernels.prepare(Case("matmul", "jax-cpu", "explicit", "jit", 64, "float32", "x@y")).precision == "default"

@@ -1,0 +1,34 @@
+"""The `python -m kernels` CLI and the README's kernel table (generated from the registry)."""
+import subprocess
+import sys
+from pathlib import Path
+
+from kernels.__main__ import kernel_table, main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_kernel_table_matches_the_registry():
+    assert kernel_table() in (ROOT / "README.md").read_text(), \
+        "README's kernel table is stale: paste the output of `python -m kernels list`"
+
+
+def test_time_command_prints_steady_state_and_compile(capsys):
+    assert main(["time", "selu", "--size", "1000", "--transform", "jit"]) == 0
+    out = capsys.readouterr().out
+    assert "steady state" in out and "compile" in out and "transfer" in out
+
+
+def test_time_command_refuses_invalid_transform_with_valid_list(capsys):
+    assert main(["time", "selu", "--transform", "vmap"]) == 2
+    assert "valid transforms: eager, jit" in capsys.readouterr().err
+
+
+def test_gpu_unavailable_is_reported_not_run():
+    res = subprocess.run([sys.executable, "-m", "kernels", "time", "selu", "--backend", "jax-gpu", "--size", "1000"],
+                         capture_output=True, text=True, cwd=ROOT)
+    import jax
+    if any(d.platform == "gpu" for d in jax.devices()):
+        assert res.returncode == 0
+    else:
+        assert res.returncode == 2 and "unavailable" in res.stderr
