@@ -83,6 +83,9 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     results = load_results(args.results)
     df = current(results.df)
+    if df.empty:
+        sys.stderr.write(f"error: no asv results to report in {args.results} (see the warnings above)\n")
+        return 1
     known_machines = sorted(df["machine"].unique())
     machines = args.machine or known_machines
     bad = [m for m in machines if m not in known_machines]

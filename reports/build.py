@@ -164,9 +164,15 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
         dtype = "float32" if "float32" in set(g["dtype"]) else sorted(g["dtype"].dropna())[0]
         g = g[g["dtype"] == dtype]
         size = tables.headline_size(g, getattr(spec, "default_size", None))
-        series = g[(g["size"] == size) & (g["status"] == "ok")]
         r = regs[(regs["machine"] == machine) & (regs["kernel"] == kernel) & (regs["variant"] == variant)
-                 & (regs["size"] == size) & (regs["dtype"] == dtype)]
+                 & (regs["dtype"] == dtype)]
+        # the headline size, plus every series with a flagged regression (any size)
+        flagged = set(zip(r["label"], r["size"]))
+        keep = (g["size"] == size) | pd.Series([(lb, sz) in flagged for lb, sz in zip(g["label"], g["size"])],
+                                               index=g.index)
+        series = g[keep & (g["status"] == "ok")].copy()
+        series["label"] = series["label"] + " @ " + series["size"].astype(str)
+        r = r.assign(label=r["label"] + " @ " + r["size"].astype(str))
         name = kernel + (f" [{variant}]" if variant else "")
         jobs.append(("history", kernel, slug("history", kernel, variant, dtype, size, machine),
                      lambda s=series, r=r, t=f"History: {name}, size={size}, {dtype}, {machine}":

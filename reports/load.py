@@ -253,7 +253,7 @@ def load_results(results_dir) -> Results:
     problems: list[str] = []
     if not results_dir.is_dir():
         _warn(problems, f"{results_dir}: results folder does not exist; the report will be empty")
-        return Results(pd.DataFrame(columns=COLUMNS), problems=problems)
+        return Results(_typed(pd.DataFrame([], columns=COLUMNS)), problems=problems)
     bj = _read_json(results_dir / "benchmarks.json", problems, "benchmarks.json") or {}
     benchmarks = {k: v for k, v in bj.items() if k != "version" and isinstance(v, dict)}
     registry = _registry()
@@ -275,12 +275,18 @@ def load_results(results_dir) -> Results:
             _warn(problems, f"{ff}: machine {machine!r} has no facts file (CPU, BLAS, versions unknown)")
         for f in files:
             rows.extend(rows_of_file(f, machine, benchmarks, registry, problems))
-    df = pd.DataFrame(rows, columns=COLUMNS)
+    df = _typed(pd.DataFrame(rows, columns=COLUMNS))
+    return Results(df, machines, facts, benchmarks, problems, _thresholds(results_dir))
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
     df["size"] = pd.to_numeric(df["size"], errors="coerce").astype("Int64")
     for col in ("median", "q25", "q75", "ci99_lo", "ci99_hi", "n_samples", "number", "flops", "bytes"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
+    for col in ("valid", "stale"):
+        df[col] = df[col].astype(bool)
     df["date"] = pd.to_datetime(df["date"], utc=True)
-    return Results(df, machines, facts, benchmarks, problems, _thresholds(results_dir))
+    return df
 
 
 def current(df: pd.DataFrame) -> pd.DataFrame:

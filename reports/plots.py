@@ -20,6 +20,20 @@ COLORS = {"numpy-cpu": "#4c72b0", "jax-cpu": "#dd8452", "jax-gpu": "#55a868"}
 MACHINE_COLORS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860"]
 STATUS_TEXT = {"skipped": "n/a (skipped)", "failed": "failed"}
 DPI = 100
+BACKEND_ORDER = {"numpy-cpu": 0, "jax-cpu": 1, "jax-gpu": 2}
+
+
+def _ordered(rows: pd.DataFrame) -> pd.DataFrame:
+    """NumPy first, then JAX-CPU, then JAX-GPU; within a backend by placement and transform."""
+    key = rows["backend"].map(lambda b: BACKEND_ORDER.get(b, 9))
+    return rows.assign(_o=key).sort_values(["_o", "placement", "transform"], kind="stable").drop(columns="_o")
+
+
+def _time_axis(axis) -> None:
+    """Tick labels in %timeit style on a log time axis."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+    axis.set_major_formatter(FuncFormatter(lambda v, _: _fmt(v)))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _fmt(seconds) -> str:
@@ -45,7 +59,7 @@ def speedup_bars(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
     lo = min(0.5, finite.min() / 2) if len(finite) else 0.1
     hi = max(2.0, finite.max() * 6) if len(finite) else 10
     for ax, size in zip(axes[:, 0], sizes):
-        g = rows[rows["size"] == size].sort_values(["backend", "placement", "transform"])
+        g = _ordered(rows[rows["size"] == size])
         y = np.arange(len(g))
         for yi, (_, r) in zip(y, g.iterrows()):
             if r["status"] == "ok" and r["speedup"] == r["speedup"]:
@@ -108,7 +122,8 @@ def scaling(rows: pd.DataFrame, cross: pd.DataFrame, title: str) -> plt.Figure:
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("size", fontsize=8)
-    ax.set_ylabel("median time per call [s] (band: IQR)", fontsize=8)
+    ax.set_ylabel("median time per call (band: IQR)", fontsize=8)
+    _time_axis(ax.yaxis)
     ax.grid(True, which="both", alpha=0.25)
     ax.legend(fontsize=6.5, loc="lower right", ncol=1)
     if has_rate:
@@ -216,7 +231,8 @@ def machines(wide: pd.DataFrame, machine_names: list[str], title: str) -> plt.Fi
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.set_xlim(lo, finite.max() * 8 if finite.size else 1)
-    ax.set_xlabel("median time per call [s] (log scale)", fontsize=8)
+    ax.set_xlabel("median time per call (log scale)", fontsize=8)
+    _time_axis(ax.xaxis)
     ax.legend(fontsize=7, loc="lower right")
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
@@ -249,7 +265,8 @@ def history(series: pd.DataFrame, regressions: pd.DataFrame, title: str) -> plt.
     ax.set_xticks(commits["position"], [c[:8] for c in commits["commit"]], rotation=45, fontsize=7)
     ax.set_yscale("log")
     ax.set_xlabel("commit (commit-date order)", fontsize=8)
-    ax.set_ylabel("median time per call [s] (bars: IQR)", fontsize=8)
+    ax.set_ylabel("median time per call (bars: IQR)", fontsize=8)
+    _time_axis(ax.yaxis)
     ax.grid(True, alpha=0.25)
     ax.legend(fontsize=6.5, loc="best")
     ax.set_title(title, fontsize=10)

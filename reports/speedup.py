@@ -135,4 +135,7 @@ def machine_ratios(s: pd.DataFrame, machines: list[str]) -> pd.DataFrame:
     ref = machines[0]
     for m in machines[1:]:
         wide[f"speedup {m} vs {ref}"] = wide[ref] / wide[m]
-    return wide.dropna(how="all", subset=machines).reset_index()
+    wide = wide.dropna(how="all", subset=machines).reset_index()
+    order = wide["backend"].map({"numpy-cpu": 0, "jax-cpu": 1, "jax-gpu": 2}).fillna(9)
+    return wide.assign(_o=order).sort_values(["kernel", "variant", "size", "dtype", "_o", "placement", "transform"],
+                                             kind="stable").drop(columns="_o").reset_index(drop=True)

@@ -1,0 +1,438 @@
+"""reports/: DataFrame values against the asv JSON, speedup arithmetic, tables, files, bad input.
+
+Fixture results (tests/fixtures/results, written by tests/fixtures/make_fixtures.py in asv 0.6.6's
+format): ``cpu-box`` with 6 commits (a 2x regression from the 4th) and no facts file, ``gpu-box``
+with jax-gpu entries. One test also makes a real quick asv run (selu + calibration) and reports it.
+Nothing here asserts on wall-clock time.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reports import history, speedup, tables
+from reports.__main__ import main
+from reports.build import build
+from reports.load import ResultsWarning, current, latest_commits, load_results, select
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "results"
+LAST = "6666666600000000000000000000000000000000"
+CPU_FILE = "cpu-box/66666666-existing-py_venv_bin_python3.json"
+
+
+@pytest.fixture
+def results_copy(tmp_path) -> Path:
+    dst = tmp_path / "results"
+    shutil.copytree(FIXTURES, dst)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResultsWarning)
+        return load_results(FIXTURES)
+
+
+@pytest.fixture(scope="module")
+def rates(loaded):
+    df = select(current(loaded.df), commits=latest_commits(loaded.df))
+    return speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df), df), speedup.peaks(df))
+
+
+def _digest(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --------------------------------------------------------------------------- loading
+
+def test_fixtures_are_valid_asv_results():
+    """asv's own loader reads every fixture file (same format as `asv run` writes)."""
+    from asv.results import Results
+    for path in FIXTURES.glob("*/*-existing-*.json"):
+        r = Results.load(str(path))
+        assert r.get_result_value("bench_matmul.Matmul.time_matmul",
+                                  r.get_result_params("bench_matmul.Matmul.time_matmul"))
+
+
+def test_dataframe_matches_json(loaded):
+    raw = json.loads((FIXTURES / CPU_FILE).read_text())
+    cols = raw["result_columns"]
+    row = dict(zip(cols, raw["results"]["bench_matmul.Matmul.time_matmul"]))
+    names = json.loads((FIXTURES / "benchmarks.json").read_text())["bench_matmul.Matmul.time_matmul"]["param_names"]
+    import itertools
+    from reports.load import parse_param
+    combos = list(itertools.product(*[[parse_param(v) for v in a] for a in row["params"]]))
+    df = loaded.df[(loaded.df["machine"] == "cpu-box") & (loaded.df["commit"] == LAST)
+                   & (loaded.df["benchmark"] == "bench_matmul.Matmul.time_matmul")]
+    assert len(df) == len(combos)
+    checked = {"ok": 0, "skipped": 0}
+    for j, combo in enumerate(combos):
+        p = dict(zip(names, combo))
+        r = df[(df["backend"] == p["backend"]) & (df["placement"] == p["placement"])
+               & (df["transform"] == p["transform"]) & (df["size"] == p["size"])
+               & (df["dtype"] == p["dtype"]) & (df["variant"] == p["operand"])]
+        assert len(r) == 1
+        r = r.iloc[0]
+        value = row["result"][j]
+        if value is None:
+            assert r["status"] == "failed"
+        elif math.isnan(value):
+            assert r["status"] == "skipped" and math.isnan(r["median"])   # n/a is never zero
+            checked["skipped"] += 1
+        else:
+            checked["ok"] += 1
+            assert r["status"] == "ok"
+            assert r["median"] == value
+            assert r["q25"] == row["stats_q_25"][j] and r["q75"] == row["stats_q_75"][j]
+            assert r["ci99_lo"] == row["stats_ci_99_a"][j] and r["ci99_hi"] == row["stats_ci_99_b"][j]
+            assert r["n_samples"] == row["stats_repeat"][j]
+            assert r["flops"] == 2.0 * p["size"] ** 3        # from the registry
+            assert r["date"] == pd.Timestamp(raw["date"], unit="ms", tz="UTC")
+    assert checked["ok"] > 10 and checked["skipped"] > 10
+
+
+def test_failed_and_skipped_are_kept(loaded):
+    df = loaded.df
+    failed = df[(df["status"] == "failed")]
+    assert set(failed["kernel"]) == {"selu"} and failed["median"].isna().all()
+    gpu_on_cpu = df[(df["machine"] == "cpu-box") & (df["backend"] == "jax-gpu") & (df["role"] == "time")]
+    assert len(gpu_on_cpu) and (gpu_on_cpu["status"] == "skipped").all()
+    gpu = df[(df["machine"] == "gpu-box") & (df["backend"] == "jax-gpu") & (df["role"] == "time") & df["valid"]]
+    assert (gpu["status"] == "ok").all() and len(gpu) > 0
+
+
+def test_roles(loaded):
+    roles = loaded.df.groupby("benchmark")["role"].first().to_dict()
+    assert roles["bench_matmul.Matmul.track_matmul_compile"] == "compile"
+    assert roles["bench_matmul.Transfer.time_matmul_transfer"] == "transfer"
+    assert roles["bench_calibration.GemmPeak.time_gemm_peak"] == "calibration"
+    assert roles["bench_selu.Selu.time_selu"] == "time"
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+def test_speedup_arithmetic(rates):
+    ok = rates[rates["status"] == "ok"]
+    assert (ok["speedup"] - ok["baseline_median"] / ok["median"]).abs().max() < 1e-12
+    one = ok[(ok["machine"] == "gpu-box") & (ok["kernel"] == "matmul") & (ok["size"] == 3000)
+             & (ok["variant"] == "x@y") & (ok["label"] == "jax-gpu explicit jit")].iloc[0]
+    base = ok[(ok["machine"] == "gpu-box") & (ok["kernel"] == "matmul") & (ok["size"] == 3000)
+              & (ok["variant"] == "x@y") & (ok["backend"] == "numpy-cpu")].iloc[0]
+    assert one["speedup"] == pytest.approx(base["median"] / one["median"])
+    assert base["speedup"] == 1.0
+    # never compared across machines, sizes or variants
+    assert one["baseline_median"] == base["median"]
+    skipped = rates[rates["status"] != "ok"]
+    assert skipped["speedup"].isna().all()
+
+
+def test_peaks_and_percent_of_peak(rates, loaded):
+    pk = speedup.peaks(select(loaded.df, commits=latest_commits(loaded.df)))
+    cpu = pk[(pk["machine"] == "cpu-box") & (pk["platform"] == "cpu")].iloc[0]
+    assert cpu["gflops_peak"] == pytest.approx(360.0)     # fixture: 2 * 2048^3 / t = 360 GFLOP/s
+    assert cpu["gbs_peak"] == pytest.approx(10.0)
+    assert pk[(pk["machine"] == "cpu-box") & (pk["platform"] == "gpu")].empty   # skipped: no GPU peak
+    r = rates[(rates["machine"] == "cpu-box") & (rates["kernel"] == "matmul") & (rates["status"] == "ok")].iloc[0]
+    assert r["gflops"] == pytest.approx(2 * r["size"] ** 3 / r["median"] / 1e9)
+    assert r["pct_peak_flops"] == pytest.approx(100 * r["gflops"] / 360.0)
+
+
+def test_transfer_matches_implicit(rates):
+    """Fixture built so that implicit = explicit + transfer: the join must reproduce it."""
+    g = rates[(rates["machine"] == "gpu-box") & (rates["kernel"] == "matmul") & (rates["backend"] == "jax-gpu")
+              & (rates["transform"] == "jit") & (rates["size"] == 3000) & (rates["variant"] == "x@y")]
+    by = g.set_index("placement")
+    assert by.loc["implicit", "median"] == pytest.approx(by.loc["explicit", "median"]
+                                                         + by.loc["explicit", "transfer_median"])
+
+
+def test_crossover(rates):
+    c = speedup.crossovers(rates)
+    r = c[(c["machine"] == "cpu-box") & (c["kernel"] == "selu") & (c["backend"] == "jax-cpu")
+          & (c["placement"] == "explicit") & (c["transform"] == "jit")].iloc[0]
+    assert r["first_size"] == 100000 and 1000 < r["estimate"] < 100000
+    m = c[(c["machine"] == "cpu-box") & (c["kernel"] == "matmul")]
+    assert m["first_size"].isna().all()                      # jax-cpu never beats NumPy's BLAS here
+    g = c[(c["machine"] == "gpu-box") & (c["backend"] == "jax-gpu") & (c["kernel"] == "matmul")]
+    assert g["wins_at_smallest"].any()
+
+
+def test_machine_ratios(rates):
+    w = speedup.machine_ratios(rates, ["cpu-box", "gpu-box"])
+    r = w[(w["kernel"] == "matmul") & (w["size"] == 1024) & (w["variant"] == "x@y") & (w["backend"] == "numpy-cpu")]
+    r = r.iloc[0]
+    assert r["speedup gpu-box vs cpu-box"] == pytest.approx(r["cpu-box"] / r["gpu-box"])
+
+
+def test_regressions_like_asv(loaded):
+    reg = history.regressions(history.ordered(loaded.df), loaded.thresholds)
+    assert len(reg) == 1
+    r = reg.iloc[0]
+    assert (r["machine"], r["kernel"], r["label"], r["size"], r["variant"]) == \
+        ("cpu-box", "matmul", "jax-cpu explicit jit", 1024, "x@y")
+    assert r["commit"].startswith("44444444") and r["before_commit"].startswith("33333333")
+    assert r["ratio"] == pytest.approx(2.0)
+
+
+def test_threshold_like_asv():
+    assert history.threshold_for({}, "bench_x.time_x('a')") == 0.05
+    assert history.threshold_for({"bench_x": 0.2, ".*": 0.1, "other": 0.9}, "bench_x.time_x('a')") == 0.2
+
+
+# --------------------------------------------------------------------------- tables
+
+def test_kernel_table(rates, loaded):
+    df = select(current(loaded.df), commits=latest_commits(loaded.df))
+    t = tables.kernel_table(rates, df, "matmul", "operand")
+    expected = rates[rates["kernel"] == "matmul"]
+    assert len(t) == len(expected)
+    for col in ("Machine", "operand", "Size", "Backend", "Placement", "Transform", "Median", "IQR (q25 - q75)",
+                "Speedup vs NumPy", "GFLOP/s", "% GEMM peak", "GB/s", "% copy BW", "Compile", "Transfer"):
+        assert col in t.columns
+    ok = t[~t["Median"].isin(["n/a", "failed"])]
+    assert ok["Median"].str.match(r"^[\d.]+ (s|ms|us|ns)$").all()
+    assert ok["Speedup vs NumPy"].str.endswith("x").all()
+    assert (t.loc[(t["Machine"] == "cpu-box") & (t["Backend"] == "jax-gpu"), "Median"] == "n/a").all()
+    row = t[(t["Machine"] == "gpu-box") & (t["Size"] == "3000") & (t["operand"] == "x@y")
+            & (t["Backend"] == "numpy-cpu")].iloc[0]
+    assert row["Median"] == "263 ms" and row["Speedup vs NumPy"] == "1x"
+    assert tables.kernel_table(rates, df, "selu")["Median"].eq("failed").sum() == 1
+
+
+def test_summary_table(rates):
+    s = tables.summary_table(rates, __import__("kernels").kernels())
+    assert len(s) == 6                                    # (matmul x 2 operands + selu) x 2 machines
+    assert set(s["Machine"]) == {"cpu-box", "gpu-box"}
+    assert list(s.columns[:5]) == ["Kernel", "Variant", "Machine", "Size", "dtype"]
+    cpu = s[(s["Machine"] == "cpu-box") & (s["Kernel"] == "matmul") & (s["Variant"] == "x@y")].iloc[0]
+    assert cpu["Size"] == "n=3000" and cpu["JAX-GPU best"] == "n/a" and cpu["JAX-GPU median"] == "-"
+    gpu = s[(s["Machine"] == "gpu-box") & (s["Kernel"] == "matmul") & (s["Variant"] == "x@y")].iloc[0]
+    assert gpu["JAX-GPU median"] == "6.02 ms" and gpu["Best JAX % of peak"].endswith("% GEMM")
+
+
+def test_markdown_and_latex():
+    t = pd.DataFrame({"Kernel": ["svt_hard"], "Median": ["2.94 ms"], "% GEMM peak": ["50%"]})
+    md = tables.to_markdown(t, "cap", ["note"])
+    assert "| Kernel | Median | % GEMM peak |" in md and "|:---|---:|---:|" in md and "| svt_hard |" in md
+    tex = tables.to_latex(t, "cap", "tab:x", ["a_b"])
+    for needle in ("\\toprule", "\\midrule", "\\bottomrule", "svt\\_hard", "\\% GEMM peak", "50\\%", "a\\_b",
+                   "\\begin{tabular}{lrr}"):
+        assert needle in tex
+
+
+# --------------------------------------------------------------------------- the whole report
+
+PROMISED = ["index.html", "data.csv", "warnings.txt",
+            *(f"tables/{n}.{e}" for n in ("summary", "matmul", "selu", "crossover", "machines", "regressions")
+              for e in ("md", "tex"))]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    base = tmp_path_factory.mktemp("report")
+    res = base / "results"
+    shutil.copytree(FIXTURES, res)
+    before = _digest(res)
+    out = base / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResultsWarning)
+        rc = main(["--results", str(res), "--out", str(out), "--no-progress"])
+    assert rc == 0
+    assert _digest(res) == before                     # a report never modifies the results
+    return out
+
+
+def test_every_promised_file(report):
+    for name in PROMISED:
+        assert (report / name).stat().st_size > 0, name
+    figs = {p.name for p in (report / "figures").glob("*.png")}
+    for m in ("cpu-box", "gpu-box"):
+        for prefix in ("speedup_matmul_xatxT_float32", "speedup_matmul_xaty_float32", "speedup_selu_float32",
+                       "scaling_matmul_xaty_float32", "scaling_selu_float32", "placement_matmul_xaty_float32",
+                       "placement_selu_float32"):
+            assert f"{prefix}_{m}.png" in figs
+    assert "machines_matmul_float32_3000.png" in figs
+    assert any(f.startswith("history_matmul_xaty") for f in figs)
+    assert not any(f.startswith("history") and "gpu-box" in f for f in figs)    # one commit only
+    assert all((report / "figures" / f).stat().st_size > 1000 for f in figs)
+
+
+def test_html_is_self_contained(report):
+    page = (report / "index.html").read_text()
+    n_png = len(list((report / "figures").glob("*.png")))
+    assert page.count('src="data:image/png;base64,') == n_png
+    assert "http://" not in page and "https://" not in page and "<script" not in page
+    assert LAST in page and "NVIDIA H100" in page                 # commits and machine facts
+    assert "no facts file" in page                                # the warning is shown
+    assert "SYRK" in page                                         # the registry's note on x@x.T
+    assert "regression" in page
+
+
+def test_tables_written(report):
+    md = (report / "tables" / "summary.md").read_text()
+    assert "| Kernel | Variant | Machine |" in md and "median" in md.lower() and "IQR" in md
+    tex = (report / "tables" / "matmul.tex").read_text()
+    assert "\\toprule" in tex and "x@y" in tex and "SYRK" in tex
+    reg = (report / "tables" / "regressions.md").read_text()
+    assert "44444444" in reg and "2x" in reg
+    data = pd.read_csv(report / "data.csv")
+    assert {"machine", "commit", "speedup", "median", "q25", "q75", "status"} <= set(data.columns)
+
+
+# --------------------------------------------------------------------------- bad input
+
+def _messages(record) -> list[str]:
+    return [str(w.message) for w in record if issubclass(w.category, ResultsWarning)]
+
+
+def test_missing_folder(tmp_path, capsys):
+    with pytest.warns(ResultsWarning, match="does not exist"):
+        r = load_results(tmp_path / "nope")
+    assert r.df.empty and "machine" in r.df.columns
+    assert main(["--results", str(tmp_path / "nope"), "--out", str(tmp_path / "o"), "--no-progress"]) == 1
+    assert "no asv results" in capsys.readouterr().err
+
+
+def test_corrupt_json_is_skipped(results_copy):
+    bad = results_copy / CPU_FILE
+    bad.write_text(bad.read_text()[:5000])                      # truncated
+    with pytest.warns(ResultsWarning) as rec:
+        r = load_results(results_copy)
+    assert any(str(bad) in m and "unreadable" in m for m in _messages(rec))
+    assert set(r.df.loc[r.df["machine"] == "cpu-box", "commit"].str[:8]) == \
+        {"11111111", "22222222", "33333333", "44444444", "55555555"}
+    assert (r.df["machine"] == "gpu-box").any()
+
+
+def test_not_a_results_file(results_copy):
+    bad = results_copy / "cpu-box" / "77777777-env.json"
+    bad.write_text('{"hello": 1}')
+    with pytest.warns(ResultsWarning, match="not an asv results file"):
+        r = load_results(results_copy)
+    assert len(r.df)
+
+
+def test_benchmark_no_longer_exists(results_copy):
+    bj = results_copy / "benchmarks.json"
+    data = json.loads(bj.read_text())
+    del data["bench_selu.Selu.time_selu"]
+    bj.write_text(json.dumps(data))
+    with pytest.warns(ResultsWarning) as rec:
+        r = load_results(results_copy)
+    assert any("bench_selu.Selu.time_selu" in m and "no longer exists" in m for m in _messages(rec))
+    assert not (r.df["benchmark"] == "bench_selu.Selu.time_selu").any()
+    assert (r.df["kernel"] == "matmul").any()
+
+
+def test_machine_without_facts_or_machine_json(results_copy):
+    (results_copy / "gpu-box" / "machine.json").unlink()
+    with pytest.warns(ResultsWarning) as rec:
+        r = load_results(results_copy)
+    msgs = _messages(rec)
+    assert any("cpu-box" in m and "jaxbench-facts.json" in m for m in msgs)
+    assert any("gpu-box" in m and "machine.json" in m for m in msgs)
+    assert (r.df["machine"] == "gpu-box").any() and r.facts["cpu-box"] == {}
+
+
+def test_report_still_built_with_bad_input(results_copy, tmp_path):
+    (results_copy / CPU_FILE).write_text("{ truncated")
+    bj = results_copy / "benchmarks.json"
+    data = json.loads(bj.read_text())
+    del data["bench_matmul.Matmul.track_matmul_compile"]
+    bj.write_text(json.dumps(data))
+    before = _digest(results_copy)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        from reports.load import load_results as load
+        r = load(results_copy)
+        built = build(r, tmp_path / "out", kernels=["selu"], formats=("md", "html", "png"), progress=False)
+    assert _digest(results_copy) == before
+    page = (tmp_path / "out" / "index.html").read_text()
+    assert str(results_copy / CPU_FILE) in page and "no longer exists" in page
+    assert (tmp_path / "out" / "tables" / "selu.md").stat().st_size > 0
+    assert any(p.name.startswith("speedup_selu") for p in built.files)
+    assert len(_messages(rec)) >= 2
+
+
+@pytest.mark.parametrize("args, what", [
+    (["--machine", "nobox"], "unknown machine 'nobox'; known machines: cpu-box, gpu-box"),
+    (["--kernels", "matmul,nokernel"], "unknown kernel 'nokernel'; known kernels: matmul, selu"),
+    (["--commit", "abcdef"], "unknown commit 'abcdef'; known commits: 11111111"),
+    (["--commit", "nobox=1111"], "unknown machine 'nobox'"),
+    (["--formats", "png,docx"], "unknown format 'docx'; known formats:"),
+])
+def test_cli_refuses_unknown(args, what, tmp_path, capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResultsWarning)
+        with pytest.raises(SystemExit) as exc:
+            main(["--results", str(FIXTURES), "--out", str(tmp_path / "o"), *args])
+    assert exc.value.code == 2
+    assert what in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_commit_prefix(loaded):
+    from reports.__main__ import resolve_commits
+    df = current(loaded.df)
+    chosen = resolve_commits(df, ["cpu-box", "gpu-box"], ["cpu-box=3333"])
+    assert chosen == {"cpu-box": "33333333" + "0" * 32, "gpu-box": LAST}
+
+
+# --------------------------------------------------------------------------- a real asv run
+
+@pytest.mark.timeout(900)
+def test_report_from_a_real_quick_asv_run(tmp_path):
+    """asv run --python=same --quick of the calibration and selu benchmarks, then the report."""
+    home = tmp_path / "home"
+    home.mkdir()
+    branch = subprocess.run(["git", "branch", "--show-current"], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout.strip() or "main"
+    conf = {"version": 1, "project": "jaxbench", "repo": str(ROOT), "branches": [branch],
+            "benchmark_dir": str(ROOT / "bench"), "results_dir": str(tmp_path / "results"),
+            "html_dir": str(tmp_path / "html"), "environment_type": "existing", "launch_method": "spawn"}
+    (tmp_path / "asv.conf.json").write_text(json.dumps(conf))
+    env = dict(os.environ, HOME=str(home), JAXBENCH_SIZES="quick")
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    asv = [sys.executable, "-m", "asv", "--config", str(tmp_path / "asv.conf.json")]
+    subprocess.run(asv + ["machine", "--yes", "--machine", "testbox"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True)
+    bench = r"bench_calibration|bench_selu\.Selu\.time_selu\('(numpy-cpu', 'host', 'eager'|jax-cpu', 'explicit', 'jit')"
+    run = subprocess.run(asv + ["run", "--python=same", "--quick", "--set-commit-hash", commit,
+                                "--machine", "testbox", "--bench", bench], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=800)
+    assert (tmp_path / "results" / "benchmarks.json").exists(), run.stdout[-3000:] + run.stderr[-3000:]
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        r = load_results(tmp_path / "results")
+    df = r.df
+    selu = df[(df["kernel"] == "selu") & (df["role"] == "time") & (df["status"] == "ok")]
+    assert {"numpy-cpu", "jax-cpu"} <= set(selu["backend"])
+    assert (selu["median"] > 0).all() and selu["bytes"].notna().all()
+    cal = df[(df["kernel"] == "calibration") & (df["backend"] == "numpy-cpu")]
+    assert (cal["status"] == "ok").all() and len(cal) == 2
+    gpu_cal = df[(df["kernel"] == "calibration") & (df["backend"] == "jax-gpu")]
+    assert (gpu_cal["status"] == "skipped").all()                    # no GPU here: n/a, not zero
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResultsWarning)
+        assert main(["--results", str(tmp_path / "results"), "--out", str(out), "--no-progress"]) == 0
+    for name in ("index.html", "tables/summary.md", "tables/summary.tex", "tables/selu.md", "data.csv"):
+        assert (out / name).stat().st_size > 0, name
+    assert any((out / "figures").glob("speedup_selu_*.png"))
+    rates = pd.read_csv(out / "data.csv")
+    base = rates[(rates["backend"] == "numpy-cpu") & (rates["status"] == "ok")]
+    assert (base["speedup"] == 1.0).all()
