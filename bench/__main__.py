@@ -1,0 +1,215 @@
+"""``python -m bench``: run the asv suite on this machine, write the machine facts, build the report.
+
+    python -m bench                         # every kernel, quick sizes (~10 min on 2 CPU cores)
+    python -m bench --kernels matmul,selu   # some kernels
+    python -m bench --full                  # each kernel's full benchmark grid (long)
+    python -m bench --machine lab-gpu       # results under that asv machine name
+
+What it runs, per kernel (so an interrupted run keeps every kernel already finished; asv merges
+them into one results file per commit and environment):
+
+    JAXBENCH_SIZES=quick|full asv run --python=same --set-commit-hash $(git rev-parse HEAD) \\
+        --machine M -b <the valid cases of that kernel> [-a rounds=1 when quick]
+
+Only valid cases are selected (``bench.common.selected``); ``jax-gpu`` cases are selected only
+where JAX sees a GPU (elsewhere asv records them as n/a, NaN, without starting a process).
+A crashing benchmark is recorded by asv as failed and the run goes on.
+Then it writes ``<results_dir>/<machine>/jaxbench-facts.json`` and builds the report with
+``python -m reports`` when that exists, else ``asv publish`` (asv's HTML).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONF = ROOT / "asv.conf.json"
+
+
+def _asv(*args) -> list[str]:
+    return [sys.executable, "-m", "asv", *args]
+
+
+def _conf() -> dict:
+    from asv import util
+
+    return util.load_json(str(CONF), js_comments=True)
+
+
+def _gpu_present() -> bool:
+    try:
+        import jax
+
+        return bool(jax.devices("gpu"))
+    except RuntimeError:
+        return False
+
+
+def selection(kernel: str, gpu: bool) -> tuple[list[str], int, int]:
+    """asv ``-b`` regexes selecting the runnable cases of one kernel; (regexes, selected, total)."""
+    from . import common
+
+    module = importlib.import_module(f"bench.bench_{kernel}")
+    regexes, chosen, total = [], 0, 0
+    for cls_name, cls in sorted(vars(module).items()):
+        if not isinstance(cls, type) or cls.__module__ != module.__name__:
+            continue
+        methods = [m for m in dir(cls) if re.match(r"(time|track|peakmem|mem|timeraw)_", m)]
+        if not methods:
+            continue
+        prefix = re.escape(f"bench_{kernel}.{cls_name}.")
+        if not hasattr(cls, "skip_params"):        # accuracy tracks: every backend, cheap skips
+            regexes.append("^" + prefix)
+            n = len(cls.params[0]) * len(methods)
+            chosen, total = chosen + n, total + n
+            continue
+        total += len(list(_product(cls.params))) * len(methods)
+        keep = [v for v in common.selected(cls) if gpu or v[0] != "jax-gpu"]
+        chosen += len(keep) * len(methods)
+        if keep:
+            alts = "|".join(re.escape(", ".join(repr(x) for x in v)) for v in keep)
+            regexes.append(f"^{prefix}({'|'.join(map(re.escape, methods))})\\(({alts})\\)$")
+    return regexes, chosen, total
+
+
+def _product(params):
+    import itertools
+
+    return itertools.product(*params)
+
+
+def parse_args(argv=None):
+    import kernels
+
+    known = list(kernels.kernels())
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="make bench KERNELS=matmul,selu FULL=1 MACHINE=name RESULTS=dir")
+    parser.add_argument("--kernels", default="all",
+                        help="comma-separated kernels, or 'all' (default); valid: " + ", ".join(known))
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--full", action="store_true", help="each kernel's full benchmark grid, 2 rounds")
+    size.add_argument("--quick", dest="full", action="store_false",
+                      help="the kernels' quick sizes, 1 round (default)")
+    parser.add_argument("--machine", default=None,
+                        help="asv machine name (default: this host's name); use a distinct one per machine")
+    parser.add_argument("--results-dir", default=None,
+                        help="asv results folder (default: results_dir of asv.conf.json, .asv/results)")
+    parser.add_argument("--no-report", action="store_true", help="skip building the report")
+    args = parser.parse_args(argv)
+    wanted = known if args.kernels in ("all", "") else [k.strip() for k in args.kernels.split(",") if k.strip()]
+    unknown = [k for k in wanted if k not in known]
+    if unknown:
+        parser.error(f"unknown kernel(s) {', '.join(unknown)}; valid kernels: {', '.join(known)}")
+    if args.machine is not None and not re.fullmatch(r"[A-Za-z0-9_.-]+", args.machine):
+        parser.error(f"machine name {args.machine!r}: use letters, digits, '.', '_' or '-'")
+    args.kernel_list = wanted
+    return args
+
+
+def _config(results_dir: Path | None) -> Path:
+    """asv.conf.json itself, or a temporary copy whose results/html folders are ``results_dir``."""
+    if results_dir is None:
+        return CONF
+    conf = _conf()
+    conf.update(repo=str(ROOT), benchmark_dir=str(ROOT / conf["benchmark_dir"]),
+                env_dir=str(ROOT / conf["env_dir"]), results_dir=str(results_dir),
+                html_dir=str(results_dir.parent / "html"))
+    tmp = Path(tempfile.mkdtemp(prefix="jaxbench-asv-")) / "asv.conf.json"
+    tmp.write_text(json.dumps(conf, indent=2))
+    return tmp
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    started = time.monotonic()
+    conf = _conf()
+    results_dir = Path(args.results_dir).resolve() if args.results_dir else ROOT / conf["results_dir"]
+    html_dir = results_dir.parent / "html" if args.results_dir else ROOT / conf["html_dir"]
+    config = _config(Path(args.results_dir).resolve() if args.results_dir else None)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout.strip()
+
+    machine_cmd = _asv("machine", "--yes") + (["--machine", args.machine] if args.machine else [])
+    subprocess.run(machine_cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    if args.machine:
+        machine = args.machine
+    else:
+        from asv.machine import Machine
+
+        machine = Machine.get_unique_machine_name()
+
+    gpu = _gpu_present()
+    env = dict(os.environ, JAXBENCH_SIZES="full" if args.full else "quick")
+    mode = "full grid, 2 rounds" if args.full else "quick sizes, 1 round"
+    print(f"jaxbench: {', '.join(args.kernel_list)} | {mode} | machine {machine} | commit {commit[:10]}"
+          f" | GPU: {'yes' if gpu else 'none (jax-gpu cases recorded as n/a)'}", flush=True)
+
+    summary, failed_runs = [], []
+    for kernel in args.kernel_list:
+        regexes, chosen, total = selection(kernel, gpu)
+        summary.append((kernel, chosen, total))
+        if not regexes:
+            continue
+        cmd = _asv("run", "--config", str(config), "--python=same", "--set-commit-hash", commit,
+                   "--machine", machine, "--launch-method", "spawn")
+        if not args.full:
+            cmd += ["-a", "rounds=1"]
+        for rx in regexes:
+            cmd += ["-b", rx]
+        print(f"\n== {kernel}: {chosen} benchmark cases of {total} in the grid "
+              f"(the rest are invalid or need a GPU: n/a)", flush=True)
+        rc = subprocess.run(cmd, cwd=ROOT, env=env).returncode
+        if rc != 0:
+            failed_runs.append((kernel, rc))
+
+    from . import facts
+
+    facts_path = facts.write(results_dir, machine)
+    wall = time.monotonic() - started
+    print(f"\njaxbench: benchmarks done in {wall / 60:.1f} min")
+    for kernel, chosen, total in summary:
+        print(f"  {kernel:10s} {chosen:5d} run, {total - chosen:5d} n/a")
+    if failed_runs:
+        print("  asv reported failed benchmarks for: "
+              + ", ".join(f"{k} (exit {rc})" for k, rc in failed_runs)
+              + " -- see the results JSON / report; the run went on")
+    print(f"results: {results_dir / machine} (asv JSON, commit {commit[:8]})")
+    print(f"facts:   {facts_path}")
+    if not args.no_report:
+        report(config, results_dir, html_dir)
+    return 0
+
+
+def report(config: Path, results_dir: Path, html_dir: Path) -> None:
+    """``python -m reports`` when the package has a ``__main__``; else asv's own HTML."""
+    if importlib.util.find_spec("reports") is not None and (ROOT / "reports" / "__main__.py").exists():
+        helptext = subprocess.run([sys.executable, "-m", "reports", "--help"], cwd=ROOT,
+                                  capture_output=True, text=True).stdout
+        cmd = [sys.executable, "-m", "reports"]
+        for flag in ("--results-dir", "--results"):
+            if flag in helptext:
+                cmd += [flag, str(results_dir)]
+                break
+        rc = subprocess.run(cmd, cwd=ROOT).returncode
+        if rc == 0:
+            print("report:  written by `python -m reports` (its output above says where)")
+            return
+        print(f"report:  `python -m reports` failed (exit {rc}); falling back to asv publish")
+    rc = subprocess.run(_asv("publish", "--config", str(config)), cwd=ROOT).returncode
+    where = html_dir / "index.html"
+    print(f"report:  {where} (asv publish{'' if rc == 0 else f' FAILED, exit {rc}'}; "
+          f"view with `asv preview`)")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,24 @@
+"""asv benchmarks of hard singular-value thresholding (MovieLens-100k): time, compile, transfer,
+peak memory (bench/common.py) and accuracy after a fixed number of iterations."""
+from . import common
+
+globals().update(common.suite("svt_hard"))
+
+
+class SvtHardAccuracy:
+    """Test RMSE and 1 - rho after 10 hard-SVT iterations, per backend (lower is better)."""
+
+    params = [list(common.kernels.BACKENDS)]
+    param_names = ["backend"]
+    unit = "error"
+
+    def setup_cache(self):
+        return common.accuracy_cache("svt_hard", "track_errors", iterations=10, seed=0)
+
+    setup_cache.timeout = 900
+
+    def track_rmse(self, cache, backend):
+        return common.accuracy_value(cache, backend, "rmse")
+
+    def track_one_minus_rho(self, cache, backend):
+        return common.accuracy_value(cache, backend, "one_minus_rho")
