@@ -40,6 +40,14 @@ def _fmt(seconds) -> str:
     return format_seconds(float(seconds)) if seconds == seconds else "n/a"
 
 
+def _speedup_axis(axis) -> None:
+    """Log speedup axis with ticks at 1-2-5 steps labelled '0.5x', '2x', '10x'."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
+    axis.set_minor_formatter(NullFormatter())
+
+
 def _title(kernel, machine, dtype, variant, extra="") -> str:
     v = f" [{variant}]" if variant else ""
     return f"{kernel}{v} - {dtype} - {machine}{extra}"
@@ -76,6 +84,7 @@ def speedup_bars(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
         ax.set_xscale("log")
         ax.set_xlim(lo, hi)
         ax.axvline(1, color="black", lw=0.8, ls="--")
+        _speedup_axis(ax.xaxis)
         ax.set_title(f"size = {size}", fontsize=8, loc="left")
         ax.tick_params(axis="x", labelsize=7)
     axes[-1, 0].set_xlabel("speedup over NumPy-CPU (median / median; > 1 is faster, log scale)", fontsize=8)
