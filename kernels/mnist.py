@@ -83,14 +83,14 @@ def _parse_rows(path: Path, text: str) -> np.ndarray:
     if first == len(lines):
         raise MnistFormatError(f"{path}: the file is empty (expected lines of 785 comma-separated values)")
     try:
-        [float(v) for v in lines[first].split(",")]
+        float(lines[first].split(",")[0])
     except ValueError:
-        first += 1  # a header line such as "label,1x1,1x2,..."
+        first += 1  # a header line such as "label,1x1,1x2,..." (its first field is not a number)
     try:
         rows = np.loadtxt(io.StringIO("\n".join(lines[first:])), delimiter=",", dtype=np.float64, ndmin=2)
     except ValueError as exc:
-        raise MnistFormatError(f"{path}: not a numeric CSV ({exc}); expected 785 comma-separated "
-                               "numbers per line") from None
+        raise MnistFormatError(f"{path}: not a numeric CSV: {_first_bad_line(lines, first) or exc}; "
+                               "expected 785 comma-separated numbers per line") from None
     if rows.shape[0] == 0:
         raise MnistFormatError(f"{path}: no data lines (only a header?)")
     if rows.shape[1] != N_PIXELS + 1:
@@ -100,6 +100,21 @@ def _parse_rows(path: Path, text: str) -> np.ndarray:
         line = first + 1 + int(np.argmax(~np.all(np.isfinite(rows), axis=1)))
         raise MnistFormatError(f"{path}: missing or non-finite value on line {line}")
     return rows
+
+
+def _first_bad_line(lines: list[str], first: int) -> str:
+    """'line N: <reason>' for the first line that is not all numbers with the first line's width."""
+    width = len(lines[first].split(","))
+    for number, line in enumerate(lines[first:], start=first + 1):
+        fields = line.split(",")
+        if len(fields) != width:
+            return f"line {number} has {len(fields)} values, line {first + 1} has {width}"
+        for column, value in enumerate(fields, start=1):
+            try:
+                float(value)
+            except ValueError:
+                return f"line {number}, column {column}: {value.strip()!r} is not a number"
+    return ""
 
 
 def _check_and_build(path: Path, rows: np.ndarray, label_column: str, what: str) -> Mnist:
