@@ -25,5 +25,15 @@ venv: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q --benchmark-disable $(PYTEST_ARGS)
 
+# make bench: the asv suite on this machine (python -m bench), then the report. Options:
+#   KERNELS=matmul,selu   only these kernels (default: all; unknown names are refused)
+#   FULL=1                each kernel's full benchmark grid, 2 rounds (default: quick sizes,
+#                         1 round, ~10 min on 2 CPU cores)
+#   MACHINE=name          asv machine name (default: the host name); one per machine/GPU
+#   RESULTS=dir           results folder (default: .asv/results)
+bench: $(STAMP)
+	$(PY) -m bench $(if $(KERNELS),--kernels $(KERNELS)) $(if $(FULL),--full) \
+		$(if $(MACHINE),--machine $(MACHINE)) $(if $(RESULTS),--results-dir $(RESULTS))
+
 clean:
 	rm -rf $(VENV) .asv build *.egg-info

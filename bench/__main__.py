@@ -54,7 +54,31 @@ def _gpu_present() -> bool:
         return False
 
 
-def selection(kernel: str, gpu: bool) -> tuple[list[str], int, int]:
+def _quick_keep(cls, names, values) -> bool:
+    """The quick run's subset of the valid cases (sizes are already the kernels' quick sizes):
+    the kernel's default dtype only; compile and transfer times at the largest quick size;
+    compile time / peak memory for one placement (the jitted function and the footprint hardly
+    depend on it). The full run keeps every case."""
+    from . import common
+
+    v = dict(zip(names, values))
+    spec = cls.spec
+    if v.get("dtype", spec.dtypes[0]) != spec.dtypes[0]:
+        return False
+    if cls.__name__.endswith(("Compile", "Transfer")) and v["size"] != max(common.sizes_for(spec)):
+        return False
+    if cls.__name__.endswith(("Compile", "Peakmem")) and v["backend"] != "numpy-cpu":
+        preferred = [p for p in ("explicit", "device", "implicit") if p in spec.jax_placements]
+        if v["placement"] != preferred[0]:
+            return False
+    if cls.__name__.endswith("Peakmem") and v["backend"] != "numpy-cpu":
+        jit = [t for t in spec.jax_transforms if t in ("jit", "jit_vmap", "jit_loop")]
+        if v["transform"] != (jit or list(spec.jax_transforms))[0]:
+            return False
+    return True
+
+
+def selection(kernel: str, gpu: bool, full: bool = True) -> tuple[list[str], int, int]:
     """asv ``-b`` regexes selecting the runnable cases of one kernel; (regexes, selected, total)."""
     from . import common
 
@@ -73,7 +97,8 @@ def selection(kernel: str, gpu: bool) -> tuple[list[str], int, int]:
             chosen, total = chosen + n, total + n
             continue
         total += len(list(_product(cls.params))) * len(methods)
-        keep = [v for v in common.selected(cls) if gpu or v[0] != "jax-gpu"]
+        keep = [v for v in common.selected(cls) if (gpu or v[0] != "jax-gpu")
+                and (full or _quick_keep(cls, cls.param_names, v))]
         chosen += len(keep) * len(methods)
         if keep:
             alts = "|".join(re.escape(", ".join(repr(x) for x in v)) for v in keep)
@@ -156,14 +181,14 @@ def main(argv=None) -> int:
 
     summary, failed_runs = [], []
     for kernel in args.kernel_list:
-        regexes, chosen, total = selection(kernel, gpu)
+        regexes, chosen, total = selection(kernel, gpu, args.full)
         summary.append((kernel, chosen, total))
         if not regexes:
             continue
         cmd = _asv("run", "--config", str(config), "--python=same", "--set-commit-hash", commit,
                    "--machine", machine, "--launch-method", "spawn")
         if not args.full:
-            cmd += ["-a", "rounds=1"]
+            cmd += ["-a", "rounds=1", "-a", "repeat=(3,10,1.0)"]
         for rx in regexes:
             cmd += ["-b", rx]
         print(f"\n== {kernel}: {chosen} benchmark cases of {total} in the grid "

@@ -1,0 +1,159 @@
+"""The asv suite end to end: asv check, a --quick run of one small kernel, the results JSON, facts.
+
+Runs real asv (--python=same) in subprocesses, with HOME and the results folder in a temporary
+directory, on a handful of selu cases (a few seconds each: every case is a fresh process).
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import kernels
+
+ROOT = Path(__file__).resolve().parents[1]
+KERNEL = "selu" if "selu" in kernels.kernels() else "matmul"
+AXES = ["backend", "placement", "transform", "size"]
+
+
+def _env(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return dict(os.environ, HOME=str(home), JAXBENCH_SIZES="quick", JAXBENCH_JAX_CACHE="")
+
+
+def _asv(args, tmp_path, timeout=600):
+    return subprocess.run([sys.executable, "-m", "asv", *args], cwd=ROOT, env=_env(tmp_path),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def asv_run(tmp_path_factory):
+    """One asv run: a few cases of KERNEL (numpy, jax-cpu jit, jax-gpu) + compile + transfer."""
+    from bench.__main__ import _config
+
+    tmp = tmp_path_factory.mktemp("asv")
+    results = tmp / "results"
+    config = _config(results)
+    spec = kernels.kernel(KERNEL)
+    size = min(getattr(spec, "quick_sizes", None) or (spec.default_size,))
+    assert _asv(["machine", "--yes", "--machine", "pytest-box"], tmp).returncode == 0
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    sz = f"{size}\\b"
+    regexes = [  # numpy eager, jax-cpu explicit jit, jax-gpu anything; compile and transfer
+        rf"\.time_{KERNEL}\('numpy-cpu', 'host', 'eager', {sz}",
+        rf"\.time_{KERNEL}\('jax-cpu', 'explicit', 'jit', {sz}",
+        rf"\.time_{KERNEL}\('jax-gpu', 'explicit', 'jit', {sz}",
+        rf"Compile\.track_compile_seconds\('jax-(cpu|gpu)', 'explicit', 'jit', {sz}",
+        rf"Transfer\.track_transfer_seconds\('jax-cpu', 'explicit', '\w+', {sz}",
+    ]
+    cmd = ["run", "--config", str(config), "--python=same", "--quick", "--set-commit-hash", commit,
+           "--machine", "pytest-box", "--show-stderr"]
+    for rx in regexes:
+        cmd += ["-b", rx]
+    proc = _asv(cmd, tmp)
+    facts = subprocess.run([sys.executable, "-m", "bench.facts", "--results-dir", str(results),
+                            "--machine", "pytest-box"], cwd=ROOT, env=_env(tmp), capture_output=True,
+                           text=True, timeout=300)
+    return dict(proc=proc, facts=facts, results=results, commit=commit, config=config, tmp=tmp, size=size)
+
+
+def _results_file(run) -> dict:
+    folder = run["results"] / "pytest-box"
+    files = [p for p in folder.glob("*.json") if p.name not in ("machine.json", "jaxbench-facts.json")]
+    assert len(files) == 1, (files, run["proc"].stdout[-3000:])
+    # asv stores skipped params as NaN (not strict JSON): Python's json reads it
+    return json.loads(files[0].read_text())
+
+
+def _values(data, name):
+    cols = data["result_columns"]
+    row = dict(zip(cols, data["results"][name]))
+    import itertools
+
+    return dict(zip(itertools.product(*row["params"]), row["result"])), row
+
+
+def test_asv_check_passes(tmp_path):
+    proc = _asv(["check", "--python=same"], tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "No problems found" in proc.stdout
+
+
+def test_run_writes_expected_benchmarks(asv_run):
+    assert asv_run["proc"].returncode in (0, 2), asv_run["proc"].stdout[-3000:]
+    data = _results_file(asv_run)
+    assert data["commit_hash"] == asv_run["commit"]
+    base = "".join(p.capitalize() for p in KERNEL.split("_"))
+    names = set(data["results"])
+    for name in (f"bench_{KERNEL}.{base}.time_{KERNEL}", f"bench_{KERNEL}.{base}Compile.track_compile_seconds",
+                 f"bench_{KERNEL}.{base}Transfer.track_transfer_seconds"):
+        assert name in names, sorted(names)
+    bench_json = json.loads((asv_run["results"] / "benchmarks.json").read_text())
+    spec = kernels.kernel(KERNEL)
+    expected = AXES + (["dtype"] if "float64" in spec.dtypes else []) + ([spec.variant_name] if spec.variant_name else [])
+    timed = bench_json[f"bench_{KERNEL}.{base}.time_{KERNEL}"]
+    assert timed["param_names"] == expected
+    assert timed["params"][0] == ["'numpy-cpu'", "'jax-cpu'", "'jax-gpu'"]
+    assert f"bench_{KERNEL}.{base}Peakmem.peakmem_{KERNEL}" in bench_json
+    assert bench_json[f"bench_{KERNEL}.{base}Compile.track_compile_seconds"]["unit"] == "seconds"
+
+
+def test_numbers_for_available_cases_nan_for_jax_gpu(asv_run):
+    data = _results_file(asv_run)
+    base = "".join(p.capitalize() for p in KERNEL.split("_"))
+    values, row = _values(data, f"bench_{KERNEL}.{base}.time_{KERNEL}")
+    size = str(asv_run["size"])
+    ran = {k: v for k, v in values.items() if k[3] == size and k[0] != "'jax-gpu'"
+           and ((k[0] == "'numpy-cpu'" and k[1] == "'host'" and k[2] == "'eager'") or (k[0] == "'jax-cpu'" and k[1] == "'explicit'" and k[2] == "'jit'"))}
+    assert ran, values
+    for key, value in ran.items():
+        if key[4:5] == ("'float64'",):
+            continue  # float64 cases run too, but keep the assertion about the default dtype
+        assert value is not None and value > 0 and math.isfinite(value), (key, value, asv_run["proc"].stdout[-2000:])
+    gpu = [v for k, v in values.items() if k[0] == "'jax-gpu'"]
+    if not _has_gpu():
+        assert gpu and all(v is None or (isinstance(v, float) and math.isnan(v)) for v in gpu)
+    compile_values, _ = _values(data, f"bench_{KERNEL}.{base}Compile.track_compile_seconds")
+    cpu_compile = [v for k, v in compile_values.items() if k[0] == "'jax-cpu'" and k[3] == size and v == v and v]
+    assert cpu_compile and all(0 < v < 60 for v in cpu_compile)
+    transfer, _ = _values(data, f"bench_{KERNEL}.{base}Transfer.track_transfer_seconds")
+    assert any(v and v == v and v > 0 for k, v in transfer.items() if k[0] == "'jax-cpu'")
+
+
+def _has_gpu() -> bool:
+    import jax
+
+    try:
+        return bool(jax.devices("gpu"))
+    except RuntimeError:
+        return False
+
+
+def test_facts_file_beside_results(asv_run):
+    assert asv_run["facts"].returncode == 0, asv_run["facts"].stderr
+    facts = json.loads((asv_run["results"] / "pytest-box" / "jaxbench-facts.json").read_text())
+    assert facts["machine"] == "pytest-box"
+    assert facts["cpu"]["logical_cores"] >= 1 and facts["cpu"]["model"]
+    assert facts["versions"]["jax"] and facts["versions"]["numpy"]
+    assert isinstance(facts["blas"], list)
+    assert facts["jax"]["devices"] and "default_matmul_precision" in facts["jax"]
+
+
+def test_cli_refuses_unknown_kernel():
+    proc = subprocess.run([sys.executable, "-m", "bench", "--kernels", "nope", "--no-report"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "unknown kernel(s) nope" in proc.stderr and "matmul" in proc.stderr
+
+
+def test_module_of_absent_kernel_imports_empty():
+    from bench import common
+
+    assert common.suite("no_such_kernel") == {}
