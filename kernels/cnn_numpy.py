@@ -166,12 +166,27 @@ def adam_update(grads, opt_state, params, learning_rate: float = LEARNING_RATE):
     dtype = params["Dense_1"]["kernel"].dtype.type
     b1, b2, eps, lr = dtype(B1), dtype(B2), dtype(EPS), dtype(learning_rate)
     count = opt_state["count"] + np.int32(1)
-    mu = tree_map(lambda g, m: (1 - b1) * g + b1 * m, grads, opt_state["mu"])
-    nu = tree_map(lambda g, v: (1 - b2) * (g * g) + b2 * v, grads, opt_state["nu"])
     c1 = dtype(1) - b1 ** dtype(count)          # bias corrections 1 - b^t, in float32 as in optax
     c2 = dtype(1) - b2 ** dtype(count)
-    new_params = tree_map(lambda p, m, v: p + (-lr) * ((m / c1) / (np.sqrt(v / c2) + eps)), params, mu, nu)
-    return new_params, {"count": np.asarray(count, np.int32), "mu": mu, "nu": nu}
+
+    def leaf(p, g, m, v):
+        # same operations and order as optax, with few temporaries (the step is memory-bound)
+        m = (dtype(1) - b1) * g + b1 * m
+        v2 = g * g
+        v2 *= dtype(1) - b2
+        v2 += b2 * v
+        denom = v2 / c2
+        np.sqrt(denom, out=denom)
+        denom += eps
+        upd = m / c1
+        upd /= denom
+        upd *= -lr
+        upd += p
+        return upd, m, v2
+
+    out = tree_map(leaf, params, grads, opt_state["mu"], opt_state["nu"])
+    pick = lambda i: {layer: {k: out[layer][k][i] for k in out[layer]} for layer in out}
+    return pick(0), {"count": np.asarray(count, np.int32), "mu": pick(1), "nu": pick(2)}
 
 
 # ---------------------------------------------------------------- the lab's functions
