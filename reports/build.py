@@ -123,6 +123,10 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
     for (machine, kernel, dtype, variant), g in rates.groupby(["machine", "kernel", "dtype", "variant"], sort=True):
         spec = specs.get(kernel)
         name = f"{kernel}" + (f" [{variant}]" if variant else "")
+        if not (g["status"] == "ok").any():
+            built.skipped.append(f"{name} {machine} {dtype}: no successful timing (all n/a or failed; "
+                                 "see the kernel's table)")
+            continue
         title = plots._title(kernel, machine, dtype, variant)
         note = " ".join(n for n in kernel_notes(kernel, [variant], specs) if "numpy-cpu" in n)
         jobs.append(("speedup", kernel, slug("speedup", kernel, variant, dtype, machine),

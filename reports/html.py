@@ -19,6 +19,9 @@ code{background:#f3f3f3;padding:0 3px}nav a{margin-right:1em}
 """
 
 
+MAX_LIST = 12  # long lists in the facts (CPU flags) are cut to their first entries
+
+
 def img(path: Path, alt: str) -> str:
     data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
     return f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"></figure>'
@@ -41,7 +44,8 @@ def _flat(v) -> str:
     if isinstance(v, dict):
         return "; ".join(f"{k}: {_flat(x)}" for k, x in v.items())
     if isinstance(v, (list, tuple)):
-        return ", ".join(_flat(x) for x in v)
+        shown = ", ".join(_flat(x) for x in v[:MAX_LIST])
+        return shown + (f" ... ({len(v) - MAX_LIST} more)" if len(v) > MAX_LIST else "")
     return str(v)
 
 

@@ -238,11 +238,10 @@ def _thresholds(results_dir: Path) -> dict:
     """regressions_thresholds of the asv.conf.json next to the results (asv's default: 5%)."""
     for conf in (results_dir.parent / "asv.conf.json", Path("asv.conf.json")):
         if conf.is_file():
-            try:
-                text = conf.read_text(encoding="utf-8")
-                lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("//")]
-                return json.loads("\n".join(lines)).get("regressions_thresholds", {}) or {}
-            except (OSError, ValueError):
+            try:  # asv.conf.json allows // comments: read it the way asv does
+                from asv import util
+                return util.load_json(str(conf), js_comments=True).get("regressions_thresholds", {}) or {}
+            except Exception:
                 return {}
     return {}
 

@@ -134,7 +134,8 @@ def scaling(rows: pd.DataFrame, cross: pd.DataFrame, title: str) -> plt.Figure:
     ax.set_ylabel("median time per call (band: IQR)", fontsize=8)
     _time_axis(ax.yaxis)
     ax.grid(True, which="both", alpha=0.25)
-    ax.legend(fontsize=6.5, loc="lower right", ncol=1)
+    if ax.get_legend_handles_labels()[1]:
+        ax.legend(fontsize=6.5, loc="lower right", ncol=1)
     if has_rate:
         ax2 = axes[0, 1]
         for platform, pk in ok.groupby("platform"):
@@ -242,7 +243,8 @@ def machines(wide: pd.DataFrame, machine_names: list[str], title: str) -> plt.Fi
     ax.set_xlim(lo, finite.max() * 8 if finite.size else 1)
     ax.set_xlabel("median time per call (log scale)", fontsize=8)
     _time_axis(ax.xaxis)
-    ax.legend(fontsize=7, loc="lower right")
+    if ax.get_legend_handles_labels()[1]:
+        ax.legend(fontsize=7, loc="lower right")
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
@@ -277,7 +279,8 @@ def history(series: pd.DataFrame, regressions: pd.DataFrame, title: str) -> plt.
     ax.set_ylabel("median time per call (bars: IQR)", fontsize=8)
     _time_axis(ax.yaxis)
     ax.grid(True, alpha=0.25)
-    ax.legend(fontsize=6.5, loc="best")
+    if ax.get_legend_handles_labels()[1]:
+        ax.legend(fontsize=6.5, loc="best")
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
