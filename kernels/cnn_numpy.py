@@ -76,7 +76,15 @@ def conv_backward(dy, cols, kernel, x_shape, need_dx: bool = True):
     """dK = cols^T dy, db = sum dy, dx = col2im(dy K^T) (skipped for the input layer)."""
     f = kernel.shape[-1]
     dy2 = dy.reshape(-1, f)
-    dk = (cols.T @ dy2).reshape(kernel.shape)
+    if cols.shape[1] * f <= 4096:
+        # A tiny (9 x 32) result contracted over N*28*28 rows: OpenBLAS's threaded GEMM is slow
+        # and erratic on that shape (up to 1 s on a loaded 2-core machine); per-image products
+        # summed are steady and faster even on one thread.
+        n = x_shape[0]
+        dk = np.matmul(cols.reshape(n, -1, cols.shape[1]).transpose(0, 2, 1), dy2.reshape(n, -1, f))
+        dk = dk.sum(axis=0).reshape(kernel.shape)
+    else:
+        dk = (cols.T @ dy2).reshape(kernel.shape)
     db = dy2.sum(axis=0)
     dx = col2im(dy2 @ kernel.reshape(-1, f).T, x_shape, kernel.shape[0]) if need_dx else None
     return dk, db, dx
