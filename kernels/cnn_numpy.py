@@ -72,11 +72,13 @@ def conv_forward(x, kernel, bias):
     return y.reshape(n, h, w, -1), cols
 
 
-def conv_backward(dy, cols, kernel, x_shape, need_dx: bool = True):
-    """dK = cols^T dy, db = sum dy, dx = col2im(dy K^T) (skipped for the input layer)."""
+def conv_backward(dy, cols, kernel, x_shape, need_dx: bool = True, need_dk: bool = True):
+    """dK = cols^T dy, db = sum dy, dx = col2im(dy K^T) (each skipped where not needed)."""
     f = kernel.shape[-1]
     dy2 = dy.reshape(-1, f)
-    if cols.shape[1] * f <= 4096:
+    if not need_dk:
+        dk = db = None
+    elif cols.shape[1] * f <= 4096:
         # A tiny (9 x 32) result contracted over N*28*28 rows: OpenBLAS's threaded GEMM is slow
         # and erratic on that shape (up to 1 s on a loaded 2-core machine); per-image products
         # summed are steady and faster even on one thread.
@@ -85,7 +87,7 @@ def conv_backward(dy, cols, kernel, x_shape, need_dx: bool = True):
         dk = dk.sum(axis=0).reshape(kernel.shape)
     else:
         dk = (cols.T @ dy2).reshape(kernel.shape)
-    db = dy2.sum(axis=0)
+    db = dy2.sum(axis=0) if need_dk else None
     dx = col2im(dy2 @ kernel.reshape(-1, f).T, x_shape, kernel.shape[0]) if need_dx else None
     return dk, db, dx
 
@@ -129,29 +131,35 @@ def softmax_cross_entropy(logits, labels):
     return -(labels * log_softmax).sum(axis=1), log_softmax
 
 
-def backward(params, cache, dlogits, need_dx: bool = False):
+def backward(params, cache, dlogits, need_dx: bool = False, need_grads: bool = True):
     """Gradients of every leaf from dJ/dlogits (chain rule layer by layer); dJ/dx if asked (FGSM)."""
     g = {}
-    g["Dense_1"] = {"kernel": cache["a3"].T @ dlogits, "bias": dlogits.sum(axis=0)}
+    if need_grads:
+        g["Dense_1"] = {"kernel": cache["a3"].T @ dlogits, "bias": dlogits.sum(axis=0)}
     dz3 = (dlogits @ params["Dense_1"]["kernel"].T) * (cache["z3"] > 0)
-    g["Dense_0"] = {"kernel": cache["flat"].T @ dz3, "bias": dz3.sum(axis=0)}
+    if need_grads:
+        g["Dense_0"] = {"kernel": cache["flat"].T @ dz3, "bias": dz3.sum(axis=0)}
     dp2 = (dz3 @ params["Dense_0"]["kernel"].T).reshape(cache["p2_shape"])
     dz2 = avg_pool_backward(dp2) * (cache["z2"] > 0)
-    dk2, db2, dp1 = conv_backward(dz2, cache["cols2"], params["Conv_1"]["kernel"], cache["p1_shape"])
-    g["Conv_1"] = {"kernel": dk2, "bias": db2}
+    dk2, db2, dp1 = conv_backward(dz2, cache["cols2"], params["Conv_1"]["kernel"], cache["p1_shape"],
+                                  need_dk=need_grads)
     dz1 = avg_pool_backward(dp1) * (cache["z1"] > 0)
-    dk1, db1, dx = conv_backward(dz1, cache["cols1"], params["Conv_0"]["kernel"], cache["x_shape"], need_dx)
+    dk1, db1, dx = conv_backward(dz1, cache["cols1"], params["Conv_0"]["kernel"], cache["x_shape"],
+                                 need_dx, need_grads)
+    if not need_grads:
+        return None, dx
+    g["Conv_1"] = {"kernel": dk2, "bias": db2}
     g["Conv_0"] = {"kernel": dk1, "bias": db1}
     return {layer: g[layer] for layer in LAYERS}, dx
 
 
-def loss_and_grads(params, x, y, need_dx: bool = False):
+def loss_and_grads(params, x, y, need_dx: bool = False, need_grads: bool = True):
     """(J, logits, dJ/dtheta[, dJ/dx]) with J = mean CE and dJ/dlogits = (softmax(z) - y) / N."""
     logits, cache = forward(params, x)
     ce, log_softmax = softmax_cross_entropy(logits, y)
     n = x.shape[0]
     dlogits = (np.exp(log_softmax) * y.sum(axis=1, keepdims=True) - y) / x.dtype.type(n)
-    grads, dx = backward(params, cache, dlogits, need_dx)
+    grads, dx = backward(params, cache, dlogits, need_dx, need_grads)
     return ce.mean(dtype=x.dtype), logits, grads, dx
 
 
@@ -238,5 +246,5 @@ def fit(x_train, y_train, x_val, y_val, epochs: int, batch_size: int = 64, seed:
 
 def fgsm_attack(params, x, y, epsilon: float = 0.1):
     """x_adv = clip(x + epsilon * sign(dJ/dx), 0, 1); also returns dJ/dx."""
-    _, _, _, dx = loss_and_grads(params, x, y, need_dx=True)
+    _, _, _, dx = loss_and_grads(params, x, y, need_dx=True, need_grads=False)
     return np.clip(x + x.dtype.type(epsilon) * np.sign(dx), 0, 1), dx

@@ -16,6 +16,7 @@ from ._case import VerificationError
 from ._spec import Kernel
 
 EPSILON = 0.1
+PARAM_COUNT = sum(int(np.prod(s)) + s[-1] for s in cnn_numpy.SHAPES.values())   # 824,458
 # forward FLOPs, then the backward pass down to the input (dx of every layer, no dW)
 FLOPS_PER_IMAGE = 2 * (2 * (28 * 28 * 9 * 32 + 14 * 14 * 288 * 64 + 3136 * 256 + 256 * 10))
 
@@ -94,14 +95,10 @@ KERNEL = Kernel(
     reference=reference,
     numpy_fn=lambda transform, variant: numpy_fgsm,
     jax_fn=lambda transform, variant: jax_fgsm,
-    footprint_bytes=lambda n, itemsize, variant: (2 * cnn_numpy_param_count() + n * 400_000) * itemsize,
+    footprint_bytes=lambda n, itemsize, variant: (2 * PARAM_COUNT + n * 400_000) * itemsize,
     flops=lambda n, variant: float(n * FLOPS_PER_IMAGE),
     compare=compare,
     uses_matmul=True,
     notes=lambda backend, variant: ("FGSM (eps 0.1) on synthetic images of MNIST shape with the "
                                     "network's initial parameters (timing only)."),
 )
-
-
-def cnn_numpy_param_count() -> int:
-    return sum(int(np.prod(s)) + s[-1] for s in cnn_numpy.SHAPES.values())
