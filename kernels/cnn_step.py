@@ -109,15 +109,16 @@ def param_allowance(r: dict, name: str, rtol: float) -> np.ndarray:
     """Elementwise |diff| allowed for a new-params leaf: rtol * max|p|, plus Adam's conditioning.
 
     The update lr * m_hat / (sqrt(v_hat) + eps) is ill-conditioned where sqrt(v_hat) is near
-    eps = 1e-8 (a gradient component ~0): float32 roundoff in g there moves the update by up to a
-    whole step lr. Elsewhere 1% of a step is generous (the sensitivity is lr eps / g^2).
+    eps = 1e-8 (a gradient component ~0): rounding in g there can move the update by up to a
+    step lr either way (2 lr for a flipped sign). Elsewhere 1% of a step is generous (the
+    sensitivity is lr eps / g^2).
     """
     leaf = name.split("/", 1)[1]
     t = float(r["count"])
     v_hat = r[f"nu/{leaf}"].astype(np.float64) / (1.0 - cnn_numpy.B2 ** t)
     ill = np.sqrt(v_hat) < 1e3 * cnn_numpy.EPS
     lr = cnn_numpy.LEARNING_RATE
-    return rtol * float(np.max(np.abs(r[name]))) + np.where(ill, lr, 1e-2 * lr)
+    return rtol * float(np.max(np.abs(r[name]))) + np.where(ill, 2 * lr, 1e-2 * lr)
 
 
 def compare(out, ref, rtol: float) -> float:

@@ -56,11 +56,12 @@ def reference(inputs, variant):
 
 
 def compare(out, ref, rtol: float) -> float:
-    """|x_adv - ref| <= rtol, except where sign(grad_x) is not determined in float32.
+    """|x_adv - ref| <= rtol, except where sign(grad_x) is not determined at this precision.
 
-    A gradient component within roundoff of 0 (|g| <= 1e-4 max|g|) may take either sign, so its
-    pixel may differ by eps or 2 eps (or not at all, where clipped). Returns the max |diff| over
-    the other pixels (pixels lie in [0, 1], so absolute = relative error).
+    A gradient component within rounding of 0 (|g| <= rtol max|g|: 1e-4 in float32, 1e-2 with
+    TF32 on a GPU) may take either sign, so its pixel may differ by eps or 2 eps (or not at all,
+    where clipped); at most 5% of the pixels may do so. Returns the max |diff| over the other
+    pixels (pixels lie in [0, 1], so absolute = relative error).
     """
     out = np.asarray(out)
     x_adv, grad = ref["x_adv"], ref["grad_x"]
@@ -69,12 +70,12 @@ def compare(out, ref, rtol: float) -> float:
     if not np.all(np.isfinite(out)):
         raise VerificationError("fgsm: non-finite values")
     diff = np.abs(out.astype(np.float64) - x_adv)
-    undetermined = np.abs(grad) <= 1e-4 * np.max(np.abs(grad))
+    undetermined = np.abs(grad) <= rtol * np.max(np.abs(grad))
     bad = (diff > rtol) & ~undetermined
     if bad.any():
         raise VerificationError(f"fgsm: {int(bad.sum())} pixels differ from the NumPy attack by up to "
                                 f"{float(diff[bad].max()):.3g} where the gradient's sign is clear")
-    if np.mean(diff > rtol) > 1e-3:
+    if np.mean(diff > rtol) > 0.05:
         raise VerificationError(f"fgsm: {np.mean(diff > rtol):.2%} of pixels flipped (near-zero gradients)")
     return float(diff[~undetermined].max()) if (~undetermined).any() else 0.0
 
