@@ -132,23 +132,27 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
         rtol = max(rtol, 1e-2)  # TF32 matmuls on GPU: ~10 mantissa bits
         notes = (notes + " " if notes else "") + f"float32 matmul precision '{precision}' (TF32 on GPU)."
 
+    resident = set(spec.resident_inputs)
     with _devices.jax_context(case, dev):
         if case.placement == "device":
-            host_src = None
             if spec.device_inputs is None:
                 raise ValueError(f"{case.kernel} declares no device_inputs; placement 'device' is not valid")
-            placed = spec.device_inputs(case.size, case.dtype, case.variant, jax.random.key(seed))
-            placed = jax.device_put(placed, dev)
-            host = jax.device_get(placed)
+            made = spec.device_inputs(case.size, case.dtype, case.variant, jax.random.key(seed))
+            host = jax.device_get(made)
         else:
-            host = _host_inputs(spec, case, seed)
-            host_src = host
-            placed = host if case.placement == "implicit" else jax.device_put(host, dev)
+            made = host = _host_inputs(spec, case, seed)
+        # Per input, in the kernel's own order (jax.device_put of a dict returns sorted keys).
+        # implicit: NumPy inputs passed each call, except the kernel's resident inputs (e.g. the
+        # CNN's parameters), which live on the device like in the lecture's training loop.
+        names = list(made)
+        placed = {k: made[k] if case.placement == "implicit" and k not in resident
+                  else jax.device_put(made[k], dev) for k in names}
         jax.block_until_ready(placed)
-        transfer = _median_transfer_seconds(host, dev)
-    args = tuple(placed.values())
+        moved = {k: host[k] for k in names if k not in resident} or {k: host[k] for k in names}
+        transfer = _median_transfer_seconds(moved, dev)
+    args = tuple(placed[k] for k in names)
     ref = spec.reference(host, case.variant)
-    del host_src
+    del made
 
     fn = spec.jax_fn(case.transform, case.variant)
     compile_seconds = None

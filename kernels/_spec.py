@@ -51,6 +51,9 @@ class Kernel:
     # optional: device_inputs(size, dtype, variant, key) -> Inputs created by JAX on the
     # current default device (prepare() sets it). Required for placement "device".
     device_inputs: Callable[[int, str, str, Any], Inputs] | None = None
+    # inputs placed on the device once whatever the placement (model parameters, optimizer state):
+    # "implicit" then passes only the others as NumPy each call, and transfer_seconds covers those
+    resident_inputs: tuple[str, ...] = ()
     # --- costs
     footprint_bytes: Callable[[int, int, str], float] = None   # (size, itemsize, variant) peak estimate
     flops: Callable[[int, str], float | None] = lambda size, variant: None

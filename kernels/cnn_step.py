@@ -4,18 +4,17 @@ JAX: the lab's ``train_step`` (Flax CNN, ``value_and_grad(has_aux=True)``, ``opt
 TrainState); NumPy: the same step by hand (``kernels/cnn_numpy.py``). Both start from the same
 parameters and Adam state and see the same batch; the output is the new state and the metrics.
 
-The registry passes inputs positionally as plain pytrees, so the step takes
-``(idx, images, labels, opt_state, params)`` (alphabetical: ``jax.device_put`` of a dict returns
-its keys sorted, and the core passes the placed dict's values in that order) and gathers the
-batch ``images[idx]`` itself:
+The registry passes inputs positionally, in the order ``make_inputs`` names them, so the step
+takes ``(idx, images, labels, opt_state, params)`` and gathers the batch ``images[idx]`` itself:
 
 - ``device``: ``images``/``labels`` are a 4,000-image training set created on the device (the
   size of the 5k split's training part), ``idx`` a random batch of indices; the batch is gathered
   on the device, as in the lab's ``train_epoch`` with ``x_train`` on the GPU.
 - ``implicit`` / ``explicit`` / NumPy: ``images`` is the batch itself and ``idx = arange(batch)``.
-  The core's ``implicit`` passes EVERY input as NumPy on each call, so the parameters and the
-  Adam moments (3 x 3.3 MB) cross to the device with the batch inside the timed call; ``explicit``
-  puts all of them on the device once before timing.
+  ``params`` and ``opt_state`` are the kernel's ``resident_inputs``: on the device once, whatever
+  the placement, as in the lab's loop where the TrainState stays on the device. So ``implicit``
+  passes only the NumPy batch (images, labels, idx) on each call, and ``explicit`` puts the batch
+  on the device once before timing.
 
 Timing cases use synthetic images of MNIST's shape (uniform pixels, random labels), so they run
 without the data set; accuracy (``track_validation_error``, tests) uses the real digits.
@@ -224,6 +223,7 @@ KERNEL = Kernel(
                      "jit": "jax.jit(train_step), as in the lab"},
     make_inputs=make_inputs,
     device_inputs=device_inputs,
+    resident_inputs=("opt_state", "params"),
     reference=reference,
     numpy_fn=lambda transform, variant: numpy_step,
     jax_fn=lambda transform, variant: jax_step,

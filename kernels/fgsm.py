@@ -5,7 +5,7 @@ JAX: ``jax.grad`` of the loss with respect to the image (``has_aux=True``), as i
 the backward pass of ``kernels/cnn_numpy.py`` carried down to the input. Timing cases use the
 network's initial parameters and synthetic images of MNIST's shape; the accuracy drop on the real
 digits with trained parameters is measured in tests/test_cnn.py and docs/cnn.md.
-Inputs, alphabetical as ``jax.device_put`` returns dicts: ``(images, labels, params)``.
+Inputs, in the order passed: ``(images, labels, params)``; ``params`` stay resident on the device.
 """
 from __future__ import annotations
 
@@ -93,6 +93,7 @@ KERNEL = Kernel(
     transform_notes={"eager": "fgsm_attack without jax.jit", "jit": "jax.jit(fgsm_attack)"},
     make_inputs=make_inputs,
     device_inputs=device_inputs,
+    resident_inputs=("params",),
     reference=reference,
     numpy_fn=lambda transform, variant: numpy_fgsm,
     jax_fn=lambda transform, variant: jax_fgsm,

@@ -103,3 +103,28 @@ def test_matmul_precision_is_part_of_the_record(monkeypatch):
     assert p.precision == "highest"
     monkeypatch.delenv("JAXBENCH_MATMUL_PRECISION")
     assert kernels.prepare(Case("matmul", "jax-cpu", "explicit", "jit", 64, "float32", "x@y")).precision == "default"
+
+
+def _order_kernel():
+    import jax.numpy as jnp
+    import numpy as np
+    return kernels.Kernel(
+        name="order", summary="z - a", size_name="n", sizes=(3,), default_size=3, size_bounds=(1, 10),
+        numpy_transforms=("eager",), jax_transforms=("eager", "jit"), resident_inputs=("a",),
+        make_inputs=lambda n, dt, v, rng: {"z": np.full(n, 2.0, dt), "a": np.ones(n, dt)},
+        device_inputs=lambda n, dt, v, key: {"z": jnp.full(n, 2.0, dt), "a": jnp.ones(n, dt)},
+        reference=lambda inputs, v: inputs["z"] - inputs["a"],
+        numpy_fn=lambda t, v: (lambda z, a: z - a), jax_fn=lambda t, v: (lambda z, a: z - a),
+        footprint_bytes=lambda n, itemsize, v: n * itemsize)
+
+
+@pytest.mark.parametrize("placement", ["device", "implicit", "explicit"])
+def test_inputs_are_passed_in_declared_order_and_resident_inputs_stay_on_device(monkeypatch, placement):
+    import jax
+    import numpy as np
+    registry = dict(kernels.kernels(), order=_order_kernel())
+    monkeypatch.setattr(kernels._registry, "kernels", lambda: registry)
+    p = kernels.prepare(Case("order", "jax-cpu", placement, "jit", 3))  # z - a; swapped would be -1
+    np.testing.assert_array_equal(np.asarray(p.run()), np.ones(3, np.float32))
+    assert isinstance(p.inputs["a"], jax.Array)  # resident whatever the placement
+    assert isinstance(p.inputs["z"], np.ndarray) == (placement == "implicit")
