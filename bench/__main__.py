@@ -174,7 +174,9 @@ def main(argv=None) -> int:
         machine = Machine.get_unique_machine_name()
 
     gpu = _gpu_present()
-    env = dict(os.environ, JAXBENCH_SIZES="full" if args.full else "quick")
+    # set here too: the selection below imports the bench modules, whose grids depend on it
+    os.environ["JAXBENCH_SIZES"] = "full" if args.full else "quick"
+    env = dict(os.environ)
     mode = "full grid, 2 rounds" if args.full else "quick sizes, 1 round"
     print(f"jaxbench: {', '.join(args.kernel_list)} | {mode} | machine {machine} | commit {commit[:10]}"
           f" | GPU: {'yes' if gpu else 'none (jax-gpu cases recorded as n/a)'}", flush=True)
