@@ -61,7 +61,7 @@ def full(split):
 
 
 def test_rho_beats_trivial_early_and_passes_half_near_40(full, trivial):
-    assert full.rho[:10].max() > trivial[1]
+    assert full.rho[:10].max() > trivial[1]                    # measured: from iteration 5
     assert 30 <= full.first_iteration("rho", 0.5) <= 45        # measured: 38
     assert np.all(full.rank == 8)
 
