@@ -14,7 +14,7 @@ them into one results file per commit and environment):
 Only valid cases are selected (``bench.common.selected``); ``jax-gpu`` cases are selected only
 where JAX sees a GPU (elsewhere asv records them as n/a, NaN, without starting a process).
 A crashing benchmark is recorded by asv as failed and the run goes on.
-Then it writes ``<results_dir>/<machine>/jaxbench-facts.json`` and builds the report with
+Then it writes ``<results_dir>/<machine>/jaxbench-facts.jsonc`` and builds the report with
 ``python -m reports`` when that exists, else ``asv publish`` (asv's HTML).
 """
 from __future__ import annotations
@@ -181,23 +181,31 @@ def main(argv=None) -> int:
     print(f"jaxbench: {', '.join(args.kernel_list)} | {mode} | machine {machine} | commit {commit[:10]}"
           f" | GPU: {'yes' if gpu else 'none (jax-gpu cases recorded as n/a)'}", flush=True)
 
-    summary, failed_runs = [], []
-    for kernel in args.kernel_list:
-        regexes, chosen, total = selection(kernel, gpu, args.full)
-        summary.append((kernel, chosen, total))
-        if not regexes:
-            continue
+    def run_asv(regexes: list[str]) -> int:
         cmd = _asv("run", "--config", str(config), "--python=same", "--set-commit-hash", commit,
                    "--machine", machine, "--launch-method", "spawn")
         if not args.full:
             cmd += ["-a", "rounds=1", "-a", "repeat=(3,10,1.0)"]
         for rx in regexes:
             cmd += ["-b", rx]
+        return subprocess.run(cmd, cwd=ROOT, env=env).returncode
+
+    summary, failed_runs = [], []
+    for kernel in args.kernel_list:
+        regexes, chosen, total = selection(kernel, gpu, args.full)
+        summary.append((kernel, chosen, total))
+        if not regexes:
+            continue
         print(f"\n== {kernel}: {chosen} benchmark cases of {total} in the grid "
               f"(the rest are invalid or need a GPU: n/a)", flush=True)
-        rc = subprocess.run(cmd, cwd=ROOT, env=env).returncode
+        rc = run_asv(regexes)
         if rc != 0:
             failed_runs.append((kernel, rc))
+    # the machine's measured peaks (GEMM GFLOP/s, copy GB/s): the reports' "percent of peak"
+    print("\n== calibration: GEMM peak and copy bandwidth of this machine", flush=True)
+    rc = run_asv([r"^bench_calibration\."])
+    if rc != 0:
+        failed_runs.append(("calibration", rc))
 
     from . import facts
 

@@ -51,7 +51,11 @@ AXES = ("backend", "placement", "transform", "size")
 # --------------------------------------------------------------------------- registry -> params
 
 def has_kernel(name: str) -> bool:
-    return name in kernels.kernels()
+    try:
+        kernels.kernel(name)  # imports only kernels/<name>.py
+    except ValueError:
+        return False
+    return True
 
 
 def size_mode() -> str:

@@ -1,6 +1,6 @@
 """Machine facts that asv does not record, written beside its results.
 
-Contract with ``reports/``: ``<results_dir>/<machine>/jaxbench-facts.json``, one per machine,
+Contract with ``reports/``: ``<results_dir>/<machine>/jaxbench-facts.jsonc``, one per machine,
 rewritten by every ``python -m bench`` run (``python -m bench.facts --results-dir D --machine M``
 writes it alone). Keys: ``machine``, ``written_at``, ``cpu`` (model, flags, cores), ``memory_bytes``,
 ``blas`` (threadpoolctl: vendor, library, threads), ``versions`` (python, numpy, scipy, jax, jaxlib,
@@ -19,12 +19,14 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-FACTS_NAME = "jaxbench-facts.json"
+# Plain JSON, named .jsonc on purpose: asv reads every *.json under the results folder as a
+# results file and warns "No version specified" on this one at every `asv publish`.
+FACTS_NAME = "jaxbench-facts.jsonc"
 ENV_KEYS = ("XLA_FLAGS", "XLA_PYTHON_CLIENT_PREALLOCATE", "XLA_PYTHON_CLIENT_MEM_FRACTION",
             "JAX_PLATFORMS", "JAX_ENABLE_X64", "JAX_DEFAULT_MATMUL_PRECISION",
             "JAX_ENABLE_COMPILATION_CACHE", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
             "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "JAXBENCH_SIZES", "JAXBENCH_JAX_CACHE",
-            "JAXBENCH_COMPILE_BUDGET_S")
+            "JAXBENCH_COMPILE_BUDGET_S", "JAXBENCH_MATMUL_PRECISION")
 
 
 def _cpu() -> dict:
@@ -131,7 +133,7 @@ def collect(machine: str | None = None) -> dict:
 
 
 def write(results_dir: str | os.PathLike, machine: str) -> Path:
-    """Write ``<results_dir>/<machine>/jaxbench-facts.json``; returns its path."""
+    """Write ``<results_dir>/<machine>/jaxbench-facts.jsonc``; returns its path."""
     path = Path(results_dir) / machine / FACTS_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(collect(machine), indent=2, sort_keys=True) + "\n")

@@ -5,6 +5,7 @@ Enumeration, validation and the memory guard live here; nothing else in the proj
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import pkgutil
 from functools import lru_cache
@@ -30,7 +31,23 @@ def kernels() -> dict[str, Kernel]:
     return dict(sorted(found.items()))
 
 
+@lru_cache(maxsize=None)
+def _kernel_module(name: str) -> Kernel | None:
+    """The kernel declared by ``kernels/<name>.py``, importing only that module (a kernel's module
+    is named after it). Every spawned asv process needs one kernel: importing all of them (Flax,
+    SciPy's stats...) would cost seconds per process."""
+    if not name.isidentifier() or name.startswith("_"):
+        return None
+    if importlib.util.find_spec(f"{__package__}.{name}") is None:
+        return None
+    spec = getattr(importlib.import_module(f"{__package__}.{name}"), "KERNEL", None)
+    return spec if isinstance(spec, Kernel) and spec.name == name else None
+
+
 def kernel(name: str) -> Kernel:
+    spec = _kernel_module(name) if isinstance(name, str) else None
+    if spec is not None:
+        return spec
     known = kernels()
     if name not in known:
         raise ValueError(f"unknown kernel {name!r}; valid kernels: {', '.join(known)}")

@@ -250,7 +250,7 @@ def page(results, df, commits, machine_names, built: Built, tabs: dict, command:
         head.append(f"<h3>{H.esc(m)}</h3><p>commit <code>{H.esc(c)}</code>"
                     + (f" (commit date {H.esc(date.iloc[0])})" if len(date) else "") + "</p>")
         head.append("<p class=note>machine.json</p>" + H.kv_table(results.machines.get(m, {})))
-        head.append("<p class=note>jaxbench-facts.json</p>" + H.kv_table(results.facts.get(m, {})))
+        head.append("<p class=note>jaxbench-facts.jsonc</p>" + H.kv_table(results.facts.get(m, {})))
     sections.append(("machines-facts", "Machines and commits", "\n".join(head)))
     if results.problems:
         sections.append(("warnings", "Warnings while reading the results",

@@ -1,7 +1,7 @@
 """asv results folder -> one tidy pandas DataFrame (one row per benchmark x parameter combination).
 
 Reads, never writes: ``<results>/benchmarks.json``, and per machine folder ``machine.json``,
-``jaxbench-facts.json`` and every ``<commit>-<env>.json`` results file (asv 0.6 format,
+``jaxbench-facts.jsonc`` and every ``<commit>-<env>.json`` results file (asv 0.6 format,
 ``result_columns`` + a row per benchmark, see ``asv/results.py``).
 
 Statistics, as asv stores them: ``median`` is asv's ``result`` (the median of the samples for
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-FACTS_FILE = "jaxbench-facts.json"
+FACTS_FILE = "jaxbench-facts.jsonc"
 NOT_RESULTS = {"machine.json", "benchmarks.json", FACTS_FILE}
 CASE_AXES = ("backend", "placement", "transform", "size", "dtype")
 CALIBRATION_KERNEL = "calibration"
@@ -50,7 +50,7 @@ class Results:
 
     df: pd.DataFrame
     machines: dict = field(default_factory=dict)    # name -> machine.json contents ({} if none)
-    facts: dict = field(default_factory=dict)       # name -> jaxbench-facts.json ({} if none)
+    facts: dict = field(default_factory=dict)       # name -> jaxbench-facts.jsonc ({} if none)
     benchmarks: dict = field(default_factory=dict)  # benchmarks.json without "version"
     problems: list = field(default_factory=list)    # the warning messages, in order
     thresholds: dict = field(default_factory=dict)  # asv.conf.json regressions_thresholds

@@ -66,7 +66,7 @@ def asv_run(tmp_path_factory):
 
 def _results_file(run) -> dict:
     folder = run["results"] / "pytest-box"
-    files = [p for p in folder.glob("*.json") if p.name not in ("machine.json", "jaxbench-facts.json")]
+    files = [p for p in folder.glob("*.json") if p.name not in ("machine.json", "jaxbench-facts.jsonc")]
     assert len(files) == 1, (files, run["proc"].stdout[-3000:])
     # asv stores skipped params as NaN (not strict JSON): Python's json reads it
     return json.loads(files[0].read_text())
@@ -138,7 +138,7 @@ def _has_gpu() -> bool:
 
 def test_facts_file_beside_results(asv_run):
     assert asv_run["facts"].returncode == 0, asv_run["facts"].stderr
-    facts = json.loads((asv_run["results"] / "pytest-box" / "jaxbench-facts.json").read_text())
+    facts = json.loads((asv_run["results"] / "pytest-box" / "jaxbench-facts.jsonc").read_text())
     assert facts["machine"] == "pytest-box"
     assert facts["cpu"]["logical_cores"] >= 1 and facts["cpu"]["model"]
     assert facts["versions"]["jax"] and facts["versions"]["numpy"]

@@ -342,7 +342,7 @@ def test_machine_without_facts_or_machine_json(results_copy):
     with pytest.warns(ResultsWarning) as rec:
         r = load_results(results_copy)
     msgs = _messages(rec)
-    assert any("cpu-box" in m and "jaxbench-facts.json" in m for m in msgs)
+    assert any("cpu-box" in m and "jaxbench-facts.jsonc" in m for m in msgs)
     assert any("gpu-box" in m and "machine.json" in m for m in msgs)
     assert (r.df["machine"] == "gpu-box").any() and r.facts["cpu-box"] == {}
 
