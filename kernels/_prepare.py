@@ -138,7 +138,7 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
             if spec.device_inputs is None:
                 raise ValueError(f"{case.kernel} declares no device_inputs; placement 'device' is not valid")
             made = spec.device_inputs(case.size, case.dtype, case.variant, jax.random.key(seed))
-            host = jax.device_get(made)
+            host = {k: jax.device_get(made[k]) for k in made}  # device_get(dict) would sort keys
         else:
             made = host = _host_inputs(spec, case, seed)
         # Per input, in the kernel's own order (jax.device_put of a dict returns sorted keys).

@@ -56,8 +56,7 @@ def jax_step(A, rows, cols, vals, omega=None, threshold=THRESHOLD):
 
 
 # ---------------------------------------------------------------- inputs
-# Input names carry a digit prefix because jax.device_put(dict) returns the keys sorted and
-# prepare() passes the values positionally: sorted order must be argument order.
+# prepare() passes the inputs positionally, in the order they are named here.
 
 def shape_for(size: int) -> tuple[int, int]:
     """(users, movies): 943 -> 943 x 1682 (real); else size x round(size * 1682 / 943)."""
@@ -85,10 +84,10 @@ def synthetic_threshold(singular_values) -> float:
 def _assemble(m, n, rows, cols, vals, dtype, threshold, omega):
     X = np.zeros((m, n), dtype)
     X[rows, cols] = vals
-    out = {"0_A": X, "1_rows": rows.astype(np.int32), "2_cols": cols.astype(np.int32), "3_vals": vals.astype(dtype),
-           "4_threshold": np.asarray(threshold, dtype)}
+    out = {"A": X, "rows": rows.astype(np.int32), "cols": cols.astype(np.int32), "vals": vals.astype(dtype),
+           "threshold": np.asarray(threshold, dtype)}
     if omega is not None:
-        out["5_omega"] = omega.astype(dtype)
+        out["omega"] = omega.astype(dtype)
     return out
 
 
@@ -103,7 +102,7 @@ def make_inputs(size, dtype, variant, rng):
     omega = rng.standard_normal((n, sketch_columns())) if variant == "truncated" else None
     out = _assemble(m, n, rows, cols, vals, np.dtype(dtype), THRESHOLD, omega)
     if size != REAL_SIZE:
-        out["4_threshold"] = np.asarray(synthetic_threshold(np.linalg.svd(out["0_A"], compute_uv=False)), dtype)
+        out["threshold"] = np.asarray(synthetic_threshold(np.linalg.svd(out["A"], compute_uv=False)), dtype)
     return out
 
 
@@ -122,10 +121,10 @@ def device_inputs(size, dtype, variant, key):
         rows, cols = jnp.nonzero(jax.random.uniform(k_mask, (m, n)) < KNOWN_FRACTION)
         vals = ratings[rows, cols].astype(dtype)
         A = jnp.zeros((m, n), dtype).at[rows, cols].set(vals)
-        out = {"0_A": A, "1_rows": rows.astype(jnp.int32), "2_cols": cols.astype(jnp.int32), "3_vals": vals,
-               "4_threshold": jnp.asarray(synthetic_threshold(jnp.linalg.svd(A, compute_uv=False)), dtype)}
+        out = {"A": A, "rows": rows.astype(jnp.int32), "cols": cols.astype(jnp.int32), "vals": vals,
+               "threshold": jnp.asarray(synthetic_threshold(jnp.linalg.svd(A, compute_uv=False)), dtype)}
     if variant == "truncated":
-        out["5_omega"] = jax.random.normal(k_omega, (n, sketch_columns()), dtype)
+        out["omega"] = jax.random.normal(k_omega, (n, sketch_columns()), dtype)
     return out
 
 

@@ -72,7 +72,7 @@ def problem(X, seed: int = 0, missing: float = MISSING, delta: float = DELTA, dt
     mask = mondrian.missing_mask(X.shape, missing, np.random.default_rng(seed)).astype(dt)
     X_omega = (mask * X).astype(dt)
     Y0 = (c0_for(X_omega, tau_for(X.shape), delta) * delta * X_omega).astype(dt)
-    return {"0_Y": Y0, "1_X_omega": X_omega, "2_mask": mask}
+    return {"Y": Y0, "X_omega": X_omega, "mask": mask}
 
 
 def make_inputs(size, dtype, variant, rng):
@@ -86,7 +86,7 @@ def device_inputs(size, dtype, variant, key):
     mask = (jax.random.uniform(key, X.shape) >= MISSING).astype(dtype)
     X_omega = mask * X
     c0 = jnp.ceil(tau_for(X.shape) / (DELTA * jnp.linalg.norm(X_omega, 2)))
-    return {"0_Y": c0 * DELTA * X_omega, "1_X_omega": X_omega, "2_mask": mask}
+    return {"Y": c0 * DELTA * X_omega, "X_omega": X_omega, "mask": mask}
 
 
 def _notes(backend, variant):

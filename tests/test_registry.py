@@ -113,7 +113,7 @@ def _order_kernel():
         numpy_transforms=("eager",), jax_transforms=("eager", "jit"), resident_inputs=("a",),
         make_inputs=lambda n, dt, v, rng: {"z": np.full(n, 2.0, dt), "a": np.ones(n, dt)},
         device_inputs=lambda n, dt, v, key: {"z": jnp.full(n, 2.0, dt), "a": jnp.ones(n, dt)},
-        reference=lambda inputs, v: inputs["z"] - inputs["a"],
+        reference=lambda inputs, v: (lambda z, a: z - a)(*inputs.values()),  # positional on purpose
         numpy_fn=lambda t, v: (lambda z, a: z - a), jax_fn=lambda t, v: (lambda z, a: z - a),
         footprint_bytes=lambda n, itemsize, v: n * itemsize)
 

@@ -41,11 +41,11 @@ def test_mondrian_is_deterministic_low_rank_in_unit_range():
 
 def test_c0_is_the_ccs_kicking_constant():
     p = svt_soft.problem(mondrian.mondrian(100), seed=0, dtype="float64")
-    tau, norm2 = svt_soft.tau_for((100, 100)), np.linalg.norm(p["1_X_omega"], 2)
-    c0 = svt_soft.c0_for(p["1_X_omega"], tau)
+    tau, norm2 = svt_soft.tau_for((100, 100)), np.linalg.norm(p["X_omega"], 2)
+    c0 = svt_soft.c0_for(p["X_omega"], tau)
     assert (c0 - 1) * 1.2 * norm2 < tau <= c0 * 1.2 * norm2
-    assert np.linalg.norm(p["0_Y"], 2) >= tau
-    assert p["2_mask"].mean() == pytest.approx(0.5, abs=0.02)
+    assert np.linalg.norm(p["Y"], 2) >= tau
+    assert p["mask"].mean() == pytest.approx(0.5, abs=0.02)
 
 
 def test_image_file_loaded_grayscale_and_resized(tmp_path):
