@@ -185,7 +185,7 @@ def main(argv=None) -> int:
         cmd = _asv("run", "--config", str(config), "--python=same", "--set-commit-hash", commit,
                    "--machine", machine, "--launch-method", "spawn")
         if not args.full:
-            cmd += ["-a", "rounds=1", "-a", "repeat=(3,10,1.0)"]
+            cmd += ["-a", "rounds=1", "-a", "repeat=(3,10,0.6)"]
         for rx in regexes:
             cmd += ["-b", rx]
         return subprocess.run(cmd, cwd=ROOT, env=env).returncode
