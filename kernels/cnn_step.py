@@ -204,9 +204,9 @@ def _notes(backend, variant):
             "pixels, random labels); accuracy is tracked on the real digits by track_validation_error.")
     if backend == "numpy-cpu":
         return base + " NumPy: im2col convolutions, hand-written backward pass and Adam."
-    return base + (" device: 4,000 images resident, batch gathered in the step; implicit: params, "
-                   "Adam moments and batch all passed as NumPy (transferred each call); explicit: "
-                   "all device_put once.")
+    return base + (" Params and Adam moments stay on the device (resident inputs). device: 4,000 "
+                   "images resident, batch gathered in the step; implicit: the NumPy batch is passed "
+                   "each call (transferred inside the step); explicit: the batch is device_put once.")
 
 
 KERNEL = Kernel(

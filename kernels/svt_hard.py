@@ -158,7 +158,7 @@ def _footprint(size, itemsize, variant):
 KERNEL = Kernel(
     name="svt_hard",
     summary="one hard-SVT iteration (threshold 100) of the MovieLens lab: SVD, threshold, reset known entries",
-    size_name="users (rows; 943 = real MovieLens, else synthetic)",
+    size_name="users",  # 943 = the real MovieLens matrix, other sizes synthetic (see notes)
     sizes=(256, 512, 943, 1886),
     default_size=REAL_SIZE,
     size_bounds=(16, 4096),

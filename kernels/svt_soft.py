@@ -99,7 +99,7 @@ def _notes(backend, variant):
 KERNEL = Kernel(
     name="svt_soft",
     summary="one soft-SVT (Cai-Candes-Shen) iteration of the lab's image completion, Mondrian n x n",
-    size_name="image side (px)",
+    size_name="side_px",
     sizes=(100, 200, 400, 800),
     default_size=SIZE,
     size_bounds=(8, 2048),

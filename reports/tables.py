@@ -99,9 +99,13 @@ def summary_table(rates: pd.DataFrame, specs: dict) -> pd.DataFrame:
         spec = specs.get(kernel)
         size = headline_size(g, getattr(spec, "default_size", None))
         g = g[g["size"] == size]
-        base = g[(g["backend"] == "numpy-cpu") & (g["status"] == "ok")]
+        # the NumPy row the speedups are computed against (speedup.BASELINE_TRANSFORMS order)
+        chosen = g["baseline_label"].dropna()
+        base = g[(g["backend"] == "numpy-cpu") & (g["status"] == "ok")
+                 & (g["label"] == (chosen.iloc[0] if len(chosen) else None))]
         row = {"Kernel": kernel, "Variant": variant or "-", "Machine": machine,
                "Size": f"{getattr(spec, 'size_name', 'size')}={size}", "dtype": dtype,
+               "NumPy-CPU baseline": base["transform"].iloc[0] if len(base) else "n/a",
                "NumPy-CPU median": fmt_time(base["median"].iloc[0]) if len(base) else "n/a",
                "NumPy IQR": fmt_iqr(base["q25"].iloc[0], base["q75"].iloc[0]) if len(base) else "-"}
         best_overall = None

@@ -223,6 +223,16 @@ def test_summary_table(rates):
     assert gpu["JAX-GPU median"] == "6.02 ms" and gpu["Best JAX % of peak"].endswith("% GEMM")
 
 
+def test_summary_numpy_column_is_the_speedup_baseline(rates):
+    # a slower NumPy loop listed first must not replace the eager baseline the speedups use
+    npy = rates[rates["backend"] == "numpy-cpu"]
+    loop = npy.assign(transform="loop", label="numpy-cpu loop", median=npy["median"] * 100)
+    s = tables.summary_table(pd.concat([loop, rates], ignore_index=True), __import__("kernels").kernels())
+    ref = tables.summary_table(rates, __import__("kernels").kernels())
+    assert list(s["NumPy-CPU median"]) == list(ref["NumPy-CPU median"])
+    assert set(s["NumPy-CPU baseline"]) <= {"eager", "n/a"}
+
+
 def test_markdown_and_latex():
     t = pd.DataFrame({"Kernel": ["svt_hard"], "Median": ["2.94 ms"], "% GEMM peak": ["50%"]})
     md = tables.to_markdown(t, "cap", ["note"])
