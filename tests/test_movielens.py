@@ -6,13 +6,6 @@ import kernels
 from kernels import movielens
 
 
-@pytest.fixture(scope="module")
-def split():
-    try:
-        return movielens.load_split(seed=0)
-    except kernels.Unavailable as exc:
-        pytest.skip(exc.reason)
-
 
 def test_counts_match_the_lab(split):
     ratings = movielens.load_ratings()

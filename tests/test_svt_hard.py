@@ -4,6 +4,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 import kernels
+from _support import gpu_present
 from kernels import movielens, svt_hard
 
 
@@ -40,13 +41,6 @@ def test_real_movielens_cases(backend, placement, transform, variant):
     assert int(p.run()[2]) == 8, "threshold 100 keeps 8 singular values on the first iteration"
     assert "real MovieLens" in p.notes
 
-
-@pytest.fixture(scope="module")
-def split():
-    try:
-        return movielens.load_split(seed=0)
-    except kernels.Unavailable as exc:
-        pytest.skip(exc.reason)
 
 
 @pytest.fixture(scope="module")
@@ -99,12 +93,7 @@ def test_track_errors_contract(split):
 
 
 def test_track_errors_unavailable_without_gpu_or_data(tmp_path, monkeypatch):
-    try:
-        import jax
-        has_gpu = bool(jax.devices("gpu"))
-    except RuntimeError:
-        has_gpu = False
-    if not has_gpu:
+    if not gpu_present():
         with pytest.raises(kernels.Unavailable):
             svt_hard.track_errors("jax-gpu", iterations=1)
     monkeypatch.setenv(movielens.ENV_VAR, str(tmp_path / "missing.data"))
