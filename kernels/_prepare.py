@@ -108,7 +108,7 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
         host = _host_inputs(spec, case, seed)
         args = tuple(host.values())
         fn = spec.numpy_fn(case.transform, case.variant)
-        ref = spec.reference(host, case.variant)
+        ref = spec.reference_output(host, case.variant)
 
         def run():
             return fn(*args)
@@ -151,7 +151,7 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
         moved = {k: host[k] for k in names if k not in resident} or {k: host[k] for k in names}
         transfer = _median_transfer_seconds(moved, dev)
     args = tuple(placed[k] for k in names)
-    ref = spec.reference(host, case.variant)
+    ref = spec.reference_output(host, case.variant)
     del made
 
     fn = spec.jax_fn(case.transform, case.variant)

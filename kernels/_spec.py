@@ -42,8 +42,9 @@ class Kernel:
     # --- the math
     # make_inputs(size, dtype, variant, rng) -> Inputs of NumPy arrays (seeded, deterministic)
     make_inputs: Callable[[int, str, str, np.random.Generator], Inputs] = None
-    # reference(inputs, variant) -> NumPy output (pytree) every variant is compared with
-    reference: Callable[[Inputs, str], Any] = None
+    # reference(inputs, variant) -> NumPy output (pytree) every variant is compared with;
+    # None: the kernel's own NumPy implementation (see reference_output)
+    reference: Callable[[Inputs, str], Any] | None = None
     # numpy_fn(transform, variant) -> f(*inputs) ; jax_fn(transform, variant) -> f(*inputs),
     # NOT jitted: prepare() applies jax.jit for transforms in JIT_TRANSFORMS.
     numpy_fn: Callable[[str, str], Callable] = None
@@ -73,6 +74,14 @@ class Kernel:
 
     def placements_for(self, backend: str) -> tuple[str, ...]:
         return ("host",) if backend == "numpy-cpu" else self.jax_placements
+
+    def reference_output(self, inputs: Inputs, variant: str):
+        """The NumPy reference: ``reference`` if declared, else the NumPy ``eager`` function
+        (or the first NumPy transform) applied to the inputs."""
+        if self.reference is not None:
+            return self.reference(inputs, variant)
+        transform = "eager" if "eager" in self.numpy_transforms else self.numpy_transforms[0]
+        return self.numpy_fn(transform, variant)(*inputs.values())
 
     def quick_grid(self) -> tuple[int, ...]:
         return self.quick_sizes or (min(self.sizes),)

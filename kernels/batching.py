@@ -61,7 +61,6 @@ KERNEL = Kernel(
                      "jit": "manually batched v_batched @ mat.T, jitted"},
     make_inputs=_make_inputs,
     device_inputs=_device_inputs,
-    reference=lambda inputs, variant: inputs["v_batched"] @ inputs["mat"].T,
     numpy_fn=_numpy_fn,
     jax_fn=_jax_fn,
     footprint_bytes=lambda b, itemsize, variant: 4 * itemsize * (MAT_SHAPE[0] * MAT_SHAPE[1] + b * sum(MAT_SHAPE)),

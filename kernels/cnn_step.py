@@ -77,11 +77,6 @@ def numpy_step(idx, images, labels, opt_state, params):
     return cnn_numpy.train_step(params, opt_state, images[idx], labels[idx])
 
 
-def reference(inputs, variant):
-    """The NumPy step from the same inputs."""
-    return numpy_step(**inputs)
-
-
 # ---------------------------------------------------------------- comparison, leaf by leaf
 def flatten_output(out) -> dict:
     """{"loss", "accuracy", "count", "params/<layer>/<leaf>", "mu/...", "nu/..."} from either side.
@@ -224,7 +219,6 @@ KERNEL = Kernel(
     make_inputs=make_inputs,
     device_inputs=device_inputs,
     resident_inputs=("opt_state", "params"),
-    reference=reference,
     numpy_fn=lambda transform, variant: numpy_step,
     jax_fn=lambda transform, variant: jax_step,
     footprint_bytes=lambda batch, itemsize, variant: (8 * PARAM_COUNT + N_TRAIN * 794 + batch * 500_000) * itemsize,

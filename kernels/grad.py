@@ -55,7 +55,6 @@ KERNEL = Kernel(
                      "vmap": "jax.vmap(jax.grad(f)) over n points"},
     make_inputs=_make_inputs,
     device_inputs=_device_inputs,
-    reference=lambda inputs, variant: df_exact(inputs["x"]),
     numpy_fn=lambda transform, variant: df_exact,
     jax_fn=_jax_fn,
     footprint_bytes=lambda n, itemsize, variant: 8 * n * itemsize,

@@ -58,7 +58,6 @@ KERNEL = Kernel(
     variant_name="operand",
     make_inputs=_make_inputs,
     device_inputs=_device_inputs,
-    reference=lambda inputs, operand: numpy_product(operand)(*inputs.values()),
     numpy_fn=lambda transform, operand: numpy_product(operand),
     jax_fn=lambda transform, operand: jax_product(operand),
     footprint_bytes=lambda n, itemsize, operand: 5 * n * n * itemsize,

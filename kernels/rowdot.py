@@ -59,7 +59,6 @@ KERNEL = Kernel(
                      "jit_loop": f"jit of the Python loop: unrolled, compile time grows with rows (<= {JIT_LOOP_MAX_ROWS})"},
     make_inputs=_make_inputs,
     device_inputs=_device_inputs,
-    reference=lambda inputs, variant: np.einsum("ij,ij->i", inputs["X"], inputs["Y"]) ** 2,
     numpy_fn=_numpy_fn,
     jax_fn=_jax_fn,
     footprint_bytes=lambda n, itemsize, variant: 4 * n * ROWDOT_DIM * itemsize,

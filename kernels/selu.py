@@ -34,7 +34,6 @@ KERNEL = Kernel(
     dtypes=("float32", "float64"),
     make_inputs=lambda n, dtype, variant, rng: {"x": rng.standard_normal(n, dtype=np.dtype(dtype))},
     device_inputs=lambda n, dtype, variant, key: {"x": jax.random.normal(key, (n,), dtype=dtype)},
-    reference=lambda inputs, variant: selu_numpy(inputs["x"]),
     numpy_fn=lambda transform, variant: selu_numpy,
     jax_fn=lambda transform, variant: selu_jax,
     footprint_bytes=lambda n, itemsize, variant: 6 * n * itemsize,

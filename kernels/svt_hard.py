@@ -170,7 +170,6 @@ KERNEL = Kernel(
     transform_notes={"eager": "JAX: op-by-op dispatch of the same function", "jit": "jax.jit of the iteration"},
     make_inputs=make_inputs,
     device_inputs=device_inputs,
-    reference=lambda inputs, variant: _kernel_fn(numpy_step)(*inputs.values()),
     numpy_fn=lambda transform, variant: _kernel_fn(numpy_step),
     jax_fn=lambda transform, variant: _kernel_fn(jax_step),
     footprint_bytes=_footprint,

@@ -111,7 +111,6 @@ KERNEL = Kernel(
     transform_notes={"eager": "JAX: op-by-op dispatch of the same function", "jit": "jax.jit of the iteration"},
     make_inputs=make_inputs,
     device_inputs=device_inputs,
-    reference=lambda inputs, variant: _without_M(numpy_step)(*inputs.values()),
     numpy_fn=lambda transform, variant: _without_M(numpy_step),
     jax_fn=lambda transform, variant: _without_M(jax_step),
     footprint_bytes=lambda n, itemsize, variant: 12 * n * n * itemsize,

@@ -82,12 +82,17 @@ def test_numpy_case_metadata():
 
 
 def test_jit_case_reports_compile_and_transfer_time():
+    from jax import monitoring
+    compiles = []
+    monitoring.register_event_duration_secs_listener(
+        lambda name, secs, **kw: compiles.append(name) if name == "/jax/core/compile/backend_compile_duration" else None)
     p = kernels.prepare(Case("selu", "jax-cpu", "explicit", "jit", 1000))
     assert p.compile_seconds > 0 and p.transfer_seconds > 0
     assert p.first_call_seconds >= p.compile_seconds
-    q = kernels.prepare(Case("selu", "jax-cpu", "implicit", "jit", 1000))
-    # a second compile of the same kernel in the process is still a real compile, not a cache hit
-    assert q.compile_seconds > 0.1 * p.compile_seconds
+    before = len(compiles)
+    kernels.prepare(Case("selu", "jax-cpu", "implicit", "jit", 1000))
+    # a second compile of the same kernel in the process is a real XLA compile, not a cache hit
+    assert len(compiles) > before
 
 
 def test_measure_reports_median_within_quartiles():
