@@ -78,8 +78,10 @@ def _quick_keep(cls, names, values) -> bool:
     return True
 
 
-def selection(kernel: str, gpu: bool, full: bool = True) -> tuple[list[str], int, int]:
-    """asv ``-b`` regexes selecting the runnable cases of one kernel; (regexes, selected, total)."""
+def selection(kernel: str, gpu: bool, full: bool = True, timed_only: bool = False) -> tuple[list[str], int, int]:
+    """asv ``-b`` regexes selecting the runnable cases of one kernel; (regexes, selected, total).
+
+    ``timed_only``: only the steady-state ``time_`` benchmarks (the later rounds)."""
     from . import common
 
     module = importlib.import_module(f"bench.bench_{kernel}")
@@ -88,6 +90,8 @@ def selection(kernel: str, gpu: bool, full: bool = True) -> tuple[list[str], int
         if not isinstance(cls, type) or cls.__module__ != module.__name__:
             continue
         methods = [m for m in dir(cls) if re.match(r"(time|track|peakmem|mem|timeraw)_", m)]
+        if timed_only:
+            methods = [m for m in methods if m.startswith("time_")]
         if not methods:
             continue
         prefix = re.escape(f"bench_{kernel}.{cls_name}.")
@@ -129,6 +133,17 @@ def parse_args(argv=None):
                         help="asv machine name (default: this host's name); use a distinct one per machine")
     parser.add_argument("--results-dir", default=None,
                         help="asv results folder (default: results_dir of asv.conf.json, .asv/results)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="processes per timed case, run as separate passes over all kernels "
+                             "(default 2; at least 2 so the between-process spread is measured)")
+    parser.add_argument("--launch-method", choices=("forkserver", "spawn"), default="forkserver",
+                        help="how asv starts each benchmark process (default forkserver: no "
+                             "interpreter start-up or JAX import per case; see docs/asv.md)")
+    parser.add_argument("--commit", default=None,
+                        help="record the results under this commit hash (default: git rev-parse HEAD)")
+    parser.add_argument("--append", action="store_true",
+                        help="keep the samples already recorded for this commit: every round appends "
+                             "(the regression gate interleaves commits this way)")
     parser.add_argument("--no-report", action="store_true", help="skip building the report")
     args = parser.parse_args(argv)
     wanted = known if args.kernels in ("all", "") else [k.strip() for k in args.kernels.split(",") if k.strip()]
@@ -137,6 +152,8 @@ def parse_args(argv=None):
         parser.error(f"unknown kernel(s) {', '.join(unknown)}; valid kernels: {', '.join(known)}")
     if args.machine is not None and not re.fullmatch(r"[A-Za-z0-9_.-]+", args.machine):
         parser.error(f"machine name {args.machine!r}: use letters, digits, '.', '_' or '-'")
+    if args.rounds < 1:
+        parser.error(f"--rounds {args.rounds}: at least 1 (2 or more to measure the spread between processes)")
     args.kernel_list = wanted
     return args
 
@@ -161,8 +178,8 @@ def main(argv=None) -> int:
     results_dir = Path(args.results_dir).resolve() if args.results_dir else ROOT / conf["results_dir"]
     html_dir = results_dir.parent / "html" if args.results_dir else ROOT / conf["html_dir"]
     config = _config(Path(args.results_dir).resolve() if args.results_dir else None)
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                            check=True).stdout.strip()
+    commit = args.commit or subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                                           text=True, check=True).stdout.strip()
 
     machine_cmd = _asv("machine", "--yes") + (["--machine", args.machine] if args.machine else [])
     subprocess.run(machine_cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
@@ -177,30 +194,44 @@ def main(argv=None) -> int:
     # set here too: the selection below imports the bench modules, whose grids depend on it
     os.environ["JAXBENCH_SIZES"] = "full" if args.full else "quick"
     env = dict(os.environ)
-    mode = "full grid, 2 rounds" if args.full else "quick sizes, 1 round"
-    print(f"jaxbench: {', '.join(args.kernel_list)} | {mode} | machine {machine} | commit {commit[:10]}"
-          f" | GPU: {'yes' if gpu else 'none (jax-gpu cases recorded as n/a)'}", flush=True)
+    mode = "full grid" if args.full else "quick sizes"
+    print(f"jaxbench: {', '.join(args.kernel_list)} | {mode}, {args.rounds} round(s) | machine {machine}"
+          f" | commit {commit[:10]} | GPU: {'yes' if gpu else 'none (jax-gpu cases recorded as n/a)'}",
+          flush=True)
 
-    def run_asv(regexes: list[str]) -> int:
+    def run_asv(regexes: list[str], append: bool = False) -> int:
+        # One round per invocation: python -m bench runs the rounds itself, as passes over every
+        # kernel, so the processes of one case are minutes apart and the samples of each round
+        # can be told apart afterwards (asv concatenates them; rounds.record counts them).
         cmd = _asv("run", "--config", str(config), "--python=same", "--set-commit-hash", commit,
-                   "--machine", machine, "--launch-method", "spawn")
+                   "--machine", machine, "--launch-method", args.launch_method, "--record-samples",
+                   "-a", "rounds=1")
+        if append:
+            cmd += ["--append-samples"]
         if not args.full:
-            cmd += ["-a", "rounds=1", "-a", "repeat=(3,10,0.6)"]
+            cmd += ["-a", "repeat=(3,10,0.6)"]
         for rx in regexes:
             cmd += ["-b", rx]
         return subprocess.run(cmd, cwd=ROOT, env=env).returncode
 
-    summary, failed_runs = [], []
-    for kernel in args.kernel_list:
-        regexes, chosen, total = selection(kernel, gpu, args.full)
-        summary.append((kernel, chosen, total))
-        if not regexes:
-            continue
-        print(f"\n== {kernel}: {chosen} benchmark cases of {total} in the grid "
-              f"(the rest are invalid or need a GPU: n/a)", flush=True)
-        rc = run_asv(regexes)
-        if rc != 0:
-            failed_runs.append((kernel, rc))
+    from . import rounds as rounds_file
+
+    summary, failed_runs = {}, []
+    for r in range(1, args.rounds + 1):
+        for kernel in args.kernel_list:
+            # round 1: every benchmark of the kernel; later rounds: the steady-state timings only
+            regexes, chosen, total = selection(kernel, gpu, args.full, timed_only=r > 1)
+            if r == 1:
+                summary[kernel] = (chosen, total)
+            if not regexes:
+                continue
+            print(f"\n== round {r}/{args.rounds}, {kernel}: {chosen} benchmark cases"
+                  + (f" of {total} in the grid (the rest are invalid or need a GPU: n/a)" if r == 1 else ""),
+                  flush=True)
+            rc = run_asv(regexes, append=r > 1 or args.append)
+            if rc != 0:
+                failed_runs.append((f"{kernel} (round {r})", rc))
+            rounds_file.record(results_dir / machine, commit, r + int(args.append), f"bench_{kernel}.")
     # the machine's measured peaks (GEMM GFLOP/s, copy GB/s): the reports' "percent of peak"
     print("\n== calibration: GEMM peak and copy bandwidth of this machine", flush=True)
     rc = run_asv([r"^bench_calibration\."])
@@ -212,7 +243,7 @@ def main(argv=None) -> int:
     facts_path = facts.write(results_dir, machine)
     wall = time.monotonic() - started
     print(f"\njaxbench: benchmarks done in {wall / 60:.1f} min")
-    for kernel, chosen, total in summary:
+    for kernel, (chosen, total) in summary.items():
         print(f"  {kernel:10s} {chosen:5d} run, {total - chosen:5d} n/a")
     if failed_runs:
         print("  asv reported failed benchmarks for: "

@@ -15,6 +15,8 @@ The parameter values are read back by ``reports/`` to compute the rates: change 
 """
 import numpy as np
 
+from . import common  # noqa: F401  (back-to-back calls in a sample: see the top of bench/common.py)
+
 GEMM_N = 2048
 COPY_NBYTES = 64 * 2**20
 BACKENDS = ["numpy-cpu", "jax-gpu"]

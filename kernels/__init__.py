@@ -11,11 +11,11 @@ from ._case import (BACKENDS, DTYPES, JIT_TRANSFORMS, PLACEMENT_MEANING, PLACEME
 from ._prepare import Prepared, prepare
 from ._registry import available_memory_bytes, cases, kernel, kernels, validate
 from ._spec import Kernel
-from .timing import Timing, format_seconds, measure
+from .timing import Timing, calls_per_sample, format_seconds, measure
 
 __all__ = [
     "BACKENDS", "DTYPES", "JIT_TRANSFORMS", "PLACEMENTS", "PLACEMENT_MEANING", "TRANSFORMS", "Case",
     "CompileBudgetExceeded", "Kernel", "Prepared", "Timing", "Unavailable", "VerificationError",
-    "available_memory_bytes", "cases", "format_seconds", "kernel", "kernels", "measure", "prepare",
+    "available_memory_bytes", "calls_per_sample", "cases", "format_seconds", "kernel", "kernels", "measure", "prepare",
     "validate",
 ]

@@ -1,0 +1,96 @@
+"""Which samples of a case came from which round (process): ``jaxbench-rounds.jsonc``.
+
+asv concatenates the samples of every round of a case into one list (``--append-samples``) and
+keeps no boundaries, but an honest interval needs them: the spread between processes is the
+largest noise on this kind of machine (docs/asv.md, "Rounds"). ``python -m bench`` runs one asv
+round per invocation and, after each, records how many samples each ``time_`` case gained:
+
+    <results>/<machine>/jaxbench-rounds.jsonc
+    {"version": 1,
+     "commits": {"<commit hash>": {"<benchmark name>": {"<params key>": [n_round1, n_round2, ...]}}}}
+
+``params key`` is :func:`params_key` of the case's parameter values as asv stores them (their
+reprs). The first ``n_round1`` samples of the case are round 1, the next ``n_round2`` round 2, etc.
+(The ``.jsonc`` suffix keeps ``asv publish``, which reads every ``*.json`` there, away from it.)
+"""
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+ROUNDS_FILE = "jaxbench-rounds.jsonc"
+NOT_RESULTS = {"machine.json", "benchmarks.json"}
+
+
+def params_key(values) -> str:
+    """The key of one parameter combination: its asv reprs joined, e.g. "'jax-cpu', 'device', 'jit', 1000"."""
+    return ", ".join(str(v) for v in values)
+
+
+def sample_counts(machine_dir: Path, commit: str) -> dict:
+    """{benchmark: {params key: number of samples}} of the ``time_`` results of ``commit``."""
+    out: dict = {}
+    for path in sorted(Path(machine_dir).glob("*.json")):
+        if path.name in NOT_RESULTS:
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if data.get("commit_hash") != commit:
+            continue
+        columns = data.get("result_columns", [])
+        for name, values in data.get("results", {}).items():
+            if not name.split(".")[-1].startswith("time_"):
+                continue
+            row = dict(zip(columns, values))
+            samples = row.get("samples") or []
+            combos = list(itertools.product(*(row.get("params") or []))) or [()]
+            for combo, s in zip(combos, samples):
+                if s:
+                    out.setdefault(name, {})[params_key(combo)] = len(s)
+    return out
+
+
+def load(machine_dir: Path) -> dict:
+    path = Path(machine_dir) / ROUNDS_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"version": 1, "commits": {}}
+    data.setdefault("commits", {})
+    return data
+
+
+def record(machine_dir: Path, commit: str, round_no: int, prefix: str) -> Path:
+    """After round ``round_no`` of the benchmarks whose names start with ``prefix``: store how many
+    samples each of their cases gained in it (round 1 starts the lists afresh)."""
+    machine_dir = Path(machine_dir)
+    data = load(machine_dir)
+    mine = data["commits"].setdefault(commit, {})
+    for name, cases in sample_counts(machine_dir, commit).items():
+        if not name.startswith(prefix):
+            continue
+        for key, total in cases.items():
+            counts = mine.setdefault(name, {}).get(key, [])
+            if round_no == 1 or total < sum(counts):
+                counts = [total]                       # a fresh run replaced the old samples
+            elif total > sum(counts):
+                counts = counts + [total - sum(counts)]
+            mine[name][key] = counts
+    path = machine_dir / ROUNDS_FILE
+    machine_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    return path
+
+
+def split(samples: list, counts: list | None) -> list[list]:
+    """The samples of one case cut into rounds (one list when the counts are unknown or disagree)."""
+    if not counts or sum(counts) != len(samples):
+        return [list(samples)]
+    out, i = [], 0
+    for n in counts:
+        out.append(list(samples[i:i + n]))
+        i += n
+    return out
