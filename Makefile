@@ -27,12 +27,13 @@ test: $(STAMP)
 
 # make bench: the asv suite on this machine (python -m bench), then the report. Options:
 #   KERNELS=matmul,selu   only these kernels (default: all; unknown names are refused)
-#   FULL=1                each kernel's full benchmark grid, 2 rounds (default: quick sizes,
-#                         1 round, ~10 min on 2 CPU cores)
+#   FULL=1                each kernel's full benchmark grid (default: quick sizes, ~10 min on
+#                         2 CPU cores)
+#   ROUNDS=n              processes per timed case, run as separate passes (default 2)
 #   MACHINE=name          asv machine name (default: the host name); one per machine/GPU
 #   RESULTS=dir           results folder (default: .asv/results)
 bench: $(STAMP)
-	$(PY) -m bench $(if $(KERNELS),--kernels $(KERNELS)) $(if $(FULL),--full) \
+	$(PY) -m bench $(if $(KERNELS),--kernels $(KERNELS)) $(if $(FULL),--full) $(if $(ROUNDS),--rounds $(ROUNDS)) \
 		$(if $(MACHINE),--machine $(MACHINE)) $(if $(RESULTS),--results-dir $(RESULTS))
 
 clean:

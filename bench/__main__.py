@@ -33,6 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "asv.conf.json"
+QUICK_REPEAT = "(3,10,0.6)"   # asv repeat of the quick run: min samples, max samples, max seconds
 
 
 def _asv(*args) -> list[str]:
@@ -209,7 +210,7 @@ def main(argv=None) -> int:
         if append:
             cmd += ["--append-samples"]
         if not args.full:
-            cmd += ["-a", "repeat=(3,10,0.6)"]
+            cmd += ["-a", f"repeat={QUICK_REPEAT}"]
         for rx in regexes:
             cmd += ["-b", rx]
         return subprocess.run(cmd, cwd=ROOT, env=env).returncode
@@ -238,9 +239,19 @@ def main(argv=None) -> int:
     if rc != 0:
         failed_runs.append(("calibration", rc))
 
+    # the harness checks itself: a few of the fastest cases re-timed in one process with timeit
+    print("\n== self-check: re-measuring a few cases in one process (timeit, interleaved)", flush=True)
+    remeasured = subprocess.run([sys.executable, "-m", "bench.remeasure", "--results-dir", str(results_dir),
+                                 "--machine", machine, "--commit", commit], cwd=ROOT, env=env).returncode
+
     from . import facts
 
-    facts_path = facts.write(results_dir, machine)
+    from .common import _TimeBench
+
+    facts_path = facts.write(results_dir, machine, {
+        "launch_method": args.launch_method, "rounds": args.rounds, "sizes": "full" if args.full else "quick",
+        "sample_time_s": _TimeBench.sample_time, "repeat": QUICK_REPEAT if not args.full else str(_TimeBench.repeat),
+        "calls_per_sample": "timeit autorange in setup; back-to-back calls (docs/asv.md)"})
     wall = time.monotonic() - started
     print(f"\njaxbench: benchmarks done in {wall / 60:.1f} min")
     for kernel, (chosen, total) in summary.items():
@@ -251,26 +262,25 @@ def main(argv=None) -> int:
               + " -- see the results JSON / report; the run went on")
     print(f"results: {results_dir / machine} (asv JSON, commit {commit[:8]})")
     print(f"facts:   {facts_path}")
+    if remeasured != 0:
+        print(f"  self-check re-measurement failed (exit {remeasured}); the health report lacks it")
+    health = [sys.executable, "-m", "reports.health", "--results", str(results_dir), "--machine", machine,
+              "--commit", commit]
+    if importlib.util.find_spec("reports.health") is not None:
+        print("\n== measurement health (python -m reports.health)", flush=True)
+        subprocess.run(health, cwd=ROOT)
     if not args.no_report:
         report(config, results_dir, html_dir)
     return 0
 
 
 def report(config: Path, results_dir: Path, html_dir: Path) -> None:
-    """``python -m reports`` when the package has a ``__main__``; else asv's own HTML."""
-    if importlib.util.find_spec("reports") is not None and (ROOT / "reports" / "__main__.py").exists():
-        helptext = subprocess.run([sys.executable, "-m", "reports", "--help"], cwd=ROOT,
-                                  capture_output=True, text=True).stdout
-        cmd = [sys.executable, "-m", "reports"]
-        for flag in ("--results-dir", "--results"):
-            if flag in helptext:
-                cmd += [flag, str(results_dir)]
-                break
-        rc = subprocess.run(cmd, cwd=ROOT).returncode
-        if rc == 0:
-            print("report:  written by `python -m reports` (its output above says where)")
-            return
-        print(f"report:  `python -m reports` failed (exit {rc}); falling back to asv publish")
+    """The report (``python -m reports``); asv's own HTML if that fails."""
+    rc = subprocess.run([sys.executable, "-m", "reports", "--results", str(results_dir)], cwd=ROOT).returncode
+    if rc == 0:
+        print("report:  written by `python -m reports` (its output above says where)")
+        return
+    print(f"report:  `python -m reports` failed (exit {rc}); falling back to asv publish")
     rc = subprocess.run(_asv("publish", "--config", str(config)), cwd=ROOT).returncode
     where = html_dir / "index.html"
     print(f"report:  {where} (asv publish{'' if rc == 0 else f' FAILED, exit {rc}'}; "

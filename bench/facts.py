@@ -132,11 +132,16 @@ def collect(machine: str | None = None) -> dict:
     }
 
 
-def write(results_dir: str | os.PathLike, machine: str) -> Path:
-    """Write ``<results_dir>/<machine>/jaxbench-facts.jsonc``; returns its path."""
+def write(results_dir: str | os.PathLike, machine: str, measurement: dict | None = None) -> Path:
+    """Write ``<results_dir>/<machine>/jaxbench-facts.jsonc``; returns its path.
+
+    ``measurement``: how python -m bench ran asv (launch method, rounds, samples), kept with the facts."""
     path = Path(results_dir) / machine / FACTS_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(collect(machine), indent=2, sort_keys=True) + "\n")
+    facts = collect(machine)
+    if measurement:
+        facts["measurement"] = measurement
+    path.write_text(json.dumps(facts, indent=2, sort_keys=True) + "\n")
     return path
 
 

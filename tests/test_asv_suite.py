@@ -1,7 +1,8 @@
-"""The asv suite end to end: asv check, a --quick run of one small kernel, the results JSON, facts.
+"""The asv suite end to end: asv check, a real run of a few cases, the results JSON, facts.
 
-Runs real asv (--python=same) in subprocesses, with HOME and the results folder in a temporary
-directory, on a handful of selu cases (a few seconds each: every case is a fresh process).
+Runs real asv (--python=same, forkserver, as ``python -m bench`` does) in subprocesses, with HOME
+and the results folder in a temporary directory, on a handful of selu cases and one FGSM case
+whose preparation takes seconds (MNIST, Flax model) while one call takes about a millisecond.
 """
 from __future__ import annotations
 
@@ -17,14 +18,16 @@ import pytest
 import kernels
 
 ROOT = Path(__file__).resolve().parents[1]
-KERNEL = "selu" if "selu" in kernels.kernels() else "matmul"
+KERNEL = "selu"
+SLOW_PREP = ("fgsm", "Fgsm", 1)   # kernel, class, size: seconds to prepare, ~1 ms a call
 AXES = ["backend", "placement", "transform", "size"]
 
 
 def _env(tmp_path):
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
-    return dict(os.environ, HOME=str(home), JAXBENCH_SIZES="quick", JAXBENCH_JAX_CACHE="")
+    # the full grid: FGSM on one image (SLOW_PREP) is not among the quick sizes
+    return dict(os.environ, HOME=str(home), JAXBENCH_SIZES="full", JAXBENCH_JAX_CACHE="")
 
 
 def _asv(args, tmp_path, timeout=600):
@@ -46,15 +49,19 @@ def asv_run(tmp_path_factory):
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                             check=True).stdout.strip()
     sz = f"{size}\\b"
-    regexes = [  # numpy eager, jax-cpu explicit jit, jax-gpu anything; compile and transfer
-        rf"\.time_{KERNEL}\('numpy-cpu', 'host', 'eager', {sz}",
-        rf"\.time_{KERNEL}\('jax-cpu', 'explicit', 'jit', {sz}",
+    slow, slow_cls, slow_size = SLOW_PREP
+    regexes = [  # numpy eager, jax-cpu device/explicit jit, jax-gpu anything; compile and transfer
+        rf"\.time_{KERNEL}\('numpy-cpu', 'host', 'eager', {sz}, 'float32'",
+        rf"\.time_{KERNEL}\('jax-cpu', '(explicit|device)', 'jit', {sz}, 'float32'",
         rf"\.time_{KERNEL}\('jax-gpu', 'explicit', 'jit', {sz}",
+        rf"^bench_{slow}\.{slow_cls}\.time_{slow}\('jax-cpu', 'device', 'jit', {slow_size}\)",
         rf"Compile\.track_compile_seconds\('jax-(cpu|gpu)', 'explicit', 'jit', {sz}",
         rf"Transfer\.track_transfer_seconds\('jax-cpu', 'explicit', '\w+', {sz}",
     ]
-    cmd = ["run", "--config", str(config), "--python=same", "--quick", "--set-commit-hash", commit,
-           "--machine", "pytest-box", "--show-stderr"]
+    # what python -m bench runs, with fewer samples: calibration, samples and rounds are under test
+    cmd = ["run", "--config", str(config), "--python=same", "--set-commit-hash", commit,
+           "--machine", "pytest-box", "--show-stderr", "--launch-method", "forkserver",
+           "--record-samples", "-a", "rounds=1", "-a", "repeat=(3,5,0.3)"]
     for rx in regexes:
         cmd += ["-b", rx]
     proc = _asv(cmd, tmp)
@@ -78,6 +85,66 @@ def _values(data, name):
     import itertools
 
     return dict(zip(itertools.product(*row["params"]), row["result"])), row
+
+
+def _timed_rows(data, bench_json):
+    """(name, params, median, number, samples, sample_time) of every measured time_ case."""
+    import itertools
+
+    cols = data["result_columns"]
+    for name, values in data["results"].items():
+        if not name.split(".")[-1].startswith("time_"):
+            continue
+        row = dict(zip(cols, values))
+        combos = list(itertools.product(*row["params"]))
+        for j, combo in enumerate(combos):
+            value = row["result"][j]
+            if value is None or value != value:
+                continue
+            yield (name, combo, value, row["stats_number"][j], (row.get("samples") or [None] * len(combos))[j],
+                   bench_json[name]["sample_time"])
+
+
+def test_calls_per_sample_match_the_call_time(asv_run):
+    """No preparation inside asv's calibration: every case whose call is shorter than sample_time
+    was timed over many back-to-back calls per sample (device placements and a case that takes
+    seconds to prepare included), and a sample of number calls lasts about sample_time."""
+    data = _results_file(asv_run)
+    bench_json = json.loads((asv_run["results"] / "benchmarks.json").read_text())
+    rows = list(_timed_rows(data, bench_json))
+    seen = {(name.split(".")[0], combo[1]) for name, combo, *_ in rows}
+    assert {("bench_selu", "'device'"), ("bench_selu", "'explicit'"), ("bench_selu", "'host'"),
+            (f"bench_{SLOW_PREP[0]}", "'device'")} <= seen, (seen, asv_run["proc"].stdout[-3000:])
+    for name, combo, median, number, samples, sample_time in rows:
+        if median < sample_time:
+            assert number > 1, (name, combo, median, number)
+            # autorange picks number so a sample lasts >= sample_time; noise may move it 2-3x
+            assert number * median > sample_time / 3, (name, combo, median, number)
+        assert samples and len(samples) >= 3, (name, combo, samples)
+
+
+def test_asv_runner_keeps_calls_back_to_back():
+    """bench.common turns off asv_runner's per-call isolation (gaps between calls park XLA's
+    threads); an asv_runner that no longer has the switch must fail here, not skew numbers."""
+    from asv_runner.benchmarks.time import TimeBenchmark
+
+    import bench.common  # noqa: F401
+
+    assert "_setup_isolates_timed_calls" in vars(TimeBenchmark)
+    assert TimeBenchmark._setup_isolates_timed_calls is False
+
+
+def test_suite_import_leaves_no_jax_backend():
+    """asv's forkserver imports every benchmark module, then forks one process per case: safe
+    only while importing the suite starts no JAX backend (no XLA threads, no CUDA context)."""
+    code = ("import importlib, pkgutil, threading, bench\n"
+            "for m in pkgutil.iter_modules(bench.__path__):\n"
+            "    if m.name.startswith('bench_'): importlib.import_module('bench.' + m.name)\n"
+            "from jax._src import xla_bridge\n"
+            "print(len(xla_bridge._backends), threading.active_count())\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["0", "1"], proc.stdout
 
 
 def test_asv_check_passes(tmp_path):
