@@ -3,7 +3,8 @@
     python -m reports --results .asv/results --out reports/out
     python -m reports --machine cpu-box --machine gpu-box --kernels matmul,selu --formats png,md,tex,html
 
-Exit status: 0 when the report was written (warnings about bad input included), 2 when an
+The measurement health section alone: ``python -m reports.health`` (same --results, --machine,
+--commit). Exit status: 0 when the report was written (warnings about bad input included), 2 when an
 option names a machine, commit, kernel or format that does not exist (the message lists what does).
 """
 from __future__ import annotations

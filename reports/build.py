@@ -6,6 +6,7 @@ Layout of the output folder (``docs/reports.md`` lists it for users)::
     index.html                     everything below, self-contained (images as base64)
     data.csv                       the tidy rows used (selected machines/commits/kernels)
     warnings.txt                   problems met while reading the results (empty if none)
+    tables/health.{md,tex}         measurement health: null test, calls/sample, rounds, flags
     tables/summary.{md,tex}        kernel x variant x machine
     tables/<kernel>.{md,tex}       every case of a kernel
     tables/crossover.{md,tex}      where JAX first beats NumPy
@@ -24,10 +25,11 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
+from . import health
 from . import history as hist
 from . import html as H
 from . import plots, speedup, tables
-from .load import Results, current, latest_commits, select
+from .load import NOT_IN_CSV, Results, current, latest_commits, select
 
 DEFAULT_FORMATS = ("png", "md", "tex", "html", "csv")
 ALL_FORMATS = ("png", "svg", "pdf", "md", "tex", "html", "csv")
@@ -105,6 +107,8 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
     machine_names = sorted(df["machine"].unique())
 
     rates = speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df), df), speedup.peaks(df))
+    rates = health.with_flags(rates, results.benchmarks, results.facts)
+    checks = health.report(rates, results.benchmarks, results.remeasure, commits)
     cross = speedup.crossovers(rates)
     img_formats = [f for f in formats if f in ("png", "svg", "pdf")]
     if "html" in formats and "png" not in img_formats:
@@ -132,7 +136,7 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
         jobs.append(("speedup", kernel, slug("speedup", kernel, variant, dtype, machine),
                      lambda g=g, t=title, n=note: plots.speedup_bars(g, f"Speedup over NumPy-CPU: {t}", n),
                      f"Speedup of every variant of {name} over NumPy-CPU on {machine} ({dtype}); "
-                     "bars: ratio of medians, labels: median time."))
+                     "bars: ratio of medians, error bars: 95% bootstrap interval, labels: median time."))
         if g["size"].nunique() >= 2:
             c = cross[(cross["machine"] == machine) & (cross["kernel"] == kernel) & (cross["dtype"] == dtype)
                       & (cross["variant"] == variant)]
@@ -146,8 +150,8 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
             jobs.append(("placement", kernel, slug("placement", kernel, variant, dtype, machine),
                          lambda p=prow, t=f"Device placement: {title}, size={size}, {tr}": plots.placement(p, t),
                          f"Device placement of {name} on {machine}, size {size}, {dtype}, transform {tr}: "
-                         "NumPy vs on-device vs explicit device_put vs implicit transfer (medians); "
-                         "explicit + transfer sits next to implicit."))
+                         "NumPy vs on-device vs explicit device_put vs implicit transfer (medians, error bars: "
+                         "95% bootstrap interval of the median); explicit + transfer sits next to implicit."))
     if len(machine_names) >= 2:
         wide_all = speedup.machine_ratios(rates, machine_names)
         for kernel, g in rates.groupby("kernel", sort=True):
@@ -196,15 +200,17 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
     all_notes = [n for k in sorted(rates["kernel"].unique())
                  for n in kernel_notes(k, rates.loc[rates["kernel"] == k, "variant"].unique(), specs)]
     stat_note = ("Times: median per call (asv result) in %timeit style; IQR: q25 - q75 of the samples; "
-                 "speedups: NumPy-CPU median / median, same machine, size, dtype, variant; "
+                 "speedups: NumPy-CPU median / median, same machine, size, dtype, variant, with a 95% interval "
+                 "[lo, hi] from a two-level bootstrap (rounds, then samples within rounds; 2000 resamples); "
+                 "'no measurable difference' when the interval contains 1; (1P): one process, plain bootstrap; "
                  "% of peak: rate of the median vs the machine's calibration (GEMM GFLOP/s, copy GB/s).")
     tabs["summary"] = (summary, "Summary: kernel x variant x machine at each kernel's headline size",
-                       [stat_note] + all_notes)
+                       [stat_note, health.FLAG_LEGEND] + all_notes)
     for kernel in sorted(rates["kernel"].unique()):
         spec = specs.get(kernel)
         t = tables.kernel_table(rates, df, kernel, getattr(spec, "variant_name", "") or "variant")
         tabs[kernel] = (t, f"{kernel}: every case (median, IQR, speedup vs NumPy-CPU, % of peak)",
-                        [stat_note] + kernel_notes(kernel, rates.loc[rates["kernel"] == kernel, "variant"].unique(),
+                        [stat_note, health.FLAG_LEGEND] + kernel_notes(kernel, rates.loc[rates["kernel"] == kernel, "variant"].unique(),
                                                    specs))
     tabs["crossover"] = (tables.crossover_table(cross), "Crossover: size from which JAX beats NumPy-CPU",
                          ["Estimate: log-log interpolation of speedup = 1 between measured sizes."])
@@ -222,9 +228,17 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
             p = out / "tables" / f"{slug(name)}.tex"
             p.write_text(tables.to_latex(t, caption, f"tab:{slug(name)}", notes), encoding="utf-8")
             built.files.append(p)
+    if "md" in formats:
+        p = out / "tables" / "health.md"
+        p.write_text(health.to_markdown(checks), encoding="utf-8")
+        built.files.append(p)
+    if "tex" in formats:
+        p = out / "tables" / "health.tex"
+        p.write_text(health.to_latex(checks), encoding="utf-8")
+        built.files.append(p)
     if "csv" in formats:
         p = out / "data.csv"
-        rates.drop(columns=["file"]).to_csv(p, index=False)
+        rates.drop(columns=[c for c in NOT_IN_CSV if c in rates.columns]).to_csv(p, index=False)
         built.files.append(p)
     p = out / "warnings.txt"
     p.write_text("".join(f"{w}\n" for w in results.problems), encoding="utf-8")
@@ -232,18 +246,21 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
 
     if "html" in formats:
         p = out / "index.html"
-        p.write_text(page(results, df, commits, machine_names, built, tabs, command), encoding="utf-8")
+        p.write_text(page(results, df, commits, machine_names, built, tabs, command, checks), encoding="utf-8")
         built.files.append(p)
     return built
 
 
-def page(results, df, commits, machine_names, built: Built, tabs: dict, command: str) -> str:
-    """index.html: facts and commits, warnings, summary, then each figure section and table."""
+def page(results, df, commits, machine_names, built: Built, tabs: dict, command: str,
+         checks: health.Health | None = None) -> str:
+    """index.html: facts and commits, warnings, measurement health, summary, then each figure
+    section and table."""
     sections = []
     head = [f"<p class=note>Generated {_dt.datetime.now().isoformat(timespec='seconds')}"
             + (f" by <code>{H.esc(command)}</code>" if command else "") + ". "
             "Every time is the median per call (asv result); IQR = q25 - q75 of the samples; speedup = "
-            "NumPy-CPU median / median on the same machine, size, dtype and variant.</p>"]
+            "NumPy-CPU median / median on the same machine, size, dtype and variant, with its 95% "
+            "bootstrap interval; 'no measurable difference' when that interval contains 1.</p>"]
     for m in machine_names:
         c = commits.get(m, "")
         date = df.loc[(df["machine"] == m) & (df["commit"] == c), "date"]
@@ -256,6 +273,9 @@ def page(results, df, commits, machine_names, built: Built, tabs: dict, command:
         sections.append(("warnings", "Warnings while reading the results",
                          "<div class=warn><ul>" + "".join(f"<li>{H.esc(w)}</li>" for w in results.problems)
                          + "</ul></div>"))
+
+    if checks is not None:
+        sections.append(("health", "Measurement health", H.health(checks)))
 
     def tab(name):
         t, caption, notes = tabs[name]

@@ -49,6 +49,14 @@ def _flat(v) -> str:
     return str(v)
 
 
+def health(h) -> str:
+    """The measurement health section (:class:`reports.health.Health`): its lines, then its tables."""
+    lines = "".join(f"<li>{html.escape(line)}</li>" for line in h.lines)
+    cls = ' class=warn' if any(": FAIL" in line for line in h.lines) else ""
+    body = "".join(f"<h3>{html.escape(caption)}</h3>" + table(t) for _, t, caption in h.tables)
+    return f"<div{cls}><ul>{lines}</ul></div>{body}"
+
+
 def page(title: str, sections: list[tuple[str, str, str]]) -> str:
     """``sections``: (anchor, heading, inner HTML). Returns the whole document."""
     nav = " ".join(f'<a href="#{a}">{html.escape(h)}</a>' for a, h, _ in sections)

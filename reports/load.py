@@ -9,6 +9,12 @@ Statistics, as asv stores them: ``median`` is asv's ``result`` (the median of th
 quartiles (IQR); ``ci99_lo``/``ci99_hi`` asv's 99% confidence interval of the median
 (infinite when asv had too few samples: stored as NaN here); ``n_samples`` is ``stats_repeat``.
 
+Samples: ``rounds`` holds the raw samples of a case (asv ``samples``, recorded with
+``--record-samples``) cut into rounds, one list per process, with the counts of
+``jaxbench-rounds.jsonc`` (:mod:`bench.rounds`); without that file, or when its counts do not
+add up, all samples form one pooled round. ``n_rounds`` is the number of rounds (0: no samples).
+``rounds`` holds Python lists: it is left out of ``data.csv``.
+
 Status: asv writes NaN for a skipped parameter combination (n/a) and null for a failed one;
 rows keep them as ``status`` ``skipped``/``failed`` with NaN values, never as zero.
 
@@ -27,8 +33,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench import rounds as bench_rounds
+
 FACTS_FILE = "jaxbench-facts.jsonc"
+REMEASURE_FILE = "jaxbench-remeasure.jsonc"
 NOT_RESULTS = {"machine.json", "benchmarks.json", FACTS_FILE}
+NOT_IN_CSV = ("file", "rounds")   # columns that hold paths or Python lists
 CASE_AXES = ("backend", "placement", "transform", "size", "dtype")
 CALIBRATION_KERNEL = "calibration"
 
@@ -36,7 +46,7 @@ COLUMNS = [
     "machine", "commit", "date", "env", "kernel", "benchmark", "role", "unit",
     "backend", "placement", "transform", "size", "dtype", "variant",
     "median", "q25", "q75", "ci99_lo", "ci99_hi", "n_samples", "number", "status",
-    "valid", "stale", "flops", "bytes", "params", "file",
+    "valid", "stale", "flops", "bytes", "params", "file", "rounds", "n_rounds",
 ]
 
 
@@ -54,6 +64,7 @@ class Results:
     benchmarks: dict = field(default_factory=dict)  # benchmarks.json without "version"
     problems: list = field(default_factory=list)    # the warning messages, in order
     thresholds: dict = field(default_factory=dict)  # asv.conf.json regressions_thresholds
+    remeasure: dict = field(default_factory=dict)   # name -> jaxbench-remeasure.jsonc ({} if none)
 
 
 def _warn(problems: list, message: str) -> None:
@@ -164,8 +175,19 @@ def _registry() -> dict:
         return {}
 
 
-def rows_of_file(path: Path, machine: str, benchmarks: dict, registry: dict, problems: list) -> list:
-    """Tidy rows of one asv results file (see module docstring)."""
+def case_rounds(samples, counts) -> list[list]:
+    """The samples of one case cut into rounds ([] without samples; see :func:`bench.rounds.split`)."""
+    if not isinstance(samples, list) or not samples:
+        return []
+    return bench_rounds.split([float(x) for x in samples if x is not None], counts)
+
+
+def rows_of_file(path: Path, machine: str, benchmarks: dict, registry: dict, problems: list,
+                 round_counts: dict | None = None) -> list:
+    """Tidy rows of one asv results file (see module docstring).
+
+    ``round_counts``: the machine's ``jaxbench-rounds.jsonc`` ``commits`` mapping ({} if none).
+    """
     data = _read_json(path, problems, "results")
     if data is None:
         return []
@@ -177,6 +199,7 @@ def rows_of_file(path: Path, machine: str, benchmarks: dict, registry: dict, pro
         _warn(problems, f"{path}: not an asv results file (missing {exc}); skipped")
         return []
     date = pd.to_datetime(data.get("date"), unit="ms", utc=True) if data.get("date") else pd.NaT
+    commit_counts = (round_counts or {}).get(commit, {})
     out = []
     for name, values in results.items():
         bench = benchmarks.get(name)
@@ -197,6 +220,7 @@ def rows_of_file(path: Path, machine: str, benchmarks: dict, registry: dict, pro
         spec = registry.get(kernel)
         extra_axis = spec.variant_name if spec is not None and spec.variant_name else None
         combos = list(itertools.product(*[[parse_param(v) for v in axis] for axis in params])) or [()]
+        raw_combos = list(itertools.product(*params)) or [()]
         result = row.get("result")
         for j, combo in enumerate(combos):
             p = dict(zip(names, combo))
@@ -217,6 +241,8 @@ def rows_of_file(path: Path, machine: str, benchmarks: dict, registry: dict, pro
             size = p.get("size")
             dtype = p.get("dtype", "float32" if spec is not None else None)
             flops, nbytes = _cost(spec, size, dtype, variant)
+            counts = commit_counts.get(name, {}).get(bench_rounds.params_key(raw_combos[j]))
+            rounds = case_rounds(_column(row, "samples", j), counts) if status == "ok" else []
             out.append({
                 "machine": machine, "commit": commit, "date": date, "env": data.get("env_name"),
                 "kernel": kernel, "benchmark": name, "role": role, "unit": bench.get("unit"),
@@ -230,6 +256,7 @@ def rows_of_file(path: Path, machine: str, benchmarks: dict, registry: dict, pro
                 "number": _nan(_column(row, "stats_number", j)),
                 "status": status, "valid": _valid(spec, p), "stale": bool(stale), "flops": flops, "bytes": nbytes,
                 "params": json.dumps(p, default=str), "file": str(path),
+                "rounds": rounds, "n_rounds": len(rounds),
             })
     return out
 
@@ -256,7 +283,7 @@ def load_results(results_dir) -> Results:
     bj = _read_json(results_dir / "benchmarks.json", problems, "benchmarks.json") or {}
     benchmarks = {k: v for k, v in bj.items() if k != "version" and isinstance(v, dict)}
     registry = _registry()
-    rows, machines, facts = [], {}, {}
+    rows, machines, facts, remeasure = [], {}, {}, {}
     for folder in sorted(p for p in results_dir.iterdir() if p.is_dir()):
         files = sorted(f for f in folder.glob("*.json") if f.name not in NOT_RESULTS)
         if not files:
@@ -272,14 +299,19 @@ def load_results(results_dir) -> Results:
         else:
             facts[machine] = {}
             _warn(problems, f"{ff}: machine {machine!r} has no facts file (CPU, BLAS, versions unknown)")
+        counts = bench_rounds.load(folder).get("commits", {})
         for f in files:
-            rows.extend(rows_of_file(f, machine, benchmarks, registry, problems))
+            rows.extend(rows_of_file(f, machine, benchmarks, registry, problems, counts))
+        rf = folder / REMEASURE_FILE
+        if rf.exists():
+            remeasure[machine] = _read_json(rf, problems, "re-measurement") or {}
     df = _typed(pd.DataFrame(rows, columns=COLUMNS))
-    return Results(df, machines, facts, benchmarks, problems, _thresholds(results_dir))
+    return Results(df, machines, facts, benchmarks, problems, _thresholds(results_dir), remeasure)
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
     df["size"] = pd.to_numeric(df["size"], errors="coerce").astype("Int64")
+    df["n_rounds"] = pd.to_numeric(df["n_rounds"], errors="coerce").fillna(0).astype(int)
     for col in ("median", "q25", "q75", "ci99_lo", "ci99_hi", "n_samples", "number", "flops", "bytes"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     for col in ("valid", "stale"):
@@ -321,4 +353,5 @@ def commit_matches(df: pd.DataFrame, machine: str, prefix: str) -> list[str]:
 
 
 __all__ = ["COLUMNS", "ResultsWarning", "Results", "load_results", "current", "latest_commits",
-           "select", "commit_matches", "parse_param", "split_name", "role_of", "FACTS_FILE"]
+           "select", "commit_matches", "parse_param", "split_name", "role_of", "case_rounds", "FACTS_FILE",
+           "REMEASURE_FILE", "NOT_IN_CSV"]

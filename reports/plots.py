@@ -1,6 +1,9 @@
 """Figures (matplotlib, Agg): each function takes tidy rows, returns a Figure, writes nothing.
 
-Statistics drawn: bars and lines are medians; bands are the IQR (q25-q75) of asv's samples.
+Statistics drawn: bars and lines are medians; bands are the IQR (q25-q75) of asv's samples; error
+bars are 95% bootstrap intervals (:mod:`reports.stats`): of the speedup in the speedup bars, of
+the median in the placement figure. A speedup whose interval contains 1 is labelled
+"no measurable difference".
 Skipped (n/a) and failed entries are written as text where their bar would be, never as zero.
 """
 from __future__ import annotations
@@ -53,27 +56,46 @@ def _title(kernel, machine, dtype, variant, extra="") -> str:
     return f"{kernel}{v} - {dtype} - {machine}{extra}"
 
 
+def _err(point, lo, hi):
+    """matplotlib's asymmetric error of one bar ([[below], [above]]), or None without an interval."""
+    if lo != lo or hi != hi or point != point:
+        return None
+    return [[max(point - lo, 0.0)], [max(hi - point, 0.0)]]
+
+
+def _speedup_text(r) -> str:
+    """Bar label: median time and the speedup with its interval (as the tables print it)."""
+    from .tables import speedup_cell
+    return f"{_fmt(r['median'])}  {speedup_cell(r)}"
+
+
 def speedup_bars(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
     """Horizontal bars of speedup over the NumPy-CPU baseline, one panel per size, log x.
 
     ``rows``: :func:`reports.speedup.with_speedups` rows of one machine/kernel/dtype/variant.
-    Each bar is labelled with its median time (%timeit style) and the speedup.
+    Each bar is labelled with its median time (%timeit style) and the speedup with its 95%
+    interval, drawn as an error bar.
     """
     sizes = sorted(rows["size"].dropna().unique())
     n_lines = max(len(rows[rows["size"] == s]) for s in sizes) if sizes else 1
     fig, axes = plt.subplots(len(sizes) or 1, 1, squeeze=False,
                              figsize=(8, 0.9 + len(sizes) * (0.5 + 0.28 * n_lines)))
-    finite = rows["speedup"].replace([np.inf, -np.inf], np.nan).dropna()
+    finite = pd.concat([rows["speedup"], rows.get("speedup_lo", rows["speedup"]),
+                        rows.get("speedup_hi", rows["speedup"])]).replace([np.inf, -np.inf], np.nan).dropna()
+    finite = finite[finite > 0]
     lo = min(0.5, finite.min() / 2) if len(finite) else 0.1
-    hi = max(2.0, finite.max() * 6) if len(finite) else 10
+    hi = max(2.0, finite.max() * 30) if len(finite) else 10
     for ax, size in zip(axes[:, 0], sizes):
         g = _ordered(rows[rows["size"] == size])
         y = np.arange(len(g))
         for yi, (_, r) in zip(y, g.iterrows()):
             if r["status"] == "ok" and r["speedup"] == r["speedup"]:
-                ax.barh(yi, r["speedup"], left=0, color=COLORS.get(r["backend"], "grey"), height=0.7)
-                ax.text(r["speedup"] * 1.08, yi, f"{_fmt(r['median'])}  ({r['speedup']:.3g}x)",
-                        va="center", fontsize=7)
+                err = _err(r["speedup"], r.get("speedup_lo", math.nan), r.get("speedup_hi", math.nan))
+                ax.barh(yi, r["speedup"], left=0, color=COLORS.get(r["backend"], "grey"), height=0.7,
+                        xerr=err, error_kw=dict(ecolor="black", elinewidth=0.9, capsize=2))
+                right = r.get("speedup_hi", math.nan)
+                right = right if right == right else r["speedup"]
+                ax.text(max(right, r["speedup"]) * 1.08, yi, _speedup_text(r), va="center", fontsize=7)
             elif r["status"] == "ok":
                 ax.text(lo * 1.1, yi, f"{_fmt(r['median'])} (no NumPy baseline)", va="center", fontsize=7)
             else:
@@ -162,8 +184,9 @@ def placement(rows: pd.DataFrame, title: str) -> plt.Figure:
     ``device_put`` vs implicit transfer, with 'explicit + transfer' stacked next to implicit.
 
     ``rows``: timing rows (with ``transfer_median``) of one machine/kernel/dtype/variant/size,
-    one transform. Bars are medians; implicit ~ explicit + transfer when the transfer is the
-    whole difference.
+    one transform. Bars are medians with the 95% bootstrap interval of the median as error bars
+    (on the case's own segment); implicit ~ explicit + transfer when the transfer is the whole
+    difference.
     """
     bars = []  # (label, segments[(value, color, hatch)], text)
     npy = rows[rows["backend"] == "numpy-cpu"]
@@ -194,11 +217,13 @@ def placement(rows: pd.DataFrame, title: str) -> plt.Figure:
             continue
         left = 0.0
         parts = []
-        for value, color, hatch in segs:
+        for k, (value, color, hatch) in enumerate(segs):
             if value != value:
                 parts.append("transfer n/a")
                 continue
-            ax.barh(y, value, left=left, color=color, hatch=hatch, edgecolor="white", height=0.65)
+            err = _err(value, r.get("median_lo", math.nan), r.get("median_hi", math.nan)) if k == 0 else None
+            ax.barh(y, value, left=left, color=color, hatch=hatch, edgecolor="white", height=0.65,
+                    xerr=err, error_kw=dict(ecolor="black", elinewidth=0.9, capsize=2))
             left += value
             parts.append(_fmt(value))
         top = max(top, left)
@@ -207,8 +232,8 @@ def placement(rows: pd.DataFrame, title: str) -> plt.Figure:
     ax.set_yticks(range(len(bars)), [b[0] for b in bars], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.6 if top else 1)
-    ax.set_xlabel("median time per call [s]; grey hatched: host->device transfer of the inputs (median)",
-                  fontsize=8)
+    ax.set_xlabel("median time per call [s] (error bars: 95% bootstrap interval); grey hatched: "
+                  "host->device transfer of the inputs (median)", fontsize=8)
     ax.tick_params(axis="x", labelsize=7)
     ax.set_title(title, fontsize=10)
     fig.tight_layout()

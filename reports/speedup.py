@@ -1,7 +1,10 @@
 """Speedups, rates and peaks: pure functions over the tidy DataFrame of :mod:`reports.load`.
 
 Every ratio here is a ratio of medians (asv's ``result``): ``speedup = baseline median / median``,
-so > 1 means faster than the baseline. Rates are per call: GFLOP/s = FLOPs / median / 1e9,
+so > 1 means faster than the baseline. Each speedup carries a 95% interval, ``speedup_lo`` -
+``speedup_hi``, from the two-level bootstrap of :mod:`reports.stats` (``ci_method`` says which:
+``rounds``, ``one process`` or ``none`` when a side has no samples); each median its own interval
+``median_lo`` - ``median_hi``. Rates are per call: GFLOP/s = FLOPs / median / 1e9,
 GB/s = bytes moved / median / 1e9. Percent of peak compares them with the machine's calibration
 benchmarks (``bench/bench_calibration.py``): the float32 GEMM GFLOP/s and the copy GB/s measured
 with NumPy for CPU cases and with JAX on the GPU for ``jax-gpu`` cases.
@@ -13,6 +16,8 @@ import math
 
 import numpy as np
 import pandas as pd
+
+from . import stats
 
 GROUP = ["machine", "commit", "kernel", "size", "dtype", "variant"]       # like-for-like cell
 LINE = ["backend", "placement", "transform"]                              # one variant of a case
@@ -37,22 +42,63 @@ def timings(df: pd.DataFrame) -> pd.DataFrame:
     return t
 
 
+def case_key(r) -> str:
+    """The identity of one case (row), which seeds its bootstrap replicates."""
+    return f"{r['machine']}|{r['commit']}|{r['benchmark']}|{r['params']}"
+
+
+def with_replicates(t: pd.DataFrame) -> pd.DataFrame:
+    """Add ``_reps`` (bootstrap replicates of the median, None without samples), ``ci_method``,
+    ``median_lo`` and ``median_hi`` (95% interval of the median)."""
+    out = t.copy()
+    reps, lo, hi = [], [], []
+    for _, r in out.iterrows():
+        x = stats.bootstrap_medians(r.get("rounds"), case_key(r)) if r["status"] == "ok" else None
+        a, b = (math.nan, math.nan) if x is None else stats.contain_point(r["median"], *stats.percentile_interval(x))
+        reps.append(x)
+        lo.append(a)
+        hi.append(b)
+    out["_reps"] = pd.Series(reps, index=out.index, dtype=object)
+    out["median_lo"], out["median_hi"] = lo, hi
+    out["ci_method"] = [stats.METHOD_NONE if x is None else stats.method(r)
+                        for x, r in zip(reps, out.get("rounds", pd.Series([None] * len(out), index=out.index)))]
+    return out
+
+
 def baselines(t: pd.DataFrame) -> pd.DataFrame:
-    """The NumPy-CPU row per like-for-like cell (GROUP): its median and label."""
+    """The NumPy-CPU row per like-for-like cell (GROUP): its median, label, replicates and method."""
     npy = t[(t["backend"] == "numpy-cpu") & (t["status"] == "ok")].copy()
     rank = {tr: i for i, tr in enumerate(BASELINE_TRANSFORMS)}
     npy["_rank"] = npy["transform"].map(lambda tr: rank.get(tr, len(rank)))
     npy = npy.sort_values("_rank", kind="stable").drop_duplicates(GROUP, keep="first")
-    return npy[GROUP + ["median", "label"]].rename(columns={"median": "baseline_median",
-                                                            "label": "baseline_label"})
+    if "_reps" not in npy.columns:
+        npy["_reps"] = None
+        npy["ci_method"] = stats.METHOD_NONE
+    return npy[GROUP + ["median", "label", "_reps", "ci_method"]].rename(
+        columns={"median": "baseline_median", "label": "baseline_label", "_reps": "baseline_reps",
+                 "ci_method": "baseline_ci_method"})
+
+
+def weaker_method(a: str, b: str) -> str:
+    """The interval method of a ratio: the weaker of its two sides (none < one process < rounds)."""
+    order = [stats.METHOD_NONE, stats.METHOD_ONE, stats.METHOD_ROUNDS]
+    return order[min(order.index(a) if a in order else 0, order.index(b) if b in order else 0)]
 
 
 def with_speedups(df: pd.DataFrame) -> pd.DataFrame:
-    """Timing rows with ``baseline_median``, ``baseline_label`` and ``speedup`` (NaN unless both ok)."""
-    t = timings(df)
+    """Timing rows with ``baseline_median``, ``baseline_label``, ``speedup`` (NaN unless both ok),
+    its interval ``speedup_lo``/``speedup_hi`` and ``speedup_method``; ``median_lo``/``median_hi``."""
+    t = with_replicates(timings(df))
     out = t.merge(baselines(t), on=GROUP, how="left")
     out["speedup"] = np.where(out["status"] == "ok", out["baseline_median"] / out["median"], np.nan)
-    return out
+    bounds = [stats.ratio_interval(b, c, s) if s == s else (math.nan, math.nan)
+              for b, c, s in zip(out["baseline_reps"], out["_reps"], out["speedup"])]
+    out["speedup_lo"] = [b[0] for b in bounds]
+    out["speedup_hi"] = [b[1] for b in bounds]
+    out["speedup_method"] = [weaker_method(a, b) if s == s else stats.METHOD_NONE
+                             for a, b, s in zip(out["ci_method"], out["baseline_ci_method"].fillna(stats.METHOD_NONE),
+                                                out["speedup"])]
+    return out.drop(columns=["_reps", "baseline_reps", "baseline_ci_method"])
 
 
 def peaks(df: pd.DataFrame) -> pd.DataFrame:

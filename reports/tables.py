@@ -2,8 +2,12 @@
 
 Every time is a median per call (asv's ``result``) printed %timeit style (``746 us``); the IQR
 column is the sample quartiles q25-q75; speedups are ratios of medians against the NumPy-CPU
-baseline of the same machine, size, dtype and variant; "% peak" compares the rate of the
-median with the machine's calibration peak (see :mod:`reports.speedup`).
+baseline of the same machine, size, dtype and variant, printed with their 95% bootstrap
+interval (:mod:`reports.stats`): ``5.83x [5.21, 6.42]``; a ratio whose interval contains 1 reads
+``no measurable difference (0.97x [0.91, 1.04])`` and is never called faster or slower; one
+without samples ``3.1x (no interval: no samples)``; "(1P)" marks an interval of one process
+(a plain bootstrap). "% peak" compares the rate of the median with the machine's calibration
+peak (see :mod:`reports.speedup`). The Flags column holds :data:`reports.health.FLAGS` codes.
 """
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ import math
 import pandas as pd
 
 from kernels import format_seconds
+
+from . import stats
 
 STATUS = {"skipped": "n/a", "failed": "failed"}
 
@@ -28,6 +34,33 @@ def fmt_num(x, digits=3, suffix="") -> str:
     if x is None or x != x or math.isinf(x):
         return "-"
     return f"{x:.{digits}g}{suffix}" if abs(x) < 10 ** digits else f"{x:,.0f}{suffix}"
+
+
+NO_DIFFERENCE = "no measurable difference"
+NO_INTERVAL = "no interval: no samples"
+
+
+def fmt_interval(point, lo, hi) -> str:
+    """'5.83x [5.21, 6.42]'."""
+    return f"{fmt_num(point, suffix='x')} [{fmt_num(lo)}, {fmt_num(hi)}]"
+
+
+def fmt_speedup(point, lo, hi, method: str = stats.METHOD_ROUNDS, baseline: bool = False) -> str:
+    """A ratio with its 95% interval; 'no measurable difference (...)' when the interval contains 1."""
+    if point is None or point != point:
+        return "-"
+    if baseline:
+        return f"{fmt_num(point, suffix='x')} (baseline)"
+    if method == stats.METHOD_NONE or lo != lo or hi != hi:
+        return f"{fmt_num(point, suffix='x')} ({NO_INTERVAL})"
+    text = fmt_interval(point, lo, hi) + (" (1P)" if method == stats.METHOD_ONE else "")
+    return f"{NO_DIFFERENCE} ({text})" if stats.contains_one(lo, hi) else text
+
+
+def speedup_cell(r) -> str:
+    """The speedup of a rates row as printed in the tables."""
+    return fmt_speedup(r["speedup"], r.get("speedup_lo", math.nan), r.get("speedup_hi", math.nan),
+                       r.get("speedup_method", stats.METHOD_NONE), r.get("label") == r.get("baseline_label"))
 
 
 def _compile_times(df: pd.DataFrame) -> pd.DataFrame:
@@ -54,7 +87,8 @@ def kernel_table(rates: pd.DataFrame, df: pd.DataFrame, kernel: str, variant_nam
             "Placement": r["placement"], "Transform": r["transform"],
             "Median": fmt_time(r["median"]) if ok else STATUS.get(r["status"], r["status"]),
             "IQR (q25 - q75)": fmt_iqr(r["q25"], r["q75"]) if ok else "-",
-            "Speedup vs NumPy": fmt_num(r["speedup"], suffix="x") if ok else "-",
+            "Speedup vs NumPy [95% CI]": speedup_cell(r) if ok else "-",
+            "Flags": r.get("flags", "") or "",
             "GFLOP/s": fmt_num(r["gflops"]) if ok else "-",
             "% GEMM peak": fmt_num(r["pct_peak_flops"], 2, "%") if ok else "-",
             "GB/s": fmt_num(r["gbs"]) if ok else "-",
@@ -88,9 +122,10 @@ def _best(g: pd.DataFrame, backend: str):
 def summary_table(rates: pd.DataFrame, specs: dict) -> pd.DataFrame:
     """Kernel x variant x machine at each kernel's headline size, float32 where measured.
 
-    Columns: NumPy-CPU median (IQR); for JAX-CPU and JAX-GPU the fastest variant (lowest
-    median), its median and speedup over NumPy; % of peak of the fastest JAX result overall
-    (GEMM GFLOP/s where FLOPs are known, else copy GB/s).
+    Columns: NumPy-CPU median (IQR); for JAX-CPU and JAX-GPU the variant with the lowest
+    median, its median and speedup over NumPy with its interval (``no measurable difference``
+    when the interval contains 1: then it is not faster than NumPy); % of peak of the fastest JAX
+    result overall (GEMM GFLOP/s where FLOPs are known, else copy GB/s); the flags of the rows shown.
     """
     rows = []
     for (kernel, variant, machine), g in rates.groupby(["kernel", "variant", "machine"], sort=True):
@@ -109,11 +144,14 @@ def summary_table(rates: pd.DataFrame, specs: dict) -> pd.DataFrame:
                "NumPy-CPU median": fmt_time(base["median"].iloc[0]) if len(base) else "n/a",
                "NumPy IQR": fmt_iqr(base["q25"].iloc[0], base["q75"].iloc[0]) if len(base) else "-"}
         best_overall = None
+        flags = [f"NumPy {base.iloc[0].get('flags')}"] if len(base) and base.iloc[0].get("flags") else []
         for backend, name in (("jax-cpu", "JAX-CPU"), ("jax-gpu", "JAX-GPU")):
             best, why = _best(g, backend)
             row[f"{name} best"] = f"{best['placement']} {best['transform']}" if best is not None else why
             row[f"{name} median"] = fmt_time(best["median"]) if best is not None else "-"
-            row[f"{name} speedup"] = fmt_num(best["speedup"], suffix="x") if best is not None else "-"
+            row[f"{name} speedup [95% CI]"] = speedup_cell(best) if best is not None else "-"
+            if best is not None and best.get("flags"):
+                flags.append(f"{name} {best['flags']}")
             if best is not None and (best_overall is None or best["median"] < best_overall["median"]):
                 best_overall = best
         pct = "-"
@@ -123,6 +161,7 @@ def summary_table(rates: pd.DataFrame, specs: dict) -> pd.DataFrame:
             elif best_overall["pct_peak_bw"] == best_overall["pct_peak_bw"]:
                 pct = fmt_num(best_overall["pct_peak_bw"], 2, "% BW")
         row["Best JAX % of peak"] = pct
+        row["Flags"] = "; ".join(flags)
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -2,7 +2,8 @@
 
 Fixture results (tests/fixtures/results, written by tests/fixtures/make_fixtures.py in asv 0.6.6's
 format): ``cpu-box`` with 6 commits (a 2x regression from the 4th) and no facts file, ``gpu-box``
-with jax-gpu entries. One test also makes a real quick asv run (selu + calibration) and reports it.
+with jax-gpu entries; samples in two recorded rounds on cpu-box's latest commit, pooled on gpu-box.
+Measurement health and the statistics themselves: tests/test_health.py. One test also makes a real quick asv run (selu + calibration) and reports it.
 Nothing here asserts on wall-clock time.
 """
 from __future__ import annotations
@@ -20,7 +21,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reports import history, speedup, tables
+import re
+
+from reports import health, history, plots, speedup, stats, tables
 from reports.__main__ import main
 from reports.build import build
 from reports.load import ResultsWarning, current, latest_commits, load_results, select
@@ -48,7 +51,8 @@ def loaded():
 @pytest.fixture(scope="module")
 def rates(loaded):
     df = select(current(loaded.df), commits=latest_commits(loaded.df))
-    return speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df), df), speedup.peaks(df))
+    r = speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df), df), speedup.peaks(df))
+    return health.with_flags(r, loaded.benchmarks)
 
 
 def _digest(folder: Path) -> dict:
@@ -200,15 +204,16 @@ def test_kernel_table(rates, loaded):
     expected = rates[rates["kernel"] == "matmul"]
     assert len(t) == len(expected)
     for col in ("Machine", "operand", "Size", "Backend", "Placement", "Transform", "Median", "IQR (q25 - q75)",
-                "Speedup vs NumPy", "GFLOP/s", "% GEMM peak", "GB/s", "% copy BW", "Compile", "Transfer"):
+                "Speedup vs NumPy [95% CI]", "Flags", "GFLOP/s", "% GEMM peak", "GB/s", "% copy BW", "Compile",
+                "Transfer"):
         assert col in t.columns
     ok = t[~t["Median"].isin(["n/a", "failed"])]
     assert ok["Median"].str.match(r"^[\d.]+ (s|ms|us|ns)$").all()
-    assert ok["Speedup vs NumPy"].str.endswith("x").all()
+    assert ok["Speedup vs NumPy [95% CI]"].str.contains(r"x \[[\d.,]+, [\d.,]+\]|x \(baseline\)").all()
     assert (t.loc[(t["Machine"] == "cpu-box") & (t["Backend"] == "jax-gpu"), "Median"] == "n/a").all()
     row = t[(t["Machine"] == "gpu-box") & (t["Size"] == "3000") & (t["operand"] == "x@y")
             & (t["Backend"] == "numpy-cpu")].iloc[0]
-    assert row["Median"] == "263 ms" and row["Speedup vs NumPy"] == "1x"
+    assert row["Median"] == "263 ms" and row["Speedup vs NumPy [95% CI]"] == "1x (baseline)"
     assert tables.kernel_table(rates, df, "selu")["Median"].eq("failed").sum() == 1
 
 
@@ -243,10 +248,115 @@ def test_markdown_and_latex():
         assert needle in tex
 
 
+# --------------------------------------------------------------------------- intervals
+
+def test_samples_are_cut_into_recorded_rounds(loaded):
+    df = loaded.df
+    selu = df[(df["benchmark"] == "bench_selu.Selu.time_selu") & (df["status"] == "ok") & (df["commit"] == LAST)]
+    cpu, gpu = selu[selu["machine"] == "cpu-box"], selu[selu["machine"] == "gpu-box"]
+    planted = cpu[(cpu["placement"] == "device") & (cpu["transform"] == "jit") & (cpu["size"] == 1000)].iloc[0]
+    assert [len(r) for r in planted["rounds"]] == [7, 2]                 # jaxbench-rounds.jsonc counts
+    assert (cpu.drop(planted.name)["rounds"].map(lambda r: [len(x) for x in r]) == [[7, 7]] * (len(cpu) - 1)).all()
+    assert (gpu["n_rounds"] == 1).all() and (gpu["rounds"].map(lambda r: len(r[0])) == 14).all()  # no rounds file
+    old = df[(df["commit"] != LAST) & (df["status"] == "ok")]
+    assert (old["n_rounds"] == 0).all()                                  # results without samples
+    raw = json.loads((FIXTURES / CPU_FILE).read_text())
+    r = dict(zip(raw["result_columns"], raw["results"]["bench_selu.Selu.time_selu"]))
+    flat = [x for s in r["samples"] if s for x in s]
+    assert sorted(x for rr in cpu["rounds"] for rd in rr for x in rd) == sorted(flat)
+
+
+def test_speedup_intervals_contain_the_point(rates):
+    ok = rates[(rates["status"] == "ok") & rates["speedup"].notna()]
+    assert ok["speedup_lo"].notna().all()                       # every latest commit has samples
+    assert ((ok["speedup_lo"] <= ok["speedup"]) & (ok["speedup"] <= ok["speedup_hi"])).all()
+    assert ((ok["median_lo"] <= ok["median"]) & (ok["median"] <= ok["median_hi"])).all()
+    assert set(ok.loc[ok["machine"] == "cpu-box", "speedup_method"]) == {stats.METHOD_ROUNDS}
+    assert set(ok.loc[ok["machine"] == "gpu-box", "speedup_method"]) == {stats.METHOD_ONE}
+    tie = ok[(ok["machine"] == "cpu-box") & (ok["label"] == "jax-cpu implicit eager") & (ok["size"] == 100000)
+             & (ok["kernel"] == "selu")].iloc[0]
+    assert tie["speedup_lo"] < 1 < tie["speedup_hi"]
+    jit = ok[(ok["machine"] == "cpu-box") & (ok["label"] == "jax-cpu explicit jit") & (ok["size"] == 100000)
+             & (ok["kernel"] == "selu")].iloc[0]
+    assert 1 < jit["speedup_lo"] < jit["speedup"] < jit["speedup_hi"] < 1.05 * jit["speedup"]
+
+
+def test_speedup_formats():
+    assert tables.fmt_speedup(5.83, 5.21, 6.42) == "5.83x [5.21, 6.42]"
+    assert tables.fmt_speedup(0.97, 0.91, 1.04) == "no measurable difference (0.97x [0.91, 1.04])"
+    assert tables.fmt_speedup(0.5, 0.45, 0.55, stats.METHOD_ONE) == "0.5x [0.45, 0.55] (1P)"
+    assert tables.fmt_speedup(3.1, math.nan, math.nan, stats.METHOD_NONE) == "3.1x (no interval: no samples)"
+    assert tables.fmt_speedup(1.0, 1.0, 1.0, baseline=True) == "1x (baseline)"
+
+
+def test_summary_never_calls_a_tie_faster(rates):
+    # keep only the near-tie JAX-CPU variant of selu on cpu-box: the summary must not call it faster
+    drop = (rates["kernel"] == "selu") & (rates["machine"] == "cpu-box") & (rates["backend"] == "jax-cpu") \
+        & (rates["label"] != "jax-cpu implicit eager")
+    s = tables.summary_table(rates[~drop], __import__("kernels").kernels())
+    row = s[(s["Kernel"] == "selu") & (s["Machine"] == "cpu-box")].iloc[0]
+    assert row["JAX-CPU best"] == "implicit eager"
+    assert row["JAX-CPU speedup [95% CI]"].startswith("no measurable difference (0.995x [")
+
+
+def test_old_results_have_no_interval(loaded):
+    old = {"cpu-box": "55555555" + "0" * 32}
+    df = select(current(loaded.df), machines=["cpu-box"], commits=old)
+    r = speedup.with_speedups(df)
+    t = tables.kernel_table(speedup.with_rates(r, speedup.peaks(df)), df, "selu")
+    cells = t.loc[~t["Median"].isin(["n/a", "failed"]) & (t["Backend"] != "numpy-cpu"), "Speedup vs NumPy [95% CI]"]
+    assert len(cells) and cells.str.endswith("x (no interval: no samples)").all()
+    assert r["speedup_lo"].isna().all() and (r["ci_method"] == stats.METHOD_NONE).all()
+
+
+def test_speedup_figure_draws_the_intervals(rates):
+    g = rates[(rates["machine"] == "cpu-box") & (rates["kernel"] == "selu")]
+    fig = plots.speedup_bars(g, "t")
+    drawn = set()
+    for ax in fig.axes:
+        for c in ax.containers:
+            if getattr(c, "errorbar", None) is not None:
+                for seg in c.errorbar.lines[2][0].get_segments():
+                    drawn.add((round(seg[0][0], 9), round(seg[1][0], 9)))
+    ok = g[(g["status"] == "ok") & g["speedup_lo"].notna()]
+    assert {(round(a, 9), round(b, 9)) for a, b in zip(ok["speedup_lo"], ok["speedup_hi"])} <= drawn
+    plots.plt.close(fig)
+
+
+_CELL = re.compile(r"([\d.,]+)x \[([\d.,]+), ([\d.,]+)\]")
+
+
+def _speedup_cells(md: str) -> list[str]:
+    """The speedup cells of a Markdown table (columns whose header says speedup)."""
+    lines = [ln for ln in md.splitlines() if ln.startswith("|")]
+    head = [c.strip() for c in lines[0].strip("|").split(" | ")]
+    idx = [i for i, c in enumerate(head) if "speedup" in c.lower()]
+    rows = [[c.strip() for c in ln.strip("|").split(" | ")] for ln in lines[2:]]
+    return [r[i] for r in rows for i in idx if r[i] not in ("-", "")]
+
+
+def test_written_tables_carry_intervals(report):
+    for name in ("summary", "selu", "matmul"):
+        cells = _speedup_cells((report / "tables" / f"{name}.md").read_text())
+        assert cells, name
+        for cell in cells:
+            if cell.endswith("(baseline)"):
+                continue
+            m = _CELL.search(cell)
+            assert m, cell
+            point, lo, hi = (float(x.replace(",", "")) for x in m.groups())
+            assert lo <= point <= hi, cell
+            assert cell.startswith("no measurable difference (") == (lo <= 1 <= hi), cell
+    selu = (report / "tables" / "selu.md").read_text()
+    assert "no measurable difference (0.995x [" in selu and "Flags: IQR = " in selu
+    assert "| IQR,RND,FEW,N1 |" in selu
+
+
 # --------------------------------------------------------------------------- the whole report
 
 PROMISED = ["index.html", "data.csv", "warnings.txt",
-            *(f"tables/{n}.{e}" for n in ("summary", "matmul", "selu", "crossover", "machines", "regressions")
+            *(f"tables/{n}.{e}" for n in ("health", "summary", "matmul", "selu", "crossover", "machines",
+                                          "regressions")
               for e in ("md", "tex"))]
 
 
@@ -299,7 +409,9 @@ def test_tables_written(report):
     reg = (report / "tables" / "regressions.md").read_text()
     assert "44444444" in reg and "2x" in reg
     data = pd.read_csv(report / "data.csv")
-    assert {"machine", "commit", "speedup", "median", "q25", "q75", "status"} <= set(data.columns)
+    assert {"machine", "commit", "speedup", "speedup_lo", "speedup_hi", "median", "q25", "q75", "status",
+            "n_rounds", "flags"} <= set(data.columns)
+    assert "rounds" not in data.columns and "file" not in data.columns       # no sample lists in the CSV
 
 
 # --------------------------------------------------------------------------- bad input

@@ -1,0 +1,419 @@
+"""Measurement health: instability flags per case and the checks that the measurement can be trusted.
+
+    python -m reports.health [--results DIR] [--machine M] [--commit PREFIX]
+
+prints the section as Markdown (exit 0; 2 on an unknown machine or commit, 1 without results).
+Pure functions over the timing rows of :mod:`reports.speedup` (one machine/commit per machine);
+``python -m reports`` writes the same section to ``tables/health.md|.tex`` and near the top of
+``index.html``.
+
+Flags (codes, as pyperf warns about unstable benchmarks; thresholds below):
+
+- ``IQR``: wide spread, (q75 - q25) / median > ``IQR_WIDE`` (0.25).
+- ``RND``: the rounds (processes) disagree, max / min of the per-round medians > ``ROUNDS_APART``
+  (1.25). The per-round medians are used rather than overlapping per-round intervals: with 5-15
+  samples per round a per-round interval is wide and often overlaps when the medians are 1.3x apart.
+- ``FEW``: a round has fewer samples than asked: fewer than the benchmark's ``min_repeat``
+  (first element of ``repeat`` in benchmarks.json) or than ``MIN_SAMPLES`` (3). asv does not record
+  ``-a repeat=...`` overrides, so the comparison is with benchmarks.json.
+- ``1P``: one process: one round known (measured in one process, or rounds not recorded, when
+  there is no ``jaxbench-rounds.jsonc``); its intervals are a plain bootstrap and too narrow.
+- ``N1``: one call per sample (``stats_number`` = 1) while the median is below the benchmark's
+  ``sample_time``: asv's calibration gave up (DESIGN.md), the timing is of isolated calls.
+
+Checks: (a) the device-vs-explicit null test: the same JAX case with inputs created on the device
+and with an explicit ``device_put`` must time alike (``cnn_step`` excluded: its device placement
+gathers the batch); bar: at least 90% of pairs within +-20% (1/1.2 <= device/explicit <= 1.2)
+and none beyond +-50% (ratio > 1.5 or < 1/1.5). (b) calls per sample; bar: no case at one call per
+sample below ``sample_time``. (c) round-to-round spread. (d) asv's median vs an independent
+``timeit`` re-measurement (``jaxbench-remeasure.jsonc``), when present. (e) the flagged cases.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import math
+import sys
+import warnings
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import speedup, stats, tables
+
+IQR_WIDE = 0.25
+ROUNDS_APART = 1.25
+MIN_SAMPLES = 3
+DEFAULT_SAMPLE_TIME = 0.01        # asv's default sample_time
+NULL_BAND = 1.2                   # within +-20%: 1/1.2 <= ratio <= 1.2
+NULL_FAR = 1.5                    # beyond +-50%: ratio > 1.5 or ratio < 1/1.5
+NULL_SHARE = 0.90                 # the bar: at least this share of pairs within the band
+NULL_EXCLUDED = ("cnn_step",)     # device placement gathers the batch: not a null pair
+
+FLAGS = {
+    "IQR": f"wide spread: IQR / median > {IQR_WIDE:g}",
+    "RND": f"rounds disagree: per-round medians max/min > {ROUNDS_APART:g}",
+    "FEW": f"fewer samples in a round than asked (benchmark's min_repeat, at least {MIN_SAMPLES})",
+    "1P": "one process: one round known (plain bootstrap, interval too narrow)",
+    "N1": "one call per sample with a median below the benchmark's sample_time",
+}
+FLAG_LEGEND = "Flags: " + "; ".join(f"{k} = {v}" for k, v in FLAGS.items()) + "."
+
+
+def min_repeat(entry: dict) -> int:
+    """The fewest samples per process the benchmark asks for (benchmarks.json ``repeat``)."""
+    rep = (entry or {}).get("repeat", 0)
+    if isinstance(rep, (list, tuple)) and rep:
+        return int(rep[0])
+    if isinstance(rep, (int, float)) and rep > 0:
+        return int(rep)
+    return 1
+
+
+def sample_time(entry: dict) -> float:
+    """The benchmark's ``sample_time`` (asv's default 10 ms when absent)."""
+    value = (entry or {}).get("sample_time")
+    return float(value) if isinstance(value, (int, float)) else DEFAULT_SAMPLE_TIME
+
+
+def iqr_ratio(r) -> float:
+    """(q75 - q25) / median of one row (NaN where unknown)."""
+    if not r["median"] or r["median"] != r["median"]:
+        return math.nan
+    return (r["q75"] - r["q25"]) / r["median"]
+
+
+def round_sizes(r) -> list[int]:
+    """Samples per round of one row; the total (stats_repeat) when no samples were kept."""
+    rounds = r.get("rounds") or []
+    if rounds:
+        return [len(x) for x in rounds]
+    return [int(r["n_samples"])] if r["n_samples"] == r["n_samples"] else []
+
+
+def flag_codes(r, entry: dict) -> list[str]:
+    """The instability flags (``FLAGS`` codes) of one ok timing row."""
+    if r["status"] != "ok":
+        return []
+    codes = []
+    if iqr_ratio(r) > IQR_WIDE:
+        codes.append("IQR")
+    if stats.round_spread(r.get("rounds")) > ROUNDS_APART:
+        codes.append("RND")
+    need = max(min_repeat(entry), MIN_SAMPLES)
+    if any(n < need for n in round_sizes(r)):
+        codes.append("FEW")
+    if r.get("n_rounds", 0) == 1:
+        codes.append("1P")
+    if r["number"] == 1 and r["median"] < sample_time(entry):
+        codes.append("N1")
+    return codes
+
+
+def flag_reasons(r, entry: dict, codes: list[str]) -> str:
+    """The flags of one row in words, with its numbers."""
+    why = {
+        "IQR": f"IQR / median = {iqr_ratio(r):.2f}",
+        "RND": f"per-round medians {', '.join(tables.fmt_time(m) for m in stats.round_medians(r.get('rounds')))}"
+               f" ({stats.round_spread(r.get('rounds')):.2f}x apart)",
+        "FEW": f"samples per round {round_sizes(r)}, asked >= {max(min_repeat(entry), MIN_SAMPLES)}",
+        "1P": "one round known" if r.get("n_rounds", 0) == 1 else "",
+        "N1": f"1 call/sample, median {tables.fmt_time(r['median'])} < sample_time "
+              f"{tables.fmt_time(sample_time(entry))}",
+    }
+    return "; ".join(why[c] for c in codes)
+
+
+def asked(benchmarks: dict, facts: dict | None, machine: str, name: str) -> dict:
+    """The benchmarks.json entry of ``name`` with the ``repeat`` the run really asked for: python -m
+    bench records its ``-a repeat=...`` override in the facts (asv keeps the class attribute)."""
+    entry = dict(benchmarks.get(name, {}))
+    override = ((facts or {}).get(machine) or {}).get("measurement", {}).get("repeat")
+    if override:
+        try:
+            entry["repeat"] = ast.literal_eval(str(override))
+        except (ValueError, SyntaxError):
+            pass
+    return entry
+
+
+def with_flags(t: pd.DataFrame, benchmarks: dict, facts: dict | None = None) -> pd.DataFrame:
+    """Timing rows with ``flags`` (comma-joined codes, '' when none), ``flag_reasons``,
+    ``iqr_ratio`` and ``round_spread``; ``facts``: machine -> facts file (the run's repeat)."""
+    out = t.copy()
+    entries = [asked(benchmarks, facts, r["machine"], r["benchmark"]) for _, r in out.iterrows()]
+    codes = [flag_codes(r, e) for (_, r), e in zip(out.iterrows(), entries)]
+    out["flags"] = [",".join(c) for c in codes]
+    out["flag_reasons"] = [flag_reasons(r, e, c) for (_, r), e, c in zip(out.iterrows(), entries, codes)]
+    out["iqr_ratio"] = [iqr_ratio(r) for _, r in out.iterrows()]
+    out["round_spread"] = [stats.round_spread(x) for x in out.get("rounds", pd.Series([None] * len(out)))]
+    return out
+
+
+# --------------------------------------------------------------------------- (a) null test
+
+NULL_KEYS = ["machine", "commit", "kernel", "backend", "transform", "size", "dtype", "variant"]
+
+
+def null_pairs(t: pd.DataFrame) -> pd.DataFrame:
+    """Every device/explicit pair of ok JAX timings (cnn_step excluded): ``ratio`` = device median /
+    explicit median, its 95% interval ``lo``/``hi`` and ``method`` (weaker side)."""
+    j = t[t["backend"].isin(["jax-cpu", "jax-gpu"]) & t["placement"].isin(["device", "explicit"])
+          & (t["status"] == "ok") & ~t["kernel"].isin(NULL_EXCLUDED)]
+    dev = j[j["placement"] == "device"]
+    exp = j[j["placement"] == "explicit"]
+    pairs = dev.merge(exp, on=NULL_KEYS, suffixes=("_dev", "_exp"))
+    rows = []
+    for _, p in pairs.iterrows():
+        sides = [{k[:-4]: v for k, v in p.items() if k.endswith(suf)} | {k: p[k] for k in NULL_KEYS}
+                 for suf in ("_dev", "_exp")]
+        reps = [stats.bootstrap_medians(s.get("rounds"), speedup.case_key(s)) for s in sides]
+        ratio = p["median_dev"] / p["median_exp"]
+        lo, hi = stats.ratio_interval(reps[0], reps[1], ratio)
+        method = speedup.weaker_method(*(stats.method(s.get("rounds")) for s in sides))
+        rows.append({**{k: p[k] for k in NULL_KEYS}, "device_median": p["median_dev"],
+                     "explicit_median": p["median_exp"], "ratio": ratio, "lo": lo, "hi": hi, "method": method})
+    cols = NULL_KEYS + ["device_median", "explicit_median", "ratio", "lo", "hi", "method"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def band_of(ratio: float) -> str:
+    """'within +-20%', '+-20-50%' or 'beyond +-50%' for a device/explicit ratio."""
+    if 1 / NULL_BAND <= ratio <= NULL_BAND:
+        return "within +-20%"
+    if 1 / NULL_FAR <= ratio <= NULL_FAR:
+        return "+-20-50%"
+    return "beyond +-50%"
+
+
+def null_summary(pairs: pd.DataFrame) -> dict:
+    """Counts of the null test and whether it meets the bar (``passed`` None: no pairs)."""
+    bands = [band_of(r) for r in pairs["ratio"]]
+    n = len(bands)
+    within, beyond = bands.count("within +-20%"), bands.count("beyond +-50%")
+    share = within / n if n else math.nan
+    differ = sum(not stats.contains_one(lo, hi) and lo == lo for lo, hi in zip(pairs["lo"], pairs["hi"]))
+    return {"pairs": n, "within": within, "beyond": beyond, "share_within": share, "measurably_different": differ,
+            "passed": (share >= NULL_SHARE and beyond == 0) if n else None}
+
+
+# --------------------------------------------------------------------------- (b), (c)
+
+def calls_per_sample(t: pd.DataFrame, benchmarks: dict) -> pd.DataFrame:
+    """Per ok case: ``number`` (calls per sample), ``sample_time`` and ``one_call_below``
+    (one call per sample while the median is below sample_time)."""
+    ok = t[t["status"] == "ok"].copy()
+    ok["sample_time"] = [sample_time(benchmarks.get(b, {})) for b in ok["benchmark"]]
+    ok["one_call_below"] = (ok["number"] == 1) & (ok["median"] < ok["sample_time"])
+    return ok
+
+
+def calls_summary(c: pd.DataFrame) -> dict:
+    """Distribution of calls per sample and the count at one call below sample_time (bar: 0)."""
+    num = c["number"].dropna()
+    below = int(c["one_call_below"].sum())
+    return {"cases": len(c), "min": num.min() if len(num) else math.nan,
+            "median": float(num.median()) if len(num) else math.nan, "max": num.max() if len(num) else math.nan,
+            "one_call": int((num == 1).sum()), "one_call_below": below, "passed": below == 0 if len(c) else None}
+
+
+def spread_summary(t: pd.DataFrame) -> dict:
+    """Round-to-round spread (max/min of per-round medians) over the cases with >= 2 rounds."""
+    ok = t[t["status"] == "ok"]
+    spread = pd.Series([stats.round_spread(x) for x in ok.get("rounds", [])], index=ok.index, dtype=float).dropna()
+    if spread.empty:
+        return {"cases": 0, "median": math.nan, "worst": math.nan, "worst_case": "", "over": 0}
+    w = ok.loc[spread.idxmax()]
+    return {"cases": len(spread), "median": float(spread.median()), "worst": float(spread.max()),
+            "worst_case": case_name(w), "over": int((spread > ROUNDS_APART).sum())}
+
+
+def case_name(r) -> str:
+    """'selu jax-cpu device jit @ 1000 float32 [x@y] (cpu-box)'."""
+    v = f" [{r['variant']}]" if r.get("variant") else ""
+    return (f"{r['kernel']} {speedup.label(r['backend'], r['placement'], r['transform'])} @ {r['size']} "
+            f"{r['dtype']}{v} ({r['machine']})")
+
+
+# --------------------------------------------------------------------------- (d) asv vs timeit
+
+def remeasure_rows(remeasure: dict, commits: dict) -> pd.DataFrame:
+    """The re-measured cases of each machine's reported commit with ``ratio`` = asv / timeit median."""
+    rows = []
+    for machine, data in sorted((remeasure or {}).items()):
+        entry = (data.get("commits") or {}).get(commits.get(machine, ""), {})
+        for c in entry.get("cases", []):
+            asv, ti = c.get("asv_median"), c.get("timeit_median")
+            ratio = asv / ti if isinstance(asv, (int, float)) and isinstance(ti, (int, float)) and ti else math.nan
+            rows.append({"machine": machine, "benchmark": c.get("benchmark", ""),
+                         "params": ", ".join(f"{k}={v}" for k, v in (c.get("params") or {}).items()),
+                         "asv_median": asv, "timeit_median": ti, "timeit_q25": c.get("timeit_q25"),
+                         "timeit_q75": c.get("timeit_q75"), "number": c.get("number"), "repeat": c.get("repeat"),
+                         "ratio": ratio, "method": entry.get("method", ""), "measured_at": entry.get("measured_at", "")})
+    cols = ["machine", "benchmark", "params", "asv_median", "timeit_median", "timeit_q25", "timeit_q75",
+            "number", "repeat", "ratio", "method", "measured_at"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+# --------------------------------------------------------------------------- the section
+
+@dataclass
+class Health:
+    """The section: headline lines (one per check) and its tables (name, DataFrame, caption)."""
+
+    lines: list = field(default_factory=list)
+    tables: list = field(default_factory=list)
+    null: dict = field(default_factory=dict)
+    calls: dict = field(default_factory=dict)
+    spread: dict = field(default_factory=dict)
+
+
+def _verdict(passed) -> str:
+    return "not tested (no cases)" if passed is None else ("PASS" if passed else "FAIL")
+
+
+def null_table(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Display form of :func:`null_pairs`."""
+    return pd.DataFrame({
+        "Machine": pairs["machine"], "Kernel": pairs["kernel"], "Variant": pairs["variant"].replace("", "-"),
+        "Backend": pairs["backend"], "Transform": pairs["transform"], "Size": pairs["size"].astype(str),
+        "dtype": pairs["dtype"], "Device median": [tables.fmt_time(v) for v in pairs["device_median"]],
+        "Explicit median": [tables.fmt_time(v) for v in pairs["explicit_median"]],
+        "Device / explicit [95% CI]": [tables.fmt_speedup(r, lo, hi, m) for r, lo, hi, m in
+                                       zip(pairs["ratio"], pairs["lo"], pairs["hi"], pairs["method"])],
+        "Band": [band_of(r) for r in pairs["ratio"]]})
+
+
+def cases_table(c: pd.DataFrame) -> pd.DataFrame:
+    """Per case: calls per sample, samples per round, round spread, flags."""
+    c = c.sort_values(["machine", "kernel", "variant", "dtype", "size", "backend", "placement", "transform"])
+    return pd.DataFrame({
+        "Case": [case_name(r) for _, r in c.iterrows()],
+        "Median": [tables.fmt_time(v) for v in c["median"]],
+        "Calls/sample": [tables.fmt_num(v) for v in c["number"]],
+        "Samples per round": ["+".join(map(str, round_sizes(r))) or "-" for _, r in c.iterrows()],
+        "Round spread": [tables.fmt_num(v, suffix="x") for v in c["round_spread"]],
+        "Flags": c["flags"].to_list()})
+
+
+def flagged_table(t: pd.DataFrame) -> pd.DataFrame:
+    """(e): the flagged ok cases with their reasons."""
+    f = t[(t["status"] == "ok") & (t["flags"] != "")]
+    f = f.sort_values(["machine", "kernel", "variant", "dtype", "size", "backend", "placement", "transform"])
+    return pd.DataFrame({"Case": [case_name(r) for _, r in f.iterrows()],
+                         "Median": [tables.fmt_time(v) for v in f["median"]],
+                         "Flags": f["flags"].to_list(), "Why": f["flag_reasons"].to_list()})
+
+
+def remeasure_table(r: pd.DataFrame) -> pd.DataFrame:
+    """Display form of :func:`remeasure_rows`."""
+    return pd.DataFrame({
+        "Machine": r["machine"], "Benchmark": r["benchmark"], "Params": r["params"],
+        "asv median": [tables.fmt_time(v) for v in r["asv_median"]],
+        "timeit median": [tables.fmt_time(v) for v in r["timeit_median"]],
+        "timeit IQR": [tables.fmt_iqr(a, b) for a, b in zip(r["timeit_q25"], r["timeit_q75"])],
+        "asv / timeit": [tables.fmt_num(v, suffix="x") for v in r["ratio"]],
+        "number x repeat": [f"{n} x {k}" for n, k in zip(r["number"], r["repeat"])]})
+
+
+def report(t: pd.DataFrame, benchmarks: dict, remeasure: dict, commits: dict) -> Health:
+    """The whole section from timing rows of the reported commits (flags added where missing)."""
+    t = t[t["role"] == "time"] if "role" in t.columns else t
+    if "flags" not in t.columns:
+        t = with_flags(t, benchmarks)
+    h = Health()
+    pairs = null_pairs(t)
+    h.null = null_summary(pairs)
+    n = h.null
+    h.lines.append(
+        f"(a) Device vs explicit null test: {n['pairs']} pairs (same JAX case, inputs created on the device vs "
+        f"explicit device_put; cnn_step excluded); within +-20% (1/{NULL_BAND:g} <= device/explicit <= "
+        f"{NULL_BAND:g}): {n['within']}" + (f" ({100 * n['share_within']:.0f}%)" if n["pairs"] else "")
+        + f"; beyond +-50% (ratio > {NULL_FAR:g} or < 1/{NULL_FAR:g}): {n['beyond']}; interval excluding 1: "
+        f"{n['measurably_different']}. Bar: >= {100 * NULL_SHARE:.0f}% within, none beyond: {_verdict(n['passed'])}.")
+    calls = calls_per_sample(t, benchmarks)
+    h.calls = c = calls_summary(calls)
+    h.lines.append(
+        f"(b) Calls per sample over {c['cases']} cases: min {tables.fmt_num(c['min'])}, median "
+        f"{tables.fmt_num(c['median'])}, max {tables.fmt_num(c['max'])}; at 1 call/sample: {c['one_call']}, of which "
+        f"below the benchmark's sample_time: {c['one_call_below']}. Bar: zero: {_verdict(c['passed'])}.")
+    h.spread = s = spread_summary(t)
+    h.lines.append(
+        f"(c) Round-to-round spread (max/min of per-round medians) over {s['cases']} cases with >= 2 rounds: "
+        + (f"median {s['median']:.3g}x, worst {s['worst']:.3g}x ({s['worst_case']}); above {ROUNDS_APART:g}x: "
+           f"{s['over']}." if s["cases"] else "no case with rounds recorded (no jaxbench-rounds.jsonc or no samples)."))
+    rm = remeasure_rows(remeasure, commits)
+    if len(rm):
+        ratio = rm["ratio"].dropna()
+        h.lines.append(f"(d) asv vs timeit re-measurement of {len(rm)} cases: asv/timeit median "
+                       f"{ratio.median():.3g}x, range {ratio.min():.3g}x - {ratio.max():.3g}x "
+                       f"({rm['method'].iloc[0] or 'method not recorded'}).")
+    else:
+        h.lines.append("(d) asv vs timeit: no re-measurement recorded (jaxbench-remeasure.jsonc) for these commits.")
+    flagged = flagged_table(t)
+    h.lines.append(f"(e) Flagged cases: {len(flagged)} of {c['cases']}. {FLAG_LEGEND}")
+    h.tables = [("null", null_table(pairs), "(a) Device vs explicit null test: device median / explicit median"),
+                ("calls", cases_table(calls),
+                 "(b, c) Per case: calls per sample, samples per round, round spread (max/min of round medians)"),
+                ("remeasure", remeasure_table(rm), "(d) asv median vs an in-process timeit re-measurement"),
+                ("flagged", flagged, "(e) Flagged cases")]
+    return h
+
+
+def to_markdown(h: Health) -> str:
+    """The section as Markdown: the headline lines, then each table."""
+    out = ["## Measurement health", ""] + [f"- {line}" for line in h.lines] + [""]
+    for _, t, caption in h.tables:
+        out.append(tables.to_markdown(t, caption))
+    return "\n".join(out)
+
+
+def to_latex(h: Health) -> str:
+    """The section as LaTeX: one booktabs table per check, the headline lines as notes of the first."""
+    parts = []
+    for i, (name, t, caption) in enumerate(h.tables):
+        parts.append(tables.to_latex(t, caption, f"tab:health-{name}", h.lines if i == 0 else ()))
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- the command
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m reports.health",
+                                description="Print the measurement health section (Markdown).")
+    p.add_argument("--results", default=".asv/results", help="asv results folder (default .asv/results)")
+    p.add_argument("--machine", action="append", help="machine to include (repeatable; default: all)")
+    p.add_argument("--commit", action="append", help="commit (hash prefix), or MACHINE=PREFIX; default: latest")
+    return p
+
+
+def main(argv=None) -> int:
+    """Print the health section of the selected results; 0, 2 on an unknown machine/commit, 1 without results."""
+    from .__main__ import _refuse, _show_warning, resolve_commits
+    from .load import ResultsWarning, current, load_results, select
+
+    args = parser().parse_args(argv)
+    warnings.showwarning = _show_warning
+    warnings.simplefilter("always", ResultsWarning)
+    results = load_results(args.results)
+    df = current(results.df)
+    if df.empty:
+        sys.stderr.write(f"error: no asv results in {args.results}\n")
+        return 1
+    known = sorted(df["machine"].unique())
+    machines = args.machine or known
+    bad = [m for m in machines if m not in known]
+    if bad:
+        _refuse("machine", bad, known)
+    commits = resolve_commits(df, machines, args.commit)
+    t = with_flags(speedup.timings(select(df, machines, commits)), results.benchmarks, results.facts)
+    print(to_markdown(report(t, results.benchmarks, results.remeasure, commits)))
+    return 0
+
+
+__all__ = ["FLAGS", "FLAG_LEGEND", "Health", "with_flags", "flag_codes", "null_pairs", "null_summary",
+           "calls_per_sample", "calls_summary", "spread_summary", "remeasure_rows", "report", "to_markdown",
+           "to_latex", "main", "band_of", "min_repeat", "sample_time"]
+
+if __name__ == "__main__":
+    raise SystemExit(main())

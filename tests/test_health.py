@@ -1,0 +1,221 @@
+"""reports/stats.py (two-level bootstrap) and reports/health.py (flags, null test, the command).
+
+Uses the fixture results of tests/fixtures (see make_fixtures.py: a planted unstable case and
+recorded rounds on cpu-box's latest commit, pooled samples on gpu-box) and small constructed
+samples / rows. Nothing here asserts on wall-clock time.
+"""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reports import health, speedup, stats
+from reports.load import ResultsWarning, current, latest_commits, load_results, select
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "results"
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResultsWarning)
+        return load_results(FIXTURES)
+
+
+@pytest.fixture(scope="module")
+def flagged(loaded):
+    df = select(current(loaded.df), commits=latest_commits(loaded.df))
+    return health.with_flags(speedup.timings(df), loaded.benchmarks)
+
+
+def _case(t, machine, label, size, kernel="selu"):
+    return t[(t["machine"] == machine) & (t["kernel"] == kernel) & (t["label"] == label) & (t["size"] == size)].iloc[0]
+
+
+# --------------------------------------------------------------------------- stats
+
+def _rounds_apart(step: float) -> list[list[float]]:
+    """Three rounds of 10 tight samples (1% noise) at levels 1, 1 + step, 1 + 2 step."""
+    rng = np.random.default_rng(1)
+    return [list(1.0 + k * step + 0.01 * rng.standard_normal(10)) for k in range(3)]
+
+
+def _widths(rounds) -> tuple[float, float]:
+    """Widths of the hierarchical and of the pooled (one-level) 95% interval of the median."""
+    hier = stats.percentile_interval(stats.bootstrap_medians(rounds, "a"))
+    pooled = stats.percentile_interval(stats.bootstrap_medians([sum(rounds, [])], "a"))
+    return hier[1] - hier[0], pooled[1] - pooled[0]
+
+
+def test_hierarchical_is_wider_than_pooled_when_rounds_disagree():
+    hier, pooled = _widths(_rounds_apart(0.1))
+    assert hier > 2 * pooled
+    assert hier > 0.15                                   # spans more than one round-to-round step
+
+
+def test_hierarchical_matches_pooled_when_rounds_agree():
+    hier, pooled = _widths(_rounds_apart(0.0))
+    assert hier < 1.5 * pooled
+
+
+def test_bootstrap_is_deterministic_and_keyed():
+    rounds = _rounds_apart(1.1)
+    a, b = stats.bootstrap_medians(rounds, "k1"), stats.bootstrap_medians(rounds, "k1")
+    assert len(a) == stats.N_BOOT and np.array_equal(a, b)
+    assert not np.array_equal(a, stats.bootstrap_medians(rounds, "k2"))
+    assert stats.bootstrap_medians([], "k1") is None and stats.bootstrap_medians([[None]], "k1") is None
+
+
+def test_methods_and_ratio_interval():
+    assert stats.method([]) == stats.METHOD_NONE
+    assert stats.method([[1.0, 2.0]]) == stats.METHOD_ONE
+    assert stats.method([[1.0], [2.0]]) == stats.METHOD_ROUNDS
+    num = stats.bootstrap_medians([[2.0, 2.02, 1.98], [2.01, 1.99, 2.0]], "n")
+    den = stats.bootstrap_medians([[1.0, 1.01, 0.99], [1.0, 1.005, 0.995]], "d")
+    lo, hi = stats.ratio_interval(num, den, 2.0)
+    assert 1.9 < lo <= 2.0 <= hi < 2.1 and not stats.contains_one(lo, hi)
+    lo, hi = stats.ratio_interval(den, den, 5.0)                  # always contains the point estimate
+    assert hi == 5.0
+    assert stats.contains_one(0.9, 1.1) and not stats.contains_one(math.nan, math.nan)
+    assert stats.round_spread([[1.0, 1.0], [1.5, 1.5]]) == pytest.approx(1.5)
+    assert math.isnan(stats.round_spread([[1.0, 2.0]]))
+
+
+# --------------------------------------------------------------------------- flags
+
+def test_planted_unstable_case_is_flagged(flagged):
+    r = _case(flagged, "cpu-box", "jax-cpu device jit", 1000)
+    assert r["flags"].split(",") == ["IQR", "RND", "FEW", "N1"]
+    assert "1.56x apart" in r["flag_reasons"] and "[7, 2]" in r["flag_reasons"] and "1 call/sample" in r["flag_reasons"]
+
+
+def test_stable_case_is_not_flagged(flagged):
+    assert _case(flagged, "cpu-box", "jax-cpu explicit jit", 100000)["flags"] == ""
+    assert _case(flagged, "cpu-box", "numpy-cpu eager", 1000)["flags"] == ""
+
+
+def test_one_process_flag(flagged):
+    gpu = flagged[(flagged["machine"] == "gpu-box") & (flagged["status"] == "ok")]
+    assert gpu["flags"].str.contains("1P").all()
+    assert not flagged.loc[(flagged["machine"] == "cpu-box"), "flags"].str.contains("1P").any()
+
+
+def test_flag_thresholds_on_constructed_rows():
+    entry = {"repeat": [5, 15, 2.0], "sample_time": 0.02}
+    base = {"status": "ok", "median": 1.0, "q25": 0.9, "q75": 1.1, "number": 10, "n_samples": 10,
+            "rounds": [[1.0] * 5, [1.0] * 5], "n_rounds": 2}
+    assert health.flag_codes(base, entry) == []
+    assert health.flag_codes(dict(base, q25=0.8, q75=1.06), entry) == ["IQR"]          # 0.26 > 0.25
+    assert health.flag_codes(dict(base, q25=0.8, q75=1.05), entry) == []               # 0.25: not above
+    assert health.flag_codes(dict(base, rounds=[[1.0] * 5, [1.26] * 5]), entry) == ["RND"]
+    assert health.flag_codes(dict(base, rounds=[[1.0] * 5, [1.0] * 4]), entry) == ["FEW"]
+    assert health.flag_codes(dict(base, rounds=[[1.0] * 4], n_rounds=1), {"repeat": 0}) == ["1P"]  # >= 3
+    assert health.flag_codes(dict(base, rounds=[[1.0] * 2], n_rounds=1), {"repeat": 0}) == ["FEW", "1P"]
+    assert health.flag_codes(dict(base, number=1, median=0.019, q25=0.018, q75=0.02), entry) == ["N1"]
+    assert health.flag_codes(dict(base, number=1, median=0.021, q25=0.019, q75=0.023), entry) == []
+
+
+# --------------------------------------------------------------------------- health numbers
+
+def _pair_rows(ratios, kernel="selu"):
+    """Constructed timing rows: one device/explicit pair per ratio (no samples)."""
+    rows = []
+    for i, ratio in enumerate(ratios):
+        for placement, median in (("device", ratio * 1e-3), ("explicit", 1e-3)):
+            rows.append(dict(machine="m", commit="c", kernel=kernel, benchmark=f"bench_{kernel}.X.time_x",
+                             backend="jax-cpu", placement=placement, transform="jit", size=i, dtype="float32",
+                             variant="", median=median, status="ok", params=json.dumps({"size": i}),
+                             rounds=[], n_rounds=0))
+    return pd.DataFrame(rows)
+
+
+def test_null_test_counts_and_bar():
+    s = health.null_summary(health.null_pairs(_pair_rows([1.0] * 9 + [1.6])))
+    assert (s["pairs"], s["within"], s["beyond"], s["passed"]) == (10, 9, 1, False)     # one beyond +-50%
+    s = health.null_summary(health.null_pairs(_pair_rows([1.0] * 9 + [1.3])))
+    assert (s["within"], s["beyond"], s["passed"]) == (9, 0, True)                      # 90%, none beyond
+    s = health.null_summary(health.null_pairs(_pair_rows([1.0] * 8 + [1.3, 0.7])))
+    assert (s["within"], s["beyond"], s["passed"]) == (8, 0, False)                     # 80% < 90%
+    s = health.null_summary(health.null_pairs(_pair_rows([1 / 1.2, 1.2, 1 / 1.5, 1.5])))
+    assert (s["within"], s["beyond"]) == (2, 0)                                         # band edges included
+    assert health.null_summary(health.null_pairs(_pair_rows([3.0], kernel="cnn_step")))["passed"] is None
+
+
+def test_null_test_on_fixture(flagged):
+    cpu = health.null_pairs(flagged[flagged["machine"] == "cpu-box"])
+    s = health.null_summary(cpu)
+    assert s["pairs"] == 17 and s["beyond"] == 1 and s["passed"] is False
+    far = cpu[[health.band_of(r) == "beyond +-50%" for r in cpu["ratio"]]].iloc[0]
+    assert (far["kernel"], far["variant"], far["size"], far["transform"]) == ("matmul", "x@y", 1024, "jit")
+    assert far["ratio"] == pytest.approx(0.5) and far["hi"] < 1                         # the planted regression
+    planted = cpu[(cpu["kernel"] == "selu") & (cpu["size"] == 1000) & (cpu["transform"] == "jit")].iloc[0]
+    assert planted["lo"] < 1 < planted["hi"]                                            # unstable: wide
+
+
+def test_calls_spread_and_remeasure(loaded, flagged):
+    c = health.calls_summary(health.calls_per_sample(flagged, loaded.benchmarks))
+    assert c["one_call_below"] == 1 and c["passed"] is False
+    s = health.spread_summary(flagged)
+    assert s["cases"] == 62 and s["over"] == 1 and s["worst"] == pytest.approx(1.4 / 0.9)
+    assert "selu jax-cpu device jit @ 1000" in s["worst_case"]
+    r = health.remeasure_rows(loaded.remeasure, latest_commits(loaded.df))
+    assert sorted(r["ratio"].round(6)) == [1.05, 1.1]
+    assert health.remeasure_rows(loaded.remeasure, {"cpu-box": "none"}).empty
+
+
+def test_report_lines(loaded, flagged):
+    h = health.report(flagged, loaded.benchmarks, loaded.remeasure, latest_commits(loaded.df))
+    assert len(h.lines) == 5 and h.lines[0].startswith("(a)") and "FAIL" in h.lines[0]
+    assert "beyond +-50% (ratio > 1.5 or < 1/1.5): 2" in h.lines[0]                    # both machines
+    md = health.to_markdown(h)
+    assert "## Measurement health" in md and "| IQR,RND,FEW,N1 |" in md and "1.1x" in md
+    assert "\\toprule" in health.to_latex(h)
+
+
+# --------------------------------------------------------------------------- the command
+
+def test_command_prints_the_section(capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResultsWarning)
+        assert health.main(["--results", str(FIXTURES), "--machine", "cpu-box"]) == 0
+    out = capsys.readouterr().out
+    assert "## Measurement health" in out and "17 pairs" in out and "gpu-box" not in out
+
+
+@pytest.mark.parametrize("args, what", [
+    (["--machine", "nobox"], "unknown machine 'nobox'"),
+    (["--commit", "abcdef"], "unknown commit 'abcdef'"),
+])
+def test_command_refuses_unknown(args, what, capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResultsWarning)
+        with pytest.raises(SystemExit) as exc:
+            health.main(["--results", str(FIXTURES), *args])
+    assert exc.value.code == 2 and what in capsys.readouterr().err
+
+
+def test_command_exit_codes_as_a_process(tmp_path):
+    run = lambda *a: subprocess.run([sys.executable, "-m", "reports.health", "--results", *a],  # noqa: E731
+                                    cwd=ROOT, capture_output=True, text=True)
+    ok = run(str(FIXTURES), "--commit", "6666")
+    assert ok.returncode == 0 and "Measurement health" in ok.stdout
+    assert run(str(FIXTURES), "--machine", "nobox").returncode == 2
+    assert run(str(tmp_path / "none")).returncode == 1
+
+
+def test_few_samples_judged_against_the_repeat_the_run_asked_for():
+    """python -m bench records its -a repeat override in the facts; asv keeps the class's."""
+    bench = {"b.B.time_b": {"repeat": [5, 15, 2.0], "sample_time": 0.02}}
+    facts = {"box": {"measurement": {"repeat": "(3,10,0.6)"}}}
+    assert health.min_repeat(health.asked(bench, facts, "box", "b.B.time_b")) == 3
+    assert health.min_repeat(health.asked(bench, {}, "box", "b.B.time_b")) == 5
+    assert health.min_repeat(health.asked(bench, facts, "other-box", "b.B.time_b")) == 5
