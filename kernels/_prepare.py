@@ -10,10 +10,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import _devices
+from . import _devices, _plant
 from ._case import JIT_TRANSFORMS, Case, CompileBudgetExceeded, VerificationError
 from ._check import max_relative_error
-from ._registry import validate
+from ._registry import resolve, validate
 
 DEFAULT_COMPILE_BUDGET_S = float(os.environ.get("JAXBENCH_COMPILE_BUDGET_S", "120"))
 
@@ -94,6 +94,7 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
     CompileBudgetExceeded, and VerificationError if the output is wrong or on the wrong device.
     ``device`` picks a specific JAX device of the case's platform (default: the first).
     """
+    case = resolve(case)
     spec = validate(case)
     if spec.availability is not None:
         spec.availability(case.size, case.variant)
@@ -121,8 +122,8 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
         out = _within_budget(run, budget, f"first call of {case.label}")
         first = time.perf_counter() - t0
         err = verify(out)
-        return Prepared(case, run, "numpy", None, first, None, flops, nbytes, err, rtol, "numpy",
-                        notes, host, ref, verify)
+        return _plant.apply(Prepared(case, run, "numpy", None, first, None, flops, nbytes, err, rtol,
+                                     "numpy", notes, host, ref, verify))  # no-op unless a test plants a slowdown
 
     import jax
 
@@ -190,5 +191,5 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
     out = _within_budget(run, budget, f"first call of {case.label}")
     first = time.perf_counter() - t0 + (compile_seconds or 0.0)
     err = verify(out)
-    return Prepared(case, run, _devices.describe(dev), compile_seconds, first, transfer, flops, nbytes,
-                    err, rtol, precision, notes, placed, ref, verify)
+    return _plant.apply(Prepared(case, run, _devices.describe(dev), compile_seconds, first, transfer, flops,
+                                 nbytes, err, rtol, precision, notes, placed, ref, verify))

@@ -8,6 +8,7 @@ import importlib
 import importlib.util
 import os
 import pkgutil
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -68,6 +69,15 @@ def available_memory_bytes() -> int:
     except OSError:
         pass
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def resolve(case: Case) -> Case:
+    """``variant=""`` on a kernel with named variants means its default, the first one (as in the CLI)."""
+    if case.variant == "" and isinstance(case.kernel, str):
+        variants = kernel(case.kernel).variants
+        if "" not in variants:
+            return replace(case, variant=variants[0])
+    return case
 
 
 def validate(case: Case) -> Kernel:

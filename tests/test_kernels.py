@@ -35,9 +35,10 @@ def test_gpu_cases_are_unavailable_with_reason_and_never_run_on_cpu():
 
 
 def test_wrong_output_device_is_detected():
-    p = kernels.prepare(Case("selu", "jax-cpu", "explicit", "jit", 1000))
+    p = kernels.prepare(Case("selu", "jax-cpu", "explicit", "jit", 1000, "float32", "lecture"))
     with pytest.raises(kernels.VerificationError, match="NumPy"):
-        kernels._devices.check_output_device(Case("selu", "numpy-cpu", "host", "eager", 1000), p.run(), None)
+        kernels._devices.check_output_device(Case("selu", "numpy-cpu", "host", "eager", 1000, "float32", "lecture"),
+                                             p.run(), None)
 
 
 def test_dtype_mismatch_is_a_failure_not_a_pass():
@@ -46,18 +47,19 @@ def test_dtype_mismatch_is_a_failure_not_a_pass():
         kernels._check.max_relative_error(ref.astype(np.float32), ref, 1e-3)
 
 
-def test_float64_case_really_runs_in_float64():
-    p = kernels.prepare(Case("selu", "jax-cpu", "explicit", "jit", 1000, "float64"))
+@pytest.mark.parametrize("formula", ["lecture", "expm1"])
+def test_float64_case_really_runs_in_float64(formula):
+    p = kernels.prepare(Case("selu", "jax-cpu", "explicit", "jit", 1000, "float64", formula))
     assert p.run().dtype == np.float64 and p.error < 1e-12
 
 
-def test_selu_large_positive_inputs_do_not_overflow_or_warn():
-    from kernels.selu import selu_jax, selu_numpy
+def test_selu_expm1_formula_large_positive_inputs_do_not_overflow_or_warn():
+    from kernels.selu import selu_expm1_jax, selu_expm1_numpy
     x = np.array([-1e4, -1.0, 0.0, 1.0, 1e4, 3e38], np.float32)
     with np.errstate(all="raise"):
-        y = selu_numpy(x)
+        y = selu_expm1_numpy(x)
     assert np.all(np.isfinite(y)) and y[-1] == np.float32(1.05) * x[-1]
-    g = jax.vmap(jax.grad(selu_jax))(x)
+    g = jax.vmap(jax.grad(selu_expm1_jax))(x)
     assert np.all(np.isfinite(np.asarray(g)))
     np.testing.assert_allclose(np.asarray(g)[3:5], 1.05, rtol=1e-6)
 
