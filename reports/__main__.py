@@ -73,25 +73,37 @@ def resolve_commits(df, machines, specs) -> dict:
     return chosen
 
 
-def main(argv=None) -> int:
-    args = parser().parse_args(argv)
+def load_current(results_dir):
+    """(Results, rows measured with the current benchmark code) of an asv results folder; each
+    problem with it is printed as a 'warning: ...' line."""
     warnings.showwarning = _show_warning
     warnings.simplefilter("always", ResultsWarning)
+    results = load_results(results_dir)
+    return results, current(results.df)
+
+
+def selected_machines(df, wanted) -> list[str]:
+    """``wanted`` machines (default: every machine with results); an unknown one exits 2."""
+    known = sorted(df["machine"].unique())
+    machines = wanted or known
+    bad = [m for m in machines if m not in known]
+    if bad:
+        _refuse("machine", bad, known)
+    return machines
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
     formats = _csv([args.formats])
     bad = [f for f in formats if f not in ALL_FORMATS]
     if bad:
         _refuse("format", bad, ALL_FORMATS)
     t0 = time.perf_counter()
-    results = load_results(args.results)
-    df = current(results.df)
+    results, df = load_current(args.results)
     if df.empty:
         sys.stderr.write(f"error: no asv results to report in {args.results} (see the warnings above)\n")
         return 1
-    known_machines = sorted(df["machine"].unique())
-    machines = args.machine or known_machines
-    bad = [m for m in machines if m not in known_machines]
-    if bad:
-        _refuse("machine", bad, known_machines)
+    machines = selected_machines(df, args.machine)
     kernels = _csv(args.kernels) or None
     known_kernels = set(df.loc[df["kernel"] != CALIBRATION_KERNEL, "kernel"].unique())
     if kernels:

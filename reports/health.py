@@ -34,7 +34,6 @@ import argparse
 import ast
 import math
 import sys
-import warnings
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -389,22 +388,15 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Print the health section of the selected results; 0, 2 on an unknown machine/commit, 1 without results."""
-    from .__main__ import _refuse, _show_warning, resolve_commits
-    from .load import ResultsWarning, current, load_results, select
+    from .__main__ import load_current, resolve_commits, selected_machines
+    from .load import select
 
     args = parser().parse_args(argv)
-    warnings.showwarning = _show_warning
-    warnings.simplefilter("always", ResultsWarning)
-    results = load_results(args.results)
-    df = current(results.df)
+    results, df = load_current(args.results)
     if df.empty:
         sys.stderr.write(f"error: no asv results in {args.results}\n")
         return 1
-    known = sorted(df["machine"].unique())
-    machines = args.machine or known
-    bad = [m for m in machines if m not in known]
-    if bad:
-        _refuse("machine", bad, known)
+    machines = selected_machines(df, args.machine)
     commits = resolve_commits(df, machines, args.commit)
     t = with_flags(speedup.timings(select(df, machines, commits)), results.benchmarks, results.facts)
     print(to_markdown(report(t, results.benchmarks, results.remeasure, commits)))

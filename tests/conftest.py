@@ -17,3 +17,16 @@ def split():
         return movielens.load_split(seed=0)
     except kernels.Unavailable as exc:
         pytest.skip(exc.reason)
+
+
+@pytest.fixture(scope="session")
+def loaded():
+    """The report fixtures (tests/fixtures/results) as reports.load reads them, warnings silenced."""
+    import warnings
+    from pathlib import Path
+
+    from reports.load import ResultsWarning, load_results
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResultsWarning)
+        return load_results(Path(__file__).resolve().parent / "fixtures" / "results")

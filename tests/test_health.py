@@ -18,17 +18,10 @@ import pandas as pd
 import pytest
 
 from reports import health, speedup, stats
-from reports.load import ResultsWarning, current, latest_commits, load_results, select
+from reports.load import ResultsWarning, current, latest_commits, select
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "results"
-
-
-@pytest.fixture(scope="module")
-def loaded():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResultsWarning)
-        return load_results(FIXTURES)
 
 
 @pytest.fixture(scope="module")

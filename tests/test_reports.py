@@ -42,13 +42,6 @@ def results_copy(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def loaded():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResultsWarning)
-        return load_results(FIXTURES)
-
-
-@pytest.fixture(scope="module")
 def rates(loaded):
     df = select(current(loaded.df), commits=latest_commits(loaded.df))
     r = speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df), df), speedup.peaks(df))
