@@ -57,7 +57,7 @@ def _gpu_present() -> bool:
 
 def _quick_keep(cls, names, values) -> bool:
     """The quick run's subset of the valid cases (sizes are already the kernels' quick sizes):
-    the kernel's default dtype only; compile and transfer times at the largest quick size;
+    the kernel's default dtype only; its ``quick_variants`` where it declares them; compile and transfer times at the largest quick size;
     compile time / peak memory for one placement (the jitted function and the footprint hardly
     depend on it). The full run keeps every case."""
     from . import common
@@ -65,6 +65,8 @@ def _quick_keep(cls, names, values) -> bool:
     v = dict(zip(names, values))
     spec = cls.spec
     if v.get("dtype", spec.dtypes[0]) != spec.dtypes[0]:
+        return False
+    if spec.variant_name and spec.quick_variants and v[spec.variant_name] not in spec.quick_variants:
         return False
     if cls.__name__.endswith(("Compile", "Transfer")) and v["size"] != max(common.sizes_for(spec)):
         return False

@@ -32,6 +32,7 @@ class Kernel:
     jax_transforms: tuple[str, ...]     # transforms under jax-cpu / jax-gpu
     jax_placements: tuple[str, ...] = ("device", "implicit", "explicit")
     quick_sizes: tuple[int, ...] = ()   # a fast grid (tests, `make bench`); default: smallest size
+    quick_variants: tuple[str, ...] = ()  # variants `make bench` measures; default: every variant
     dtypes: tuple[str, ...] = ("float32",)
     variants: tuple[str, ...] = ("",)
     variant_name: str = ""              # name of the kernel-specific axis, e.g. "operand"

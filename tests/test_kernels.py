@@ -78,3 +78,31 @@ def test_rowdot_loop_equals_einsum():
     for tr in ("loop", "eager"):
         p = kernels.prepare(Case("rowdot", "numpy-cpu", "host", tr, 50))
         assert p.run().shape == (50,)
+
+
+class _FakeTimer:
+    """timeit.Timer stand-in: every call of the timed function 'takes' PER_CALL seconds."""
+
+    PER_CALL = 0.0
+
+    def __init__(self, run):
+        self.run = run
+
+    def timeit(self, number):
+        return number * self.PER_CALL
+
+
+@pytest.mark.parametrize("per_call, expected", [
+    (0.021, 2),        # just above sample_time: noise could put the median below it -> 2 calls
+    (0.030, 1),        # clearly slower than sample_time: one call per sample
+    (0.001, 20),       # autorange: 1 -> 10 (10 ms) -> 20 (20 ms)
+    (0.0004, 80),      # 1 -> 10 -> 20 -> 40 -> 80 (32 ms)
+])
+def test_calls_per_sample_never_one_call_near_sample_time(monkeypatch, per_call, expected):
+    from kernels import timing
+
+    monkeypatch.setattr(timing.timeit, "Timer", _FakeTimer)
+    monkeypatch.setattr(_FakeTimer, "PER_CALL", per_call)
+    number = timing.calls_per_sample(lambda: None, 0.02)
+    assert number == expected
+    assert number * per_call >= 0.02

@@ -1,0 +1,422 @@
+"""``python -m bench.gate BASE HEAD``: a regression gate that does not cry wolf (docs/gate.md).
+
+    python -m bench.gate main HEAD                       # the lecture set, 4 rounds, factor 1.10
+    python -m bench.gate main HEAD --kernels selu --rounds 4 --factor 1.2
+    python -m bench.gate HEAD HEAD --plant selu:1.25     # self-test: a planted 25% slowdown
+
+1. Checks BASE and HEAD out into temporary git worktrees.
+2. For each round, runs ``python -m bench --kernels K --rounds 1 [--append] --commit C
+   --results-dir DIR/<side> --no-report`` in each worktree (cwd and PYTHONPATH = the worktree,
+   and ASV_PYTHONPATH too: asv drops PYTHONPATH from its benchmark processes, which would then
+   import the ``kernels`` of the editable install instead of the worktree's). The order of the
+   two commits alternates (B,H then H,B ...), so their processes are interleaved in time.
+3. Compares every steady-state case (``time_``) of HEAD with BASE. The ratio is HEAD's median /
+   BASE's median (all samples, as asv reports them). A case is a regression when
+   ratio >= factor (1.10) AND a one-sided exact Mann-Whitney test over the processes' medians
+   (one per round and commit) gives p <= alpha (0.03; with 4 rounds: at most one of the 16
+   HEAD/BASE process pairs out of order); an improvement in the mirror case. Processes, not
+   samples, are the unit: the noise between processes dominates here, and a test over pooled
+   samples (asv continuous) cries wolf. The two-level bootstrap interval (``reports.stats``)
+   is printed for information.
+4. Confirms: when cases are flagged, runs ``--rounds`` fresh rounds of their kernels and keeps
+   only the cases flagged again (86 cases at p <= 0.03 would cry wolf about once a run);
+   ``--no-confirm`` skips this.
+
+Exit status: 1 when a regression is found, 0 otherwise, 2 on a usage error or a failed run.
+``--plant KERNEL:FACTOR`` sets ``JAXBENCH_PLANT_SLOWDOWN`` for HEAD's runs only (kernels/_plant.py):
+a self-test that the gate sees a slowdown of that size.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LECTURE_SET = ("selu", "batching", "rowdot", "grad", "matmul")
+DEFAULT_ROUNDS = 4
+DEFAULT_FACTOR = 1.10
+ALPHA = 0.03         # one-sided, per case and direction; 4 rounds: at most one process out of order
+LEVEL = 0.95
+ASV_P = 0.002          # asv's own Mann-Whitney threshold (asv._stats.is_different), for contrast
+
+
+class GateError(RuntimeError):
+    """A run of the gate could not be completed (exit 2)."""
+
+
+# --------------------------------------------------------------------------- the decision rule
+
+def slower_p(low, high) -> float:
+    """One-sided exact Mann-Whitney p-value that the values ``high`` are larger than ``low``.
+
+    U counts the pairs (l, h) with h < l (ties count 1/2); p is the share of all C(m+n, m)
+    ways of labelling the pooled values whose U is as small or smaller. Exact enumeration
+    (round counts are small); 1.0 when a side is empty.
+    """
+    m, n = len(low), len(high)
+    if not m or not n:
+        return 1.0
+
+    def u(lo_vals, hi_vals):
+        return sum((h < l) + 0.5 * (h == l) for l in lo_vals for h in hi_vals)
+
+    observed = u(low, high)
+    if math.comb(m + n, n) > 20000:                     # many rounds: normal approximation
+        mean, sd = m * n / 2, math.sqrt(m * n * (m + n + 1) / 12)
+        return 0.5 * math.erfc((mean - observed - 0.5) / sd / math.sqrt(2))
+    pooled = list(low) + list(high)
+    ranks = range(m + n)
+    total = hits = 0
+    for chosen in itertools.combinations(ranks, n):
+        picked = set(chosen)
+        total += 1
+        hits += u([pooled[i] for i in ranks if i not in picked], [pooled[i] for i in chosen]) <= observed
+    return hits / total
+
+
+def min_p(rounds: int) -> float:
+    """The smallest p-value :func:`slower_p` can give with ``rounds`` processes per side."""
+    return 1 / math.comb(2 * rounds, rounds)
+
+
+def compare_case(base_rounds, head_rounds, factor: float, key: str = "", alpha: float = None) -> dict:
+    """Compare one case: per-round (per-process) samples of BASE and of HEAD -> verdict.
+
+    ``ratio``: HEAD's median / BASE's median, over all samples (the values asv reports).
+    ``p_slower`` / ``p_faster``: one-sided exact Mann-Whitney p-values over the processes'
+    medians (one value per round and commit: processes, not samples, are the unit).
+    ``boot_lo``, ``boot_hi``: 95% two-level bootstrap interval of the ratio (rounds, then samples
+    within them; ``reports.stats``), shown for information.
+    ``verdict``: "regression" when ratio >= factor and p_slower <= alpha, "improvement" when
+    ratio <= 1/factor and p_faster <= alpha, "same" otherwise, "missing" without data.
+    """
+    from reports import stats
+    import numpy as np
+
+    alpha = ALPHA if alpha is None else alpha
+    b, h = stats.clean_rounds(base_rounds), stats.clean_rounds(head_rounds)
+    if not b or not h:
+        return {"ratio": math.nan, "p_slower": math.nan, "p_faster": math.nan, "boot_lo": math.nan,
+                "boot_hi": math.nan, "verdict": "missing", "rounds": [len(b), len(h)]}
+    med_b = float(np.median(np.concatenate(b)))
+    med_h = float(np.median(np.concatenate(h)))
+    ratio = med_h / med_b
+    bm, hm = stats.round_medians(base_rounds), stats.round_medians(head_rounds)
+    p_slower, p_faster = slower_p(bm, hm), slower_p(hm, bm)
+    boot_lo, boot_hi = stats.ratio_interval(stats.bootstrap_medians(head_rounds, key + "|head"),
+                                            stats.bootstrap_medians(base_rounds, key + "|base"), ratio)
+    if ratio >= factor and p_slower <= alpha:
+        verdict = "regression"
+    elif ratio <= 1.0 / factor and p_faster <= alpha:
+        verdict = "improvement"
+    else:
+        verdict = "same"
+    return {"ratio": ratio, "p_slower": p_slower, "p_faster": p_faster, "boot_lo": boot_lo,
+            "boot_hi": boot_hi, "verdict": verdict, "rounds": [len(b), len(h)],
+            "base_median": med_b, "head_median": med_h,
+            "base_round_medians": bm, "head_round_medians": hm}
+
+
+def asv_pooled_verdict(base_rounds, head_rounds, factor: float) -> tuple[str, float]:
+    """What ``asv continuous``/``asv compare`` would say (for contrast, not used by the gate):
+    Mann-Whitney U over the pooled samples at p < 0.002 (``asv._stats.is_different``), then the
+    ratio of medians against ``factor``. Returns (verdict, p-value)."""
+    from asv import _stats
+    import numpy as np
+
+    a = [x for r in base_rounds for x in r if x == x]
+    b = [x for r in head_rounds for x in r if x == x]
+    if not a or not b:
+        return "missing", math.nan
+    p_min = 1 / _stats.binom(len(a) + len(b), min(len(a), len(b)))
+    if p_min >= ASV_P:
+        return "same", math.nan      # too few samples for the test (asv then falls back to its CIs)
+    _, p = _stats.mann_whitney_u(a, b)
+    ratio = float(np.median(b) / np.median(a))
+    if p >= ASV_P:
+        return "same", p
+    return ("regression" if ratio > factor else ("improvement" if ratio < 1 / factor else "same")), p
+
+
+# --------------------------------------------------------------------------- results
+
+def load_rounds(results_dir: Path, machine: str, commit: str, kernels=None) -> dict:
+    """{(benchmark, params key): [round samples, ...]} of the ``time_`` results of ``commit``
+    (of the modules ``bench_<kernel>`` of ``kernels`` when given: not the calibration)."""
+    from . import rounds as rounds_file
+
+    machine_dir = Path(results_dir) / machine
+    counts = rounds_file.load(machine_dir)["commits"].get(commit, {})
+    out = {}
+    for path in sorted(machine_dir.glob("*.json")):
+        if path.name in rounds_file.NOT_RESULTS:
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if data.get("commit_hash") != commit:
+            continue
+        columns = data.get("result_columns", [])
+        for name, values in data.get("results", {}).items():
+            if not name.split(".")[-1].startswith("time_"):
+                continue
+            if kernels is not None and name.split(".")[0] not in {f"bench_{k}" for k in kernels}:
+                continue
+            row = dict(zip(columns, values))
+            combos = list(itertools.product(*(row.get("params") or []))) or [()]
+            for combo, samples in zip(combos, row.get("samples") or []):
+                if samples:
+                    key = rounds_file.params_key(combo)
+                    out[(name, key)] = rounds_file.split(samples, counts.get(name, {}).get(key))
+    return out
+
+
+# --------------------------------------------------------------------------- running
+
+def _git(*args, cwd=ROOT) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def resolve(rev: str) -> str | None:
+    try:
+        return _git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    except subprocess.CalledProcessError:
+        return None
+
+
+def side_env(worktree: Path, plant: str | None) -> dict:
+    env = dict(os.environ)
+    env.pop("JAXBENCH_PLANT_SLOWDOWN", None)
+    if plant:
+        env["JAXBENCH_PLANT_SLOWDOWN"] = plant
+    # the worktree's kernels/ and bench/, in python -m bench and in asv's benchmark processes
+    # (asv replaces PYTHONPATH by ASV_PYTHONPATH there; without it the editable install wins)
+    env["PYTHONPATH"] = str(worktree)
+    env["ASV_PYTHONPATH"] = str(worktree)
+    env.pop("JAXBENCH_SIZES", None)
+    return env
+
+
+def check_imports(worktree: Path, env: dict) -> None:
+    """Fail unless a process started like asv's benchmark processes imports the worktree's code."""
+    probe = ("import kernels, bench, os; print(os.path.dirname(os.path.dirname(kernels.__file__)));"
+             "print(os.path.dirname(os.path.dirname(bench.__file__)))")
+    child = dict(env, PYTHONPATH=env["ASV_PYTHONPATH"])
+    with tempfile.TemporaryDirectory() as elsewhere:
+        out = subprocess.run([sys.executable, "-c", probe], cwd=elsewhere, env=child,
+                             capture_output=True, text=True)
+    where = {Path(p).resolve() for p in out.stdout.split()}
+    if out.returncode != 0 or where != {worktree.resolve()}:
+        raise GateError(f"the worktree {worktree} would not import its own kernels/ and bench/ "
+                        f"(got {sorted(map(str, where))}; {out.stderr.strip()[-300:]})")
+
+
+def run_side(worktree: Path, commit: str, kernels: list[str], results: Path, machine: str | None,
+             append: bool, env: dict, log) -> None:
+    cmd = [sys.executable, "-m", "bench", "--kernels", ",".join(kernels), "--rounds", "1",
+           "--commit", commit, "--results-dir", str(results), "--no-report"]
+    if append:
+        cmd.append("--append")
+    if machine:
+        cmd += ["--machine", machine]
+    log.write(f"\n$ (cd {worktree}) {' '.join(cmd)}\n")
+    log.flush()
+    rc = subprocess.run(cmd, cwd=worktree, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
+    if rc != 0:
+        raise GateError(f"`python -m bench` failed (exit {rc}) in {worktree}; see {log.name}")
+
+
+def machine_name(worktree: Path, env: dict, machine: str | None) -> str:
+    if machine:
+        return machine
+    out = subprocess.run([sys.executable, "-c", "from asv.machine import Machine;"
+                          "print(Machine.get_unique_machine_name())"],
+                         cwd=worktree, env=env, capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+# --------------------------------------------------------------------------- CLI
+
+def parse_args(argv=None):
+    import kernels as registry
+    from kernels import _plant
+
+    parser = argparse.ArgumentParser(prog="python -m bench.gate",
+                                     description="Regression gate: BASE vs HEAD, interleaved rounds, a "
+                                                 "Mann-Whitney test over processes (docs/gate.md).")
+    parser.add_argument("base", metavar="BASE", help="baseline commit (any git revision)")
+    parser.add_argument("head", metavar="HEAD", help="commit under test (any git revision)")
+    parser.add_argument("--kernels", default=",".join(LECTURE_SET),
+                        help=f"comma-separated kernels (default: the lecture set {','.join(LECTURE_SET)})")
+    parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS,
+                        help=f"processes per case and commit, interleaved (default {DEFAULT_ROUNDS}; "
+                             "at least 2; with R rounds, complete separation of the processes happens "
+                             "by chance with probability 1/C(2R, R) per case and direction)")
+    parser.add_argument("--factor", type=float, default=DEFAULT_FACTOR,
+                        help=f"smallest slowdown reported (default {DEFAULT_FACTOR}: asv's own default)")
+    parser.add_argument("--alpha", type=float, default=ALPHA,
+                        help=f"one-sided p-value threshold of the Mann-Whitney test over the processes' "
+                             f"medians (default {ALPHA}); needs 1/C(2R, R) <= alpha, R = --rounds")
+    parser.add_argument("--results-dir", default=None,
+                        help="keep the results here (<dir>/base, <dir>/head, <dir>/gate.json, "
+                             "<dir>/gate.log); default: a temporary folder, removed afterwards")
+    parser.add_argument("--machine", default=None, help="asv machine name (default: this host's)")
+    parser.add_argument("--plant", default=None, metavar="KERNEL:FACTOR",
+                        help="self-test: plant this slowdown in HEAD's runs only (JAXBENCH_PLANT_SLOWDOWN)")
+    parser.add_argument("--no-confirm", dest="confirm", action="store_false",
+                        help="report the first set of rounds' regressions without confirming them "
+                             "in a second, independent set (default: confirm)")
+    parser.add_argument("--all", action="store_true", help="print every case, not only the flagged ones")
+    args = parser.parse_args(argv)
+    known = list(registry.kernels())
+    args.kernel_list = [k.strip() for k in args.kernels.split(",") if k.strip()]
+    unknown = [k for k in args.kernel_list if k not in known]
+    if unknown or not args.kernel_list:
+        parser.error(f"unknown kernel(s) {', '.join(unknown) or '(none given)'}; valid kernels: {', '.join(known)}")
+    if args.rounds < 2:
+        parser.error(f"--rounds {args.rounds}: at least 2 (the interval is over processes)")
+    if not 0 < args.alpha < 1:
+        parser.error(f"--alpha {args.alpha}: must be between 0 and 1")
+    if min_p(args.rounds) > args.alpha:
+        parser.error(f"--rounds {args.rounds} cannot reach p <= {args.alpha:g} (the smallest p-value is "
+                     f"1/C({2 * args.rounds}, {args.rounds}) = {min_p(args.rounds):.3f}): raise --rounds or --alpha")
+    if not args.factor > 1.0:
+        parser.error(f"--factor {args.factor}: must be > 1")
+    if args.plant is not None:
+        try:
+            planted = _plant.parse(args.plant)
+        except _plant.PlantError as exc:
+            parser.error(str(exc))
+        bad = [k for k in planted if k not in known]
+        if bad or not planted:
+            parser.error(f"--plant {args.plant!r}: unknown kernel(s) {', '.join(bad)}; valid: {', '.join(known)}")
+    args.base_hash, args.head_hash = resolve(args.base), resolve(args.head)
+    for rev, got in ((args.base, args.base_hash), (args.head, args.head_hash)):
+        if got is None:
+            parser.error(f"unknown commit {rev!r}: not a revision of the repository at {ROOT}")
+    return args
+
+
+def _fmt(x: float) -> str:
+    return "nan" if x != x else f"{x:.3f}"
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    started = time.monotonic()
+    tmp = Path(tempfile.mkdtemp(prefix="jaxbench-gate-"))
+    out_dir = Path(args.results_dir).resolve() if args.results_dir else tmp
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sides = {"base": (args.base_hash, tmp / "wt-base", None),
+             "head": (args.head_hash, tmp / "wt-head", args.plant)}
+    print(f"gate: {args.base} ({args.base_hash[:10]}) -> {args.head} ({args.head_hash[:10]}) | "
+          f"{','.join(args.kernel_list)} | {args.rounds} interleaved rounds | regression: ratio >= "
+          f"{args.factor:g} and p <= {args.alpha:g} over processes")
+    if args.plant:
+        print(f"gate: SELF-TEST, planted slowdown {args.plant} in HEAD's runs (JAXBENCH_PLANT_SLOWDOWN)")
+    added = []
+    log = open(out_dir / "gate.log", "w", encoding="utf-8")
+
+    def measure(kernel_list, tag):
+        for r in range(1, args.rounds + 1):
+            for side in (["base", "head"] if r % 2 else ["head", "base"]):
+                commit, wt, _ = sides[side]
+                t0 = time.monotonic()
+                run_side(wt, commit, kernel_list, out_dir / f"{tag}{side}", machine, r > 1, envs[side], log)
+                print(f"  {tag}round {r}/{args.rounds} {side:4s} ({commit[:10]}): "
+                      f"{time.monotonic() - t0:.0f} s", flush=True)
+        return (load_rounds(out_dir / f"{tag}base", machine, args.base_hash, kernel_list),
+                load_rounds(out_dir / f"{tag}head", machine, args.head_hash, kernel_list))
+
+    def judge(base, head):
+        rows = {}
+        for key in sorted(set(base) & set(head)):
+            res = compare_case(base[key], head[key], args.factor, key="|".join(key), alpha=args.alpha)
+            res["asv_pooled"], res["asv_p"] = asv_pooled_verdict(base[key], head[key], args.factor)
+            rows[key] = {"benchmark": key[0], "params": key[1], **res}
+        return rows
+
+    try:
+        envs = {}
+        for side, (commit, wt, plant) in sides.items():
+            _git("worktree", "add", "--detach", "--quiet", str(wt), commit)
+            added.append(wt)
+            envs[side] = side_env(wt, plant)
+            check_imports(wt, envs[side])
+        machine = machine_name(sides["base"][1], envs["base"], args.machine)
+        base, head = measure(args.kernel_list, "")
+        if not set(base) & set(head):
+            raise GateError(f"no steady-state case was measured on both sides; see {log.name}")
+        rows = judge(base, head)
+        flagged = [k for k, r in rows.items() if r["verdict"] == "regression"]
+        if flagged and args.confirm:
+            # a second, independent set of rounds for the kernels with a flagged case: a case is
+            # a regression only if the fresh processes flag it too (docs/gate.md, multiple cases)
+            again = sorted({k[0].split(".")[0][len("bench_"):] for k in flagged})
+            print(f"gate: {len(flagged)} case(s) flagged; confirming with {args.rounds} fresh rounds of "
+                  f"{','.join(again)}", flush=True)
+            confirm = judge(*measure(again, "confirm-"))
+            for key in flagged:
+                second = confirm.get(key, {"verdict": "missing", "ratio": math.nan, "p_slower": math.nan})
+                rows[key]["confirmation"] = {k: second.get(k) for k in
+                                             ("verdict", "ratio", "p_slower", "base_round_medians",
+                                              "head_round_medians")}
+                if second["verdict"] != "regression":
+                    rows[key]["verdict"] = "unconfirmed"
+    except (GateError, subprocess.CalledProcessError) as exc:
+        print(f"gate: error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        log.close()
+        for wt in added:
+            subprocess.run(["git", "worktree", "remove", "--force", str(wt)], cwd=ROOT, capture_output=True)
+        subprocess.run(["git", "worktree", "prune"], cwd=ROOT, capture_output=True)
+
+    rows = list(rows.values())
+    wall = time.monotonic() - started
+    regressions = [r for r in rows if r["verdict"] == "regression"]
+    improvements = [r for r in rows if r["verdict"] == "improvement"]
+    asv_flags = sum(r["asv_pooled"] in ("regression", "improvement") for r in rows)
+    unconfirmed = [r for r in rows if r["verdict"] == "unconfirmed"]
+    shown = rows if args.all else regressions + unconfirmed + improvements
+    if shown:
+        print(f"\n{'verdict':11s} {'ratio':>6s} {'p':>6s} {'bootstrap 95%':>15s}  case")
+        for r in shown:
+            p_side = r["p_faster"] if r["ratio"] < 1 else r["p_slower"]
+            print(f"{r['verdict']:11s} {_fmt(r['ratio']):>6s} {_fmt(p_side):>6s} "
+                  f"[{_fmt(r['boot_lo'])}, {_fmt(r['boot_hi'])}]  {r['benchmark']}({r['params']})")
+    only = sorted(set(base) ^ set(head))
+    if only:
+        print(f"({len(only)} cases measured on one side only, not compared)")
+    print(f"\n{len(rows)} cases compared, {len(regressions)} regressions, {len(improvements)} improvements"
+          + (f", {len(unconfirmed)} flagged but not confirmed" if unconfirmed else "") +
+          f"  (pooled-sample Mann-Whitney as in asv continuous would flag {asv_flags}; "
+          f"{wall / 60:.1f} min)")
+    summary = {"base": args.base_hash, "head": args.head_hash, "kernels": args.kernel_list,
+               "rounds": args.rounds, "factor": args.factor, "alpha": args.alpha, "level": LEVEL, "plant": args.plant,
+               "machine": machine, "wall_seconds": wall, "cases": rows,
+               "regressions": len(regressions), "improvements": len(improvements),
+               "unconfirmed": len(unconfirmed), "confirm": args.confirm,
+               "asv_pooled_flags": asv_flags}
+    (out_dir / "gate.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    if args.results_dir:
+        print(f"results: {out_dir} (gate.json, gate.log, base/, head/)")
+    shutil.rmtree(tmp / "wt-base", ignore_errors=True)
+    shutil.rmtree(tmp / "wt-head", ignore_errors=True)
+    if not args.results_dir:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if regressions else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
