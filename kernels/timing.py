@@ -5,6 +5,7 @@ calls, ``number`` chosen by ``timeit.Timer.autorange`` so a sample lasts >= ``mi
 """
 from __future__ import annotations
 
+import math
 import statistics
 import timeit
 from dataclasses import dataclass
@@ -43,12 +44,15 @@ def autorange(run, min_sample_s: float = 0.05) -> tuple[int, float]:
 
 def calls_per_sample(run, min_sample_s: float = 0.05, margin: float = 1.25) -> int:
     """How many calls make one sample last at least ``min_sample_s``: one call only when a call is
-    clearly slower than that (``margin`` x), so that noise cannot leave a case at one call per
-    sample with a median below ``min_sample_s``."""
+    clearly slower than that (``margin`` x, fastest of three calls: the first calls after a
+    preparation can run cold), so that no case is timed one call per sample below ``min_sample_s``."""
     number, elapsed = autorange(run, min_sample_s)
-    if number == 1 and elapsed < margin * min_sample_s:
-        return 2
-    return number
+    if number > 1:
+        return number
+    per_call = min([elapsed] + [timeit.Timer(run).timeit(1) for _ in range(2)])
+    if per_call >= margin * min_sample_s:
+        return 1
+    return max(2, math.ceil(min_sample_s / per_call))
 
 
 def measure(prepared, repeat: int = 7, min_sample_s: float = 0.05) -> Timing:

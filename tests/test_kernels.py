@@ -88,7 +88,11 @@ class _FakeTimer:
     def __init__(self, run):
         self.run = run
 
+    COLD = []          # per-call times of the first calls (then PER_CALL)
+
     def timeit(self, number):
+        if self.COLD:
+            return number * self.COLD.pop(0)
         return number * self.PER_CALL
 
 
@@ -106,3 +110,14 @@ def test_calls_per_sample_never_one_call_near_sample_time(monkeypatch, per_call,
     number = timing.calls_per_sample(lambda: None, 0.02)
     assert number == expected
     assert number * per_call >= 0.02
+
+
+def test_calls_per_sample_sees_through_a_cold_first_call(monkeypatch):
+    """A first call of 30 ms after preparation, then 11.5 ms calls (hard SVT, truncated): not one
+    call per sample."""
+    from kernels import timing
+
+    monkeypatch.setattr(timing.timeit, "Timer", _FakeTimer)
+    monkeypatch.setattr(_FakeTimer, "PER_CALL", 0.0115)
+    monkeypatch.setattr(_FakeTimer, "COLD", [0.030])
+    assert timing.calls_per_sample(lambda: None, 0.02) == 2
