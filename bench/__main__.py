@@ -266,8 +266,10 @@ def main(argv=None) -> int:
     print(f"facts:   {facts_path}")
     if remeasured != 0:
         print(f"  self-check re-measurement failed (exit {remeasured}); the health report lacks it")
-    health = [sys.executable, "-m", "reports.health", "--results", str(results_dir), "--machine", machine,
-              "--commit", commit]
+    # (reports/__init__ imports build, which imports health: runpy's "found in sys.modules" notice
+    # is harmless here)
+    health = [sys.executable, "-W", "ignore:'reports.health' found in sys.modules:RuntimeWarning",
+              "-m", "reports.health", "--results", str(results_dir), "--machine", machine, "--commit", commit]
     if importlib.util.find_spec("reports.health") is not None:
         print("\n== measurement health (python -m reports.health)", flush=True)
         subprocess.run(health, cwd=ROOT)
