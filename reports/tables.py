@@ -129,6 +129,8 @@ def summary_table(rates: pd.DataFrame, specs: dict) -> pd.DataFrame:
     """
     rows = []
     for (kernel, variant, machine), g in rates.groupby(["kernel", "variant", "machine"], sort=True):
+        if not (g["status"] == "ok").any() and not (g["status"] == "failed").any():
+            continue  # a variant this run did not measure (e.g. not among the quick variants)
         dtype = "float32" if "float32" in set(g["dtype"]) else sorted(g["dtype"].dropna())[0]
         g = g[g["dtype"] == dtype]
         spec = specs.get(kernel)

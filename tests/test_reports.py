@@ -551,3 +551,17 @@ def test_report_from_a_real_quick_asv_run(tmp_path):
     rates = pd.read_csv(out / "data.csv")
     base = rates[(rates["backend"] == "numpy-cpu") & (rates["status"] == "ok")]
     assert (base["speedup"] == 1.0).all()
+
+
+def test_summary_leaves_out_a_variant_the_run_did_not_measure(rates):
+    """Rows that are all n/a (a variant outside the run's selection) make no summary row; a
+    measured variant still does."""
+    from reports import tables
+
+    unmeasured = rates[rates["kernel"] == "selu"].copy()
+    unmeasured["variant"] = "not-run"
+    unmeasured["status"] = "skipped"
+    both = pd.concat([rates, unmeasured], ignore_index=True)
+    summary = tables.summary_table(both, {})
+    assert not (summary["Variant"] == "not-run").any()
+    assert (summary["Kernel"] == "selu").any()
