@@ -156,29 +156,10 @@ def load_rounds(results_dir: Path, machine: str, commit: str, kernels=None) -> d
 
     machine_dir = Path(results_dir) / machine
     counts = rounds_file.load(machine_dir)["commits"].get(commit, {})
-    out = {}
-    for path in sorted(machine_dir.glob("*.json")):
-        if path.name in rounds_file.NOT_RESULTS:
-            continue
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if data.get("commit_hash") != commit:
-            continue
-        columns = data.get("result_columns", [])
-        for name, values in data.get("results", {}).items():
-            if not name.split(".")[-1].startswith("time_"):
-                continue
-            if kernels is not None and name.split(".")[0] not in {f"bench_{k}" for k in kernels}:
-                continue
-            row = dict(zip(columns, values))
-            combos = list(itertools.product(*(row.get("params") or []))) or [()]
-            for combo, samples in zip(combos, row.get("samples") or []):
-                if samples:
-                    key = rounds_file.params_key(combo)
-                    out[(name, key)] = rounds_file.split(samples, counts.get(name, {}).get(key))
-    return out
+    modules = None if kernels is None else {f"bench_{k}" for k in kernels}
+    return {(name, key): rounds_file.split(samples, counts.get(name, {}).get(key))
+            for name, key, samples in rounds_file.timed_samples(machine_dir, commit)
+            if modules is None or name.split(".")[0] in modules}
 
 
 # --------------------------------------------------------------------------- running

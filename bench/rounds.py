@@ -28,9 +28,8 @@ def params_key(values) -> str:
     return ", ".join(str(v) for v in values)
 
 
-def sample_counts(machine_dir: Path, commit: str) -> dict:
-    """{benchmark: {params key: number of samples}} of the ``time_`` results of ``commit``."""
-    out: dict = {}
+def timed_samples(machine_dir: Path, commit: str):
+    """(benchmark, params key, samples) of every ``time_`` case of ``commit`` with recorded samples."""
     for path in sorted(Path(machine_dir).glob("*.json")):
         if path.name in NOT_RESULTS:
             continue
@@ -45,11 +44,17 @@ def sample_counts(machine_dir: Path, commit: str) -> dict:
             if not name.split(".")[-1].startswith("time_"):
                 continue
             row = dict(zip(columns, values))
-            samples = row.get("samples") or []
             combos = list(itertools.product(*(row.get("params") or []))) or [()]
-            for combo, s in zip(combos, samples):
-                if s:
-                    out.setdefault(name, {})[params_key(combo)] = len(s)
+            for combo, samples in zip(combos, row.get("samples") or []):
+                if samples:
+                    yield name, params_key(combo), samples
+
+
+def sample_counts(machine_dir: Path, commit: str) -> dict:
+    """{benchmark: {params key: number of samples}} of the ``time_`` results of ``commit``."""
+    out: dict = {}
+    for name, key, samples in timed_samples(machine_dir, commit):
+        out.setdefault(name, {})[key] = len(samples)
     return out
 
 
