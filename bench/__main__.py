@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import json
 import os
 import re
@@ -247,7 +246,6 @@ def main(argv=None) -> int:
                                  "--machine", machine, "--commit", commit], cwd=ROOT, env=env).returncode
 
     from . import facts
-
     from .common import _TimeBench
 
     facts_path = facts.write(results_dir, machine, {
@@ -270,9 +268,8 @@ def main(argv=None) -> int:
     # is harmless here)
     health = [sys.executable, "-W", "ignore:'reports.health' found in sys.modules:RuntimeWarning",
               "-m", "reports.health", "--results", str(results_dir), "--machine", machine, "--commit", commit]
-    if importlib.util.find_spec("reports.health") is not None:
-        print("\n== measurement health (python -m reports.health)", flush=True)
-        subprocess.run(health, cwd=ROOT)
+    print("\n== measurement health (python -m reports.health)", flush=True)
+    subprocess.run(health, cwd=ROOT)
     if not args.no_report:
         report(config, results_dir, html_dir)
     return 0

@@ -14,13 +14,13 @@ Every ``bench_<kernel>.py`` is a thin module: ``globals().update(common.suite("<
 Params are exactly the case axes: ``["backend", "placement", "transform", "size"]`` then
 ``"dtype"`` where the kernel offers float64, then the kernel's variant axis (``spec.variant_name``).
 
-How steady state is kept out of asv_runner 0.3.2's way (see /work/shared/DESIGN.md):
-- asv_runner re-runs ``setup`` before every sample and forces ``number = 1`` when a class has a
-  ``setup``. So the timed classes have NO ``setup``: the case is prepared (inputs, placement,
-  compilation, verification) on the first call of the timed method and cached for the life of
-  the process; asv's calibration + ``warmup_time`` then absorb that first call, and every sample
-  batches ``number`` back-to-back calls (``sample_time`` long), so microsecond kernels are timed
-  over thousands of calls, like ``timeit``.
+How steady state is kept out of asv_runner 0.3.2's way (docs/asv.md, "Calls per sample"):
+- ``setup`` prepares the case (inputs, placement, compilation, verification; cached for the life
+  of the process, so asv_runner's re-runs of ``setup`` are a lookup) and sets ``number`` with
+  ``timeit``'s autorange, so the preparation never reaches asv's calibration and every sample
+  batches ``number`` calls lasting >= ``sample_time``, like ``timeit``.
+- asv_runner would time those calls one by one with ``setup`` re-run between them; the gap parks
+  XLA's threads, so the switch below keeps the calls of a sample back to back.
 - Skips without distorting anything: combinations the registry calls invalid are listed in the
   class's ``skip_params`` (asv_runner skips them before any setup; asv shows n/a); cases that are
   valid but cannot run here (``kernels.Unavailable``: jax-gpu without a GPU, missing data) or
@@ -200,17 +200,14 @@ class _TimeBench(_CaseBench):
     min_run_count = 2
 
     def setup(self, *values):
-        run = _RUNNERS.get(values)
-        if run is None:
-            run = _RUNNERS[values] = self._prepared(values).run
-            _NUMBERS[values] = kernels.calls_per_sample(run, self.sample_time)
-        self.number = _NUMBERS[values]
-        self._run = run
+        case = _case(self.spec, values)
+        run = prepared(case).run     # made once per process
+        if case not in _NUMBERS:
+            _NUMBERS[case] = kernels.calls_per_sample(run, self.sample_time)
+        self.number, self._run = _NUMBERS[case], run
 
 
-_NUMBERS: dict = {}   # param tuple -> calls per sample chosen in this process
-
-_RUNNERS: dict = {}   # param tuple -> Prepared.run, this process's prepared cases
+_NUMBERS: dict = {}   # case -> calls per sample chosen in this process
 
 
 def _camel(name: str) -> str:

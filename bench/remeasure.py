@@ -22,6 +22,7 @@ import json
 import statistics
 import subprocess
 import sys
+import timeit
 from pathlib import Path
 
 REMEASURE_FILE = "jaxbench-remeasure.jsonc"
@@ -83,8 +84,6 @@ def remeasure(rows) -> list[dict]:
     samples: list[list[float]] = [[] for _ in prepared]
     for _ in range(ROUNDS):
         for i, (p, number) in enumerate(zip(prepared, numbers)):
-            import timeit
-
             samples[i] += [t / number for t in timeit.Timer(p.run).repeat(repeat=REPEAT, number=number)]
     out = []
     for r, s, number in zip(rows, samples, numbers):
