@@ -27,8 +27,8 @@ test: $(STAMP)
 
 # make bench: the asv suite on this machine (python -m bench), then the report. Options:
 #   KERNELS=matmul,selu   only these kernels (default: all; unknown names are refused)
-#   FULL=1                each kernel's full benchmark grid (default: quick sizes, ~10 min on
-#                         2 CPU cores)
+#   FULL=1                each kernel's full benchmark grid (default: the default run declared
+#                         with each kernel: the notes' sizes, ~10 min on 2 CPU cores)
 #   ROUNDS=n              processes per timed case, run as separate passes (default 2)
 #   MACHINE=name          asv machine name (default: the host name); one per machine/GPU
 #   RESULTS=dir           results folder (default: .asv/results)

@@ -1,6 +1,6 @@
 """``python -m bench``: run the asv suite on this machine, write the machine facts, build the report.
 
-    python -m bench                         # every kernel, quick sizes (~10 min on 2 CPU cores)
+    python -m bench                         # every kernel, the default run's cases (~10 min on 2 CPU cores)
     python -m bench --kernels matmul,selu   # some kernels
     python -m bench --full                  # each kernel's full benchmark grid (long)
     python -m bench --machine lab-gpu       # results under that asv machine name
@@ -8,14 +8,14 @@
 What it runs, per kernel (so an interrupted run keeps every kernel already finished; asv merges
 them into one results file per commit and environment):
 
-    JAXBENCH_SIZES=quick|full asv run --python=same --set-commit-hash $(git rev-parse HEAD) \\
-        --machine M -b <the valid cases of that kernel> [-a rounds=1 when quick]
+    JAXBENCH_SIZES=default|full asv run --python=same --set-commit-hash $(git rev-parse HEAD) \\
+        --machine M -b <the valid cases of that kernel> [-a rounds=1]
 
 Only valid cases are selected (``bench.common.selected``); ``jax-gpu`` cases are selected only
 where JAX sees a GPU (elsewhere asv records them as n/a, NaN, without starting a process).
 A crashing benchmark is recorded by asv as failed and the run goes on.
 Then it writes ``<results_dir>/<machine>/jaxbench-facts.jsonc`` and builds the report with
-``python -m reports`` when that exists, else ``asv publish`` (asv's HTML).
+``python -m reports``, or ``asv publish`` (asv's HTML) if that fails.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "asv.conf.json"
-QUICK_REPEAT = "(3,10,0.6)"   # asv repeat of the quick run: min samples, max samples, max seconds
+DEFAULT_REPEAT = "(3,10,0.6)"   # asv repeat of the default run: min samples, max samples, max seconds
 
 
 def _asv(*args) -> list[str]:
@@ -54,40 +54,34 @@ def _gpu_present() -> bool:
         return False
 
 
-def _quick_keep(cls, names, values) -> bool:
-    """The quick run's subset of the valid cases (sizes are already the kernels' quick sizes):
-    the kernel's default dtype only; its ``quick_variants`` where it declares them; compile and transfer times at the largest quick size;
-    compile time / peak memory for one placement (the jitted function and the footprint hardly
-    depend on it). The full run keeps every case."""
+def _role(cls) -> str:
+    """The registry's role of an asv class of the suite (``kernels.ROLES``), from its name."""
+    for suffix in ("Compile", "Transfer", "Peakmem"):
+        if cls.__name__.endswith(suffix):
+            return suffix.lower()
+    return "time"
+
+
+def _in_default_run(cls, values) -> bool:
+    """The default run's cases are declared in the registry (``kernels.in_default_run``)."""
+    import kernels
+
     from . import common
 
-    v = dict(zip(names, values))
-    spec = cls.spec
-    if v.get("dtype", spec.dtypes[0]) != spec.dtypes[0]:
-        return False
-    if spec.variant_name and spec.quick_variants and v[spec.variant_name] not in spec.quick_variants:
-        return False
-    if cls.__name__.endswith(("Compile", "Transfer")) and v["size"] != max(common.sizes_for(spec)):
-        return False
-    if cls.__name__.endswith(("Compile", "Peakmem")) and v["backend"] != "numpy-cpu":
-        preferred = [p for p in ("explicit", "device", "implicit") if p in spec.jax_placements]
-        if v["placement"] != preferred[0]:
-            return False
-    if cls.__name__.endswith("Peakmem") and v["backend"] != "numpy-cpu":
-        jit = [t for t in spec.jax_transforms if t in ("jit", "jit_vmap", "jit_loop")]
-        if v["transform"] != (jit or list(spec.jax_transforms))[0]:
-            return False
-    return True
+    return kernels.in_default_run(common.case_of(cls.spec, values), _role(cls))
 
 
-def selection(kernel: str, gpu: bool, full: bool = True, timed_only: bool = False) -> tuple[list[str], int, int]:
-    """asv ``-b`` regexes selecting the runnable cases of one kernel; (regexes, selected, total).
+def selection(kernel: str, gpu: bool, full: bool = True,
+              timed_only: bool = False) -> tuple[list[str], int, int, dict]:
+    """asv ``-b`` regexes selecting the runnable cases of one kernel; (regexes, selected, total,
+    wanted), ``wanted`` = {benchmark name: [params key, ...]} of the selected cases.
 
     ``timed_only``: only the steady-state ``time_`` benchmarks (the later rounds)."""
     from . import common
+    from .rounds import params_key
 
     module = importlib.import_module(f"bench.bench_{kernel}")
-    regexes, chosen, total = [], 0, 0
+    regexes, chosen, total, wanted = [], 0, 0, {}
     for cls_name, cls in sorted(vars(module).items()):
         if not isinstance(cls, type) or cls.__module__ != module.__name__:
             continue
@@ -99,17 +93,21 @@ def selection(kernel: str, gpu: bool, full: bool = True, timed_only: bool = Fals
         prefix = re.escape(f"bench_{kernel}.{cls_name}.")
         if not hasattr(cls, "skip_params"):        # accuracy tracks: every backend, cheap skips
             regexes.append("^" + prefix)
-            n = len(cls.params[0]) * len(methods)
+            keep = [v for v in _product(cls.params)]
+            n = len(keep) * len(methods)
             chosen, total = chosen + n, total + n
-            continue
-        total += len(list(_product(cls.params))) * len(methods)
-        keep = [v for v in common.selected(cls) if (gpu or v[0] != "jax-gpu")
-                and (full or _quick_keep(cls, cls.param_names, v))]
-        chosen += len(keep) * len(methods)
-        if keep:
-            alts = "|".join(re.escape(", ".join(repr(x) for x in v)) for v in keep)
-            regexes.append(f"^{prefix}({'|'.join(map(re.escape, methods))})\\(({alts})\\)$")
-    return regexes, chosen, total
+        else:
+            total += len(list(_product(cls.params))) * len(methods)
+            keep = [v for v in common.selected(cls) if (gpu or v[0] != "jax-gpu")
+                    and (full or _in_default_run(cls, v))]
+            chosen += len(keep) * len(methods)
+            if keep:
+                alts = "|".join(re.escape(", ".join(repr(x) for x in v)) for v in keep)
+                regexes.append(f"^{prefix}({'|'.join(map(re.escape, methods))})\\(({alts})\\)$")
+        for m in methods:
+            if keep:
+                wanted[f"bench_{kernel}.{cls_name}.{m}"] = [params_key(repr(x) for x in v) for v in keep]
+    return regexes, chosen, total, wanted
 
 
 def _product(params):
@@ -130,7 +128,7 @@ def parse_args(argv=None):
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--full", action="store_true", help="each kernel's full benchmark grid, 2 rounds")
     size.add_argument("--quick", dest="full", action="store_false",
-                      help="the kernels' quick sizes, 1 round (default)")
+                      help="the default run's cases, declared with each kernel (default)")
     parser.add_argument("--machine", default=None,
                         help="asv machine name (default: this host's name); use a distinct one per machine")
     parser.add_argument("--results-dir", default=None,
@@ -194,54 +192,80 @@ def main(argv=None) -> int:
 
     gpu = _gpu_present()
     # set here too: the selection below imports the bench modules, whose grids depend on it
-    os.environ["JAXBENCH_SIZES"] = "full" if args.full else "quick"
+    os.environ["JAXBENCH_SIZES"] = "full" if args.full else "default"
     env = dict(os.environ)
-    mode = "full grid" if args.full else "quick sizes"
+    mode = "full grid" if args.full else "default run"
     print(f"jaxbench: {', '.join(args.kernel_list)} | {mode}, {args.rounds} round(s) | machine {machine}"
-          f" | commit {commit[:10]} | GPU: {'yes' if gpu else 'none (jax-gpu cases recorded as n/a)'}",
+          f" | commit {commit[:10]} | GPU: {'yes' if gpu else 'none (jax-gpu cases not run)'}",
           flush=True)
+
+    log_path = results_dir.parent / "jaxbench-asv.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "w", encoding="utf-8")
+    print(f"asv's own output: {log_path}", flush=True)
 
     def run_asv(regexes: list[str], append: bool = False) -> int:
         # One round per invocation: python -m bench runs the rounds itself, as passes over every
         # kernel, so the processes of one case are minutes apart and the samples of each round
         # can be told apart afterwards (asv concatenates them; rounds.record counts them).
+        # asv prints every grid point, n/a ones included (~1,500 lines): that goes to the log.
         cmd = _asv("run", "--config", str(config), "--python=same", "--set-commit-hash", commit,
                    "--machine", machine, "--launch-method", args.launch_method, "--record-samples",
                    "-a", "rounds=1")
         if append:
             cmd += ["--append-samples"]
         if not args.full:
-            cmd += ["-a", f"repeat={QUICK_REPEAT}"]
+            cmd += ["-a", f"repeat={DEFAULT_REPEAT}"]
         for rx in regexes:
             cmd += ["-b", rx]
-        return subprocess.run(cmd, cwd=ROOT, env=env).returncode
+        log.write(f"\n$ {' '.join(cmd)}\n")
+        log.flush()
+        return subprocess.run(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
 
+    from . import outcome
     from . import rounds as rounds_file
 
-    summary, failed_runs = {}, []
-    for r in range(1, args.rounds + 1):
-        for kernel in args.kernel_list:
-            # round 1: every benchmark of the kernel; later rounds: the steady-state timings only
-            regexes, chosen, total = selection(kernel, gpu, args.full, timed_only=r > 1)
-            if r == 1:
-                summary[kernel] = (chosen, total)
-            if not regexes:
-                continue
-            print(f"\n== round {r}/{args.rounds}, {kernel}: {chosen} benchmark cases"
-                  + (f" of {total} in the grid (the rest are invalid or need a GPU: n/a)" if r == 1 else ""),
+    failed_runs, kept, outcomes = [], [], {}
+    try:
+        for r in range(1, args.rounds + 1):
+            print(f"\n== round {r}/{args.rounds}" + (" (all benchmarks)" if r == 1 else " (steady-state timings)"),
                   flush=True)
-            rc = run_asv(regexes, append=r > 1 or args.append)
-            if rc != 0:
-                failed_runs.append((f"{kernel} (round {r})", rc))
-            rounds_file.record(results_dir / machine, commit, r + int(args.append), f"bench_{kernel}.")
-    # the machine's measured peaks (GEMM GFLOP/s, copy GB/s): the reports' "percent of peak"
-    print("\n== calibration: GEMM peak and copy bandwidth of this machine", flush=True)
-    rc = run_asv([r"^bench_calibration\."])
-    if rc != 0:
-        failed_runs.append(("calibration", rc))
+            for kernel in args.kernel_list:
+                # round 1: every benchmark of the kernel; later rounds: the steady-state timings only
+                regexes, chosen, _, wanted = selection(kernel, gpu, args.full, timed_only=r > 1)
+                if not regexes:
+                    continue
+                print(f"  {kernel:10s} {chosen:4d} cases ...", end="", flush=True)
+                t0 = time.monotonic()
+                rc = run_asv(regexes, append=r > 1 or args.append)
+                status = outcome.statuses(results_dir / machine, commit, wanted)
+                outcomes[(kernel, r)] = status
+                print(f" {time.monotonic() - t0:5.0f} s: {outcome.line(status)}"
+                      + (f" (asv exit {rc})" if rc else ""), flush=True)
+                for name in outcome.failures(status)[:5]:
+                    print(f"      failed: {name}")
+                if rc != 0:
+                    failed_runs.append((f"{kernel} (round {r})", rc))
+                rounds_file.record(results_dir / machine, commit, r + int(args.append), f"bench_{kernel}.")
+                kept.append(f"{kernel} round {r}")
+        # the machine's measured peaks (GEMM GFLOP/s, copy GB/s): the reports' "percent of peak"
+        print("\n== calibration: GEMM peak and copy bandwidth of this machine", flush=True)
+        rc = run_asv([r"^bench_calibration\."])
+        if rc != 0:
+            failed_runs.append(("calibration", rc))
+    except KeyboardInterrupt:
+        print(f"\n\njaxbench: interrupted after {(time.monotonic() - started) / 60:.1f} min. Kept the results "
+              f"of the passes that finished: {', '.join(kept) or 'none'} (asv JSON in {results_dir / machine}, "
+              f"commit {commit[:8]}); the pass in progress is lost (asv saves a pass when it ends). "
+              f"Not done: calibration, self-check, health, report. `python -m reports --results "
+              f"{results_dir}` reports what was kept.", flush=True)
+        return 130
+    finally:
+        log.close()
 
     # the harness checks itself: a few of the fastest cases re-timed in one process with timeit
-    print("\n== self-check: re-measuring a few cases in one process (timeit, interleaved)", flush=True)
+    print("\n== self-check: a few cases re-timed, and every device/explicit pair timed, in one process "
+          "(timeit, interleaved)", flush=True)
     remeasured = subprocess.run([sys.executable, "-m", "bench.remeasure", "--results-dir", str(results_dir),
                                  "--machine", machine, "--commit", commit], cwd=ROOT, env=env).returncode
 
@@ -249,17 +273,20 @@ def main(argv=None) -> int:
     from .common import _TimeBench
 
     facts_path = facts.write(results_dir, machine, {
-        "launch_method": args.launch_method, "rounds": args.rounds, "sizes": "full" if args.full else "quick",
-        "sample_time_s": _TimeBench.sample_time, "repeat": QUICK_REPEAT if not args.full else str(_TimeBench.repeat),
+        "launch_method": args.launch_method, "rounds": args.rounds, "sizes": "full" if args.full else "default",
+        "sample_time_s": _TimeBench.sample_time, "repeat": DEFAULT_REPEAT if not args.full else str(_TimeBench.repeat),
         "calls_per_sample": "timeit autorange in setup; back-to-back calls (docs/asv.md)"})
     wall = time.monotonic() - started
     print(f"\njaxbench: benchmarks done in {wall / 60:.1f} min")
-    for kernel, (chosen, total) in summary.items():
-        print(f"  {kernel:10s} {chosen:5d} run, {total - chosen:5d} n/a")
+    total = {"ok": 0, "failed": 0, "skipped": 0, "missing": 0}
+    for status in outcomes.values():
+        for k, v in outcome.tally(status).items():
+            total[k] += v
+    print(f"  cases measured (all rounds): {total['ok']} ok, {total['failed'] + total['missing']} failed, "
+          f"{total['skipped']} skipped (n/a: no GPU, missing data; reasons in the report and {log_path.name})")
     if failed_runs:
-        print("  asv reported failed benchmarks for: "
-              + ", ".join(f"{k} (exit {rc})" for k, rc in failed_runs)
-              + " -- see the results JSON / report; the run went on")
+        print("  asv exited non-zero for: " + ", ".join(f"{k} (exit {rc})" for k, rc in failed_runs)
+              + f" -- tracebacks in {log_path}; the run went on")
     print(f"results: {results_dir / machine} (asv JSON, commit {commit[:8]})")
     print(f"facts:   {facts_path}")
     if remeasured != 0:
@@ -271,13 +298,16 @@ def main(argv=None) -> int:
     print("\n== measurement health (python -m reports.health)", flush=True)
     subprocess.run(health, cwd=ROOT)
     if not args.no_report:
-        report(config, results_dir, html_dir)
+        # results elsewhere: the report goes beside them, never over the repository's reports/out
+        out = results_dir.parent / "report" if args.results_dir else None
+        report(config, results_dir, html_dir, out)
     return 0
 
 
-def report(config: Path, results_dir: Path, html_dir: Path) -> None:
-    """The report (``python -m reports``); asv's own HTML if that fails."""
-    rc = subprocess.run([sys.executable, "-m", "reports", "--results", str(results_dir)], cwd=ROOT).returncode
+def report(config: Path, results_dir: Path, html_dir: Path, out: Path | None = None) -> None:
+    """The report (``python -m reports``, into ``out`` if given); asv's own HTML if that fails."""
+    cmd = [sys.executable, "-m", "reports", "--results", str(results_dir)] + (["--out", str(out)] if out else [])
+    rc = subprocess.run(cmd, cwd=ROOT).returncode
     if rc == 0:
         print("report:  written by `python -m reports` (its output above says where)")
         return

@@ -1,7 +1,7 @@
 """The one place that turns registry cases into asv benchmarks.
 
 Every ``bench_<kernel>.py`` is a thin module: ``globals().update(common.suite("<kernel>"))``.
-``suite(kernel)`` returns the classes of one kernel (none when the kernel is not in the registry):
+``suite(kernel)`` returns the classes of one kernel (an unknown kernel is a ``ValueError``):
 
     <Kernel>.time_<kernel>                   steady-state seconds per call (asv statistic: median of
                                              the samples; each sample is the mean of ``number`` calls)
@@ -29,7 +29,8 @@ How steady state is kept out of asv_runner 0.3.2's way (docs/asv.md, "Calls per 
   (``VerificationError``) or a blown compile budget is a failure, recorded as such.
 
 Sizes: ``JAXBENCH_SIZES=full`` (default: each kernel's benchmark grid ``spec.sizes``) or
-``quick`` (``spec.quick_sizes``, the kernel's fast subset). ``python -m bench`` sets it.
+``default`` (``spec.default_sizes``, the default run's sizes declared with the kernel; ``quick`` is
+its older name). ``python -m bench`` sets it.
 """
 from __future__ import annotations
 
@@ -60,25 +61,16 @@ AXES = ("backend", "placement", "transform", "size")
 
 # --------------------------------------------------------------------------- registry -> params
 
-def has_kernel(name: str) -> bool:
-    try:
-        kernels.kernel(name)  # imports only kernels/<name>.py
-    except ValueError:
-        return False
-    return True
-
-
 def size_mode() -> str:
+    """``full`` or ``default``; ``quick`` is the older name of ``default``."""
     mode = os.environ.get(SIZES_ENV, "full")
-    if mode not in ("full", "quick"):
-        raise ValueError(f"{SIZES_ENV}={mode!r}; valid: full, quick")
-    return mode
+    if mode not in ("full", "default", "quick"):
+        raise ValueError(f"{SIZES_ENV}={mode!r}; valid: full, default")
+    return "default" if mode == "quick" else mode
 
 
 def sizes_for(spec) -> tuple[int, ...]:
-    if size_mode() == "quick":
-        return tuple(getattr(spec, "quick_sizes", None) or (spec.default_size,))
-    return tuple(spec.sizes)
+    return spec.default_grid() if size_mode() == "default" else tuple(spec.sizes)
 
 
 def param_names(spec) -> list[str]:
@@ -94,7 +86,7 @@ def _ordered(values):
     return list(dict.fromkeys(values))
 
 
-def _case(spec, values: tuple) -> kernels.Case:
+def case_of(spec, values: tuple) -> kernels.Case:
     named = dict(zip(param_names(spec), values))
     return kernels.Case(spec.name, named["backend"], named["placement"], named["transform"],
                         int(named["size"]), named.get("dtype", spec.dtypes[0]),
@@ -122,7 +114,7 @@ def grid(spec, *, backends=None, placements=None, transforms=None, sizes=None):
     for size in sizes:
         for c in kernels.cases(spec.name, size=size):
             valid.add(c)
-    skip = {values for values in itertools.product(*axes) if _case(spec, values) not in valid}
+    skip = {values for values in itertools.product(*axes) if case_of(spec, values) not in valid}
     return axes, param_names(spec), skip
 
 
@@ -180,7 +172,7 @@ class _CaseBench:
     timeout = 300            # seconds per process; jit of unrolled loops can compile for long
 
     def _prepared(self, values, **kw):
-        return prepared(_case(self.spec, values), **kw)
+        return prepared(case_of(self.spec, values), **kw)
 
 
 class _TimeBench(_CaseBench):
@@ -200,7 +192,7 @@ class _TimeBench(_CaseBench):
     min_run_count = 2
 
     def setup(self, *values):
-        case = _case(self.spec, values)
+        case = case_of(self.spec, values)
         run = prepared(case).run     # made once per process
         if case not in _NUMBERS:
             _NUMBERS[case] = kernels.calls_per_sample(run, self.sample_time)
@@ -215,10 +207,8 @@ def _camel(name: str) -> str:
 
 
 def suite(name: str) -> dict[str, type]:
-    """The asv classes of kernel ``name`` (an empty dict while it is not in the registry)."""
-    if not has_kernel(name):
-        return {}
-    spec = kernels.kernel(name)
+    """The asv classes of kernel ``name``; ValueError (listing the kernels) if there is none."""
+    spec = kernels.kernel(name)  # imports only kernels/<name>.py
     base = _camel(name)
     out = {}
 

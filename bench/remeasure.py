@@ -1,18 +1,30 @@
-"""Re-measure a few cases of an asv run in ONE process with ``timeit``: the harness checks itself.
+"""Re-measure cases of an asv run in ONE process with ``timeit``: the harness checks itself.
 
     python -m bench.remeasure [--results-dir .asv/results] [--machine M] [--commit HASH] [--cases 6]
+                              [--no-pairs]
 
 asv times every case in processes of its own; ``kernels.measure`` (``timeit``, back-to-back calls)
 in one process, interleaved over ``ROUNDS`` passes, is the independent measurement. The cases
 chosen are the ones where a measurement artifact would show first: the fastest steady-state cases
 of the run (microseconds: process noise, dispatch, calls per sample), one per kernel and
 placement, NumPy and JAX alike, both sides of a device/explicit pair where there is one.
+
+Pairs: every device/explicit pair of the run (same JAX case, inputs created on the device vs one
+``device_put``; ``cnn_step`` excluded, as in the health check) is also timed in this one process,
+its two sides alternating sample by sample, so that the comparison is free of the process-to-process
+modes that set a ~2x noise floor on microsecond kernels here (issue 9; docs/asv.md, "Comparisons
+in one process"). This is the measurement the null test of ``python -m reports.health`` judges.
+
 The result goes beside the asv results, for ``python -m reports.health`` and the report:
 
     <results>/<machine>/jaxbench-remeasure.jsonc
     {"version": 1, "commits": {"<commit>": {"measured_at": iso, "method": text,
         "cases": [{"benchmark", "params", "asv_median", "timeit_median", "timeit_q25", "timeit_q75",
-                   "number", "repeat"}]}}}
+                   "number", "repeat"}],
+        "pairs_method": text,
+        "pairs": [{"kernel", "backend", "transform", "size", "dtype", "variant",
+                   "device": {"benchmark", "params", "asv_median", "number", "passes": [[s, ...], ...]},
+                   "explicit": {...}}]}}}
 """
 from __future__ import annotations
 
@@ -29,6 +41,12 @@ REMEASURE_FILE = "jaxbench-remeasure.jsonc"
 ROUNDS = 3            # interleaved passes over the chosen cases
 REPEAT = 5            # timeit samples per pass
 MIN_SAMPLE_S = 0.02   # as the suite's sample_time
+PAIR_PASSES = 3       # passes over a pair; within a pass the two sides alternate sample by sample
+PAIR_SECONDS = 0.6    # about this much sampling per side and pass (3 to 10 samples)
+PAIR_SAMPLES = (3, 10)
+PAIR_METHOD = (f"one process, pair by pair: both sides prepared, calls per sample by autorange (samples >= "
+               f"{MIN_SAMPLE_S * 1e3:g} ms), {PAIR_PASSES} passes of {PAIR_SAMPLES[0]}-{PAIR_SAMPLES[1]} samples "
+               f"per side, the sides alternating sample by sample (order swapped each pass)")
 METHOD = (f"kernels.prepare + kernels.measure (timeit autorange, samples >= {MIN_SAMPLE_S * 1e3:g} ms), "
           f"{ROUNDS} interleaved passes x {REPEAT} samples, one process; median of all samples")
 
@@ -94,21 +112,91 @@ def remeasure(rows) -> list[dict]:
     return out
 
 
-def write(machine_dir: Path, commit: str, cases: list[dict]) -> Path:
+PAIR_KEYS = ("kernel", "backend", "transform", "size", "dtype", "variant")
+
+
+def choose_pairs(rows) -> list[tuple]:
+    """(device row, explicit row) of every ok device/explicit pair of JAX timings in ``rows``
+    (``reports.health.NULL_EXCLUDED`` left out; jax-gpu only where a GPU is present)."""
+    from reports.health import NULL_EXCLUDED
+
+    ok = rows[(rows["role"] == "time") & (rows["status"] == "ok") & rows["valid"]
+              & rows["backend"].isin(["jax-cpu", "jax-gpu"]) & ~rows["kernel"].isin(NULL_EXCLUDED)]
+    ok = ok[~ok["backend"].eq("jax-gpu")] if not _gpu_present() else ok
+    keys = list(PAIR_KEYS)
+    dev = ok[ok["placement"] == "device"].drop_duplicates(keys)
+    exp = ok[ok["placement"] == "explicit"].drop_duplicates(keys)
+    both = dev.reset_index(drop=True).merge(exp.reset_index(drop=True), on=keys, suffixes=("_dev", "_exp"))
+    out = []
+    for _, b in both.iterrows():
+        side = {suf: {**{k: b[k] for k in keys}, **{c[:-4]: b[c] for c in both.columns if c.endswith(suf)}}
+                for suf in ("_dev", "_exp")}
+        out.append((side["_dev"], side["_exp"]))
+    return out
+
+
+def _samples_per_pass(seconds_per_sample: float) -> int:
+    lo, hi = PAIR_SAMPLES
+    return int(min(hi, max(lo, round(PAIR_SECONDS / max(seconds_per_sample, 1e-9)))))
+
+
+def remeasure_pair(dev_row, exp_row) -> dict:
+    """Time one device/explicit pair in this process, the sides alternating (see PAIR_METHOD)."""
+    import kernels
+
+    sides = [kernels.prepare(case_of(r)) for r in (dev_row, exp_row)]
+    numbers = [kernels.calls_per_sample(p.run, MIN_SAMPLE_S) for p in sides]
+    timers = [timeit.Timer(p.run) for p in sides]
+    first = [t.timeit(number=n) for t, n in zip(timers, numbers)]       # warm both, size the passes
+    per_pass = _samples_per_pass(max(first))
+    passes = [[[], []] for _ in range(PAIR_PASSES)]
+    for k in range(PAIR_PASSES):
+        order = (0, 1) if k % 2 == 0 else (1, 0)
+        for _ in range(per_pass):
+            for i in order:
+                passes[k][i].append(timers[i].timeit(number=numbers[i]) / numbers[i])
+    out = {k: _plain(dev_row[k]) for k in PAIR_KEYS}
+    for i, (name, r) in enumerate((("device", dev_row), ("explicit", exp_row))):
+        out[name] = {"benchmark": r["benchmark"], "params": json.loads(r["params"]),
+                     "asv_median": float(r["median"]), "number": numbers[i],
+                     "passes": [pp[i] for pp in passes]}
+    return out
+
+
+def _plain(v):
+    """A JSON-ready scalar (numpy ints from pandas become int)."""
+    return v.item() if hasattr(v, "item") else v
+
+
+def remeasure_pairs(pairs, progress=None) -> list[dict]:
+    """Every pair, one after the other (each pair's cases freed before the next is prepared)."""
+    out = []
+    for i, (d, e) in enumerate(pairs):
+        out.append(remeasure_pair(d, e))
+        if progress:
+            progress(i + 1, len(pairs), out[-1])
+    return out
+
+
+def write(machine_dir: Path, commit: str, cases: list[dict], pairs: list[dict] | None = None) -> Path:
     path = Path(machine_dir) / REMEASURE_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         data = {"version": 1, "commits": {}}
-    data.setdefault("commits", {})[commit] = {
-        "measured_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "method": METHOD, "cases": cases}
+    entry = {"measured_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+             "method": METHOD, "cases": cases}
+    if pairs is not None:
+        entry |= {"pairs_method": PAIR_METHOD, "pairs": pairs}
+    data.setdefault("commits", {})[commit] = entry
     path.write_text(json.dumps(data, indent=1), encoding="utf-8")
     return path
 
 
-def run(results_dir: Path, machine: str, commit: str, n: int = 6) -> Path | None:
-    """Re-measure up to ``n`` cases of ``commit`` on ``machine``; the file written (None: no cases)."""
+def run(results_dir: Path, machine: str, commit: str, n: int = 6, pairs: bool = True,
+        progress=None) -> Path | None:
+    """Re-measure up to ``n`` cases of ``commit`` on ``machine`` (and every device/explicit pair
+    unless ``pairs`` is False); the file written (None: no cases)."""
     from reports.load import current, load_results, select
 
     import warnings
@@ -116,10 +204,13 @@ def run(results_dir: Path, machine: str, commit: str, n: int = 6) -> Path | None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         df = current(load_results(results_dir).df)
-    rows = choose(select(df, [machine], {machine: commit}), n)
+    df = select(df, [machine], {machine: commit})
+    rows = choose(df, n)
     if not rows:
         return None
-    return write(Path(results_dir) / machine, commit, remeasure(rows))
+    cases = remeasure(rows)
+    timed_pairs = remeasure_pairs(choose_pairs(df), progress) if pairs else None
+    return write(Path(results_dir) / machine, commit, cases, timed_pairs)
 
 
 def main(argv=None) -> int:
@@ -128,6 +219,8 @@ def main(argv=None) -> int:
     p.add_argument("--machine", default=None, help="default: this host's asv machine name")
     p.add_argument("--commit", default=None, help="default: git rev-parse HEAD")
     p.add_argument("--cases", type=int, default=6, help="how many cases (default 6)")
+    p.add_argument("--no-pairs", dest="pairs", action="store_false",
+                   help="skip the in-process device/explicit pairs")
     args = p.parse_args(argv)
     if args.machine is None:
         from asv.machine import Machine
@@ -135,7 +228,12 @@ def main(argv=None) -> int:
         args.machine = Machine.get_unique_machine_name()
     commit = args.commit or subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                                            check=True).stdout.strip()
-    path = run(Path(args.results_dir), args.machine, commit, args.cases)
+    def progress(i, n, pair):
+        d, e = (statistics.median(x for pp in pair[s]["passes"] for x in pp) for s in ("device", "explicit"))
+        print(f"  pair {i}/{n}: {pair['kernel']} {pair['backend']} {pair['transform']} @ {pair['size']}"
+              f"{' [' + pair['variant'] + ']' if pair['variant'] else ''}: device/explicit {d / e:.2f}", flush=True)
+
+    path = run(Path(args.results_dir), args.machine, commit, args.cases, args.pairs, progress)
     if path is None:
         sys.stderr.write(f"no ok steady-state results of commit {commit[:8]} on {args.machine} "
                          f"in {args.results_dir}\n")

@@ -28,8 +28,9 @@ def params_key(values) -> str:
     return ", ".join(str(v) for v in values)
 
 
-def timed_samples(machine_dir: Path, commit: str):
-    """(benchmark, params key, samples) of every ``time_`` case of ``commit`` with recorded samples."""
+def commit_results(machine_dir: Path, commit: str):
+    """(benchmark, row, combos) of every result of ``commit`` in an asv machine folder: ``row`` maps
+    asv's result columns (result, params, samples...) to values, ``combos`` the params' product."""
     for path in sorted(Path(machine_dir).glob("*.json")):
         if path.name in NOT_RESULTS:
             continue
@@ -41,13 +42,18 @@ def timed_samples(machine_dir: Path, commit: str):
             continue
         columns = data.get("result_columns", [])
         for name, values in data.get("results", {}).items():
-            if not name.split(".")[-1].startswith("time_"):
-                continue
             row = dict(zip(columns, values))
-            combos = list(itertools.product(*(row.get("params") or []))) or [()]
-            for combo, samples in zip(combos, row.get("samples") or []):
-                if samples:
-                    yield name, params_key(combo), samples
+            yield name, row, list(itertools.product(*(row.get("params") or []))) or [()]
+
+
+def timed_samples(machine_dir: Path, commit: str):
+    """(benchmark, params key, samples) of every ``time_`` case of ``commit`` with recorded samples."""
+    for name, row, combos in commit_results(machine_dir, commit):
+        if not name.split(".")[-1].startswith("time_"):
+            continue
+        for combo, samples in zip(combos, row.get("samples") or []):
+            if samples:
+                yield name, params_key(combo), samples
 
 
 def sample_counts(machine_dir: Path, commit: str) -> dict:

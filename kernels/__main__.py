@@ -14,12 +14,16 @@ from .timing import format_seconds
 
 def kernel_table() -> str:
     """Markdown table of every registered kernel and the variants it offers."""
-    rows = ["| kernel | what | size | sizes (grid) | NumPy-CPU | JAX (cpu/gpu) | placements | dtypes | variants |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    rows = ["| kernel | what | size | sizes (grid) | `make bench` sizes | lecture: size, baseline | NumPy-CPU | "
+            "JAX (cpu/gpu) | placements | dtypes | variants |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for spec in kernels().values():
         variants = f"{spec.variant_name}: {', '.join(spec.variants)}" if spec.variant_name else "-"
+        lecture = f"{spec.lecture_size:,}" if spec.lecture_size is not None else "-"
         rows.append(f"| `{spec.name}` | {spec.summary} | {spec.size_name} (default {spec.default_size:,}) | "
-                    f"{', '.join(f'{s:,}' for s in spec.sizes)} | {', '.join(spec.numpy_transforms)} | "
+                    f"{', '.join(f'{s:,}' for s in spec.sizes)} | {', '.join(f'{s:,}' for s in spec.default_grid())}"
+                    f"{' (' + ', '.join(spec.default_variants) + ')' if spec.default_variants else ''} | "
+                    f"{lecture}, {spec.lecture_baseline} | {', '.join(spec.numpy_transforms)} | "
                     f"{', '.join(spec.jax_transforms)} | {', '.join(spec.jax_placements)} | "
                     f"{', '.join(spec.dtypes)} | {variants} |")
     return "\n".join(rows)

@@ -111,6 +111,55 @@ def validate(case: Case) -> Kernel:
     return spec
 
 
+ROLES = ("time", "compile", "transfer", "peakmem")   # what a benchmark measures of a case
+
+
+def in_default_run(case: Case, role: str = "time") -> bool:
+    """Whether the default run (`make bench`) measures ``case`` for ``role``; FULL=1 measures all.
+
+    Steady state (``time``): the kernel's ``default_sizes``, its default (first) dtype and its
+    ``default_variants``. Compile and transfer times: the largest default size only. Compile time
+    and peak memory: one JAX placement (the jitted function and the footprint hardly depend on
+    it); peak memory one JAX transform. A kernel's ``default_case`` may leave out more."""
+    if role not in ROLES:
+        _refuse("role", role, ROLES)
+    spec = kernel(case.kernel)
+    grid = spec.default_grid()
+    if case.size not in grid or case.dtype != spec.dtypes[0]:
+        return False
+    if spec.default_variants and case.variant not in spec.default_variants:
+        return False
+    if spec.default_case is not None and not spec.default_case(case):
+        return False
+    if role in ("compile", "transfer") and case.size != max(grid):
+        return False
+    if case.backend != "numpy-cpu" and role in ("compile", "peakmem"):
+        if case.placement != next(p for p in ("explicit", "device", "implicit", *spec.jax_placements)
+                                  if p in spec.jax_placements):
+            return False
+        if role == "peakmem":
+            jit = [t for t in spec.jax_transforms if t in ("jit", "jit_vmap", "jit_loop")]
+            return case.transform == (jit or list(spec.jax_transforms))[0]
+    return True
+
+
+def check_declaration(spec: Kernel) -> list[str]:
+    """What is wrong with a kernel's declaration of its default run and lecture (empty: nothing)."""
+    problems = []
+    for size in spec.default_sizes:
+        if size not in spec.sizes:
+            problems.append(f"default size {size} is not in the grid {spec.sizes}")
+    for variant in spec.default_variants:
+        if variant not in spec.variants:
+            problems.append(f"default variant {variant!r} is not one of {spec.variants}")
+    if spec.lecture_size is not None and spec.lecture_size not in spec.default_grid():
+        problems.append(f"lecture size {spec.lecture_size} is not among the default sizes {spec.default_grid()}")
+    if spec.lecture_baseline != "numpy" and spec.lecture_baseline not in spec.jax_transforms:
+        problems.append(f"lecture baseline {spec.lecture_baseline!r} is neither 'numpy' nor a JAX transform "
+                        f"of {spec.name} ({', '.join(spec.jax_transforms)})")
+    return problems
+
+
 def cases(kernel: str | None = None, backend: str | None = None, placement: str | None = None,
           transform: str | None = None, size: int | None = None, dtype: str | None = None,
           variant: str | None = None) -> list[Case]:

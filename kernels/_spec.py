@@ -31,8 +31,16 @@ class Kernel:
     numpy_transforms: tuple[str, ...]   # transforms under numpy-cpu (placement "host")
     jax_transforms: tuple[str, ...]     # transforms under jax-cpu / jax-gpu
     jax_placements: tuple[str, ...] = ("device", "implicit", "explicit")
-    quick_sizes: tuple[int, ...] = ()   # a fast grid (tests, `make bench`); default: smallest size
-    quick_variants: tuple[str, ...] = ()  # variants `make bench` measures; default: every variant
+    # --- the default run (`make bench`): which cases it measures is declared here, with the kernel
+    default_sizes: tuple[int, ...] = ()  # the notes' size + the few extras the plots need; default: smallest
+    default_variants: tuple[str, ...] = ()  # variants the default run measures; default: every variant
+    # a further restriction of the default run, case by case (e.g. one placement of a slow loop)
+    default_case: Callable[[Any], bool] | None = None
+    # --- the lecture
+    lecture_size: int | None = None     # the size the seed notes time (None: the notes give no size)
+    # the baseline the lecture's claim uses: "numpy" (the NumPy-CPU row of the same case) or a JAX
+    # transform ("loop", "eager") of the same backend and placement, e.g. the rowdot ladder's loop
+    lecture_baseline: str = "numpy"
     dtypes: tuple[str, ...] = ("float32",)
     variants: tuple[str, ...] = ("",)
     variant_name: str = ""              # name of the kernel-specific axis, e.g. "operand"
@@ -84,8 +92,9 @@ class Kernel:
         transform = "eager" if "eager" in self.numpy_transforms else self.numpy_transforms[0]
         return self.numpy_fn(transform, variant)(*inputs.values())
 
-    def quick_grid(self) -> tuple[int, ...]:
-        return self.quick_sizes or (min(self.sizes),)
+    def default_grid(self) -> tuple[int, ...]:
+        """Sizes of the default run (`make bench`); tests use its smallest."""
+        return self.default_sizes or (min(self.sizes),)
 
     def bounds_for(self, transform: str) -> tuple[int, int]:
         return self.transform_size_bounds.get(transform, self.size_bounds)

@@ -171,7 +171,7 @@ def _jax_device(backend: str):
 
 def train_history(backend: str, epochs: int = 1, seed: int = 0, batch_size: int = 64) -> list[dict]:
     """Per-epoch metrics of training on the real MNIST split (seeded) with ``backend``'s trainer."""
-    from . import mnist
+    from .data import mnist
 
     if backend not in ("numpy-cpu", "jax-cpu", "jax-gpu"):
         raise ValueError(f"backend {backend!r} is not valid here; valid backends: numpy-cpu, jax-cpu, jax-gpu")
@@ -210,7 +210,7 @@ KERNEL = Kernel(
     size_name="batch",
     sizes=BATCH_SIZES,
     default_size=64,
-    quick_sizes=(64,),
+    default_sizes=(64,),
     size_bounds=(1, N_TRAIN),
     numpy_transforms=("eager",),
     jax_transforms=("eager", "jit"),

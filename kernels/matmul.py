@@ -49,7 +49,9 @@ KERNEL = Kernel(
     size_name="n",
     sizes=(256, 1024, 3000, 4096),
     default_size=3000,
-    quick_sizes=(256, 1024),
+    default_sizes=(256, 1024, 3000),
+    lecture_size=3000,      # 001: jnp.dot(x, x.T), 3000 x 3000 float32
+    default_case=lambda c: c.size < 3000 or c.variant == "x@x.T",  # at 3000 the notes' product only
     size_bounds=(16, 16384),
     numpy_transforms=("eager",),
     jax_transforms=("eager", "jit"),

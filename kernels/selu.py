@@ -72,13 +72,15 @@ KERNEL = Kernel(
     size_name="n",
     sizes=(1_000, 100_000, 1_000_000, 10_000_000),
     default_size=100_000,
-    quick_sizes=(1_000, 100_000),
+    default_sizes=(1_000, 100_000),
+    lecture_size=100_000,   # 001: SELU of 1e5 floats, eager vs jit
+    lecture_baseline="eager",
     size_bounds=(1, 1_000_000_000),
     numpy_transforms=("eager",),
     jax_transforms=("eager", "jit"),
     dtypes=("float32", "float64"),
     variants=FORMULAS,
-    quick_variants=("lecture",),  # make bench: the lecture's formula; FULL=1 adds the expm1 form
+    default_variants=("lecture",),  # make bench: the lecture's formula; FULL=1 adds the expm1 form
     variant_name="formula",
     make_inputs=lambda n, dtype, variant, rng: {"x": rng.standard_normal(n, dtype=np.dtype(dtype))},
     device_inputs=lambda n, dtype, variant, key: {"x": jax.random.normal(key, (n,), dtype=dtype)},

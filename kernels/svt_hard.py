@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import movielens
+from .data import movielens
 from ._case import Case, Unavailable
 from ._spec import Kernel
 from .svt_linalg import hard_threshold, jax_randomized_svd, jax_svd, np_randomized_svd, np_svd

@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import mondrian
+from .data import mondrian
 from ._case import Case
 from ._spec import Kernel
 from .svt_linalg import jax_svd, np_svd, soft_threshold

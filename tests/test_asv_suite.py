@@ -220,7 +220,10 @@ def test_cli_refuses_unknown_kernel():
     assert "unknown kernel(s) nope" in proc.stderr and "matmul" in proc.stderr
 
 
-def test_module_of_absent_kernel_imports_empty():
+def test_every_bench_module_names_a_registered_kernel_and_unknown_is_refused():
     from bench import common
 
-    assert common.suite("no_such_kernel") == {}
+    named = {p.stem.removeprefix("bench_") for p in (ROOT / "bench").glob("bench_*.py")} - {"calibration"}
+    assert named and named <= set(kernels.kernels())
+    with pytest.raises(ValueError, match="matmul"):
+        common.suite("no_such_kernel")

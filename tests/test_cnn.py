@@ -9,7 +9,8 @@ import optax
 import pytest
 
 import kernels
-from kernels import cnn_model, cnn_numpy, cnn_step, fgsm, mnist
+from kernels import cnn_model, cnn_numpy, cnn_step, fgsm
+from kernels.data import mnist
 
 LEAVES = [(layer, leaf) for layer in cnn_numpy.LAYERS for leaf in ("kernel", "bias")]
 

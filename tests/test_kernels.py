@@ -11,7 +11,7 @@ from kernels import Case
 def _quick_cases():
     out = []
     for name, spec in kernels.kernels().items():
-        smallest = min(spec.quick_grid())
+        smallest = min(spec.default_grid())
         for case in kernels.cases(kernel=name, size=smallest):
             if case.backend != "jax-gpu":
                 out.append(case)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import kernels
-from kernels import mnist
+from kernels.data import mnist
 
 
 def _needs_wheel():

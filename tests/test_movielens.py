@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import kernels
-from kernels import movielens
+from kernels.data import movielens
 
 
 

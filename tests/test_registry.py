@@ -1,4 +1,11 @@
 """The case registry: enumeration, validation, refusals with useful messages."""
+import ast
+import importlib
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 import kernels
@@ -9,6 +16,34 @@ LECTURE_KERNELS = ("matmul", "batching", "selu", "rowdot", "grad")
 
 def test_lecture_kernels_are_registered():
     assert set(LECTURE_KERNELS) <= set(kernels.kernels())
+
+
+def _declares_kernel(path: Path) -> bool:
+    """Whether a module assigns ``KERNEL`` at top level, read from its source (nothing imported)."""
+    for node in ast.parse(path.read_text()).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        if any(isinstance(t, ast.Name) and t.id == "KERNEL" for t in targets):
+            return True
+    return False
+
+
+def test_registry_lists_exactly_the_kernel_modules_and_no_data_loader():
+    package = Path(kernels.__file__).parent
+    declared = {m.name for m in pkgutil.iter_modules([str(package)])
+                if not m.ispkg and not m.name.startswith("_") and _declares_kernel(package / f"{m.name}.py")}
+    assert set(kernels.kernels()) == declared          # a kernel's module is named after it
+    data = importlib.import_module("kernels.data")
+    assert not hasattr(data, "KERNEL") and "data" not in kernels.kernels()
+    assert not {m.name for m in pkgutil.iter_modules(data.__path__)} & set(kernels.kernels())
+    with pytest.raises(ValueError, match="valid kernels"):
+        kernels.kernel("data")
+
+
+def test_data_package_imports_no_loader():
+    """Discovery imports ``kernels.data`` (a subpackage of the registry's directory): it must stay free."""
+    code = "import sys, kernels.data; print(sorted(m for m in sys.modules if m.startswith('kernels.data.')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_cases_enumerate_every_axis_and_filter():

@@ -5,7 +5,8 @@ from threadpoolctl import threadpool_limits
 
 import kernels
 from _support import gpu_present
-from kernels import movielens, svt_hard
+from kernels import svt_hard
+from kernels.data import movielens
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -7,7 +7,8 @@ from threadpoolctl import threadpool_limits
 
 import kernels
 from _support import gpu_present
-from kernels import mondrian, svt_soft
+from kernels import svt_soft
+from kernels.data import mondrian
 
 
 @pytest.fixture(scope="module", autouse=True)

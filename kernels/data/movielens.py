@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse
 import scipy.stats
 
-from ._case import Unavailable
+from .._case import Unavailable
 
 ENV_VAR = "JAXBENCH_MOVIELENS"
 RECBOLE_FILE = "recbole/dataset_example/ml-100k/ml-100k.inter"

@@ -1,0 +1,81 @@
+"""python -m bench as a user drives it: Ctrl-C keeps what finished and says so; results elsewhere
+get their report beside them; the console shows outcomes, not asv's grid."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import bench.__main__ as bench_main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_ctrl_c_stops_at_once_and_keeps_finished_passes(tmp_path):
+    """SIGINT to the whole process group (what Ctrl-C does) after batching's pass has finished and
+    while selu's runs: exit 130 at once, batching's results kept and named, no report written."""
+    results = tmp_path / "results"
+    env = dict(os.environ, HOME=str(tmp_path / "home"), JAXBENCH_JAX_CACHE="")
+    (tmp_path / "home").mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "bench", "--kernels", "batching,selu", "--rounds", "1",
+                             "--machine", "ctrlc-box", "--results-dir", str(results)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    out = []
+    deadline = time.monotonic() + 600
+    try:
+        for line in proc.stdout:
+            out.append(line)
+            if line.lstrip().startswith("batching") and " ok" in line:   # its pass is done; selu's starts
+                time.sleep(5)
+                os.killpg(proc.pid, signal.SIGINT)
+                break
+            assert time.monotonic() < deadline, "".join(out)
+        sent = time.monotonic()
+        rest, _ = proc.communicate(timeout=120)
+        out.append(rest)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    text = "".join(out)
+    assert proc.returncode == 130, text
+    assert time.monotonic() - sent < 60, text
+    assert "interrupted" in text and "passes that finished: batching round 1" in text, text
+    assert "the pass in progress is lost" in text and "selu round 1" not in text.split("interrupted")[1], text
+    files = [p for p in (results / "ctrlc-box").glob("*.json") if p.name != "machine.json"]
+    kept = {name.split(".")[0] for p in files for name in json.loads(p.read_text())["results"]}
+    assert "bench_batching" in kept, (kept, text)
+    assert not (tmp_path / "report").exists() and "== measurement health" not in text
+    # the console shows outcomes per pass, not asv's grid of n/a lines
+    assert "n/a" not in text.split("interrupted")[0].replace("n/a (skipped)", ""), text
+    assert (results.parent / "jaxbench-asv.log").read_text().count("bench_batching") > 0
+
+
+def test_results_elsewhere_get_their_report_beside_them(monkeypatch, tmp_path):
+    calls = []
+
+    class Done:
+        returncode = 0
+
+    monkeypatch.setattr(bench_main.subprocess, "run", lambda cmd, **kw: calls.append(cmd) or Done())
+    bench_main.report(Path("conf"), tmp_path / "results", tmp_path / "html", tmp_path / "report")
+    assert calls[-1][-2:] == ["--out", str(tmp_path / "report")]
+    bench_main.report(Path("conf"), tmp_path / "results", tmp_path / "html")
+    assert "--out" not in calls[-1]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--kernels", "selu,nope"], "unknown kernel(s) nope"),
+    (["--rounds", "0"], "--rounds 0: at least 1"),
+    (["--machine", "a b"], "machine name 'a b'"),
+])
+def test_bad_arguments_are_refused(argv, message, capsys):
+    with pytest.raises(SystemExit):
+        bench_main.parse_args(argv)
+    assert message in capsys.readouterr().err

@@ -1,0 +1,172 @@
+"""The default run and its measurement plumbing: which cases `make bench` measures (declared in the
+registry), what a pass did (bench/outcome.py), the in-process device/explicit pairs
+(bench/remeasure.py) and how the health check judges them (reports/health.py)."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kernels
+from bench import outcome, remeasure
+from bench.__main__ import selection
+from reports import health
+
+
+# --------------------------------------------------------------------------- the registry decides
+
+def test_every_declaration_is_consistent():
+    for name, spec in kernels.kernels().items():
+        assert kernels.check_declaration(spec) == [], name
+
+
+def test_lecture_sizes_are_in_the_default_run():
+    """The notes' sizes (issue 10): matmul 3000 (x@x.T), rowdot 10,000 rows, SELU 1e5, batch 10."""
+    for kernel, size, variant in (("matmul", 3000, "x@x.T"), ("rowdot", 10_000, ""), ("selu", 100_000, "lecture"),
+                                  ("batching", 10, ""), ("grad", 1, "")):
+        spec = kernels.kernel(kernel)
+        assert spec.lecture_size == size
+        case = kernels.Case(kernel, "jax-cpu", "explicit", spec.jax_transforms[-1], size, spec.dtypes[0], variant)
+        assert kernels.in_default_run(case), case.label
+
+
+def test_default_run_leaves_out_what_the_kernels_say():
+    mm = kernels.Case("matmul", "jax-cpu", "explicit", "jit", 3000, "float32", "x@y")
+    assert not kernels.in_default_run(mm)                       # at 3000 the notes' product only
+    assert kernels.in_default_run(kernels.Case("matmul", "jax-cpu", "explicit", "jit", 1024, "float32", "x@y"))
+    loop = kernels.Case("rowdot", "jax-cpu", "device", "loop", 10_000)
+    assert not kernels.in_default_run(loop)                     # the slow loop: one placement
+    assert kernels.in_default_run(kernels.Case("rowdot", "jax-cpu", "explicit", "loop", 10_000))
+    assert not kernels.in_default_run(kernels.Case("grad", "jax-cpu", "explicit", "jit", 1, "float64"))
+    assert not kernels.in_default_run(kernels.Case("selu", "jax-cpu", "explicit", "jit", 1000, "float32", "expm1"))
+    # compile time: one placement, the largest default size
+    assert kernels.in_default_run(kernels.Case("selu", "jax-cpu", "explicit", "jit", 100_000, "float32", "lecture"),
+                                  "compile")
+    assert not kernels.in_default_run(kernels.Case("selu", "jax-cpu", "device", "jit", 100_000, "float32", "lecture"),
+                                      "compile")
+    assert not kernels.in_default_run(kernels.Case("selu", "jax-cpu", "explicit", "jit", 1000, "float32", "lecture"),
+                                      "compile")
+    with pytest.raises(ValueError, match="valid roles: time, compile"):
+        kernels.in_default_run(mm, "warmup")
+
+
+def test_check_declaration_names_the_problem():
+    from dataclasses import replace
+
+    spec = kernels.kernel("selu")
+    bad = replace(spec, lecture_size=123, lecture_baseline="loop", default_variants=("nope",))
+    problems = " | ".join(kernels.check_declaration(bad))
+    assert "lecture size 123" in problems and "'loop'" in problems and "'nope'" in problems
+
+
+def test_selection_lists_the_wanted_cases(monkeypatch):
+    monkeypatch.setenv("JAXBENCH_SIZES", "default")
+    regexes, chosen, total, wanted = selection("selu", gpu=False, full=False)
+    assert regexes and 0 < chosen < total
+    assert sum(len(v) for v in wanted.values()) == chosen
+    timed = wanted["bench_selu.Selu.time_selu"]
+    assert "'jax-cpu', 'explicit', 'jit', 100000, 'float32', 'lecture'" in timed
+    assert not any("jax-gpu" in k or "expm1" in k for k in timed)
+
+
+# --------------------------------------------------------------------------- what a pass did
+
+def _results_json(tmp_path, commit="abc123"):
+    data = {"commit_hash": commit, "result_columns": ["result", "params", "samples"],
+            "results": {"bench_x.X.time_x": [[1e-5, None, float("nan")],
+                                             [["'jax-cpu'"], ["'device'", "'explicit'", "'implicit'"]], None]}}
+    (tmp_path / "abc123-env.json").write_text(json.dumps(data).replace("NaN", "NaN"))
+    return tmp_path
+
+
+def test_outcome_reads_ok_failed_skipped(tmp_path):
+    d = _results_json(tmp_path)
+    wanted = {"bench_x.X.time_x": ["'jax-cpu', 'device'", "'jax-cpu', 'explicit'", "'jax-cpu', 'implicit'"],
+              "bench_x.X.time_y": ["'jax-cpu', 'device'"]}
+    status = outcome.statuses(d, "abc123", wanted)
+    assert status["bench_x.X.time_x"] == {"'jax-cpu', 'device'": "ok", "'jax-cpu', 'explicit'": "failed",
+                                          "'jax-cpu', 'implicit'": "skipped"}
+    assert status["bench_x.X.time_y"] == {"'jax-cpu', 'device'": "missing"}
+    assert outcome.tally(status) == {"ok": 1, "failed": 1, "skipped": 1, "missing": 1}
+    assert outcome.line(status) == "1 ok, 1 failed, 1 without a result, 1 n/a (skipped)"
+    assert outcome.failures(status) == ["bench_x.X.time_x(jax-cpu, explicit)", "bench_x.X.time_y(jax-cpu, device)"]
+    assert outcome.tally(outcome.statuses(d, "other", wanted))["missing"] == 4
+
+
+# --------------------------------------------------------------------------- in-process pairs
+
+def _rows():
+    base = {"role": "time", "status": "ok", "valid": True, "backend": "jax-cpu", "transform": "jit", "size": 1000,
+            "dtype": "float32", "variant": "lecture", "kernel": "selu", "median": 1e-5}
+    rows = [dict(base, placement=p, benchmark="bench_selu.Selu.time_selu",
+                 params=json.dumps({"backend": "jax-cpu", "placement": p, "transform": "jit", "size": 1000,
+                                    "formula": "lecture"})) for p in ("device", "explicit", "implicit")]
+    rows.append(dict(rows[0], kernel="cnn_step", variant=""))       # excluded: device gathers the batch
+    rows.append(dict(rows[1], kernel="cnn_step", variant=""))
+    rows.append(dict(rows[0], size=5))                              # no explicit partner
+    return pd.DataFrame(rows)
+
+
+def test_choose_pairs_matches_device_and_explicit():
+    pairs = remeasure.choose_pairs(_rows())
+    assert len(pairs) == 1
+    dev, exp = pairs[0]
+    assert (dev["placement"], exp["placement"]) == ("device", "explicit")
+    assert dev["kernel"] == exp["kernel"] == "selu" and dev["size"] == exp["size"] == 1000
+
+
+def test_a_pair_is_measured_and_recorded(tmp_path):
+    """A real pair (jit SELU n=1000) timed in this process: equal sides, every sample recorded."""
+    dev, exp = remeasure.choose_pairs(_rows())[0]
+    pair = remeasure.remeasure_pair(dev, exp)
+    for side in ("device", "explicit"):
+        passes = pair[side]["passes"]
+        assert len(passes) == remeasure.PAIR_PASSES
+        assert all(remeasure.PAIR_SAMPLES[0] <= len(p) <= remeasure.PAIR_SAMPLES[1] for p in passes)
+        assert pair[side]["number"] >= 2 and all(x > 0 for p in passes for x in p)
+    path = remeasure.write(tmp_path, "c0ffee", [], [pair])
+    stored = json.loads(path.read_text())["commits"]["c0ffee"]
+    assert stored["pairs"][0]["kernel"] == "selu" and stored["pairs_method"] == remeasure.PAIR_METHOD
+
+
+def _pair(kernel, dev, exp, asv=(1e-5, 1e-5)):
+    return {"kernel": kernel, "backend": "jax-cpu", "transform": "jit", "size": 10, "dtype": "float32",
+            "variant": "", "device": {"asv_median": asv[0], "passes": dev},
+            "explicit": {"asv_median": asv[1], "passes": exp}}
+
+
+def test_health_judges_the_in_process_pairs():
+    rng = np.random.default_rng(0)
+    same = [list(1e-5 * (1 + 0.01 * rng.standard_normal(5))) for _ in range(3)]
+    slow = [[2 * x for x in p] for p in same]
+    remeasured = {"box": {"commits": {"c1": {"pairs": [_pair("a", same, same, asv=(3e-5, 1e-5)),
+                                                       _pair("b", slow, same)]}}}}
+    pairs = health.paired_pairs(remeasured, {"box": "c1"})
+    assert list(pairs["kernel"]) == ["a", "b"]
+    assert pairs["ratio"].iloc[0] == pytest.approx(1.0) and pairs["ratio"].iloc[1] == pytest.approx(2.0)
+    assert pairs["lo"].iloc[1] <= 2.0 <= pairs["hi"].iloc[1] and pairs["lo"].iloc[1] > 1.5
+    assert pairs["asv_ratio"].iloc[0] == pytest.approx(3.0)
+    assert (pairs["method"] == health.PAIRED_METHOD).all()
+    s = health.null_summary(pairs)
+    assert (s["pairs"], s["within"], s["beyond"], s["passed"]) == (2, 1, 1, False)
+    assert health.paired_pairs(remeasured, {"box": "other"}).empty
+
+
+def test_health_report_prefers_pairs_and_shows_asv_beside(loaded):
+    from reports.load import current, latest_commits, select
+    from reports import speedup
+
+    commits = latest_commits(loaded.df)
+    t = health.with_flags(speedup.timings(select(current(loaded.df), commits=commits)), loaded.benchmarks)
+    machine = sorted(commits)[0]
+    same = [[1e-5, 1.01e-5, 0.99e-5]] * 3
+    h = health.report(t, loaded.benchmarks, {machine: {"commits": {commits[machine]: {"pairs": [
+        _pair("selu", same, same)]}}}}, commits)
+    assert "measured in one process" in h.lines[0] and h.null["pairs"] == 1 and h.null["passed"] is True
+    assert h.lines[1].startswith("(a') ") and "asv, across processes" in h.tables[0][1].columns
+    plain = health.report(t, loaded.benchmarks, {}, commits)
+    assert "from asv's medians" in plain.lines[0] and not plain.null_across
+    assert not math.isnan(plain.null["share_within"]) or plain.null["pairs"] == 0
