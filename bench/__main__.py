@@ -92,6 +92,8 @@ def selection(kernel: str, gpu: bool, full: bool = True,
             continue
         prefix = re.escape(f"bench_{kernel}.{cls_name}.")
         if not hasattr(cls, "skip_params"):        # accuracy tracks: every backend, cheap skips
+            if not (full or getattr(cls, "default_run", True)):
+                continue                           # declared beside the track: not in the default run
             regexes.append("^" + prefix)
             keep = [v for v in _product(cls.params)]
             n = len(keep) * len(methods)
@@ -266,8 +268,10 @@ def main(argv=None) -> int:
     # the harness checks itself: a few of the fastest cases re-timed in one process with timeit
     print("\n== self-check: a few cases re-timed, and every device/explicit pair timed, in one process "
           "(timeit, interleaved)", flush=True)
+    t0 = time.monotonic()
     remeasured = subprocess.run([sys.executable, "-m", "bench.remeasure", "--results-dir", str(results_dir),
                                  "--machine", machine, "--commit", commit], cwd=ROOT, env=env).returncode
+    print(f"  self-check: {time.monotonic() - t0:.0f} s", flush=True)
 
     from . import facts
     from .common import _TimeBench

@@ -8,6 +8,7 @@ globals().update(common.suite("svt_hard"))
 class SvtHardAccuracy:
     """Test RMSE and 1 - rho after 10 hard-SVT iterations, per backend (lower is better)."""
 
+    default_run = False      # ~80 s of SVT iterations on MovieLens: FULL=1 (python -m bench --full) only
     params = [list(common.kernels.BACKENDS)]
     param_names = ["backend"]
     unit = "error"

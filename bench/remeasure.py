@@ -42,7 +42,7 @@ ROUNDS = 3            # interleaved passes over the chosen cases
 REPEAT = 5            # timeit samples per pass
 MIN_SAMPLE_S = 0.02   # as the suite's sample_time
 PAIR_PASSES = 3       # passes over a pair; within a pass the two sides alternate sample by sample
-PAIR_SECONDS = 0.6    # about this much sampling per side and pass (3 to 10 samples)
+PAIR_SECONDS = 0.4    # about this much sampling per side and pass (3 to 10 samples)
 PAIR_SAMPLES = (3, 10)
 PAIR_METHOD = (f"one process, pair by pair: both sides prepared, calls per sample by autorange (samples >= "
                f"{MIN_SAMPLE_S * 1e3:g} ms), {PAIR_PASSES} passes of {PAIR_SAMPLES[0]}-{PAIR_SAMPLES[1]} samples "

@@ -211,6 +211,8 @@ KERNEL = Kernel(
     sizes=BATCH_SIZES,
     default_size=64,
     default_sizes=(64,),
+    # the lab's train step is jitted: the default run keeps jit on every placement, eager on one
+    default_case=lambda c: c.transform == "jit" or c.placement in ("host", "explicit"),
     size_bounds=(1, N_TRAIN),
     numpy_transforms=("eager",),
     jax_transforms=("eager", "jit"),

@@ -8,6 +8,8 @@ Public API (pure functions over DataFrames; only :func:`build` writes files)::
     res = load_results(".asv/results")        # res.df: one row per benchmark x parameters
     build(res, "reports/out")                 # figures/, tables/, index.html, data.csv
 
+The report opens with the lecture, reproduced (:mod:`reports.lecture`: every figure of the seed
+notes, from ``reports/lecture_figures.toml``, next to each machine's measurement, with a verdict).
 See docs/reports.md for what the report contains.
 """
 from .build import DEFAULT_FORMATS, build

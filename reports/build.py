@@ -3,7 +3,11 @@ tables and index.html into the output folder. The only module here that writes f
 
 Layout of the output folder (``docs/reports.md`` lists it for users)::
 
-    index.html                     everything below, self-contained (images as base64)
+    index.html                     everything below, self-contained (images as base64); first
+                                   section: the lecture, reproduced
+    lecture.md  lecture.tex        every figure of the seed notes next to each machine's measurement
+                                   and the verdict on the lecture's claim (reports/lecture.py)
+    lecture.csv                    the same, one row per figure and machine (with csv)
     data.csv                       the tidy rows used (selected machines/commits/kernels)
     warnings.txt                   problems met while reading the results (empty if none)
     tables/health.{md,tex}         measurement health: null test, calls/sample, rounds, flags
@@ -14,6 +18,11 @@ Layout of the output folder (``docs/reports.md`` lists it for users)::
     tables/regressions.{md,tex}    what asv would flag across commits
     figures/speedup_*.png  figures/scaling_*.png  figures/placement_*.png
     figures/machines_*.png figures/history_*.png
+    figures/lecture_ladder_*.png   the vmap ladder (rowdot) per machine
+    figures/lecture_placement_*.png  matmul at the lecture's n = 3000: NumPy, device, explicit, implicit
+
+Rows that would only say n/a are left out (reports/coverage.py): jax-gpu on a machine without a GPU
+(one line instead: "jax-gpu: not measured on <machine> (no GPU)"), cases the run did not select.
 """
 from __future__ import annotations
 
@@ -25,9 +34,10 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from . import health
+from . import coverage, health
 from . import history as hist
 from . import html as H
+from . import lecture as L
 from . import plots, speedup, tables
 from .load import NOT_IN_CSV, Results, current, latest_commits, select
 
@@ -61,11 +71,12 @@ def _specs() -> dict:
 
 
 def kernel_notes(kernel: str, variants, specs: dict) -> list[str]:
-    """The registry's notes for the NumPy side and JAX side of each variant (e.g. SYRK)."""
+    """The registry's notes for the NumPy side and JAX side of each variant (e.g. SYRK); variants
+    with the same note share one line ('hessian [fwd_rev, rev_rev], numpy-cpu: ...')."""
     spec = specs.get(kernel)
     if spec is None:
         return []
-    notes = []
+    by_text = {}
     for v in sorted(set(variants)):
         for backend in ("numpy-cpu", "jax-cpu"):
             try:
@@ -73,8 +84,12 @@ def kernel_notes(kernel: str, variants, specs: dict) -> list[str]:
             except Exception:
                 n = ""
             if n:
-                notes.append(f"{kernel}" + (f" [{v}]" if v else "") + f", {backend}: {n}")
-    return list(dict.fromkeys(notes))
+                by_text.setdefault((backend, n), []).append(v)
+    notes = []
+    for (backend, n), vs in sorted(by_text.items(), key=lambda kv: (kv[1][0], kv[0][0] != "numpy-cpu")):
+        named = [v for v in vs if v]
+        notes.append(f"{kernel}" + (f" [{', '.join(named)}]" if named else "") + f", {backend}: {n}")
+    return notes
 
 
 def _placement_rows(g: pd.DataFrame, spec):
@@ -93,6 +108,14 @@ def _placement_rows(g: pd.DataFrame, spec):
     return rows, size, tr
 
 
+def _machine_note(machine: str, no_gpu, extra: str = "") -> str:
+    """The note line of a figure of one machine: the registry's notes, then the GPU line."""
+    lines = [extra] if extra else []
+    if machine in set(no_gpu):
+        lines.append(coverage.gpu_note(machine))
+    return "\n".join(lines)
+
+
 def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
           formats=DEFAULT_FORMATS, progress: bool = True, command: str = "") -> Built:
     """Write the whole report for the given selection (commits: machine -> full hash)."""
@@ -108,11 +131,19 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
 
     rates = speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df), df), speedup.peaks(df))
     rates = health.with_flags(rates, results.benchmarks, results.facts)
-    checks = health.report(rates, results.benchmarks, results.remeasure, commits)
-    cross = speedup.crossovers(rates)
+    rates = coverage.classify(rates, results.facts)
+    # what tables and figures show: no jax-gpu rows on a machine without a GPU, no unselected cases
+    shown, gpu_lines = coverage.tidy(rates, results.facts)
+    no_gpu = coverage.no_gpu_machines(df, results.facts)
+    checks = health.report(shown, results.benchmarks, results.remeasure, commits)
+    cross = speedup.crossovers(shown)
     img_formats = [f for f in formats if f in ("png", "svg", "pdf")]
     if "html" in formats and "png" not in img_formats:
         img_formats.append("png")   # the page embeds PNGs
+
+    # the lecture, reproduced: every figure of the notes on every machine
+    figures = L.load_figures()
+    lec = L.evaluate(figures, rates, df, machine_names, results.facts)
 
     # history: every commit of the selected machines up to the selected one
     upto = {m: all_rows.loc[(all_rows["machine"] == m) & (all_rows["commit"] == c), "date"].max()
@@ -120,11 +151,36 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
     hrows = select(all_rows, machines, None, kernels)
     hrows = hrows[[d <= upto.get(m, d) for m, d in zip(hrows["machine"], hrows["date"])]]
     ordered = hist.ordered(hrows)
+    ordered = ordered[~((ordered["backend"] == coverage.GPU_BACKEND) & ordered["machine"].isin(no_gpu))]
     regs = hist.regressions(ordered, results.thresholds)
 
     # --- figure jobs: (section, kernel, stem, draw)
     jobs = []
-    for (machine, kernel, dtype, variant), g in rates.groupby(["machine", "kernel", "dtype", "variant"], sort=True):
+    for machine in machine_names:
+        lad = L.ladder_rows(rates, machine, no_gpu=no_gpu)
+        if len(lad):
+            size = lad.loc[lad["transform"] == "loop", "size"]
+            at = f"{int(size.iloc[0]):,} rows" if len(size) else "the largest size measured"
+            jobs.append(("lecture", "rowdot", slug("lecture_ladder", "rowdot", machine),
+                         lambda r=lad, t=f"The vmap ladder: rowdot (x . y)^2, {at}, {machine}",
+                         n=_machine_note(machine, no_gpu): plots.ladder(r, t, n),
+                         f"The vmap ladder of the notes (000) on {machine}: loop, jit(loop), vmap, jit(vmap) at "
+                         f"{at}; left: median time, right: speedup over the loop at the same size; error bars: "
+                         "95% bootstrap intervals."))
+        else:
+            built.skipped.append(f"lecture ladder {machine}: rowdot not measured")
+        prow, size, tr = L.placement_rows(rates, machine, no_gpu=no_gpu)
+        if prow is not None:
+            jobs.append(("lecture", "matmul", slug("lecture_placement", "matmul", size, machine),
+                         lambda p=prow, t=f"Device placement: matmul x @ x.T, n = {size}, {tr}, {machine}",
+                         n=_machine_note(machine, no_gpu): plots.placement(p, t, n),
+                         f"Device placement of the notes (001, 000): matmul x @ x.T at n = {size} on {machine}, "
+                         f"{tr}: NumPy vs inputs made on the device vs explicit device_put vs implicit transfer; "
+                         "error bars: 95% bootstrap interval of the median; explicit + transfer sits next to "
+                         "implicit."))
+        else:
+            built.skipped.append(f"lecture placement {machine}: matmul not measured at n = {size}")
+    for (machine, kernel, dtype, variant), g in shown.groupby(["machine", "kernel", "dtype", "variant"], sort=True):
         spec = specs.get(kernel)
         name = f"{kernel}" + (f" [{variant}]" if variant else "")
         if not (g["status"] == "ok").any():
@@ -133,37 +189,44 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
             continue
         title = plots._title(kernel, machine, dtype, variant)
         note = " ".join(n for n in kernel_notes(kernel, [variant], specs) if "numpy-cpu" in n)
+        gnote = _machine_note(machine, no_gpu)
         jobs.append(("speedup", kernel, slug("speedup", kernel, variant, dtype, machine),
-                     lambda g=g, t=title, n=note: plots.speedup_bars(g, f"Speedup over NumPy-CPU: {t}", n),
+                     lambda g=g, t=title, n=_machine_note(machine, no_gpu, note):
+                     plots.speedup_bars(g, f"Speedup over NumPy-CPU: {t}", n),
                      f"Speedup of every variant of {name} over NumPy-CPU on {machine} ({dtype}); "
-                     "bars: ratio of medians, error bars: 95% bootstrap interval, labels: median time."))
+                     "bars: ratio of medians, error bars: 95% bootstrap interval, labels: median time"
+                     + (f" and the speedup over the lecture's baseline ({speedup.lecture_baseline(kernel)})"
+                        if speedup.lecture_baseline(kernel) != "numpy" else "") + "."))
         if g["size"].nunique() >= 2:
             c = cross[(cross["machine"] == machine) & (cross["kernel"] == kernel) & (cross["dtype"] == dtype)
                       & (cross["variant"] == variant)]
             jobs.append(("scaling", kernel, slug("scaling", kernel, variant, dtype, machine),
-                         lambda g=g, c=c, t=title: plots.scaling(g, c, f"Scaling: {t}"),
+                         lambda g=g, c=c, t=title, n=gnote: plots.scaling(g, c, f"Scaling: {t}", n),
                          f"Median time vs size of {name} on {machine} ({dtype}), IQR band; rate vs size."))
         else:
             built.skipped.append(f"scaling {name} {machine} {dtype}: only one size measured")
         prow, size, tr = _placement_rows(g, spec)
         if prow is not None:
             jobs.append(("placement", kernel, slug("placement", kernel, variant, dtype, machine),
-                         lambda p=prow, t=f"Device placement: {title}, size={size}, {tr}": plots.placement(p, t),
+                         lambda p=prow, t=f"Device placement: {title}, size={size}, {tr}", n=gnote:
+                         plots.placement(p, t, n),
                          f"Device placement of {name} on {machine}, size {size}, {dtype}, transform {tr}: "
                          "NumPy vs on-device vs explicit device_put vs implicit transfer (medians, error bars: "
                          "95% bootstrap interval of the median); explicit + transfer sits next to implicit."))
     if len(machine_names) >= 2:
-        wide_all = speedup.machine_ratios(rates, machine_names)
-        for kernel, g in rates.groupby("kernel", sort=True):
+        wide_all = speedup.machine_ratios(shown, machine_names)
+        for kernel, g in shown.groupby("kernel", sort=True):
             spec = specs.get(kernel)
             dtype = "float32" if "float32" in set(g["dtype"]) else sorted(g["dtype"].dropna())[0]
-            size = tables.headline_size(g[g["dtype"] == dtype], getattr(spec, "default_size", None))
+            size = tables.headline_size(g[g["dtype"] == dtype], getattr(spec, "lecture_size", None)
+                                        or getattr(spec, "default_size", None))
             w = wide_all[(wide_all["kernel"] == kernel) & (wide_all["size"] == size) & (wide_all["dtype"] == dtype)]
             if len(w):
                 jobs.append(("machines", kernel, slug("machines", kernel, dtype, size),
                              lambda w=w, t=f"{kernel} on each machine, size={size}, {dtype}":
-                             plots.machines(w, machine_names, t),
-                             f"{kernel}: the same cases on {', '.join(machine_names)} (median time, log scale)."))
+                             plots.machines(w, machine_names, t, no_gpu),
+                             f"{kernel}: the same cases on {', '.join(machine_names)} (median time, log scale)"
+                             + (f"; {'; '.join(gpu_lines)}" if gpu_lines else "") + "."))
     for (machine, kernel, variant), g in ordered.groupby(["machine", "kernel", "variant"], sort=True):
         if g["position"].nunique() < 2:
             built.skipped.append(f"history {kernel} {machine}: results for one commit only")
@@ -171,7 +234,7 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
         spec = specs.get(kernel)
         dtype = "float32" if "float32" in set(g["dtype"]) else sorted(g["dtype"].dropna())[0]
         g = g[g["dtype"] == dtype]
-        size = tables.headline_size(g, getattr(spec, "default_size", None))
+        size = tables.headline_size(g, getattr(spec, "lecture_size", None) or getattr(spec, "default_size", None))
         r = regs[(regs["machine"] == machine) & (regs["kernel"] == kernel) & (regs["variant"] == variant)
                  & (regs["dtype"] == dtype)]
         # the headline size, plus every series with a flagged regression (any size)
@@ -194,29 +257,53 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
         png = next((p for p in paths if p.suffix == ".png"), None)
         built.figures.setdefault(section, []).append((kernel, png, caption))
 
+    # --- the lecture table
+    lec_table = L.table(lec)
+    lec_notes = L.notes(lec, gpu_lines)
+    lec_caption = "The lecture, reproduced: each figure of the seed notes and this run's measurement"
+    if "md" in formats:
+        p = out / "lecture.md"
+        p.write_text(tables.to_markdown(lec_table, lec_caption, lec_notes), encoding="utf-8")
+        built.files.append(p)
+    if "tex" in formats:
+        frame, keys, groups = L.latex_table(lec)
+        p = out / "lecture.tex"
+        p.write_text(tables.to_latex(frame, lec_caption, "tab:lecture", lec_notes, keys=keys, groups=groups,
+                                     left=list(frame.columns)),
+                     encoding="utf-8")
+        built.files.append(p)
+
     # --- tables
     tabs = {}
-    summary = tables.summary_table(rates, specs)
-    all_notes = [n for k in sorted(rates["kernel"].unique())
-                 for n in kernel_notes(k, rates.loc[rates["kernel"] == k, "variant"].unique(), specs)]
+    summary = tables.summary_table(shown, specs, no_gpu)
+    all_notes = [n for k in sorted(shown["kernel"].unique())
+                 for n in kernel_notes(k, shown.loc[shown["kernel"] == k, "variant"].unique(), specs)]
     stat_note = ("Times: median per call (asv result) in %timeit style; IQR: q25 - q75 of the samples; "
                  "speedups: NumPy-CPU median / median, same machine, size, dtype, variant, with a 95% interval "
                  "[lo, hi] from a two-level bootstrap (rounds, then samples within rounds; 2000 resamples); "
                  "'no measurable difference' when the interval contains 1; (1P): one process, plain bootstrap; "
                  "% of peak: rate of the median vs the machine's calibration (GEMM GFLOP/s, copy GB/s).")
+    lecture_note = ("vs lecture baseline: the speedup over the baseline the lecture's claim uses (the kernel's "
+                    "lecture_baseline: NumPy, or the same backend and placement with the Python loop or eager; the "
+                    "explicit placement's where that placement was not measured), with its 95% interval.")
     tabs["summary"] = (summary, "Summary: kernel x variant x machine at each kernel's headline size",
-                       [stat_note, health.FLAG_LEGEND] + all_notes)
-    for kernel in sorted(rates["kernel"].unique()):
+                       [stat_note, lecture_note, health.FLAG_LEGEND] + gpu_lines + all_notes)
+    for kernel in sorted(shown["kernel"].unique()):
         spec = specs.get(kernel)
-        t = tables.kernel_table(rates, df, kernel, getattr(spec, "variant_name", "") or "variant")
-        tabs[kernel] = (t, f"{kernel}: every case (median, IQR, speedup vs NumPy-CPU, % of peak)",
-                        [stat_note, health.FLAG_LEGEND] + kernel_notes(kernel, rates.loc[rates["kernel"] == kernel, "variant"].unique(),
-                                                   specs))
+        k_rows = shown[shown["kernel"] == kernel]
+        t = tables.kernel_table(shown, df, kernel, getattr(spec, "variant_name", "") or "variant")
+        k_gpu = coverage.gpu_notes(k_rows["machine"].unique(), no_gpu)
+        tabs[kernel] = (t, f"{kernel}: every case (median, IQR, speedup vs NumPy-CPU and vs the lecture's "
+                           "baseline, % of peak)",
+                        [stat_note, lecture_note, health.FLAG_LEGEND] + k_gpu
+                        + kernel_notes(kernel, k_rows["variant"].unique(), specs))
     tabs["crossover"] = (tables.crossover_table(cross), "Crossover: size from which JAX beats NumPy-CPU",
-                         ["Estimate: log-log interpolation of speedup = 1 between measured sizes."])
+                         ["Estimate: log-log interpolation of speedup = 1 between measured sizes."] + gpu_lines)
     if len(machine_names) >= 2:
-        tabs["machines"] = (tables.machines_table(speedup.machine_ratios(rates, machine_names), machine_names),
-                            f"Machines side by side (speedup: {machine_names[0]} median / machine median)", [])
+        tabs["machines"] = (tables.machines_table(speedup.machine_ratios(shown, machine_names), machine_names,
+                                                  no_gpu),
+                            f"Machines side by side (speedup: {machine_names[0]} median / machine median)",
+                            gpu_lines)
     tabs["regressions"] = (tables.regressions_table(regs),
                            "Regressions asv publish would flag (asv.step_detect, asv's threshold)", [])
     for name, (t, caption, notes) in tabs.items():
@@ -226,7 +313,16 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
             built.files.append(p)
         if "tex" in formats:
             p = out / "tables" / f"{slug(name)}.tex"
-            p.write_text(tables.to_latex(t, caption, f"tab:{slug(name)}", notes), encoding="utf-8")
+            if name == "summary":   # one table per machine, abbreviated (tables.summary_for_latex)
+                per = tables.summary_for_latex(t)
+                text = "".join(tables.to_latex(frame, f"{caption}: {m}", f"tab:summary-{slug(m)}",
+                                               [tables.ABBREVIATIONS] + notes if i == len(per) - 1 else [],
+                                               keys=keys, groups=groups)
+                               for i, (m, frame, keys, groups) in enumerate(per)) \
+                    or tables.to_latex(t, caption, "tab:summary", notes)
+            else:
+                text = tables.to_latex(t, caption, f"tab:{slug(name)}", notes)
+            p.write_text(text, encoding="utf-8")
             built.files.append(p)
     if "md" in formats:
         p = out / "tables" / "health.md"
@@ -240,22 +336,36 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
         p = out / "data.csv"
         rates.drop(columns=[c for c in NOT_IN_CSV if c in rates.columns]).to_csv(p, index=False)
         built.files.append(p)
+        p = out / "lecture.csv"
+        L.verdicts(lec).to_csv(p, index=False)
+        built.files.append(p)
     p = out / "warnings.txt"
     p.write_text("".join(f"{w}\n" for w in results.problems), encoding="utf-8")
     built.files.append(p)
 
     if "html" in formats:
         p = out / "index.html"
-        p.write_text(page(results, df, commits, machine_names, built, tabs, command, checks), encoding="utf-8")
+        lec_html = (lec_table, lec_caption, lec_notes)
+        p.write_text(page(results, df, commits, machine_names, built, tabs, command, checks, lec_html),
+                     encoding="utf-8")
         built.files.append(p)
     return built
 
 
 def page(results, df, commits, machine_names, built: Built, tabs: dict, command: str,
-         checks: health.Health | None = None) -> str:
-    """index.html: facts and commits, warnings, measurement health, summary, then each figure
-    section and table."""
+         checks: health.Health | None = None, lecture=None) -> str:
+    """index.html: the lecture reproduced (table, ladder and placement figures), facts and commits,
+    warnings, measurement health, summary, then each figure section and table.
+
+    ``lecture``: (table, caption, notes) of :func:`reports.lecture.table`."""
     sections = []
+    if lecture is not None:
+        t, caption, notes = lecture
+        figs = built.figures.get("lecture", [])
+        inner = (f"<h3>{H.esc(caption)}</h3>" + H.table(t)
+                 + "".join(f"<p class=note>{H.esc(n)}</p>" for n in notes)
+                 + "".join(f"<p class=note>{H.esc(cap)}</p>{H.img(p, cap)}" for _, p, cap in figs if p is not None))
+        sections.append(("lecture", "The lecture, reproduced", inner))
     head = [f"<p class=note>Generated {_dt.datetime.now().isoformat(timespec='seconds')}"
             + (f" by <code>{H.esc(command)}</code>" if command else "") + ". "
             "Every time is the median per call (asv result); IQR = q25 - q75 of the samples; speedup = "

@@ -152,7 +152,8 @@ def _cost(spec, size, dtype, variant):
 
 
 def _valid(spec, p: dict) -> bool:
-    """Whether the registry declares this combination (False: an asv grid point that is never a case).
+    """Whether the registry declares this combination (False: an asv grid point that is never a case:
+    an axis value the kernel does not offer, or a size outside the transform's bounds).
 
     Unknown kernels and non-case benchmarks count as valid, so nothing is hidden by mistake.
     """
@@ -163,7 +164,15 @@ def _valid(spec, p: dict) -> bool:
               ("dtype", spec.dtypes)]
     if spec.variant_name:
         checks.append((spec.variant_name, spec.variants))
-    return all(p[axis] in allowed for axis, allowed in checks if axis in p)
+    if not all(p[axis] in allowed for axis, allowed in checks if axis in p):
+        return False
+    if "transform" in p and isinstance(p.get("size"), int):   # e.g. jit of a Python loop: bounded sizes
+        try:
+            lo, hi = spec.bounds_for(p["transform"])
+        except Exception:
+            return True
+        return lo <= p["size"] <= hi
+    return True
 
 
 def _registry() -> dict:

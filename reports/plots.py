@@ -1,5 +1,10 @@
 """Figures (matplotlib, Agg): each function takes tidy rows, returns a Figure, writes nothing.
 
+The lecture's figures: :func:`ladder` (the vmap ladder) and :func:`placement` (at the lecture's size,
+drawn by :mod:`reports.build` from :mod:`reports.lecture`'s rows). Speedup bars are labelled with the
+speedup over the lecture's baseline too where that is not NumPy (``; 304x [298, 311] vs loop``).
+A figure of a machine without a GPU carries the line "jax-gpu: not measured on <machine> (no GPU)".
+
 Statistics drawn: bars and lines are medians; bands are the IQR (q25-q75) of asv's samples; error
 bars are 95% bootstrap intervals (:mod:`reports.stats`): of the speedup in the speedup bars, of
 the median in the placement figure. A speedup whose interval contains 1 is labelled
@@ -39,6 +44,14 @@ def _time_axis(axis) -> None:
     axis.set_minor_formatter(NullFormatter())
 
 
+def _status(r) -> str:
+    """What a figure writes where a bar would be: 'failed', 'n/a (skipped)' or 'n/a (<reason>)'."""
+    if r["status"] == "failed":
+        return "failed"
+    why = r.get("absence", "")
+    return f"n/a ({why})" if isinstance(why, str) and why else STATUS_TEXT.get(r["status"], r["status"])
+
+
 def _fmt(seconds) -> str:
     return format_seconds(float(seconds)) if seconds == seconds else "n/a"
 
@@ -64,9 +77,19 @@ def _err(point, lo, hi):
 
 
 def _speedup_text(r) -> str:
-    """Bar label: median time and the speedup with its interval (as the tables print it)."""
-    from .tables import speedup_cell
-    return f"{_fmt(r['median'])}  {speedup_cell(r)}"
+    """Bar label: median time and the speedup with its interval (as the tables print it), then the
+    speedup over the lecture's baseline where that is not NumPy ('; 480x [455, 502] vs loop')."""
+    from .tables import lecture_cell, speedup_cell
+    text = f"{_fmt(r['median'])}  {speedup_cell(r)}"
+    base = r.get("lecture_baseline", "numpy")
+    if isinstance(base, str) and base != "numpy" and r.get("lecture_speedup") == r.get("lecture_speedup"):
+        text += "; " + lecture_cell(r).replace(" (explicit placement's)", " (expl.)")
+    return text
+
+
+def _note(fig, note: str, bottom: float = 0.005) -> None:
+    if note:
+        fig.text(0.01, bottom, note, fontsize=6.5, color="#444444")
 
 
 def speedup_bars(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
@@ -78,8 +101,9 @@ def speedup_bars(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
     """
     sizes = sorted(rows["size"].dropna().unique())
     n_lines = max(len(rows[rows["size"] == s]) for s in sizes) if sizes else 1
+    lecture = rows.get("lecture_baseline", pd.Series(["numpy"])).ne("numpy").any()   # longer bar labels
     fig, axes = plt.subplots(len(sizes) or 1, 1, squeeze=False,
-                             figsize=(8, 0.9 + len(sizes) * (0.5 + 0.28 * n_lines)))
+                             figsize=(10.5 if lecture else 8, 0.9 + len(sizes) * (0.5 + 0.28 * n_lines)))
     finite = pd.concat([rows["speedup"], rows.get("speedup_lo", rows["speedup"]),
                         rows.get("speedup_hi", rows["speedup"])]).replace([np.inf, -np.inf], np.nan).dropna()
     finite = finite[finite > 0]
@@ -99,7 +123,7 @@ def speedup_bars(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
             elif r["status"] == "ok":
                 ax.text(lo * 1.1, yi, f"{_fmt(r['median'])} (no NumPy baseline)", va="center", fontsize=7)
             else:
-                ax.text(lo * 1.1, yi, STATUS_TEXT.get(r["status"], r["status"]), va="center",
+                ax.text(lo * 1.1, yi, _status(r), va="center",
                         fontsize=7, color="#888888", style="italic")
         ax.set_yticks(y, g["label"], fontsize=7)
         ax.invert_yaxis()
@@ -111,13 +135,14 @@ def speedup_bars(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
         ax.tick_params(axis="x", labelsize=7)
     axes[-1, 0].set_xlabel("speedup over NumPy-CPU (median / median; > 1 is faster, log scale)", fontsize=8)
     fig.suptitle(title, fontsize=10)
-    if note:
-        fig.text(0.01, 0.005, note, fontsize=6.5, color="#444444")
-    fig.tight_layout(rect=(0, 0.02 if note else 0, 1, 1))
+    lines = [x for x in note.split("\n") if x] if note else []
+    for i, line in enumerate(reversed(lines)):
+        _note(fig, line, 0.005 + 0.022 * i)
+    fig.tight_layout(rect=(0, 0.022 * len(lines), 1, 1))
     return fig
 
 
-def scaling(rows: pd.DataFrame, cross: pd.DataFrame, title: str) -> plt.Figure:
+def scaling(rows: pd.DataFrame, cross: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
     """Median time vs size (log-log, IQR band) and the rate (GFLOP/s, else GB/s) vs size.
 
     A dotted vertical line marks, per JAX backend, the smallest estimated crossover size
@@ -175,11 +200,12 @@ def scaling(rows: pd.DataFrame, cross: pd.DataFrame, title: str) -> plt.Figure:
     for a in axes[0]:
         a.tick_params(labelsize=7)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    _note(fig, note)
+    fig.tight_layout(rect=(0, 0.03 if note else 0, 1, 1))
     return fig
 
 
-def placement(rows: pd.DataFrame, title: str) -> plt.Figure:
+def placement(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
     """The lecture's device-placement figure for one size: NumPy vs on-device vs explicit
     ``device_put`` vs implicit transfer, with 'explicit + transfer' stacked next to implicit.
 
@@ -212,7 +238,7 @@ def placement(rows: pd.DataFrame, title: str) -> plt.Figure:
     top = 0.0
     for y, (lab, r, segs) in enumerate(bars):
         if r["status"] != "ok":
-            ax.text(0, y, "  " + STATUS_TEXT.get(r["status"], r["status"]), va="center", fontsize=8,
+            ax.text(0, y, "  " + _status(r), va="center", fontsize=8,
                     color="#888888", style="italic")
             continue
         left = 0.0
@@ -232,17 +258,86 @@ def placement(rows: pd.DataFrame, title: str) -> plt.Figure:
     ax.set_yticks(range(len(bars)), [b[0] for b in bars], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.6 if top else 1)
-    ax.set_xlabel("median time per call [s] (error bars: 95% bootstrap interval); grey hatched: "
-                  "host->device transfer of the inputs (median)", fontsize=8)
+    ax.set_xlabel("median time per call [s]; error bars: 95% bootstrap interval; grey hatched: "
+                  "host->device transfer (median)", fontsize=8)
     ax.tick_params(axis="x", labelsize=7)
     ax.set_title(title, fontsize=10)
-    fig.tight_layout()
+    _note(fig, note)
+    fig.tight_layout(rect=(0, 0.05 if note else 0, 1, 1))
     return fig
 
 
-def machines(wide: pd.DataFrame, machine_names: list[str], title: str) -> plt.Figure:
+def _ratio(x) -> str:
+    """'1,683' for large ratios, '80', '2.5' for small ones."""
+    return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
+
+
+LADDER_NAMES = {"loop": "loop", "jit_loop": "jit(loop)", "vmap": "vmap", "jit_vmap": "jit(vmap)"}
+
+
+def ladder(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
+    """The lecture's vmap ladder: loop, jit(loop), vmap, jit(vmap), per JAX backend measured.
+
+    ``rows``: :func:`reports.lecture.ladder_rows`. Left: median time per call (log x), error bars
+    the 95% bootstrap interval of the median; right: speedup over the loop at the same size (log x),
+    error bars its 95% interval. A step measured at another size (jit of the loop is bounded) says so.
+    """
+    fig, (ax_t, ax_s) = plt.subplots(1, 2, figsize=(11, 1.2 + 0.45 * max(len(rows), 1)), sharey=True)
+    labels = []
+    for y, (_, r) in enumerate(rows.iterrows()):
+        name = f"{r['backend']} {LADDER_NAMES.get(r['transform'], r['transform'])}"
+        labels.append(name + (f"\n({r['note']})" if r["note"] and r["note"] != "not measured" else ""))
+        color = COLORS.get(r["backend"], "grey")
+        if r["median"] != r["median"]:
+            for ax in (ax_t, ax_s):
+                ax.text(0.02, y, "not measured", transform=ax.get_yaxis_transform(), va="center", fontsize=8,
+                        color="#888888", style="italic")
+            continue
+        ax_t.barh(y, r["median"], color=color, height=0.6, xerr=_err(r["median"], r["lo"], r["hi"]),
+                  error_kw=dict(ecolor="black", elinewidth=0.9, capsize=2))
+        ax_t.text(max(r["median"], r["hi"] if r["hi"] == r["hi"] else 0) * 1.15, y, _fmt(r["median"]),
+                  va="center", fontsize=7.5)
+        if r["speedup"] == r["speedup"]:
+            ax_s.barh(y, r["speedup"], color=color, height=0.6, xerr=_err(r["speedup"], r["s_lo"], r["s_hi"]),
+                      error_kw=dict(ecolor="black", elinewidth=0.9, capsize=2))
+            if r["transform"] == "loop":
+                text = "1x (the baseline)"
+            else:
+                text = f"{_ratio(r['speedup'])}x" + (f" [{_ratio(r['s_lo'])}, {_ratio(r['s_hi'])}]"
+                                                     if r["s_lo"] == r["s_lo"] else "")
+            ax_s.text(max(r["speedup"], r["s_hi"] if r["s_hi"] == r["s_hi"] else 0) * 1.15, y, text,
+                      va="center", fontsize=7.5)
+    ax_t.set_yticks(range(len(rows)), labels, fontsize=8)
+    ax_t.invert_yaxis()
+    for ax in (ax_t, ax_s):
+        ax.set_xscale("log")
+        ax.tick_params(axis="x", labelsize=7)
+        ax.grid(True, axis="x", which="both", alpha=0.25)
+    times = pd.concat([rows["lo"], rows["median"], rows["hi"]]).dropna()
+    times = times[times > 0]
+    if len(times):
+        ax_t.set_xlim(times.min() / 3, times.max() * 30)
+    sp = pd.concat([rows["s_lo"], rows["speedup"], rows["s_hi"]]).dropna()
+    sp = sp[sp > 0]
+    ax_s.set_xlim(min(0.5, sp.min() / 2) if len(sp) else 0.5, max(10.0, sp.max() * 40) if len(sp) else 10)
+    ax_s.axvline(1, color="black", lw=0.8, ls="--")
+    _time_axis(ax_t.xaxis)
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    ax_s.xaxis.set_major_locator(LogLocator(base=10))
+    ax_s.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}x" if v >= 1 else f"{v:g}x"))
+    ax_s.xaxis.set_minor_formatter(NullFormatter())
+    ax_t.set_xlabel("median time per call (log; error bars: 95% bootstrap interval)", fontsize=8)
+    ax_s.set_xlabel("speedup over the Python loop at the same size (log; error bars: 95% interval)", fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    _note(fig, note)
+    fig.tight_layout(rect=(0, 0.04 if note else 0, 1, 1))
+    return fig
+
+
+def machines(wide: pd.DataFrame, machine_names: list[str], title: str, no_gpu=()) -> plt.Figure:
     """Grouped horizontal bars: the same cases (rows of :func:`speedup.machine_ratios`) on
-    each machine, median time, log x; a case missing or skipped on a machine reads 'n/a'."""
+    each machine, median time, log x; a case missing or skipped on a machine reads 'n/a on <m>',
+    a jax-gpu case on a machine without a GPU 'no GPU on <m>'."""
     n = len(wide)
     fig, ax = plt.subplots(figsize=(8.5, 0.9 + n * (0.18 + 0.17 * len(machine_names))))
     h = 0.8 / len(machine_names)
@@ -252,14 +347,15 @@ def machines(wide: pd.DataFrame, machine_names: list[str], title: str) -> plt.Fi
     labelled = set()
     for j, m in enumerate(machine_names):
         y = np.arange(n) + (j - (len(machine_names) - 1) / 2) * h
-        for yi, v in zip(y, wide[m]):
+        for yi, v, backend in zip(y, wide[m], wide["backend"]):
             if v == v:
                 ax.barh(yi, v, height=h, color=MACHINE_COLORS[j % len(MACHINE_COLORS)],
                         label=None if m in labelled else m)
                 labelled.add(m)
                 ax.text(v * 1.05, yi, _fmt(v), va="center", fontsize=6.5)
             else:
-                ax.text(lo * 1.05, yi, f"n/a on {m}", va="center", fontsize=6.5, color="#888888", style="italic")
+                why = "no GPU" if backend == "jax-gpu" and m in set(no_gpu) else "n/a"
+                ax.text(lo * 1.05, yi, f"{why} on {m}", va="center", fontsize=6.5, color="#888888", style="italic")
     labels = [f"{r['backend']} {r['placement']} {r['transform']} @ {r['size']}"
               + (f" [{r['variant']}]" if r["variant"] else "") for _, r in wide.iterrows()]
     ax.set_yticks(np.arange(n), labels, fontsize=7)

@@ -87,7 +87,8 @@ def weaker_method(a: str, b: str) -> str:
 
 def with_speedups(df: pd.DataFrame) -> pd.DataFrame:
     """Timing rows with ``baseline_median``, ``baseline_label``, ``speedup`` (NaN unless both ok),
-    its interval ``speedup_lo``/``speedup_hi`` and ``speedup_method``; ``median_lo``/``median_hi``."""
+    its interval ``speedup_lo``/``speedup_hi`` and ``speedup_method``; ``median_lo``/``median_hi``;
+    and the speedup over the lecture's baseline (:func:`with_lecture_speedups`)."""
     t = with_replicates(timings(df))
     out = t.merge(baselines(t), on=GROUP, how="left")
     out["speedup"] = np.where(out["status"] == "ok", out["baseline_median"] / out["median"], np.nan)
@@ -98,7 +99,80 @@ def with_speedups(df: pd.DataFrame) -> pd.DataFrame:
     out["speedup_method"] = [weaker_method(a, b) if s == s else stats.METHOD_NONE
                              for a, b, s in zip(out["ci_method"], out["baseline_ci_method"].fillna(stats.METHOD_NONE),
                                                 out["speedup"])]
+    out = with_lecture_speedups(out)
     return out.drop(columns=["_reps", "baseline_reps", "baseline_ci_method"])
+
+
+# --------------------------------------------------------------------------- the lecture's baseline
+
+LECTURE_COLUMNS = ["lecture_baseline", "lecture_baseline_label", "lecture_speedup", "lecture_lo", "lecture_hi",
+                   "lecture_method", "lecture_note"]
+
+
+def lecture_baseline(kernel: str) -> str:
+    """The baseline the lecture's claim about ``kernel`` uses (``Kernel.lecture_baseline``):
+    ``numpy``, or a transform of the same JAX backend ("loop", "eager"); ``numpy`` for a kernel
+    the registry does not know."""
+    try:
+        import kernels
+        return getattr(kernels.kernel(kernel), "lecture_baseline", None) or "numpy"
+    except Exception:
+        return "numpy"
+
+
+def with_lecture_speedups(s: pd.DataFrame) -> pd.DataFrame:
+    """Add the speedup over the lecture's baseline (``LECTURE_COLUMNS``) to rows of
+    :func:`with_speedups` that still carry their bootstrap replicates (``_reps``).
+
+    Baseline row: same machine, commit, kernel, size, dtype and variant (``GROUP``); for a
+    ``numpy`` baseline the NumPy-CPU row (``lecture_speedup`` = ``speedup``); for a transform T,
+    the same backend and placement with transform T, else the same backend's ``explicit``
+    placement with T (``lecture_note`` says so), else none (NaN, ``lecture_note`` says why).
+    """
+    out = s.copy()
+    if out.empty:
+        for c in LECTURE_COLUMNS:
+            out[c] = pd.Series(dtype=object if c in ("lecture_baseline", "lecture_baseline_label", "lecture_method",
+                                                     "lecture_note") else float)
+        return out
+    base_of = {k: lecture_baseline(k) for k in out["kernel"].dropna().unique()}
+    out["lecture_baseline"] = out["kernel"].map(base_of).fillna("numpy")
+    ok = out[out["status"] == "ok"]
+    keyed = {}
+    for _, r in ok.iterrows():
+        keyed[tuple(r[k] for k in GROUP) + (r["backend"], r["placement"], r["transform"])] = r
+    values = {c: [] for c in LECTURE_COLUMNS[1:]}
+    for _, r in out.iterrows():
+        base = r["lecture_baseline"]
+        label, point, lo, hi, method, note = "", math.nan, math.nan, math.nan, stats.METHOD_NONE, ""
+        if base == "numpy":
+            label = r.get("baseline_label") if isinstance(r.get("baseline_label"), str) else ""
+            point, lo, hi = r["speedup"], r["speedup_lo"], r["speedup_hi"]
+            method = r["speedup_method"]
+        elif r["status"] == "ok":
+            g = tuple(r[k] for k in GROUP)
+            b = keyed.get(g + (r["backend"], r["placement"], base))
+            if b is None and r["backend"] != "numpy-cpu":
+                b = keyed.get(g + (r["backend"], "explicit", base))
+                if b is not None:
+                    note = (f"{r['backend']} {base} baseline from the explicit placement "
+                            f"({r['placement']} {base} not measured)")
+            if b is None:
+                note = f"no {r['backend']} {base} baseline measured at this size"
+            else:
+                label = b["label"]
+                point = b["median"] / r["median"]
+                lo, hi = stats.ratio_interval(b["_reps"], r["_reps"], point)
+                method = weaker_method(r["ci_method"], b["ci_method"]) if lo == lo else stats.METHOD_NONE
+        values["lecture_baseline_label"].append(label)
+        values["lecture_speedup"].append(point)
+        values["lecture_lo"].append(lo)
+        values["lecture_hi"].append(hi)
+        values["lecture_method"].append(method)
+        values["lecture_note"].append(note)
+    for c, v in values.items():
+        out[c] = v
+    return out
 
 
 def peaks(df: pd.DataFrame) -> pd.DataFrame:

@@ -201,6 +201,7 @@ def test_kernel_table(rates, loaded):
                 "Transfer"):
         assert col in t.columns
     ok = t[~t["Median"].isin(["n/a", "failed"])]
+    assert "Speedup vs lecture baseline [95% CI]" in t.columns
     assert ok["Median"].str.match(r"^[\d.]+ (s|ms|us|ns)$").all()
     assert ok["Speedup vs NumPy [95% CI]"].str.contains(r"x \[[\d.,]+, [\d.,]+\]|x \(baseline\)").all()
     assert (t.loc[(t["Machine"] == "cpu-box") & (t["Backend"] == "jax-gpu"), "Median"] == "n/a").all()
@@ -211,12 +212,21 @@ def test_kernel_table(rates, loaded):
 
 
 def test_summary_table(rates):
-    s = tables.summary_table(rates, __import__("kernels").kernels())
-    assert len(s) == 6                                    # (matmul x 2 operands + selu) x 2 machines
+    s = tables.summary_table(rates, __import__("kernels").kernels(), no_gpu=["cpu-box"])
+    # (matmul x 2 operands + selu + norm + rowdot + hessian x 4 modes) x 2 machines
+    assert len(s) == 18
     assert set(s["Machine"]) == {"cpu-box", "gpu-box"}
     assert list(s.columns[:5]) == ["Kernel", "Variant", "Machine", "Size", "dtype"]
     cpu = s[(s["Machine"] == "cpu-box") & (s["Kernel"] == "matmul") & (s["Variant"] == "x@y")].iloc[0]
-    assert cpu["Size"] == "n=3000" and cpu["JAX-GPU best"] == "n/a" and cpu["JAX-GPU median"] == "-"
+    assert cpu["Size"] == "n=3000" and cpu["JAX-GPU best"] == "not measured (no GPU)" and cpu["JAX-GPU median"] == "-"
+    assert "JAX-CPU vs lecture baseline" in s.columns
+    rowdot = s[(s["Machine"] == "cpu-box") & (s["Kernel"] == "rowdot")].iloc[0]
+    assert rowdot["Size"] == "rows=10000"                 # the lecture's size
+    assert rowdot["JAX-CPU vs lecture baseline"].endswith("vs loop (explicit placement's)")
+    # a CPU-only summary has no JAX-GPU columns at all
+    only = tables.summary_table(rates[rates["machine"] == "cpu-box"], __import__("kernels").kernels(),
+                                no_gpu=["cpu-box"])
+    assert not [c for c in only.columns if "GPU" in c]
     gpu = s[(s["Machine"] == "gpu-box") & (s["Kernel"] == "matmul") & (s["Variant"] == "x@y")].iloc[0]
     assert gpu["JAX-GPU median"] == "6.02 ms" and gpu["Best JAX % of peak"].endswith("% GEMM")
 
@@ -228,7 +238,7 @@ def test_summary_numpy_column_is_the_speedup_baseline(rates):
     s = tables.summary_table(pd.concat([loop, rates], ignore_index=True), __import__("kernels").kernels())
     ref = tables.summary_table(rates, __import__("kernels").kernels())
     assert list(s["NumPy-CPU median"]) == list(ref["NumPy-CPU median"])
-    assert set(s["NumPy-CPU baseline"]) <= {"eager", "n/a"}
+    assert set(s["NumPy-CPU baseline"]) <= {"eager", "n/a", "-"}   # "-": no NumPy case (hessian here)
 
 
 def test_markdown_and_latex():
@@ -333,7 +343,7 @@ def test_written_tables_carry_intervals(report):
         cells = _speedup_cells((report / "tables" / f"{name}.md").read_text())
         assert cells, name
         for cell in cells:
-            if cell.endswith("(baseline)"):
+            if "(baseline)" in cell or cell.startswith("- ("):   # a baseline row; no lecture baseline measured
                 continue
             m = _CELL.search(cell)
             assert m, cell
@@ -347,7 +357,7 @@ def test_written_tables_carry_intervals(report):
 
 # --------------------------------------------------------------------------- the whole report
 
-PROMISED = ["index.html", "data.csv", "warnings.txt",
+PROMISED = ["index.html", "data.csv", "warnings.txt", "lecture.md", "lecture.tex", "lecture.csv",
             *(f"tables/{n}.{e}" for n in ("health", "summary", "matmul", "selu", "crossover", "machines",
                                           "regressions")
               for e in ("md", "tex"))]
@@ -484,7 +494,8 @@ def test_report_still_built_with_bad_input(results_copy, tmp_path):
 
 @pytest.mark.parametrize("args, what", [
     (["--machine", "nobox"], "unknown machine 'nobox'; known machines: cpu-box, gpu-box"),
-    (["--kernels", "matmul,nokernel"], "unknown kernel 'nokernel'; known kernels: matmul, selu"),
+    (["--kernels", "matmul,nokernel"],
+     "unknown kernel 'nokernel'; known kernels: cnn_step, hessian, matmul, norm, rowdot, selu"),
     (["--commit", "abcdef"], "unknown commit 'abcdef'; known commits: 11111111"),
     (["--commit", "nobox=1111"], "unknown machine 'nobox'"),
     (["--formats", "png,docx"], "unknown format 'docx'; known formats:"),
@@ -548,6 +559,11 @@ def test_report_from_a_real_quick_asv_run(tmp_path):
     for name in ("index.html", "tables/summary.md", "tables/summary.tex", "tables/selu.md", "data.csv"):
         assert (out / name).stat().st_size > 0, name
     assert any((out / "figures").glob("speedup_selu_*.png"))
+    lecture = (out / "lecture.md").read_text()               # a row per figure, whatever ran
+    assert "| SELU, n = 1e5, jit | 746 us |" in lecture and "not measured: matmul not in this run" in lecture
+    selu_md = (out / "tables" / "selu.md").read_text()                 # no GPU here: one line, no rows
+    assert "jax-gpu: not measured on testbox (no GPU)" in selu_md
+    assert not [ln for ln in selu_md.splitlines() if ln.startswith("|") and "jax-gpu" in ln]
     rates = pd.read_csv(out / "data.csv")
     base = rates[(rates["backend"] == "numpy-cpu") & (rates["status"] == "ok")]
     assert (base["speedup"] == 1.0).all()

@@ -1,0 +1,481 @@
+"""The lecture, reproduced (reports/lecture.py, reports/lecture_figures.toml), the lecture's baselines,
+no n/a clutter (reports/coverage.py), the ladder and placement figures, and LaTeX that fits A4.
+
+Fixture results: tests/fixtures/results (make_fixtures.py): ``cpu-box`` a default run without a GPU
+(no facts file), ``gpu-box`` a full run with one. Their numbers are constructed so that lecture
+claims hold, fail and are not measurable (see make_fixtures.py's docstring). The trivial
+recommender's metrics are replaced by fixed numbers where a test needs them, so nothing depends on
+the data sets installed here. Nothing asserts on wall-clock time.
+"""
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reports import coverage, lecture as L, plots, speedup, tables
+from reports.build import build
+from reports.load import ResultsWarning, current, latest_commits, load_results, select
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "results"
+SEEDS = {"000_f13da3dcac7f2fcb.txt", "001_ad415b752342291e.txt", "002_cb8354f4c2b02692.txt",
+         "003_d0d266454441b17d.txt"}
+TRIVIAL = (1.047, 0.377, "/data/ml-100k.inter")      # what the report would compute (DESIGN.md's figures)
+
+
+def _load():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResultsWarning)
+        return load_results(FIXTURES)
+
+
+@pytest.fixture(scope="module")
+def res():
+    return _load()
+
+
+@pytest.fixture(scope="module")
+def rows(res):
+    """(classified timing rows with speedups, every row) of the latest commits."""
+    df = select(current(res.df), commits=latest_commits(res.df))
+    rates = speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df), df), speedup.peaks(df))
+    return coverage.classify(rates, res.facts), df
+
+
+@pytest.fixture(scope="module")
+def lec(res, rows):
+    t, df = rows
+    return L.evaluate(L.load_figures(), t, df, ["cpu-box", "gpu-box"], res.facts, computed=TRIVIAL)
+
+
+def _state(lec, fid, machine):
+    return lec.cells[(fid, machine)]
+
+
+def _build(tmp, machines=None, trivial=TRIVIAL, capture=None):
+    """Build a report from a copy of the fixtures with fixed trivial metrics; ``capture``: a list
+    that receives every figure drawn (before it is saved)."""
+    res_dir = tmp / "results"
+    shutil.copytree(FIXTURES, res_dir)
+    out = tmp / "out"
+    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResultsWarning)
+        mp.setattr(L, "trivial_metrics", lambda: trivial)
+        if capture is not None:
+            real = plots.save
+
+            def save(fig, stem, formats=("png",)):
+                capture.append((stem.name, _figure_texts(fig)))
+                return real(fig, stem, formats)
+            mp.setattr(plots, "save", save)
+        build(load_results(res_dir), out, machines=machines, progress=False)
+    return out
+
+
+def _figure_texts(fig) -> list[str]:
+    """Every piece of text a figure shows: titles, tick labels, bar labels, notes, legends."""
+    out = [t.get_text() for t in fig.texts]
+    for ax in fig.axes:
+        out += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        out += [t.get_text() for t in ax.get_yticklabels() + ax.get_xticklabels() + ax.texts]
+        if ax.get_legend() is not None:
+            out += [t.get_text() for t in ax.get_legend().get_texts()]
+    if getattr(fig, "_suptitle", None) is not None:
+        out.append(fig._suptitle.get_text())
+    return out
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    return _build(tmp_path_factory.mktemp("lecture"))
+
+
+@pytest.fixture(scope="module")
+def cpu_only(tmp_path_factory):
+    drawn = []
+    out = _build(tmp_path_factory.mktemp("cpu_only"), machines=["cpu-box"], capture=drawn)
+    return out, drawn
+
+
+# --------------------------------------------------------------------------- the data file
+
+REQUIRED = {  # id -> the notes' figure as the data file prints it
+    "matmul-001-device": "489 ms", "matmul-001-implicit": "435 ms", "matmul-001-explicit": "428 ms",
+    "matmul-000-gpu": "~15 ms; NumPy > 10x slower", "matmul-000-implicit": "~35 ms", "matmul-000-explicit": "~17 ms",
+    "selu-001-eager": "2.94 ms", "selu-001-jit": "746 us", "selu-000-jit": "~10x",
+    "batching-loop": "1.4 ms", "batching-manual": "10.9 us", "batching-vmap": "32.5 us",
+    "norm-eager": "4.3 ms", "norm-jit": "452 us", "grad-eager": "3.27 ms", "grad-jit": "6.42 us", "grad-f": "15.4 us",
+    "rowdot-loop": "~0.5 s", "rowdot-jit_loop": "just under 1 ms", "rowdot-vmap": "~500x vs loop",
+    "rowdot-jit_vmap": "~5000x vs loop", "trivial-rmse": "RMSE ~1.0", "trivial-rho": "rho ~0.34",
+    "cnn-accuracy": "~98%",
+}
+
+
+def test_data_file_lists_every_figure_of_the_notes():
+    figs = {f.id: f for f in L.load_figures()}
+    for fid, shown in REQUIRED.items():
+        assert figs[fid].figure == shown, fid
+    for f in figs.values():
+        assert f.source in SEEDS and f.setting and f.quote
+        if f.claim:
+            assert f.claim["kind"] in L.KINDS and f.claim.get("why"), f.id     # each rule says why
+    # the case each figure corresponds to
+    assert figs["matmul-001-implicit"].case == {"kernel": "matmul", "backends": ["jax-cpu"], "placement": "implicit",
+                                                "transform": "eager", "size": "lecture", "variant": "x@x.T"}
+    assert figs["rowdot-jit_vmap"].case["size"] == "lecture" and figs["rowdot-jit_vmap"].claim["threshold"] == 2500
+    assert figs["selu-001-jit"].value == pytest.approx(746e-6) and figs["selu-001-jit"].notes_ratio == pytest.approx(3.94)
+
+
+def test_data_file_refuses_bad_entries(tmp_path):
+    bad = tmp_path / "f.toml"
+    bad.write_text('[[figure]]\nid = "x"\ndemo = "d"\nsource = "s"\nsetting = "t"\nquote = "q"\nfigure = "1 ms"\n'
+                   'case = { kernel = "selu" }\nratio = { label = "a / b" }\n'
+                   'claim = { text = "t", kind = "roughly", threshold = 1 }\n')
+    with pytest.raises(ValueError, match="claim kind 'roughly'"):
+        L.load_figures(bad)
+    bad.write_text('[[figure]]\nid = "x"\ndemo = "d"\nsource = "s"\nsetting = "t"\nquote = "q"\nfigure = "1"\n')
+    with pytest.raises(ValueError, match="needs a case, a metric"):
+        L.load_figures(bad)
+
+
+# --------------------------------------------------------------------------- the rules
+
+@pytest.mark.parametrize("kind, bound, point, lo, hi, state", [
+    ("above", 1.0, 8.1, 7.2, 9.0, L.HOLDS),
+    ("above", 1.0, 0.94, 0.92, 0.96, L.FAILS),
+    ("above", 1.0, 1.01, 0.97, 1.05, L.UNSURE),            # the interval contains the threshold
+    ("above", 2500, 2500.0, 2451, 2545, L.UNSURE),
+    ("above", 10, 27.0, math.nan, math.nan, L.HOLDS),       # no interval: the point alone
+    ("about", 0.2, 1.0, 0.98, 1.02, L.HOLDS),
+    ("about", 0.2, 1.5, 1.4, 1.6, L.FAILS),
+    ("about", 0.2, 1.18, 1.1, 1.3, L.UNSURE),               # straddles the band's edge 1.2
+    ("about", 0.2, 0.7, 0.6, 0.8, L.FAILS),
+])
+def test_judge(kind, bound, point, lo, hi, state):
+    assert L.judge(kind, bound, point, lo, hi) == state
+
+
+# --------------------------------------------------------------------------- verdicts on the fixtures
+
+def test_verdicts_on_constructed_numbers(lec):
+    cpu = lambda fid: _state(lec, fid, "cpu-box")  # noqa: E731
+    gpu = lambda fid: _state(lec, fid, "gpu-box")  # noqa: E731
+    assert cpu("rowdot-vmap").state == L.HOLDS and 295 < cpu("rowdot-vmap").ratio_lo   # 304x > 250
+    assert cpu("rowdot-jit_vmap").state == L.FAILS and cpu("rowdot-jit_vmap").ratio_hi < 2500   # 1,683x
+    assert gpu("rowdot-jit_vmap").state == L.UNSURE                                   # exactly 2,500x
+    assert gpu("rowdot-jit_vmap").ratio_lo < 2500 < gpu("rowdot-jit_vmap").ratio_hi
+    assert cpu("norm-jit").state == L.FAILS and cpu("norm-jit").ratio == pytest.approx(1 / 1.07)
+    assert "the speed of eager" in cpu("norm-jit").verdict                            # not '0.935x faster'
+    assert gpu("norm-jit").state == L.HOLDS and gpu("norm-jit").ratio == pytest.approx(15)
+    assert cpu("selu-001-jit").state == L.HOLDS and cpu("hessian-fwd_rev").state == L.HOLDS
+    assert cpu("hessian-fwd_rev").ratio == pytest.approx(25 / 20)                     # vs the fastest other
+    assert gpu("matmul-000-gpu").state == L.HOLDS and gpu("matmul-000-implicit").state == L.HOLDS
+    assert gpu("matmul-000-implicit").ratio == pytest.approx(1.0)                     # implicit = explicit + transfer
+    assert gpu("cnn-accuracy").state == L.HOLDS and gpu("cnn-accuracy").value == pytest.approx(0.97)
+    for fid in ("selu-001-eager", "rowdot-loop", "norm-eager"):
+        assert cpu(fid).state == L.FIGURE_ONLY
+
+
+def test_verdict_text_carries_the_numbers(lec):
+    c = _state(lec, "selu-001-jit", "cpu-box")
+    assert re.fullmatch(r"holds: jit [\d.]+x \[[\d.]+, [\d.]+\] faster than eager \(needs > 1x; notes: 3.94x\)",
+                        c.verdict), c.verdict
+    assert c.lo <= c.value <= c.hi and c.ratio_lo <= c.ratio <= c.ratio_hi
+    # the GPU figure judged on the CPU says so
+    assert "on jax-cpu, the notes' on a GPU" in _state(lec, "selu-000-jit", "cpu-box").verdict
+
+
+def test_every_measured_cell_has_an_interval_containing_it(lec):
+    measured = [c for c in lec.cells.values() if c.state not in (L.ABSENT,) and c.value == c.value]
+    timed = [c for c in measured if c.lo == c.lo]
+    assert len(timed) >= 20
+    for c in timed:
+        assert c.lo <= c.value <= c.hi
+        if c.ratio == c.ratio:
+            assert c.ratio_lo <= c.ratio <= c.ratio_hi
+
+
+def test_unmeasured_figures_say_why(lec):
+    assert _state(lec, "matmul-000-gpu", "cpu-box").verdict == "not measured: no GPU on cpu-box"
+    assert _state(lec, "batching-loop", "cpu-box").verdict == "not measured: batching not in this run"
+    assert "not f itself" in _state(lec, "grad-f", "gpu-box").verdict
+    # jit of the loop is bounded to 1,000 rows: the largest size measured, and it says so
+    c = _state(lec, "rowdot-jit_loop", "cpu-box")
+    assert c.state == L.HOLDS and c.size == 100 and "rows = 100, the largest measured" in c.measured
+    assert "(at rows = 100)" in c.verdict
+
+
+def test_missing_data_is_the_reason(res, rows, monkeypatch):
+    t, df = rows
+    figs = [f for f in L.load_figures() if f.id in ("trivial-rmse", "cnn-accuracy")]
+    monkeypatch.setenv("JAXBENCH_MOVIELENS", "/nonexistent/u.data")
+    monkeypatch.setenv("JAXBENCH_MNIST", "/nonexistent/mnist.csv")
+    lec = L.evaluate(figs, t, df, ["cpu-box", "gpu-box"], res.facts)      # the report's own loaders
+    rmse = lec.cells[("trivial-rmse", "cpu-box")]
+    assert rmse.state == L.ABSENT and rmse.verdict.startswith("not measured: MovieLens data missing: ")
+    assert "/nonexistent/u.data" in rmse.verdict
+    cnn = lec.cells[("cnn-accuracy", "cpu-box")]       # jax-gpu: no GPU; jax-cpu: skipped, data missing here
+    assert cnn.state == L.ABSENT and "data missing" in cnn.verdict and "/nonexistent/mnist.csv" in cnn.verdict
+    assert lec.cells[("cnn-accuracy", "gpu-box")].state == L.HOLDS
+
+
+def test_trivial_recommender_holds_and_fails(res, rows):
+    t, df = rows
+    figs = [f for f in L.load_figures() if f.id.startswith("trivial")]
+    ok = L.evaluate(figs, t, df, ["cpu-box"], res.facts, computed=TRIVIAL)
+    assert ok.cells[("trivial-rmse", "cpu-box")].state == L.HOLDS
+    assert ok.cells[("trivial-rho", "cpu-box")].state == L.HOLDS
+    assert "1.047" in ok.cells[("trivial-rmse", "cpu-box")].measured
+    bad = L.evaluate(figs, t, df, ["cpu-box"], res.facts, computed=(1.3, 0.1, "x"))
+    assert bad.cells[("trivial-rmse", "cpu-box")].state == L.FAILS
+    assert bad.cells[("trivial-rho", "cpu-box")].verdict.startswith("does not hold: rho 0.100")
+
+
+# --------------------------------------------------------------------------- the files
+
+def _md_rows(md: str) -> list[list[str]]:
+    lines = [ln for ln in md.splitlines() if ln.startswith("|")]
+    return [[c.strip() for c in ln.strip("|").split(" | ")] for ln in lines]
+
+
+def test_lecture_md(report):
+    md = (report / "lecture.md").read_text()
+    rows = _md_rows(md)
+    head, body = rows[0], rows[2:]
+    assert head[:4] == ["Demo", "Notes' figure", "Source", "Lecture's claim"]
+    assert head[4:] == ["cpu-box: median [95% CI]", "cpu-box: verdict", "gpu-box: median [95% CI]",
+                        "gpu-box: verdict"]                                   # one column pair per machine
+    figs = L.load_figures()
+    assert len(body) == len(figs)                                             # a row per figure
+    for fig, row in zip(figs, body):
+        assert row[0] == fig.demo and row[1] == fig.figure and fig.source in row[2]
+    by = {f.id: r for f, r in zip(figs, body)}
+    assert by["selu-001-jit"][5].startswith("holds: jit ")
+    assert by["norm-jit"][5].startswith("does not hold: ")
+    assert by["rowdot-jit_vmap"][7].startswith("not measurable here: ")
+    assert by["matmul-000-gpu"][5] == "not measured: no GPU on cpu-box"
+    # the median with its interval, the interval containing it
+    cell = re.compile(r"^([\d.]+) (s|ms|us|ns) \[([\d.]+) (s|ms|us|ns), ([\d.]+) (s|ms|us|ns)\]")
+    unit = {"s": 1, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+    checked = 0
+    for r in body:
+        for c in (r[4], r[6]):
+            m = cell.match(c)
+            if m:
+                v, lo, hi = (float(m.group(i)) * unit[m.group(i + 1)] for i in (1, 3, 5))
+                assert lo <= v <= hi, c
+                checked += 1
+    assert checked >= 20
+    assert "jax-gpu: not measured on cpu-box (no GPU)" in md
+    csv = pd.read_csv(report / "lecture.csv")
+    assert set(csv["state"]) >= {L.HOLDS, L.FAILS, L.UNSURE, L.ABSENT, L.FIGURE_ONLY}
+
+
+def test_index_html_starts_with_the_lecture(report):
+    page = (report / "index.html").read_text()
+    sections = re.findall(r'<section id="([a-z-]+)"', page)
+    assert sections[0] == "lecture"
+    first = page[page.index('<section id="lecture"'):page.index('<section id="machines-facts"')]
+    assert "489 ms" in first and "not measurable here" in first and "vmap ladder" in first
+    assert first.count('src="data:image/png;base64,') == 4      # ladder + placement, per machine
+
+
+def test_ladder_and_placement_figures(report, rows):
+    figs = {p.name for p in (report / "figures").glob("lecture_*.png")}
+    assert figs == {"lecture_ladder_rowdot_cpu-box.png", "lecture_ladder_rowdot_gpu-box.png",
+                    "lecture_placement_matmul_3000_cpu-box.png", "lecture_placement_matmul_3000_gpu-box.png"}
+    t, _ = rows
+    lad = L.ladder_rows(t, "cpu-box", no_gpu=["cpu-box"])
+    assert list(lad["transform"]) == ["loop", "jit_loop", "vmap", "jit_vmap"] and set(lad["backend"]) == {"jax-cpu"}
+    assert list(lad["size"]) == [10000, 100, 10000, 10000]          # jit(loop): the largest size measured
+    assert "largest measured" in lad.iloc[1]["note"]
+    loop = lad.iloc[0]["median"]
+    assert lad.iloc[2]["speedup"] == pytest.approx(loop / lad.iloc[2]["median"])
+    assert ((lad["lo"] <= lad["median"]) & (lad["median"] <= lad["hi"])).all()
+    assert ((lad["s_lo"] <= lad["speedup"]) & (lad["speedup"] <= lad["s_hi"])).all()
+    fig = plots.ladder(lad, "t")
+    drawn = set()
+    for ax in fig.axes:
+        for c in ax.containers:
+            if getattr(c, "errorbar", None) is not None:
+                for seg in c.errorbar.lines[2][0].get_segments():
+                    drawn.add((round(seg[0][0], 12), round(seg[1][0], 12)))
+    want = {(round(a, 12), round(b, 12)) for a, b in zip(lad["lo"], lad["hi"])}
+    want |= {(round(a, 12), round(b, 12)) for a, b in zip(lad["s_lo"], lad["s_hi"])}
+    assert want <= drawn                                             # the intervals as error bars
+    plots.plt.close(fig)
+    prow, size, tr = L.placement_rows(t, "cpu-box", no_gpu=["cpu-box"])
+    assert size == 3000 and tr == "eager"
+    assert set(zip(prow["backend"], prow["placement"])) == {("numpy-cpu", "host"), ("jax-cpu", "device"),
+                                                             ("jax-cpu", "implicit"), ("jax-cpu", "explicit")}
+    assert set(prow["variant"]) == {"x@x.T"}
+
+
+# --------------------------------------------------------------------------- the lecture's baseline
+
+def test_lecture_baselines(rows):
+    t, _ = rows
+    ok = t[t["status"] == "ok"]
+
+    def one(**kw):
+        g = ok
+        for k, v in kw.items():
+            g = g[g[k] == v]
+        assert len(g) == 1, kw
+        return g.iloc[0]
+    vmap = one(machine="cpu-box", kernel="rowdot", backend="jax-cpu", placement="explicit", transform="vmap", size=10000)
+    loop = one(machine="cpu-box", kernel="rowdot", backend="jax-cpu", placement="explicit", transform="loop", size=10000)
+    assert vmap["lecture_baseline"] == "loop" and vmap["lecture_speedup"] == pytest.approx(loop["median"] / vmap["median"])
+    assert vmap["lecture_lo"] <= vmap["lecture_speedup"] <= vmap["lecture_hi"] and vmap["lecture_note"] == ""
+    # the device placement's loop was not measured at 10,000 rows: the explicit placement's, and it says so
+    dev = one(machine="cpu-box", kernel="rowdot", backend="jax-cpu", placement="device", transform="vmap", size=10000)
+    assert dev["lecture_speedup"] == pytest.approx(loop["median"] / dev["median"])
+    assert "explicit placement" in dev["lecture_note"]
+    jit = one(machine="cpu-box", kernel="norm", backend="jax-cpu", placement="explicit", transform="jit", size=10000)
+    eager = one(machine="cpu-box", kernel="norm", backend="jax-cpu", placement="explicit", transform="eager", size=10000)
+    assert jit["lecture_speedup"] == pytest.approx(eager["median"] / jit["median"])
+    mm = ok[(ok["kernel"] == "matmul") & ok["backend"].str.startswith("jax")]
+    assert (mm["lecture_baseline"] == "numpy").all() and (mm["lecture_speedup"] == mm["speedup"]).all()
+    cells = tables.kernel_table(t, t, "rowdot")["Speedup vs lecture baseline [95% CI]"]
+    assert cells.str.endswith(" vs loop").any() and cells.str.endswith("vs loop (explicit placement's)").any()
+
+
+def test_speedup_figure_labels_the_lecture_baseline(rows):
+    t, _ = rows
+    g = t[(t["machine"] == "cpu-box") & (t["kernel"] == "rowdot") & (t["status"] == "ok")]
+    fig = plots.speedup_bars(g, "t")
+    texts = " ".join(_figure_texts(fig))
+    plots.plt.close(fig)
+    assert "vs loop" in texts and "vs NumPy" not in texts.replace("over NumPy", "")
+
+
+def test_unknown_kernel_falls_back(rows):
+    t, df = rows
+    assert speedup.lecture_baseline("nosuchkernel") == "numpy"
+    mystery = t[t["kernel"] == "selu"].assign(kernel="mystery", absence="")
+    c = coverage.classify(mystery.drop(columns="absence"), {})
+    assert (c.loc[c["status"] == "skipped", "absence"].isin([coverage.NO_GPU, coverage.NO_REASON])).all()
+    side = L.resolve({"kernel": "mystery", "backends": ["jax-cpu"], "placement": "device", "transform": "jit",
+                      "size": "lecture"}, coverage.classify(mystery.drop(columns="absence"), {}), "cpu-box", set())
+    assert side.ok and side.row["size"] == mystery["size"].max()      # no lecture size known: the largest
+
+
+# --------------------------------------------------------------------------- no n/a clutter
+
+def test_coverage_rules(rows, res):
+    t, _ = rows
+    assert coverage.no_gpu_machines(t, res.facts) == ["cpu-box"]
+    cpu = t[t["machine"] == "cpu-box"]
+    assert (cpu.loc[cpu["backend"] == "jax-gpu", "absence"] == coverage.NO_GPU).all()
+    f64 = cpu[(cpu["kernel"] == "norm") & (cpu["dtype"] == "float64") & (cpu["backend"] != "jax-gpu")]
+    assert len(f64) and (f64["absence"] == coverage.NOT_SELECTED).all()            # the default run: float32
+    loop = cpu[(cpu["kernel"] == "rowdot") & (cpu["transform"] == "loop") & (cpu["size"] == 10000)
+               & (cpu["backend"] == "jax-cpu") & (cpu["placement"] != "explicit")]
+    assert len(loop) == 2 and (loop["absence"] == coverage.NOT_SELECTED).all()
+    shown, notes = coverage.tidy(t, res.facts)
+    assert notes == ["jax-gpu: not measured on cpu-box (no GPU)"]
+    assert not ((shown["machine"] == "cpu-box") & (shown["backend"] == "jax-gpu")).any()
+    assert not ((shown["machine"] == "cpu-box") & (shown["dtype"] == "float64")).any()
+    gpu = shown[shown["machine"] == "gpu-box"]                                       # a full run: all kept
+    assert ((gpu["kernel"] == "norm") & (gpu["dtype"] == "float64") & (gpu["status"] == "ok")).any()
+
+
+def test_a_real_reason_stays_visible(rows, res, monkeypatch):
+    t, _ = rows
+    raw = t.drop(columns="absence")
+    monkeypatch.setattr(coverage, "availability_reason",
+                        lambda kernel, size, variant: "unavailable on the machine that built this report: "
+                                                      "MovieLens missing" if kernel == "norm" else "")
+    shown, _ = coverage.tidy(raw, res.facts)
+    f64 = shown[(shown["machine"] == "cpu-box") & (shown["kernel"] == "norm") & (shown["dtype"] == "float64")]
+    assert len(f64) and (f64["status"] == "skipped").all()
+    table = tables.kernel_table(shown, shown, "norm")
+    cells = table.loc[(table["Machine"] == "cpu-box") & (table["dtype"] == "float64"), "Median"]
+    assert len(cells) and cells.str.fullmatch(r"n/a \(unavailable on the machine .*: MovieLens missing\)").all()
+
+
+def _table_rows(md: str) -> list[str]:
+    return [ln for ln in md.splitlines() if ln.startswith("|")]
+
+
+def test_cpu_only_report_has_no_gpu_rows(cpu_only):
+    out, drawn = cpu_only
+    files = [out / "lecture.md", *sorted((out / "tables").glob("*.md"))]
+    note = "jax-gpu: not measured on cpu-box (no GPU)"
+    for p in files:
+        md = p.read_text()
+        assert not [r for r in _table_rows(md) if "jax-gpu" in r or "JAX-GPU" in r], p.name
+    for name in ("summary", "matmul", "selu", "norm", "rowdot"):
+        md = (out / "tables" / f"{name}.md").read_text()
+        assert md.count(note) == 1, name                        # one line instead of a row per case
+        assert "n/a" not in "".join(_table_rows(md)), name     # nothing unselected shows as n/a
+    assert note in (out / "lecture.md").read_text()
+    # no figure has a jax-gpu bar, tick or label: only the one-line note
+    assert drawn
+    for stem, texts in drawn:
+        gpu = [x for x in texts if "jax-gpu" in x or "JAX-GPU" in x]
+        assert all(x.strip() == note for x in gpu), (stem, gpu)
+    speedups = [texts for stem, texts in drawn if stem.startswith("speedup_")]
+    assert speedups and all(any(note in x for x in texts) for texts in speedups)
+    assert not list((out / "figures").glob("*gpu-box*"))
+
+
+def test_cpu_only_summary_tex_has_no_gpu_columns(cpu_only):
+    out, _ = cpu_only
+    tex = (out / "tables" / "summary.tex").read_text()
+    assert "GPU:" not in tex and "GPU vs" not in tex
+    assert "jax-gpu: not measured on cpu-box (no GPU)" in tex
+
+
+# --------------------------------------------------------------------------- LaTeX on a portrait A4 page
+
+def _pdflatex():
+    exe = shutil.which("pdflatex")
+    if exe is None:
+        pytest.skip("pdflatex not installed (apt-get install -y texlive-latex-recommended)")
+    if shutil.which("kpsewhich") and not subprocess.run(["kpsewhich", "booktabs.sty"], capture_output=True,
+                                                        text=True).stdout.strip():
+        pytest.skip("booktabs.sty not installed (texlive-latex-recommended)")
+    return exe
+
+
+def _compile(tex_file: Path, tmp: Path) -> str:
+    """Compile a written table in \\documentclass[a4paper]{article} with booktabs; return the log."""
+    exe = _pdflatex()
+    doc = tmp / f"{tex_file.stem}-doc.tex"
+    doc.write_text(tables.latex_document(tex_file.read_text()))
+    run = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", doc.name], cwd=tmp,
+                         capture_output=True, text=True, timeout=300)
+    log = (tmp / f"{tex_file.stem}-doc.log").read_text(errors="replace")
+    assert run.returncode == 0, log[-3000:]
+    return log
+
+
+@pytest.mark.timeout(600)
+def test_latex_compiles_on_portrait_a4_without_overfull_boxes(report, tmp_path):
+    names = [report / "lecture.tex", report / "tables" / "summary.tex"]
+    names += sorted(p for p in (report / "tables").glob("*.tex") if p.name != "summary.tex")
+    for tex in names:
+        log = _compile(tex, tmp_path)
+        assert "Overfull \\hbox" not in log, tex.name
+        if tex.name in ("lecture.tex", "summary.tex"):
+            assert "Float too large" not in log, tex.name       # every part fits a page
+    assert "a4paper" in tables.latex_document("")
+
+
+def test_latex_layout_splits_and_wraps():
+    wide = pd.DataFrame({"Kernel": ["matmul"] * 3, **{f"Column {i}": ["no measurable difference (0.97x [0.91, 1.04])"] * 3
+                                                     for i in range(8)}})
+    tex = tables.to_latex(wide, "cap", "tab:w", ["note"], keys=["Kernel"])
+    assert tex.count("\\begin{table}") >= 2 and "(part 1 of" in tex and "p{" in tex
+    assert tex.count("Kernel &") == tex.count("\\begin{tabular}")          # the key column is repeated
+    small = tables.to_latex(pd.DataFrame({"Kernel": ["svt_hard"], "Median": ["2.94 ms"]}))
+    assert "\\begin{tabular}{lr}" in small and small.count("\\begin{table}") == 1
+    assert tables.tex_escape("a < b > c ~ d | e") == "a $<$ b $>$ c $\\sim$ d $|$ e"
