@@ -6,8 +6,8 @@ so > 1 means faster than the baseline. Each speedup carries a 95% interval, ``sp
 ``rounds``, ``one process`` or ``none`` when a side has no samples); each median its own interval
 ``median_lo`` - ``median_hi``. Rates are per call: GFLOP/s = FLOPs / median / 1e9,
 GB/s = bytes moved / median / 1e9. Percent of peak compares them with the machine's calibration
-benchmarks (``bench/bench_calibration.py``): the float32 GEMM GFLOP/s and the copy GB/s measured
-with NumPy for CPU cases and with JAX on the GPU for ``jax-gpu`` cases.
+benchmarks (``bench/bench_calibration.py``): the float32 GEMM GFLOP/s and the copy GB/s, the best
+of NumPy and JAX for CPU cases and JAX on the GPU for ``jax-gpu`` cases.
 """
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ LINE = ["backend", "placement", "transform"]                              # one 
 # The NumPy transform used as the baseline, in order of preference (the lecture compares with
 # plain NumPy; a kernel whose NumPy side is only a Python loop uses that).
 BASELINE_TRANSFORMS = ("eager", "loop", "vmap")
-CPU_PEAK_BACKEND = "numpy-cpu"
 GPU_PEAK_BACKEND = "jax-gpu"
 
 
@@ -176,7 +175,8 @@ def with_lecture_speedups(s: pd.DataFrame) -> pd.DataFrame:
 
 
 def peaks(df: pd.DataFrame) -> pd.DataFrame:
-    """Measured peaks per (machine, commit, platform): ``gflops_peak`` and ``gbs_peak`` (medians).
+    """Measured peaks per (machine, commit, platform): ``gflops_peak`` and ``gbs_peak``, the best
+    median rate over the calibration's backends of that platform (NumPy and JAX on the CPU).
 
     GEMM: 2 n^3 FLOPs per call; copy: ``nbytes`` read + ``nbytes`` written per call.
     """
@@ -187,12 +187,19 @@ def peaks(df: pd.DataFrame) -> pd.DataFrame:
         platform = "gpu" if r["backend"] == GPU_PEAK_BACKEND else "cpu"
         key = (r["machine"], r["commit"], platform)
         entry = rows.setdefault(key, {"gflops_peak": math.nan, "gbs_peak": math.nan})
+        # the best rate any backend of the platform reached: on some CPUs XLA's GEMM beats NumPy's
+        # BLAS by ~2x, and a NumPy-only peak read "192% of peak"
         if "n" in p:
-            entry["gflops_peak"] = 2.0 * float(p["n"]) ** 3 / r["median"] / 1e9
+            entry["gflops_peak"] = max_rate(entry["gflops_peak"], 2.0 * float(p["n"]) ** 3 / r["median"] / 1e9)
         elif "nbytes" in p:
-            entry["gbs_peak"] = 2.0 * float(p["nbytes"]) / r["median"] / 1e9
+            entry["gbs_peak"] = max_rate(entry["gbs_peak"], 2.0 * float(p["nbytes"]) / r["median"] / 1e9)
     return pd.DataFrame([dict(machine=m, commit=c, platform=pl, **v) for (m, c, pl), v in rows.items()],
                         columns=["machine", "commit", "platform", "gflops_peak", "gbs_peak"])
+
+
+def max_rate(a: float, b: float) -> float:
+    """The larger of two rates, NaN meaning 'not measured'."""
+    return b if a != a else (a if b != b else max(a, b))
 
 
 def with_rates(t: pd.DataFrame, peak: pd.DataFrame) -> pd.DataFrame:

@@ -147,6 +147,18 @@ def test_peaks_and_percent_of_peak(rates, loaded):
     assert r["pct_peak_flops"] == pytest.approx(100 * r["gflops"] / 360.0)
 
 
+def test_cpu_peak_is_the_best_backend():
+    """NumPy and JAX both calibrate the CPU: the peak is the faster (a NumPy-only peak read 192%)."""
+    n = 2048
+    rows = [{"machine": "m", "commit": "c", "role": "calibration", "status": "ok", "backend": b,
+             "params": json.dumps({"backend": b, "n": n}), "median": t}
+            for b, t in (("numpy-cpu", 2 * n ** 3 / 100e9), ("jax-cpu", 2 * n ** 3 / 200e9))]
+    rows.append(dict(rows[0], backend="jax-gpu", status="skipped", median=math.nan))
+    for order in (rows, rows[::-1]):
+        pk = speedup.peaks(pd.DataFrame(order))
+        assert len(pk) == 1 and pk.iloc[0]["gflops_peak"] == pytest.approx(200.0)
+
+
 def test_transfer_matches_implicit(rates):
     """Fixture built so that implicit = explicit + transfer: the join must reproduce it."""
     g = rates[(rates["machine"] == "gpu-box") & (rates["kernel"] == "matmul") & (rates["backend"] == "jax-gpu")
