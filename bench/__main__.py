@@ -54,21 +54,14 @@ def _gpu_present() -> bool:
         return False
 
 
-def _role(cls) -> str:
-    """The registry's role of an asv class of the suite (``kernels.ROLES``), from its name."""
-    for suffix in ("Compile", "Transfer", "Peakmem"):
-        if cls.__name__.endswith(suffix):
-            return suffix.lower()
-    return "time"
-
-
-def _in_default_run(cls, values) -> bool:
+def _in_default_run(cls, method: str, values) -> bool:
     """The default run's cases are declared in the registry (``kernels.in_default_run``)."""
     import kernels
+    from reports.load import role_of
 
     from . import common
 
-    return kernels.in_default_run(common.case_of(cls.spec, values), _role(cls))
+    return kernels.in_default_run(common.case_of(cls.spec, values), role_of(cls.spec.name, method))
 
 
 def selection(kernel: str, gpu: bool, full: bool = True,
@@ -101,7 +94,7 @@ def selection(kernel: str, gpu: bool, full: bool = True,
         else:
             total += len(list(_product(cls.params))) * len(methods)
             keep = [v for v in common.selected(cls) if (gpu or v[0] != "jax-gpu")
-                    and (full or _in_default_run(cls, v))]
+                    and (full or _in_default_run(cls, methods[0], v))]
             chosen += len(keep) * len(methods)
             if keep:
                 alts = "|".join(re.escape(", ".join(repr(x) for x in v)) for v in keep)

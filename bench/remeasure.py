@@ -112,27 +112,16 @@ def remeasure(rows) -> list[dict]:
     return out
 
 
-PAIR_KEYS = ("kernel", "backend", "transform", "size", "dtype", "variant")
+PAIR_KEYS = ("kernel", "backend", "transform", "size", "dtype", "variant")   # reports.health.NULL_KEYS[2:]
 
 
 def choose_pairs(rows) -> list[tuple]:
-    """(device row, explicit row) of every ok device/explicit pair of JAX timings in ``rows``
-    (``reports.health.NULL_EXCLUDED`` left out; jax-gpu only where a GPU is present)."""
-    from reports.health import NULL_EXCLUDED
+    """(device row, explicit row) of every null pair of valid steady-state timings in ``rows``
+    (``reports.health.device_explicit_sides``; jax-gpu only where a GPU is present)."""
+    from reports.health import device_explicit_sides
 
-    ok = rows[(rows["role"] == "time") & (rows["status"] == "ok") & rows["valid"]
-              & rows["backend"].isin(["jax-cpu", "jax-gpu"]) & ~rows["kernel"].isin(NULL_EXCLUDED)]
-    ok = ok[~ok["backend"].eq("jax-gpu")] if not _gpu_present() else ok
-    keys = list(PAIR_KEYS)
-    dev = ok[ok["placement"] == "device"].drop_duplicates(keys)
-    exp = ok[ok["placement"] == "explicit"].drop_duplicates(keys)
-    both = dev.reset_index(drop=True).merge(exp.reset_index(drop=True), on=keys, suffixes=("_dev", "_exp"))
-    out = []
-    for _, b in both.iterrows():
-        side = {suf: {**{k: b[k] for k in keys}, **{c[:-4]: b[c] for c in both.columns if c.endswith(suf)}}
-                for suf in ("_dev", "_exp")}
-        out.append((side["_dev"], side["_exp"]))
-    return out
+    ok = rows[(rows["role"] == "time") & rows["valid"]]
+    return device_explicit_sides(ok[~ok["backend"].eq("jax-gpu")] if not _gpu_present() else ok)
 
 
 def _samples_per_pass(seconds_per_sample: float) -> int:

@@ -29,7 +29,6 @@ GPU_BACKEND = "jax-gpu"
 NO_GPU = "no GPU"
 NOT_SELECTED = "not selected"
 NO_REASON = "skipped; asv records no reason"
-ROLES = ("time", "compile", "transfer", "peakmem")
 
 
 def facts_gpu(facts: dict) -> bool | None:
@@ -104,15 +103,16 @@ def availability_reason(kernel: str, size, variant: str) -> str:
 
 def _in_default_run(r) -> bool | None:
     """kernels.in_default_run of a row's case (None: not a registry case)."""
+    import kernels
+
     spec = _spec(r["kernel"])
-    if spec is None or r["role"] not in ROLES or r["backend"] is None or r["size"] is None or pd.isna(r["size"]):
+    if spec is None or r["role"] not in kernels.ROLES or r["backend"] is None or r["size"] is None or pd.isna(r["size"]):
         return None
     try:
-        import kernels
         case = kernels.Case(r["kernel"], r["backend"], r["placement"], r["transform"], int(r["size"]),
                             r["dtype"] or spec.dtypes[0], r["variant"] or "")
         return kernels.in_default_run(case, r["role"])
-    except Exception:
+    except (ValueError, TypeError):        # not a case of the registry's grid
         return None
 
 

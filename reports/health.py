@@ -157,24 +157,28 @@ def with_flags(t: pd.DataFrame, benchmarks: dict, facts: dict | None = None) -> 
 NULL_KEYS = ["machine", "commit", "kernel", "backend", "transform", "size", "dtype", "variant"]
 
 
+def device_explicit_sides(t: pd.DataFrame) -> list[tuple[dict, dict]]:
+    """(device row, explicit row) of every null pair in ``t``: ok JAX timings of the same case
+    (NULL_KEYS) with inputs created on the device and explicitly placed (NULL_EXCLUDED left out)."""
+    j = t[t["backend"].isin(["jax-cpu", "jax-gpu"]) & t["placement"].isin(["device", "explicit"])
+          & (t["status"] == "ok") & ~t["kernel"].isin(NULL_EXCLUDED)]
+    pairs = j[j["placement"] == "device"].merge(j[j["placement"] == "explicit"], on=NULL_KEYS,
+                                                 suffixes=("_dev", "_exp"))
+    return [tuple({k[:-4]: v for k, v in p.items() if k.endswith(suf)} | {k: p[k] for k in NULL_KEYS}
+                  for suf in ("_dev", "_exp")) for _, p in pairs.iterrows()]
+
+
 def null_pairs(t: pd.DataFrame) -> pd.DataFrame:
     """Every device/explicit pair of ok JAX timings (cnn_step excluded): ``ratio`` = device median /
     explicit median, its 95% interval ``lo``/``hi`` and ``method`` (weaker side)."""
-    j = t[t["backend"].isin(["jax-cpu", "jax-gpu"]) & t["placement"].isin(["device", "explicit"])
-          & (t["status"] == "ok") & ~t["kernel"].isin(NULL_EXCLUDED)]
-    dev = j[j["placement"] == "device"]
-    exp = j[j["placement"] == "explicit"]
-    pairs = dev.merge(exp, on=NULL_KEYS, suffixes=("_dev", "_exp"))
     rows = []
-    for _, p in pairs.iterrows():
-        sides = [{k[:-4]: v for k, v in p.items() if k.endswith(suf)} | {k: p[k] for k in NULL_KEYS}
-                 for suf in ("_dev", "_exp")]
-        reps = [stats.bootstrap_medians(s.get("rounds"), speedup.case_key(s)) for s in sides]
-        ratio = p["median_dev"] / p["median_exp"]
+    for dev, exp in device_explicit_sides(t):
+        reps = [stats.bootstrap_medians(s.get("rounds"), speedup.case_key(s)) for s in (dev, exp)]
+        ratio = dev["median"] / exp["median"]
         lo, hi = stats.ratio_interval(reps[0], reps[1], ratio)
-        method = speedup.weaker_method(*(stats.method(s.get("rounds")) for s in sides))
-        rows.append({**{k: p[k] for k in NULL_KEYS}, "device_median": p["median_dev"],
-                     "explicit_median": p["median_exp"], "ratio": ratio, "lo": lo, "hi": hi, "method": method})
+        method = speedup.weaker_method(*(stats.method(s.get("rounds")) for s in (dev, exp)))
+        rows.append({**{k: dev[k] for k in NULL_KEYS}, "device_median": dev["median"],
+                     "explicit_median": exp["median"], "ratio": ratio, "lo": lo, "hi": hi, "method": method})
     cols = NULL_KEYS + ["device_median", "explicit_median", "ratio", "lo", "hi", "method"]
     return pd.DataFrame(rows, columns=cols)
 

@@ -593,21 +593,23 @@ def verdicts(lec: Lecture) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- the figures' rows
 
-LADDER = ("loop", "jit_loop", "vmap", "jit_vmap")
-
-
 def ladder_rows(t: pd.DataFrame, machine: str, kernel: str = "rowdot", placement: str = "explicit",
                 no_gpu=()) -> pd.DataFrame:
     """The vmap ladder (loop, jit(loop), vmap, jit(vmap)) of ``kernel`` on ``machine``, per JAX
     backend measured: at the lecture size where measured, else (jit of the loop, bounded) at the
     largest size measured; median with its interval, speedup over the loop at the same size with
     its interval. ``placement``: the ladder's placement (falls back to any measured one)."""
+    import kernels
+
     spec = _spec(kernel)
     size = getattr(spec, "lecture_size", None)
     rows = []
+    if spec is None:        # the rungs are the kernel's JAX transforms (rowdot: loop ... jit_vmap)
+        return pd.DataFrame(rows, columns=["backend", "placement", "transform", "size", "median", "lo", "hi",
+                                           "speedup", "s_lo", "s_hi", "note"])
     mine = t[(t["machine"] == machine) & (t["kernel"] == kernel) & (t["status"] == "ok")
              & t["backend"].str.startswith("jax")]
-    for backend in ("jax-cpu", "jax-gpu"):
+    for backend in [b for b in kernels.BACKENDS if b != "numpy-cpu"]:
         if backend == coverage.GPU_BACKEND and machine in set(no_gpu):
             continue
         b = mine[mine["backend"] == backend]
@@ -616,7 +618,7 @@ def ladder_rows(t: pd.DataFrame, machine: str, kernel: str = "rowdot", placement
         pl = placement if (b["placement"] == placement).any() else b["placement"].iloc[0]
         b = b[b["placement"] == pl]
         target = size if size is not None and (b["size"] == size).any() else b["size"].max()
-        for tr in LADDER:
+        for tr in spec.jax_transforms:
             g = b[b["transform"] == tr]
             if g.empty:
                 rows.append(dict(backend=backend, placement=pl, transform=tr, size=target, median=math.nan,

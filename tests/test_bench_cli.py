@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_ctrl_c_stops_at_once_and_keeps_finished_passes(tmp_path):
     """SIGINT to the whole process group (what Ctrl-C does) after batching's pass has finished and
-    while selu's runs: exit 130 at once, batching's results kept and named, no report written."""
+    while selu's runs: exit 130, nothing after selu's pass run, batching's results kept and named."""
     results = tmp_path / "results"
     env = dict(os.environ, HOME=str(tmp_path / "home"), JAXBENCH_JAX_CACHE="")
     (tmp_path / "home").mkdir()
@@ -37,21 +37,21 @@ def test_ctrl_c_stops_at_once_and_keeps_finished_passes(tmp_path):
                 os.killpg(proc.pid, signal.SIGINT)
                 break
             assert time.monotonic() < deadline, "".join(out)
-        sent = time.monotonic()
-        rest, _ = proc.communicate(timeout=120)
+        rest, _ = proc.communicate(timeout=120)     # a hang past this fails the test
         out.append(rest)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     text = "".join(out)
     assert proc.returncode == 130, text
-    assert time.monotonic() - sent < 60, text
     assert "interrupted" in text and "passes that finished: batching round 1" in text, text
     assert "the pass in progress is lost" in text and "selu round 1" not in text.split("interrupted")[1], text
     files = [p for p in (results / "ctrlc-box").glob("*.json") if p.name != "machine.json"]
     kept = {name.split(".")[0] for p in files for name in json.loads(p.read_text())["results"]}
     assert "bench_batching" in kept, (kept, text)
-    assert not (tmp_path / "report").exists() and "== measurement health" not in text
+    # stopped at once: nothing after the interrupted pass ran
+    assert "== calibration" not in text and "== self-check" not in text and "== measurement health" not in text
+    assert not (tmp_path / "report").exists()
     # the console shows outcomes per pass, not asv's grid of n/a lines
     assert "n/a" not in text.split("interrupted")[0].replace("n/a (skipped)", ""), text
     assert (results.parent / "jaxbench-asv.log").read_text().count("bench_batching") > 0

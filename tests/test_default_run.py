@@ -99,7 +99,7 @@ def test_outcome_reads_ok_failed_skipped(tmp_path):
 # --------------------------------------------------------------------------- in-process pairs
 
 def _rows():
-    base = {"role": "time", "status": "ok", "valid": True, "backend": "jax-cpu", "transform": "jit", "size": 1000,
+    base = {"machine": "box", "commit": "c1", "role": "time", "status": "ok", "valid": True, "backend": "jax-cpu", "transform": "jit", "size": 1000,
             "dtype": "float32", "variant": "lecture", "kernel": "selu", "median": 1e-5}
     rows = [dict(base, placement=p, benchmark="bench_selu.Selu.time_selu",
                  params=json.dumps({"backend": "jax-cpu", "placement": p, "transform": "jit", "size": 1000,
