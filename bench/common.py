@@ -12,7 +12,14 @@ Every ``bench_<kernel>.py`` is a thin module: ``globals().update(common.suite("<
                                              largest size only
 
 Params are exactly the case axes: ``["backend", "placement", "transform", "size"]`` then
-``"dtype"`` where the kernel offers float64, then the kernel's variant axis (``spec.variant_name``).
+``"dtype"`` where the kernel offers float64, then the kernel's variant axis (``spec.variant_name``),
+then ``"devices"`` where the kernel shards (``spec.sharding``; 1 = one device, as before).
+
+Sharded cases on the CPU: asv runs each parameter combination in a process of its own, and a
+``devices = N > 1`` process forces exactly N host devices (``kernels.force_host_devices``, i.e.
+``XLA_FLAGS=--xla_force_host_platform_device_count=N``) before JAX starts; ``devices = 1``
+processes force nothing, so their numbers are those of a plain process (forcing 4 devices slows
+one-device cases 1.05-1.5x on 2 cores: ``python -m bench.forced_devices``).
 
 How steady state is kept out of asv_runner 0.3.2's way (docs/asv.md, "Calls per sample"):
 - ``setup`` prepares the case (inputs, placement, compilation, verification; cached for the life
@@ -79,6 +86,8 @@ def param_names(spec) -> list[str]:
         names.append("dtype")
     if spec.variant_name:
         names.append(spec.variant_name)
+    if spec.sharding is not None:
+        names.append("devices")
     return names
 
 
@@ -90,7 +99,8 @@ def case_of(spec, values: tuple) -> kernels.Case:
     named = dict(zip(param_names(spec), values))
     return kernels.Case(spec.name, named["backend"], named["placement"], named["transform"],
                         int(named["size"]), named.get("dtype", spec.dtypes[0]),
-                        named.get(spec.variant_name, spec.variants[0]) if spec.variant_name else "")
+                        named.get(spec.variant_name, spec.variants[0]) if spec.variant_name else "",
+                        int(named.get("devices", 1)))
 
 
 def grid(spec, *, backends=None, placements=None, transforms=None, sizes=None):
@@ -110,6 +120,8 @@ def grid(spec, *, backends=None, placements=None, transforms=None, sizes=None):
         axes.append(list(spec.dtypes))
     if spec.variant_name:
         axes.append(list(spec.variants))
+    if spec.sharding is not None:
+        axes.append(list(spec.sharding.device_counts))
     valid = set()
     for size in sizes:
         for c in kernels.cases(spec.name, size=size):
@@ -140,10 +152,21 @@ def enable_persistent_cache() -> None:
     jax.config.update("jax_enable_compilation_cache", True)
 
 
+def host_devices_for(case: kernels.Case) -> None:
+    """Force the host devices a sharded jax-cpu case needs, before JAX starts (nothing otherwise);
+    SkipNotImplemented if this process's JAX has already started with another count."""
+    if case.devices > 1 and case.backend == "jax-cpu":
+        try:
+            kernels.force_host_devices(case.devices)
+        except kernels.Unavailable as exc:
+            raise SkipNotImplemented(f"{case.label}: unavailable here: {exc.reason}") from None
+
+
 def prepared(case: kernels.Case, *, persistent_cache: bool = True):
     """The prepared case, made once per process; SkipNotImplemented where it cannot run here."""
     hit = _PREPARED.get(case)
     if hit is None:
+        host_devices_for(case)
         if case.is_jax:
             if persistent_cache:
                 enable_persistent_cache()
@@ -231,6 +254,7 @@ def suite(name: str) -> dict[str, type]:
         params, names, skip = grid(spec, backends=jax_backends, transforms=jit)
 
         def track_compile_seconds(self, *values):
+            host_devices_for(case_of(self.spec, values))   # before JAX starts
             import jax
 
             jax.block_until_ready(jax.jit(lambda v: v + 1)(1.0))  # JAX's one-time start-up, not the case's

@@ -7,7 +7,8 @@ asv times every case in processes of its own; ``kernels.measure`` (``timeit``, b
 in one process, interleaved over ``ROUNDS`` passes, is the independent measurement. The cases
 chosen are the ones where a measurement artifact would show first: the fastest steady-state cases
 of the run (microseconds: process noise, dispatch, calls per sample), one per kernel and
-placement, NumPy and JAX alike, both sides of a device/explicit pair where there is one.
+placement, NumPy and JAX alike, both sides of a device/explicit pair where there is one. One-device
+cases only: a sharded case (devices > 1) needs a process whose JAX started with that many devices.
 
 Pairs: every device/explicit pair of the run (same JAX case, inputs created on the device vs one
 ``device_put``; ``cnn_step`` excluded, as in the health check) is also timed in this one process,
@@ -57,6 +58,8 @@ def choose(rows, n: int) -> list:
     ok = rows[(rows["role"] == "time") & (rows["status"] == "ok") & rows["valid"]
               & (rows["kernel"] != "calibration")].sort_values("median", kind="stable")
     ok = ok[~ok["backend"].eq("jax-gpu")] if not _gpu_present() else ok
+    if "devices" in ok:   # sharded cases need a process with their own device count: asv's alone
+        ok = ok[ok["devices"] == 1]
     chosen, seen = [], set()
     for _, r in ok.iterrows():
         key = (r["kernel"], r["backend"], r["placement"])

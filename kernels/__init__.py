@@ -8,15 +8,16 @@ Time one case in three lines::
 """
 from ._case import (BACKENDS, DTYPES, JIT_TRANSFORMS, PLACEMENT_MEANING, PLACEMENTS, TRANSFORMS, Case,
                     CompileBudgetExceeded, Unavailable, VerificationError)
+from ._devices import force_host_devices
 from ._prepare import Prepared, prepare
 from ._registry import (ROLES, available_memory_bytes, cases, check_declaration, in_default_run, kernel, kernels,
                         validate)
-from ._spec import Kernel
+from ._spec import Kernel, Sharding
 from .timing import Timing, calls_per_sample, format_seconds, measure
 
 __all__ = [
     "BACKENDS", "DTYPES", "JIT_TRANSFORMS", "PLACEMENTS", "PLACEMENT_MEANING", "TRANSFORMS", "Case",
-    "CompileBudgetExceeded", "Kernel", "Prepared", "Timing", "Unavailable", "VerificationError",
-    "ROLES", "available_memory_bytes", "calls_per_sample", "cases", "check_declaration", "format_seconds", "in_default_run", "kernel", "kernels", "measure", "prepare",
+    "CompileBudgetExceeded", "Kernel", "Prepared", "Sharding", "Timing", "Unavailable", "VerificationError",
+    "ROLES", "available_memory_bytes", "force_host_devices", "calls_per_sample", "cases", "check_declaration", "format_seconds", "in_default_run", "kernel", "kernels", "measure", "prepare",
     "validate",
 ]

@@ -1,8 +1,9 @@
 """The case model: what is measured, and the errors a consumer must handle.
 
-A case is (kernel, backend, placement, transform, size, dtype, variant). ``variant`` is the
-kernel's own extra axis (the matmul operand ``x@x.T`` / ``x@y``, the SVD method of SVT...);
-kernels without one use ``""``.
+A case is (kernel, backend, placement, transform, size, dtype, variant, devices). ``variant`` is
+the kernel's own extra axis (the matmul operand ``x@x.T`` / ``x@y``, the SVD method of SVT...);
+kernels without one use ``""``. ``devices`` is how many devices of the backend's platform the case
+is sharded over (1: one device, the default; > 1: the kernel's ``Sharding``, kernels/_sharding.py).
 """
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ class Case:
     size: int
     dtype: str = "float32"
     variant: str = ""
+    devices: int = 1
 
     @property
     def is_jax(self) -> bool:
@@ -63,7 +65,8 @@ class Case:
     @property
     def label(self) -> str:
         kern = f"{self.kernel}[{self.variant}]" if self.variant else self.kernel
-        return f"{kern} {self.backend}/{self.placement}/{self.transform} size={self.size} {self.dtype}"
+        sharded = f" devices={self.devices}" if self.devices != 1 else ""
+        return f"{kern} {self.backend}/{self.placement}/{self.transform} size={self.size} {self.dtype}{sharded}"
 
     def __str__(self) -> str:  # pragma: no cover - convenience
         return self.label

@@ -29,6 +29,69 @@ def jax_device(case: Case, device=None):
     return device
 
 
+FORCE_FLAG = "--xla_force_host_platform_device_count"
+
+
+def with_forced_host_devices(xla_flags: str, n: int) -> str:
+    """``xla_flags`` (an ``XLA_FLAGS`` value) forcing ``n`` host devices; 1 removes the flag,
+    other flags are kept."""
+    kept = [f for f in (xla_flags or "").split() if not f.startswith(FORCE_FLAG)]
+    return " ".join(kept + ([f"{FORCE_FLAG}={n}"] if n > 1 else []))
+
+
+def _backends_started() -> bool:
+    try:
+        from jax._src import xla_bridge
+    except ImportError:  # pragma: no cover - a JAX without it: assume started, never guess
+        return True
+    return xla_bridge.backends_are_initialized()
+
+
+def force_host_devices(n: int) -> None:
+    """Give this process ``n`` CPU devices (``XLA_FLAGS=--xla_force_host_platform_device_count=n``).
+
+    XLA reads the flag once, when JAX starts its backends, so it must run before anything touches a
+    device; after that it only checks, and raises Unavailable naming the count this process has.
+    Forcing more devices than a case uses slows one-device cases (measured: 4 forced devices on
+    2 cores, 1.05-1.5x; python -m bench.forced_devices), so call it only in processes that need it.
+    """
+    if n < 1:
+        raise ValueError(f"device count must be positive, got {n}")
+    if _backends_started():
+        import jax
+
+        have = len(jax.devices("cpu"))
+        if have != n:
+            raise Unavailable(f"this process has {have} CPU device(s) and JAX has started: {n} can no longer "
+                              f"be forced (set XLA_FLAGS={FORCE_FLAG}={n} before JAX starts)")
+        return
+    flags = with_forced_host_devices(os.environ.get("XLA_FLAGS", ""), n)
+    if flags:
+        os.environ["XLA_FLAGS"] = flags
+    else:
+        os.environ.pop("XLA_FLAGS", None)
+
+
+def jax_devices(case: Case, device=None) -> list:
+    """The ``case.devices`` devices a case runs on: ``[jax_device(case, device)]`` for one device,
+    else the first ``case.devices`` of its platform. Never fewer: Unavailable with the reason."""
+    first = jax_device(case, device)
+    if case.devices == 1:
+        return [first]
+    import jax
+
+    if device is not None:
+        raise ValueError("device= picks the one device of a devices=1 case; a sharded case uses the first "
+                         f"{case.devices} devices of its platform")
+    devices = jax.devices(case.platform)
+    if len(devices) < case.devices:
+        how = (f"; on the CPU, XLA_FLAGS={FORCE_FLAG}={case.devices} set before JAX starts gives that many "
+               "host devices (python -m bench does it per process)" if case.platform == "cpu" else "")
+        raise Unavailable(f"{case.backend}: {case.devices} devices asked for, {len(devices)} present "
+                          f"({', '.join(describe(d) for d in devices)}){how}")
+    return devices[:case.devices]
+
+
 def matmul_precision() -> str | None:
     """JAXBENCH_MATMUL_PRECISION (e.g. ``highest``: true float32 matmuls on GPU instead of TF32)."""
     return os.environ.get("JAXBENCH_MATMUL_PRECISION") or None
@@ -60,25 +123,36 @@ def needs_context(case: Case, device) -> bool:
 
 
 def describe(device) -> str:
-    """'numpy' for host NumPy, else e.g. 'cpu:0' or 'gpu:0 (NVIDIA H100)'."""
+    """'numpy' for host NumPy, else e.g. 'cpu:0' or 'gpu:0 (NVIDIA H100)'; a list of devices:
+    'cpu:0,cpu:1 (2 devices)'."""
     if device is None:
         return "numpy"
+    if isinstance(device, (list, tuple)):
+        if len(device) == 1:
+            return describe(device[0])
+        return f"{','.join(f'{d.platform}:{d.id}' for d in device)} ({len(device)} devices)"
     kind = getattr(device, "device_kind", "")
     name = f"{device.platform}:{device.id}"
     return f"{name} ({kind})" if device.platform == "gpu" and kind else name
 
 
 def check_output_device(case: Case, output, device) -> None:
-    """Every leaf of a JAX case's output lives on ``device``; a NumPy case's output is NumPy."""
+    """Every leaf of a JAX case's output lives on ``device`` (a list: its sharding's device_set
+    is exactly those devices); a NumPy case's output is NumPy."""
     import jax
     import numpy as np
 
+    expected = set(device) if isinstance(device, (list, tuple)) else {device}
     for leaf in jax.tree_util.tree_leaves(output):
         if case.is_jax:
             if not isinstance(leaf, jax.Array):
                 raise VerificationError(f"{case.label}: output leaf of type {type(leaf).__name__} "
                                         f"is not a JAX array on {device}")
-            if leaf.devices() != {device}:
+            if isinstance(device, (list, tuple)):
+                if set(leaf.sharding.device_set) != expected:
+                    raise VerificationError(f"{case.label}: output is sharded over {describe(sorted(leaf.sharding.device_set, key=lambda d: d.id))}, "
+                                            f"but the label says {describe(list(device))}")
+            elif leaf.devices() != {device}:
                 raise VerificationError(f"{case.label}: output lives on {leaf.devices()}, "
                                         f"but the label says {device}")
         elif isinstance(leaf, jax.Array):

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import _devices, _plant
+from . import _devices, _plant, _sharding
 from ._case import JIT_TRANSFORMS, Case, CompileBudgetExceeded, VerificationError
 from ._check import max_relative_error
 from ._registry import resolve, validate
@@ -87,12 +87,23 @@ def _median_transfer_seconds(host_inputs, device, repeats: int = 5) -> float:
     return statistics.median(times)
 
 
+def _sharded_targets(case: Case, spec, mesh, inputs) -> dict:
+    """{input: NamedSharding} of a sharded case, after checking that every split is even
+    (``inputs``: arrays or ``jax.ShapeDtypeStruct``s)."""
+    names = list(inputs)
+    shapes = {k: getattr(inputs[k], "shape", None) for k in names}
+    _sharding.check_even(case.label, shapes, spec.sharding, case.placement, case.devices)
+    return _sharding.input_shardings(spec.sharding, mesh, case.placement, names)
+
+
 def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float | None = None) -> Prepared:
     """Make inputs, place them, compile and warm up, verify against NumPy, return a runner.
 
     Raises ValueError for an invalid case, Unavailable where it cannot run here,
     CompileBudgetExceeded, and VerificationError if the output is wrong or on the wrong device.
-    ``device`` picks a specific JAX device of the case's platform (default: the first).
+    ``device`` picks a specific JAX device of the case's platform (default: the first). A case
+    with ``devices`` = N > 1 runs on the first N devices of its platform, its inputs split or
+    replicated as the kernel's ``Sharding`` declares; fewer devices than N is Unavailable.
     """
     case = resolve(case)
     spec = validate(case)
@@ -127,35 +138,54 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
 
     import jax
 
-    dev = _devices.jax_device(case, device)
+    devs = _devices.jax_devices(case, device)   # [one device], or the case.devices of a sharded case
+    dev = devs[0]
     precision = str(_devices.matmul_precision() or jax.config.jax_default_matmul_precision or "default")
     if case.platform == "gpu" and spec.uses_matmul and case.dtype == "float32" and precision not in ("highest", "float32"):
         rtol = max(rtol, 1e-2)  # TF32 matmuls on GPU: ~10 mantissa bits
         notes = (notes + " " if notes else "") + f"float32 matmul precision '{precision}' (TF32 on GPU)."
 
+    # sharded (devices > 1): a 1-D mesh over the devices; each input gets the kernel's declared
+    # NamedSharding (split on an axis, or replicated) and the jitted program in/out shardings
+    mesh = _sharding.mesh(devs) if case.devices > 1 else None
     resident = set(spec.resident_inputs)
     with _devices.jax_context(case, dev):
         if case.placement == "device":
             if spec.device_inputs is None:
                 raise ValueError(f"{case.kernel} declares no device_inputs; placement 'device' is not valid")
-            made = spec.device_inputs(case.size, case.dtype, case.variant, jax.random.key(seed))
+            key = jax.random.key(seed)
+            if mesh is None:
+                made = spec.device_inputs(case.size, case.dtype, case.variant, key)
+            else:  # created directly split over the devices: still no host -> device transfer
+                def make(k):
+                    return spec.device_inputs(case.size, case.dtype, case.variant, k)
+
+                target = _sharded_targets(case, spec, mesh, jax.eval_shape(make, key))
+                made = jax.jit(make, out_shardings=target)(key)
             host = {k: jax.device_get(made[k]) for k in made}  # device_get(dict) would sort keys
         else:
             made = host = _host_inputs(spec, case, seed)
+        names = list(made)
+        target = {k: dev for k in names} if mesh is None else _sharded_targets(case, spec, mesh, host)
         # Per input, in the kernel's own order (jax.device_put of a dict returns sorted keys).
         # implicit: NumPy inputs passed each call, except the kernel's resident inputs (e.g. the
         # CNN's parameters), which live on the device like in the lecture's training loop.
-        names = list(made)
         placed = {k: made[k] if case.placement == "implicit" and k not in resident
-                  else jax.device_put(made[k], dev) for k in names}
+                  else jax.device_put(made[k], target[k]) for k in names}
         jax.block_until_ready(placed)
         moved = {k: host[k] for k in names if k not in resident} or {k: host[k] for k in names}
-        transfer = _median_transfer_seconds(moved, dev)
+        transfer = _median_transfer_seconds(moved, dev if mesh is None else {k: target[k] for k in moved})
     args = tuple(placed[k] for k in names)
     ref = spec.reference_output(host, case.variant)
     del made
 
     fn = spec.jax_fn(case.transform, case.variant)
+    jit_shardings = {}
+    if mesh is not None:
+        decl = spec.sharding
+        fn = decl.fn(case.transform, case.variant, case.placement) if decl.fn else fn
+        jit_shardings = {"in_shardings": tuple(target[k] for k in names),
+                         "out_shardings": _sharding.split_on(mesh, decl.output)}
     compile_seconds = None
     if case.transform in JIT_TRANSFORMS:
         def compile_it():
@@ -168,10 +198,15 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
 
             with _devices.jax_context(case, dev):
                 t0 = time.perf_counter()
-                compiled = jax.jit(fresh).lower(*args).compile()
+                compiled = jax.jit(fresh, **jit_shardings).lower(*args).compile()
                 return compiled, time.perf_counter() - t0
 
         call, compile_seconds = _within_budget(compile_it, budget, f"compilation of {case.label}")
+        if mesh is not None:
+            found = _sharding.collectives(call.as_text())
+            notes = (notes + " " if notes else "") + (
+                f"Sharded over {_devices.describe(devs)}: {spec.sharding.what} Collectives XLA inserted: "
+                + (", ".join(f"{op} x{n}" for op, n in found.items()) if found else "none") + ".")
     else:
         call = fn
 
@@ -184,12 +219,12 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
             return jax.block_until_ready(call(*args))
 
     def verify(out):
-        _devices.check_output_device(case, out, dev)
+        _devices.check_output_device(case, out, dev if mesh is None else devs)
         return compare_fn(jax.device_get(out), ref, rtol)
 
     t0 = time.perf_counter()
     out = _within_budget(run, budget, f"first call of {case.label}")
     first = time.perf_counter() - t0 + (compile_seconds or 0.0)
     err = verify(out)
-    return _plant.apply(Prepared(case, run, _devices.describe(dev), compile_seconds, first, transfer, flops,
+    return _plant.apply(Prepared(case, run, _devices.describe(devs), compile_seconds, first, transfer, flops,
                                  nbytes, err, rtol, precision, notes, placed, ref, verify))

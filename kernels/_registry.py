@@ -102,6 +102,7 @@ def validate(case: Case) -> Kernel:
         raise ValueError(
             f"size {case.size} is outside [{lo}, {hi}] for {spec.name}/{case.transform} "
             f"({spec.size_name}); valid sizes lie in that range")
+    validate_devices(spec, case)
     need = spec.footprint_bytes(int(case.size), np.dtype(case.dtype).itemsize, case.variant)
     have = available_memory_bytes()
     if need > 0.8 * have:
@@ -109,6 +110,24 @@ def validate(case: Case) -> Kernel:
             f"size {case.size} needs about {need / 2**30:.1f} GiB, more than 80% of the "
             f"{have / 2**30:.1f} GiB available: refused before allocating anything")
     return spec
+
+
+def validate_devices(spec: Kernel, case: Case) -> None:
+    """ValueError unless ``case.devices`` is 1 or a device count the kernel shards this case over.
+
+    Any count >= 2 is valid where the kernel shards (an 8-GPU box may ask for 8); whether the
+    split is even is checked by prepare() on the real inputs, whether the devices exist too."""
+    if not isinstance(case.devices, (int, np.integer)) or isinstance(case.devices, bool) or case.devices < 1:
+        raise ValueError(f"devices must be a positive integer, got {case.devices!r}")
+    if case.devices == 1:
+        return
+    if spec.sharding is None:
+        raise ValueError(f"{spec.name} runs on one device only (it declares no sharding); valid devices: 1")
+    if case.backend == "numpy-cpu":
+        raise ValueError("devices > 1 needs a JAX backend: NumPy runs on the host; valid devices: 1")
+    if case.transform not in spec.sharding.transforms:
+        raise ValueError(f"{spec.name}/{case.transform} runs on one device only; sharded transforms: "
+                         f"{', '.join(spec.sharding.transforms)}")
 
 
 ROLES = ("time", "compile", "transfer", "peakmem")   # what a benchmark measures of a case
@@ -131,6 +150,8 @@ def in_default_run(case: Case, role: str = "time") -> bool:
         return False
     if spec.default_case is not None and not spec.default_case(case):
         return False
+    if case.devices != 1:   # sharded: the kernel's default device counts, steady state only
+        return role == "time" and spec.sharding is not None and case.devices in spec.sharding.default_device_counts
     if role in ("compile", "transfer") and case.size != max(grid):
         return False
     if case.backend != "numpy-cpu" and role in ("compile", "peakmem"):
@@ -154,6 +175,16 @@ def check_declaration(spec: Kernel) -> list[str]:
             problems.append(f"default variant {variant!r} is not one of {spec.variants}")
     if spec.lecture_size is not None and spec.lecture_size not in spec.default_grid():
         problems.append(f"lecture size {spec.lecture_size} is not among the default sizes {spec.default_grid()}")
+    if spec.sharding is not None:
+        sh = spec.sharding
+        if not sh.device_counts or sh.device_counts[0] != 1 or list(sh.device_counts) != sorted(set(sh.device_counts)):
+            problems.append(f"sharding device_counts {sh.device_counts} must start at 1 and increase")
+        for d in sh.default_device_counts:
+            if d not in sh.device_counts:
+                problems.append(f"default device count {d} is not in the devices axis {sh.device_counts}")
+        for t in sh.transforms:
+            if t not in spec.jax_transforms:
+                problems.append(f"sharded transform {t!r} is not a JAX transform of {spec.name}")
     if spec.lecture_baseline != "numpy" and spec.lecture_baseline not in spec.jax_transforms:
         problems.append(f"lecture baseline {spec.lecture_baseline!r} is neither 'numpy' nor a JAX transform "
                         f"of {spec.name} ({', '.join(spec.jax_transforms)})")
@@ -162,7 +193,7 @@ def check_declaration(spec: Kernel) -> list[str]:
 
 def cases(kernel: str | None = None, backend: str | None = None, placement: str | None = None,
           transform: str | None = None, size: int | None = None, dtype: str | None = None,
-          variant: str | None = None) -> list[Case]:
+          variant: str | None = None, devices: int | None = None) -> list[Case]:
     """Every valid case of the benchmark grid, filtered by any axis given.
 
     ``size=None`` enumerates each kernel's ``sizes``; an explicit size is kept where valid.
@@ -181,8 +212,9 @@ def cases(kernel: str | None = None, backend: str | None = None, placement: str 
                             continue
                         for dt in spec.dtypes:
                             for va in spec.variants:
-                                out.append(Case(name, be, pl, tr, int(sz), dt, va))
-    keep = dict(placement=placement, transform=transform, dtype=dtype, variant=variant)
+                                for dv in spec.device_counts_for(be, tr):
+                                    out.append(Case(name, be, pl, tr, int(sz), dt, va, dv))
+    keep = dict(placement=placement, transform=transform, dtype=dtype, variant=variant, devices=devices)
     for axis, want in keep.items():
         if want is not None:
             out = [c for c in out if getattr(c, axis) == want]

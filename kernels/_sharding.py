@@ -97,6 +97,37 @@ def data_parallel_step(m, step=batch_step, batch_argnums=BATCH_ARGNUMS, donate: 
     return jax.jit(step, in_shardings=in_shardings, out_shardings=full, donate_argnums=donate_argnums)
 
 
+# ---------------------------------------------------------------- the registry's sharded cases
+def split_on(m, axis: int | None):
+    """``NamedSharding`` of an array split over the mesh on ``axis`` (``P(None, .., "data")``);
+    ``None``: replicated."""
+    from jax.sharding import NamedSharding, PartitionSpec
+
+    if axis is None:
+        return replicated(m)
+    return NamedSharding(m, PartitionSpec(*([None] * axis), AXIS))
+
+
+def input_shardings(decl, m, placement: str, names) -> dict:
+    """{input: NamedSharding} of a kernel's ``Sharding`` declaration: the named inputs split on
+    their axis, every other input (parameters, a resident training set) replicated."""
+    split = dict(decl.inputs(placement))
+    unknown = set(split) - set(names)
+    if unknown:
+        raise ValueError(f"sharding names inputs {sorted(unknown)} that the kernel does not make ({', '.join(names)})")
+    return {k: split_on(m, split.get(k)) for k in names}
+
+
+def check_even(label: str, shapes: dict, decl, placement: str, devices: int) -> None:
+    """ValueError unless every split input's axis divides evenly over ``devices`` (JAX refuses
+    uneven splits; the message names the input, its length and the devices)."""
+    for name, axis in decl.inputs(placement).items():
+        length = shapes[name][axis]
+        if length % devices:
+            raise ValueError(f"{label}: input {name!r} has {length} along axis {axis}, which does not split "
+                             f"evenly over {devices} devices; choose a size divisible by {devices}")
+
+
 # ---------------------------------------------------------------- global arrays from local data
 def process_rows(m, n_rows: int) -> slice:
     """The rows of a global batch of ``n_rows`` that this process's devices hold under ``P("data")``.

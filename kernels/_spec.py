@@ -19,6 +19,21 @@ def default_tolerance(dtype: str) -> float:
 
 
 @dataclass(frozen=True)
+class Sharding:
+    """How a kernel splits over a 1-D mesh of ``devices`` (axis "data"): jit with in/out shardings,
+    XLA's SPMD partitioner inserts whatever collective the split needs (kernels/_sharding.py)."""
+
+    what: str                               # one line: what is split, what is replicated, what XLA adds
+    inputs: Callable[[str], Mapping[str, int]]   # placement -> {input: axis split}; inputs not named: replicated
+    output: int | None = 0                  # axis of every output leaf left split; None: replicated (gathered)
+    device_counts: tuple[int, ...] = (1, 2, 4)   # the devices axis of the benchmark grid
+    default_device_counts: tuple[int, ...] = (1, 2)   # those the default run (`make bench`) measures
+    transforms: tuple[str, ...] = ("jit",)  # transforms that run sharded (jitted: in/out shardings)
+    # (transform, variant, placement) -> the sharded program, where it is not ``jax_fn``'s (cnn_step)
+    fn: Callable[[str, str, str], Callable] | None = None
+
+
+@dataclass(frozen=True)
 class Kernel:
     # --- identity and docs
     name: str
@@ -77,6 +92,8 @@ class Kernel:
     notes: Callable[[str, str], str] = lambda backend, variant: ""
     # optional: raise Unavailable (e.g. a data set is missing) before anything is allocated
     availability: Callable[[int, str], None] | None = None
+    # --- more than one device (issue 11): None = this kernel runs on one device only
+    sharding: Sharding | None = None
 
     def transforms_for(self, backend: str) -> tuple[str, ...]:
         return self.numpy_transforms if backend == "numpy-cpu" else self.jax_transforms
@@ -95,6 +112,12 @@ class Kernel:
     def default_grid(self) -> tuple[int, ...]:
         """Sizes of the default run (`make bench`); tests use its smallest."""
         return self.default_sizes or (min(self.sizes),)
+
+    def device_counts_for(self, backend: str, transform: str) -> tuple[int, ...]:
+        """The devices axis of one (backend, transform): (1,) unless the kernel shards it."""
+        if self.sharding is None or backend == "numpy-cpu" or transform not in self.sharding.transforms:
+            return (1,)
+        return self.sharding.device_counts
 
     def bounds_for(self, transform: str) -> tuple[int, int]:
         return self.transform_size_bounds.get(transform, self.size_bounds)

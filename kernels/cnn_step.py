@@ -25,7 +25,7 @@ import numpy as np
 
 from . import cnn_model, cnn_numpy
 from ._case import Unavailable, VerificationError
-from ._spec import Kernel
+from ._spec import Kernel, Sharding
 
 N_TRAIN = 4000            # images resident on the device for placement "device" (80% of 5k)
 BATCH_SIZES = (32, 64, 128, 256)
@@ -194,6 +194,23 @@ def track_validation_error(backend: str, epochs: int = 1, seed: int = 0) -> floa
     return 1.0 - train_history(backend, epochs, seed, 64)[-1]["val_accuracy"]
 
 
+def _sharded_inputs(placement):
+    """Split on axis 0: the batch indices over a resident (replicated) training set for ``device``,
+    else the batch itself (idx, images, labels)."""
+    return {"idx": 0} if placement == "device" else {"idx": 0, "images": 0, "labels": 0}
+
+
+def _sharded_step(transform, variant, placement):
+    """``jax_step`` for ``device`` (each device gathers its rows from its replica of the training
+    set); the batch-in-hand step elsewhere: indexing a split batch by split indices would make XLA
+    gather rows across devices, which is not data parallelism."""
+    from . import _sharding
+
+    if placement == "device":
+        return jax_step
+    return lambda idx, images, labels, opt_state, params: _sharding.batch_step(images, labels, opt_state, params)
+
+
 def _notes(backend, variant):
     base = ("One Adam train step of the Lab 10 CNN on a synthetic batch of MNIST shape (uniform "
             "pixels, random labels); accuracy is tracked on the real digits by track_validation_error.")
@@ -212,7 +229,8 @@ KERNEL = Kernel(
     default_size=64,
     default_sizes=(64,),
     # the lab's train step is jitted: the default run keeps jit on every placement, eager on one
-    default_case=lambda c: c.transform == "jit" or c.placement in ("host", "explicit"),
+    default_case=lambda c: (c.transform == "jit" or c.placement in ("host", "explicit")) and (
+        c.devices == 1 or c.placement == "explicit"),
     size_bounds=(1, N_TRAIN),
     numpy_transforms=("eager",),
     jax_transforms=("eager", "jit"),
@@ -228,4 +246,10 @@ KERNEL = Kernel(
     compare=compare,
     uses_matmul=True,
     notes=_notes,
+    # data parallel (kernels/_sharding.py): batch split, params and Adam state replicated, the
+    # gradients all-reduced by XLA, the new state replicated
+    sharding=Sharding(
+        what=("data parallel: the batch split over the devices, params and Adam state replicated, the gradients "
+              "summed by an all-reduce XLA inserts, the new state replicated."),
+        inputs=_sharded_inputs, output=None, fn=_sharded_step),
 )

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._spec import Kernel
+from ._spec import Kernel, Sharding
 
 OPERANDS = ("x@x.T", "x@y")
 
@@ -51,7 +51,6 @@ KERNEL = Kernel(
     default_size=3000,
     default_sizes=(256, 1024, 3000),
     lecture_size=3000,      # 001: jnp.dot(x, x.T), 3000 x 3000 float32
-    default_case=lambda c: c.size < 3000 or c.variant == "x@x.T",  # at 3000 the notes' product only
     size_bounds=(16, 16384),
     numpy_transforms=("eager",),
     jax_transforms=("eager", "jit"),
@@ -68,4 +67,13 @@ KERNEL = Kernel(
     bytes_moved=lambda n, itemsize, operand: (3 if operand == "x@y" else 2) * n * n * itemsize,
     uses_matmul=True,
     notes=_notes,
+    # rows of x split, y replicated; the product is left split by rows (not gathered)
+    sharding=Sharding(
+        what=("rows of x split over the devices, y replicated, the product left split by rows (not gathered); "
+              "x @ x.T needs all of x on every device: XLA all-gathers it."),
+        inputs=lambda placement: {"x": 0},
+        output=0),
+    # the default run: n = 3000 the notes' product only; sharded at n = 1024, inputs put once
+    default_case=lambda c: ((c.size < 3000 or c.variant == "x@x.T") if c.devices == 1
+                            else c.size == 1024 and c.placement == "explicit"),
 )

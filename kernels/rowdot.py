@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._spec import Kernel
+from ._spec import Kernel, Sharding
 
 ROWDOT_DIM = 100      # d: the lecture's 10,000 x 100 case
 JIT_LOOP_MAX_ROWS = 1000
@@ -54,7 +54,8 @@ KERNEL = Kernel(
     lecture_size=10_000,    # 000: the ladder on 10,000 x 100
     lecture_baseline="loop",  # "vmap is ~500x faster than the loop"
     # the Python loop at 10,000 rows: ~0.35 s a call and ~20 s to compile its jnp.stack once; one placement
-    default_case=lambda c: not (c.transform == "loop" and c.size > 1000 and c.placement not in ("host", "explicit")),
+    default_case=lambda c: (not (c.transform == "loop" and c.size > 1000 and c.placement not in ("host", "explicit"))
+                            if c.devices == 1 else c.size == 10_000 and c.placement == "explicit"),
     size_bounds=(1, 10_000_000),
     transform_size_bounds={"loop": (1, 100_000), "jit_loop": (1, JIT_LOOP_MAX_ROWS)},
     numpy_transforms=("loop", "eager"),
@@ -68,4 +69,6 @@ KERNEL = Kernel(
     footprint_bytes=lambda n, itemsize, variant: 4 * n * ROWDOT_DIM * itemsize,
     flops=lambda n, variant: n * (2.0 * ROWDOT_DIM + 1),
     bytes_moved=lambda n, itemsize, variant: itemsize * n * (2 * ROWDOT_DIM + 1),
+    sharding=Sharding(what="rows of X and Y split over the devices, f vmapped on each device's rows, no collective.",
+                      inputs=lambda placement: {"X": 0, "Y": 0}, output=0, transforms=("jit_vmap",)),
 )

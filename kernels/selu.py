@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._spec import Kernel
+from ._spec import Kernel, Sharding
 
 LAMBDA = 1.05
 ALPHA = 1.67
@@ -90,4 +90,8 @@ KERNEL = Kernel(
     # elementwise and memory-bound: bytes (read x, write y) are the meaningful cost, not FLOPs
     bytes_moved=lambda n, itemsize, variant: 2 * n * itemsize,
     notes=_notes,
+    sharding=Sharding(what="x split over the devices, elementwise: each device maps its share, no collective.",
+                      inputs=lambda placement: {"x": 0}, output=0),
+    # sharded in the default run at the notes' size, inputs put once
+    default_case=lambda c: c.devices == 1 or (c.size == 100_000 and c.placement == "explicit"),
 )

@@ -52,10 +52,11 @@ def asv_run(tmp_path_factory):
     slow, slow_cls, slow_size = SLOW_PREP
     regexes = [  # numpy eager, jax-cpu device/explicit jit, jax-gpu anything; compile and transfer
         rf"\.time_{KERNEL}\('numpy-cpu', 'host', 'eager', {sz}, 'float32'",
-        rf"\.time_{KERNEL}\('jax-cpu', '(explicit|device)', 'jit', {sz}, 'float32'",
+        rf"\.time_{KERNEL}\('jax-cpu', '(explicit|device)', 'jit', {sz}, 'float32', '\w+', 1\)",
+        rf"\.time_{KERNEL}\('jax-cpu', 'explicit', 'jit', {sz}, 'float32', 'lecture', [24]\)",   # sharded
         rf"\.time_{KERNEL}\('jax-gpu', 'explicit', 'jit', {sz}",
         rf"^bench_{slow}\.{slow_cls}\.time_{slow}\('jax-cpu', 'device', 'jit', {slow_size}\)",
-        rf"Compile\.track_compile_seconds\('jax-(cpu|gpu)', 'explicit', 'jit', {sz}",
+        rf"Compile\.track_compile_seconds\('jax-(cpu|gpu)', 'explicit', 'jit', {sz}, 'float32', 'lecture', [12]\)",
         rf"Transfer\.track_transfer_seconds\('jax-cpu', 'explicit', '\w+', {sz}",
     ]
     # what python -m bench runs, with fewer samples: calibration, samples and rounds are under test
@@ -164,7 +165,8 @@ def test_run_writes_expected_benchmarks(asv_run):
         assert name in names, sorted(names)
     bench_json = json.loads((asv_run["results"] / "benchmarks.json").read_text())
     spec = kernels.kernel(KERNEL)
-    expected = AXES + (["dtype"] if "float64" in spec.dtypes else []) + ([spec.variant_name] if spec.variant_name else [])
+    expected = AXES + (["dtype"] if "float64" in spec.dtypes else []) + ([spec.variant_name] if spec.variant_name else []) \
+            + (["devices"] if spec.sharding is not None else [])
     timed = bench_json[f"bench_{KERNEL}.{base}.time_{KERNEL}"]
     assert timed["param_names"] == expected
     assert timed["params"][0] == ["'numpy-cpu'", "'jax-cpu'", "'jax-gpu'"]
@@ -179,6 +181,8 @@ def test_numbers_for_available_cases_nan_for_jax_gpu(asv_run):
     size = str(asv_run["size"])
     ran = {k: v for k, v in values.items() if k[3] == size and k[0] != "'jax-gpu'"
            and ((k[0] == "'numpy-cpu'" and k[1] == "'host'" and k[2] == "'eager'") or (k[0] == "'jax-cpu'" and k[1] == "'explicit'" and k[2] == "'jit'"))}
+    if kernels.kernel(KERNEL).sharding is not None:   # one device here; sharded: the test below
+        ran = {k: v for k, v in ran.items() if k[-1] == "1"}
     assert ran, values
     for key, value in ran.items():
         if key[4:5] == ("'float64'",):
@@ -192,6 +196,21 @@ def test_numbers_for_available_cases_nan_for_jax_gpu(asv_run):
     assert cpu_compile and all(0 < v < 60 for v in cpu_compile)
     transfer, _ = _values(data, f"bench_{KERNEL}.{base}Transfer.track_transfer_seconds")
     assert any(v and v == v and v > 0 for k, v in transfer.items() if k[0] == "'jax-cpu'")
+
+
+def test_sharded_cases_ran_in_processes_of_their_own(asv_run):
+    """devices = 2 and 4 (forced host devices, one process per case) measured, not n/a: a process
+    that had started JAX with another device count would have skipped them."""
+    data = _results_file(asv_run)
+    base = "".join(p.capitalize() for p in KERNEL.split("_"))
+    values, row = _values(data, f"bench_{KERNEL}.{base}.time_{KERNEL}")
+    size = str(asv_run["size"])
+    for devices in ("1", "2", "4"):
+        key = ("'jax-cpu'", "'explicit'", "'jit'", size, "'float32'", "'lecture'", devices)
+        assert values[key] is not None and values[key] > 0, (key, asv_run["proc"].stdout[-2000:])
+    compile_values, _ = _values(data, f"bench_{KERNEL}.{base}Compile.track_compile_seconds")
+    key = ("'jax-cpu'", "'explicit'", "'jit'", size, "'float32'", "'lecture'", "2")
+    assert compile_values[key] is not None and compile_values[key] > 0
 
 
 def _has_gpu() -> bool:

@@ -50,8 +50,10 @@ def test_cases_enumerate_every_axis_and_filter():
     all_cases = kernels.cases()
     assert len(all_cases) == len(set(all_cases)), "duplicate cases"
     matmul = kernels.cases(kernel="matmul", backend="jax-cpu", size=3000)
-    # 3 placements x 2 transforms x 2 dtypes x 2 operands
-    assert len(matmul) == 24
+    # 3 placements x 2 transforms x 2 dtypes x 2 operands on one device, + jit on 2 and 4 devices
+    assert len(matmul) == 24 + 3 * 2 * 2 * 2
+    assert len([c for c in matmul if c.devices == 1]) == 24
+    assert len(kernels.cases(kernel="matmul", backend="jax-cpu", size=3000, devices=1)) == 24
     assert {c.placement for c in matmul} == {"device", "implicit", "explicit"}
     assert {c.variant for c in matmul} == {"x@x.T", "x@y"}
     numpy_cases = kernels.cases(backend="numpy-cpu")
