@@ -157,9 +157,27 @@ def load_rounds(results_dir: Path, machine: str, commit: str, kernels=None) -> d
     machine_dir = Path(results_dir) / machine
     counts = rounds_file.load(machine_dir)["commits"].get(commit, {})
     modules = None if kernels is None else {f"bench_{k}" for k in kernels}
-    return {(name, key): rounds_file.split(samples, counts.get(name, {}).get(key))
+    names = _param_names(Path(results_dir))
+    return {(name, one_device_key(names.get(name, []), key)): rounds_file.split(samples, counts.get(name, {}).get(key))
             for name, key, samples in rounds_file.timed_samples(machine_dir, commit)
             if modules is None or name.split(".")[0] in modules}
+
+
+def _param_names(results_dir: Path) -> dict:
+    """{benchmark: asv param names} from the results folder's benchmarks.json ({} without one)."""
+    try:
+        data = json.loads((results_dir / "benchmarks.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v.get("param_names", []) for k, v in data.items() if isinstance(v, dict)}
+
+
+def one_device_key(param_names, key: str) -> str:
+    """The key a one-device case had before the ``devices`` axis existed (its trailing ``1`` dropped),
+    so that the gate compares commits on either side of issue 11; sharded keys are kept whole."""
+    if param_names and param_names[-1] == "devices" and key.endswith(", 1"):
+        return key[:-len(", 1")]
+    return key
 
 
 # --------------------------------------------------------------------------- running

@@ -203,3 +203,13 @@ def test_import_check(tmp_path):
     gate.check_imports(ROOT, gate.side_env(ROOT, None))        # this tree imports itself
     with pytest.raises(gate.GateError, match="would not import its own"):
         gate.check_imports(tmp_path, gate.side_env(tmp_path, None))   # no kernels/ there
+
+
+def test_one_device_cases_keep_their_key_across_the_devices_axis():
+    """A commit with the devices axis compares its devices = 1 cases with a commit without it."""
+    from bench.gate import one_device_key
+
+    names = ["backend", "placement", "transform", "size", "devices"]
+    assert one_device_key(names, "'jax-cpu', 'explicit', 'jit', 1024, 1") == "'jax-cpu', 'explicit', 'jit', 1024"
+    assert one_device_key(names, "'jax-cpu', 'explicit', 'jit', 1024, 2") == "'jax-cpu', 'explicit', 'jit', 1024, 2"
+    assert one_device_key(names[:-1], "'jax-cpu', 'explicit', 'jit', 1") == "'jax-cpu', 'explicit', 'jit', 1"
