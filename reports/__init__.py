@@ -10,7 +10,8 @@ Public API (pure functions over DataFrames; only :func:`build` writes files)::
 
 The report opens with the lecture, reproduced (:mod:`reports.lecture`: every figure of the seed
 notes, from ``reports/lecture_figures.toml``, next to each machine's measurement, with a verdict).
-See docs/reports.md for what the report contains.
+Every product uses the one-device rows (``devices == 1``); cases sharded over more devices get a
+scaling table of their own (:mod:`reports.scaling`). See docs/reports.md for what the report contains.
 """
 from .build import DEFAULT_FORMATS, build
 from .load import COLUMNS, Results, ResultsWarning, latest_commits, load_results, select

@@ -16,10 +16,16 @@ Layout of the output folder (``docs/reports.md`` lists it for users)::
     tables/crossover.{md,tex}      where JAX first beats NumPy
     tables/machines.{md,tex}       same cases on each machine (two or more machines)
     tables/regressions.{md,tex}    what asv would flag across commits
-    figures/speedup_*.png  figures/scaling_*.png  figures/placement_*.png
+    figures/speedup_*.png  figures/scaling_*.png  figures/devices_*.png  figures/placement_*.png
     figures/machines_*.png figures/history_*.png
     figures/lecture_ladder_*.png   the vmap ladder (rowdot) per machine
     figures/lecture_placement_*.png  matmul at the lecture's n = 3000: NumPy, device, explicit, implicit
+    tables/scaling.{md,tex,csv}    (sharded results only) each case on N devices vs 1 device:
+                                   speed-up and efficiency with 95% intervals (reports/scaling.py)
+    figures/devices_<kernel>_<machine>.png  (sharded results only) time and speed-up vs devices
+
+Every product but the scaling table and its figures uses the one-device rows (``devices == 1``);
+results without a devices parameter give exactly the report they gave before the axis existed.
 
 Rows that would only say n/a are left out (reports/coverage.py): jax-gpu on a machine without a GPU
 (one line instead: "jax-gpu: not measured on <machine> (no GPU)"), cases the run did not select.
@@ -38,8 +44,8 @@ from . import coverage, health
 from . import history as hist
 from . import html as H
 from . import lecture as L
-from . import plots, speedup, tables
-from .load import NOT_IN_CSV, Results, current, latest_commits, select
+from . import plots, scaling, speedup, tables
+from .load import NOT_IN_CSV, Results, current, latest_commits, one_device, select, sharded
 
 DEFAULT_FORMATS = ("png", "md", "tex", "html", "csv")
 ALL_FORMATS = ("png", "svg", "pdf", "md", "tex", "html", "csv")
@@ -126,7 +132,8 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
     specs = _specs()
     all_rows = current(results.df)
     commits = commits or latest_commits(all_rows)
-    df = select(all_rows, machines, commits, kernels)
+    selected = select(all_rows, machines, commits, kernels)
+    df = one_device(selected)   # every product but the scaling table: one-device cases
     machine_names = sorted(df["machine"].unique())
 
     rates = speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df), df), speedup.peaks(df))
@@ -148,7 +155,7 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
     # history: every commit of the selected machines up to the selected one
     upto = {m: all_rows.loc[(all_rows["machine"] == m) & (all_rows["commit"] == c), "date"].max()
             for m, c in commits.items()}
-    hrows = select(all_rows, machines, None, kernels)
+    hrows = one_device(select(all_rows, machines, None, kernels))
     hrows = hrows[[d <= upto.get(m, d) for m, d in zip(hrows["machine"], hrows["date"])]]
     ordered = hist.ordered(hrows)
     ordered = ordered[~((ordered["backend"] == coverage.GPU_BACKEND) & ordered["machine"].isin(no_gpu))]
@@ -251,6 +258,12 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
                      f"{name} on {machine} across commits (size {size}, {dtype}); red triangles: "
                      "regressions asv publish would report."))
 
+    devs = devices_part(selected, results, specs) if sharded(selected) else None
+    if devs is not None:
+        more, not_drawn = devices_jobs(devs)
+        jobs += more
+        built.skipped += not_drawn
+
     for section, kernel, stem, draw, caption in tqdm(jobs, desc="figures", unit="fig", disable=not progress):
         paths = plots.save(draw(), out / "figures" / stem, img_formats)
         built.files += paths
@@ -324,6 +337,8 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
                 text = tables.to_latex(t, caption, f"tab:{slug(name)}", notes)
             p.write_text(text, encoding="utf-8")
             built.files.append(p)
+    if devs is not None:
+        built.files += write_devices(devs, out, formats)
     if "md" in formats:
         p = out / "tables" / "health.md"
         p.write_text(health.to_markdown(checks), encoding="utf-8")
@@ -346,18 +361,20 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
     if "html" in formats:
         p = out / "index.html"
         lec_html = (lec_table, lec_caption, lec_notes)
-        p.write_text(page(results, df, commits, machine_names, built, tabs, command, checks, lec_html),
+        p.write_text(page(results, df, commits, machine_names, built, tabs, command, checks, lec_html, devs),
                      encoding="utf-8")
         built.files.append(p)
     return built
 
 
 def page(results, df, commits, machine_names, built: Built, tabs: dict, command: str,
-         checks: health.Health | None = None, lecture=None) -> str:
+         checks: health.Health | None = None, lecture=None, devices=None) -> str:
     """index.html: the lecture reproduced (table, ladder and placement figures), facts and commits,
-    warnings, measurement health, summary, then each figure section and table.
+    warnings, measurement health, summary, then each figure section, the devices section (only
+    with sharded results) and the tables.
 
-    ``lecture``: (table, caption, notes) of :func:`reports.lecture.table`."""
+    ``lecture``: (table, caption, notes) of :func:`reports.lecture.table`; ``devices``: the
+    :class:`Devices` part, or None."""
     sections = []
     if lecture is not None:
         t, caption, notes = lecture
@@ -409,6 +426,8 @@ def page(results, df, commits, machine_names, built: Built, tabs: dict, command:
                      "history": "<p class=note>Results for one commit only.</p>"}.get(
                 section, "<p class=note>(nothing to show)</p>") + inner
         sections.append((section, heading, inner))
+    if devices is not None:
+        sections.append(("devices", "Devices (sharded cases)", devices_html(devices, built)))
     kernel_tabs = [k for k in tabs if k not in ("summary", "crossover", "machines", "regressions")]
     sections.append(("tables", "Tables per kernel", "".join(tab(k) for k in kernel_tabs)))
     files = "".join(f"<li><code>{H.esc(p.relative_to(built.out))}</code></li>" for p in built.files)
@@ -416,3 +435,75 @@ def page(results, df, commits, machine_names, built: Built, tabs: dict, command:
     sections.append(("files", "Files", f"<ul>{files}<li><code>index.html</code></li></ul>"
                      + (f"<p class=note>Not drawn:</p><ul>{notdrawn}</ul>" if notdrawn else "")))
     return H.page("jaxbench report: NumPy vs JAX, CPU and GPU", sections)
+
+
+# --------------------------------------------------------------------------- devices (sharded cases)
+
+@dataclass
+class Devices:
+    """The scaling table's part of a report: its tidy rows, per-machine device lines, and one
+    (kernel, display table, caption, notes) block per kernel."""
+
+    rows: pd.DataFrame
+    lines: dict
+    blocks: list
+
+
+def devices_part(selected: pd.DataFrame, results: Results, specs: dict) -> Devices | None:
+    """The scaling table of the selected rows (every device count); None when no case was timed on
+    more than one device."""
+    rows = scaling.scaling_rows(selected, results.benchmarks, results.facts)
+    if rows.empty:
+        return None
+    lines = scaling.device_lines(rows, results.facts, results.machines)
+    return Devices(rows, lines, scaling.tables_of(rows, lines, specs, scaling.not_shown(selected)))
+
+
+def devices_jobs(devs: Devices) -> tuple[list, list]:
+    """(figure jobs, figures not drawn with why) of the devices section: one per sharded kernel and machine."""
+    jobs, skipped = [], []
+    for (kernel, machine), g in devs.rows.groupby(["kernel", "machine"], sort=True):
+        if not (g["status"] == "ok").any():
+            skipped.append(f"devices {kernel} {machine}: no successful timing (see tables/scaling.md)")
+            continue
+        title = f"Devices: {kernel} on {machine}{scaling.title_caveat(g)}"
+        note = "\n".join(devs.lines.get(machine, []))
+        jobs.append(("devices", kernel, slug("devices", kernel, machine),
+                     lambda g=g, t=title, n=note: plots.devices(g, t, n),
+                     f"{kernel} on {machine}: median time per call (left) and speed-up over the same case on 1 "
+                     "device (right) against the device count, error bars: 95% bootstrap intervals; dashed: the "
+                     "ideal speed-up, reachable on real devices only. " + " ".join(devs.lines.get(machine, []))))
+    return jobs, skipped
+
+
+def write_devices(devs: Devices, out: Path, formats) -> list:
+    """tables/scaling.md|.tex|.csv of the devices part (as ``formats`` asks); the paths written."""
+    written = []
+    if "md" in formats:
+        p = out / "tables" / "scaling.md"
+        p.write_text(scaling.to_markdown(devs.blocks, devs.lines), encoding="utf-8")
+        written.append(p)
+    if "tex" in formats:
+        p = out / "tables" / "scaling.tex"
+        p.write_text(scaling.to_latex(devs.blocks, slug), encoding="utf-8")
+        written.append(p)
+    if "csv" in formats:
+        p = out / "tables" / "scaling.csv"
+        scaling.to_csv_frame(devs.rows).to_csv(p, index=False)
+        written.append(p)
+    return written
+
+
+def devices_html(devs: Devices, built: Built) -> str:
+    """The devices section of index.html: what each machine's devices are, then per kernel its
+    table, notes and figures."""
+    head = "".join(f"<p class=warn>{H.esc(x)}</p>" if scaling.OVERHEAD in x else f"<p class=note>{H.esc(x)}</p>"
+                   for m in sorted(devs.lines) for x in devs.lines[m])
+    figs = built.figures.get("devices", [])
+    body = []
+    for kernel, t, caption, notes in devs.blocks:
+        body.append(f"<h3>{H.esc(caption)}</h3>" + H.table(t)
+                    + "".join(f"<p class=note>{H.esc(n)}</p>" for n in notes)
+                    + "".join(f"<p class=note>{H.esc(cap)}</p>{H.img(p, cap)}"
+                              for k, p, cap in figs if k == kernel and p is not None))
+    return head + "".join(body)

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from . import speedup, stats, tables
+from .load import one_device
 
 IQR_WIDE = 0.25
 ROUNDS_APART = 1.25
@@ -158,8 +159,10 @@ NULL_KEYS = ["machine", "commit", "kernel", "backend", "transform", "size", "dty
 
 
 def device_explicit_sides(t: pd.DataFrame) -> list[tuple[dict, dict]]:
-    """(device row, explicit row) of every null pair in ``t``: ok JAX timings of the same case
-    (NULL_KEYS) with inputs created on the device and explicitly placed (NULL_EXCLUDED left out)."""
+    """(device row, explicit row) of every null pair in ``t``: ok one-device JAX timings of the same
+    case (NULL_KEYS) with inputs created on the device and explicitly placed (NULL_EXCLUDED left out;
+    sharded rows, ``devices`` > 1, never pair)."""
+    t = one_device(t)
     j = t[t["backend"].isin(["jax-cpu", "jax-gpu"]) & t["placement"].isin(["device", "explicit"])
           & (t["status"] == "ok") & ~t["kernel"].isin(NULL_EXCLUDED)]
     pairs = j[j["placement"] == "device"].merge(j[j["placement"] == "explicit"], on=NULL_KEYS,

@@ -16,6 +16,7 @@ import re
 import pandas as pd
 from asv.step_detect import detect_regressions, detect_steps
 
+from .load import one_device
 from .speedup import label
 
 SERIES = ["machine", "kernel", "benchmark", "backend", "placement", "transform", "size", "dtype", "variant"]
@@ -35,8 +36,9 @@ def _weight(lo, hi):
 
 
 def ordered(df: pd.DataFrame) -> pd.DataFrame:
-    """Timing rows of valid cases with a ``position`` per machine: commits in commit-date order."""
-    t = df[(df["role"] == "time") & df["valid"] & ~df["stale"]].copy()
+    """Timing rows of valid one-device cases with a ``position`` per machine: commits in commit-date order."""
+    t = one_device(df)
+    t = t[(t["role"] == "time") & t["valid"] & ~t["stale"]].copy()
     t["label"] = [label(b, p, tr) for b, p, tr in zip(t["backend"], t["placement"], t["transform"])]
     order = (t[["machine", "commit", "date"]].drop_duplicates()
              .sort_values(["machine", "date", "commit"], kind="stable"))

@@ -15,6 +15,11 @@ Samples: ``rounds`` holds the raw samples of a case (asv ``samples``, recorded w
 add up, all samples form one pooled round. ``n_rounds`` is the number of rounds (0: no samples).
 ``rounds`` holds Python lists: it is left out of ``data.csv``.
 
+Devices: ``devices`` is the case's device count (asv parameter ``devices`` of the kernels that
+shard, :attr:`kernels.Kernel.sharding`); 1 where the benchmark has no such parameter. Every product
+of the report but the scaling table (:mod:`reports.scaling`) uses the ``devices == 1`` rows only
+(:func:`one_device`); ``data.csv`` holds those and leaves the column out.
+
 Status: asv writes NaN for a skipped parameter combination (n/a) and null for a failed one;
 rows keep them as ``status`` ``skipped``/``failed`` with NaN values, never as zero.
 
@@ -38,13 +43,16 @@ from bench import rounds as bench_rounds
 FACTS_FILE = "jaxbench-facts.jsonc"
 REMEASURE_FILE = "jaxbench-remeasure.jsonc"
 NOT_RESULTS = {"machine.json", "benchmarks.json", FACTS_FILE}
-NOT_IN_CSV = ("file", "rounds")   # columns that hold paths or Python lists
+# columns data.csv leaves out: paths and Python lists; devices (data.csv holds the one-device rows,
+# the sharded ones are in tables/scaling.csv)
+NOT_IN_CSV = ("file", "rounds", "devices")
 CASE_AXES = ("backend", "placement", "transform", "size", "dtype")
+DEVICES_AXIS = "devices"   # the case's device count (asv param of the kernels that shard)
 CALIBRATION_KERNEL = "calibration"
 
 COLUMNS = [
     "machine", "commit", "date", "env", "kernel", "benchmark", "role", "unit",
-    "backend", "placement", "transform", "size", "dtype", "variant",
+    "backend", "placement", "transform", "size", "dtype", "variant", "devices",
     "median", "q25", "q75", "ci99_lo", "ci99_hi", "n_samples", "number", "status",
     "valid", "stale", "flops", "bytes", "params", "file", "rounds", "n_rounds",
 ]
@@ -151,14 +159,33 @@ def _cost(spec, size, dtype, variant):
     return _nan(flops), _nan(nbytes)
 
 
+def devices_of(p: dict) -> int:
+    """The device count of one parameter combination: its ``devices`` value, 1 without one."""
+    value = p.get(DEVICES_AXIS, 1)
+    try:
+        return int(value) if not isinstance(value, bool) else 1
+    except (TypeError, ValueError):
+        return 1
+
+
+def _devices_valid(spec, p: dict) -> bool:
+    """Whether the registry declares the combination's device count (``Kernel.device_counts_for``:
+    1, or the kernel's sharded counts for a JAX backend and a sharded transform)."""
+    devices = devices_of(p)
+    return devices == 1 or devices in spec.device_counts_for(p["backend"], p.get("transform"))
+
+
 def _valid(spec, p: dict) -> bool:
     """Whether the registry declares this combination (False: an asv grid point that is never a case:
-    an axis value the kernel does not offer, or a size outside the transform's bounds).
+    an axis value the kernel does not offer, a size outside the transform's bounds, a device count
+    the kernel does not shard that case over).
 
     Unknown kernels and non-case benchmarks count as valid, so nothing is hidden by mistake.
     """
     if spec is None or "backend" not in p:
         return True
+    if not _devices_valid(spec, p):
+        return False
     backend = p["backend"]
     checks = [("placement", spec.placements_for(backend)), ("transform", spec.transforms_for(backend)),
               ("dtype", spec.dtypes)]
@@ -240,7 +267,7 @@ def rows_of_file(path: Path, machine: str, benchmarks: dict, registry: dict, pro
                 status = "skipped"
             else:
                 status = "ok"
-            others = {k: v for k, v in p.items() if k not in CASE_AXES}
+            others = {k: v for k, v in p.items() if k not in CASE_AXES and k != DEVICES_AXIS}
             if extra_axis in p:
                 variant = str(p[extra_axis])
             elif others and role != "calibration":
@@ -257,6 +284,7 @@ def rows_of_file(path: Path, machine: str, benchmarks: dict, registry: dict, pro
                 "kernel": kernel, "benchmark": name, "role": role, "unit": bench.get("unit"),
                 "backend": p.get("backend"), "placement": p.get("placement"),
                 "transform": p.get("transform"), "size": size, "dtype": dtype, "variant": variant,
+                "devices": devices_of(p),
                 "median": _nan(value) if status == "ok" else math.nan,
                 "q25": _nan(_column(row, "stats_q_25", j)), "q75": _nan(_column(row, "stats_q_75", j)),
                 "ci99_lo": _nan(_column(row, "stats_ci_99_a", j)),
@@ -321,6 +349,7 @@ def load_results(results_dir) -> Results:
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
     df["size"] = pd.to_numeric(df["size"], errors="coerce").astype("Int64")
     df["n_rounds"] = pd.to_numeric(df["n_rounds"], errors="coerce").fillna(0).astype(int)
+    df["devices"] = pd.to_numeric(df["devices"], errors="coerce").fillna(1).astype(int)
     for col in ("median", "q25", "q75", "ci99_lo", "ci99_hi", "n_samples", "number", "flops", "bytes"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     for col in ("valid", "stale"):
@@ -332,6 +361,16 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
 def current(df: pd.DataFrame) -> pd.DataFrame:
     """Rows measured with the benchmark's current code (asv drops stale versions too)."""
     return df[~df["stale"]]
+
+
+def one_device(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of one-device cases (``devices == 1``): what every product but the scaling table uses."""
+    return df[df["devices"] == 1] if "devices" in df.columns else df
+
+
+def sharded(df: pd.DataFrame) -> bool:
+    """Whether ``df`` holds any row of a case on more than one device."""
+    return "devices" in df.columns and bool((df["devices"] > 1).any())
 
 
 def latest_commits(df: pd.DataFrame) -> dict:
@@ -361,6 +400,6 @@ def commit_matches(df: pd.DataFrame, machine: str, prefix: str) -> list[str]:
     return sorted(c for c in commits if c.startswith(prefix))
 
 
-__all__ = ["COLUMNS", "ResultsWarning", "Results", "load_results", "current", "latest_commits",
-           "select", "commit_matches", "parse_param", "split_name", "role_of", "case_rounds", "FACTS_FILE",
-           "REMEASURE_FILE", "NOT_IN_CSV"]
+__all__ = ["COLUMNS", "ResultsWarning", "Results", "load_results", "current", "one_device", "sharded",
+           "latest_commits", "select", "commit_matches", "parse_param", "split_name", "role_of", "devices_of",
+           "case_rounds", "FACTS_FILE", "REMEASURE_FILE", "NOT_IN_CSV"]

@@ -4,6 +4,8 @@ The lecture's figures: :func:`ladder` (the vmap ladder) and :func:`placement` (a
 drawn by :mod:`reports.build` from :mod:`reports.lecture`'s rows). Speedup bars are labelled with the
 speedup over the lecture's baseline too where that is not NumPy (``; 304x [298, 311] vs loop``).
 A figure of a machine without a GPU carries the line "jax-gpu: not measured on <machine> (no GPU)".
+:func:`devices` draws the devices axis of a sharded kernel (time and speed-up against the device
+count, the ideal speed-up dashed: reachable on real devices only).
 
 Statistics drawn: bars and lines are medians; bands are the IQR (q25-q75) of asv's samples; error
 bars are 95% bootstrap intervals (:mod:`reports.stats`): of the speedup in the speedup bars, of
@@ -14,6 +16,7 @@ Skipped (n/a) and failed entries are written as text where their bar would be, n
 from __future__ import annotations
 
 import math
+import textwrap
 
 import matplotlib
 
@@ -404,6 +407,87 @@ def history(series: pd.DataFrame, regressions: pd.DataFrame, title: str) -> plt.
         ax.legend(fontsize=6.5, loc="best")
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
+    return fig
+
+
+IDEAL_LABEL = "ideal (real devices only)"
+NOTE_CHARS = 200   # a note line of the devices figure wraps at this many characters
+
+
+def _series_label(r) -> str:
+    """One line of the devices figure: 'jax-cpu explicit jit @ 1024 [x@y]' (dtype when not float32)."""
+    dtype = "" if r["dtype"] in ("float32", None) or r["dtype"] != r["dtype"] else f" {r['dtype']}"
+    variant = f" [{r['variant']}]" if r["variant"] else ""
+    return f"{r['backend']} {r['placement']} {r['transform']} @ {r['size']}{dtype}{variant}"
+
+
+def _errors(point, lo, hi) -> np.ndarray:
+    """matplotlib's asymmetric errors of a series (0 where there is no interval)."""
+    point, lo, hi = (np.asarray(x, dtype=float) for x in (point, lo, hi))
+    below, above = np.where(np.isnan(lo), 0.0, point - lo), np.where(np.isnan(hi), 0.0, hi - point)
+    return np.vstack([np.maximum(below, 0.0), np.maximum(above, 0.0)])
+
+
+def devices(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
+    """The devices axis of one kernel on one machine (rows of :func:`reports.scaling.scaling_rows`).
+
+    Left: median time per call against the device count (a linear axis from 0 when the times lie
+    within a decade, else log), error bars the 95% bootstrap interval of the median, one line per
+    case. Right: speed-up over the same case on one device with its 95% interval, and the ideal
+    speed-up y = devices dashed, labelled "ideal (real devices only)": forced host devices share the
+    CPU's cores and are not expected to reach it.
+    """
+    fig, (ax_t, ax_s) = plt.subplots(1, 2, figsize=(11, 4.4))
+    ok = rows[rows["status"] == "ok"]
+    counts = sorted(set(int(d) for d in rows["devices"]))
+    ok = ok.sort_values(["backend", "placement", "transform", "variant", "dtype", "size", "devices"], kind="stable")
+    for j, (_, g) in enumerate(ok.assign(_line=[_series_label(r) for _, r in ok.iterrows()])
+                               .groupby("_line", sort=False)):
+        g = g.sort_values("devices")
+        r0 = g.iloc[0]
+        kw = dict(color=MACHINE_COLORS[j % len(MACHINE_COLORS)], marker="os^vD"[j % 5], ms=4.5, lw=1.3, capsize=3,
+                  elinewidth=0.9, label=r0["_line"])
+        ax_t.errorbar(g["devices"], g["median"], yerr=_errors(g["median"], g["median_lo"], g["median_hi"]), **kw)
+        s = g[g["speedup"].notna()]
+        if len(s):
+            ax_s.errorbar(s["devices"], s["speedup"], yerr=_errors(s["speedup"], s["speedup_lo"], s["speedup_hi"]),
+                          **kw)
+    ax_s.plot(counts, counts, ls="--", color="black", lw=1.0, label=IDEAL_LABEL)
+    ax_s.axhline(1, color="#888888", lw=0.7, ls=":")
+    for ax in (ax_t, ax_s):
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(counts, [str(c) for c in counts])
+        ax.minorticks_off()
+        ax.set_xlim(counts[0] / 1.3, counts[-1] * 1.3)
+        ax.set_xlabel("devices", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(True, which="both", alpha=0.25)
+    times = pd.concat([ok["median_lo"], ok["median"], ok["median_hi"]]).dropna()
+    times = times[times > 0]
+    if len(times) and times.max() < 10 * times.min():   # within a decade: a linear axis from 0 reads best
+        from matplotlib.ticker import FuncFormatter
+        ax_t.set_ylim(0, times.max() * 1.15)
+        ax_t.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _fmt(v) if v > 0 else "0"))
+    else:
+        ax_t.set_yscale("log")
+        _time_axis(ax_t.yaxis)
+    ax_t.set_ylabel("median time per call (error bars: 95% interval)", fontsize=8)
+    ax_s.set_yscale("log", base=2)
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+    ax_s.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
+    ax_s.yaxis.set_minor_formatter(NullFormatter())
+    low = pd.concat([ok["speedup_lo"], ok["speedup"]]).dropna()
+    low = low[low > 0]
+    ax_s.set_ylim(min(0.5, low.min() / 1.2) if len(low) else 0.5, max(counts[-1], ax_s.get_ylim()[1]) * 1.15)
+    ax_s.set_ylabel("speed-up over 1 device (error bars: 95% interval)", fontsize=8)
+    if ax_t.get_legend_handles_labels()[1]:
+        ax_t.legend(fontsize=6.5, loc="best")
+    ax_s.legend(fontsize=6.5, loc="best")
+    fig.suptitle(title, fontsize=10)
+    lines = [w for x in note.split("\n") if x for w in textwrap.wrap(x, NOTE_CHARS)] if note else []
+    for i, line in enumerate(reversed(lines)):
+        _note(fig, line, 0.005 + 0.025 * i)
+    fig.tight_layout(rect=(0, 0.025 * len(lines) + (0.01 if lines else 0), 1, 1))
     return fig
 
 

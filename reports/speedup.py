@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import stats
+from .load import one_device
 
 GROUP = ["machine", "commit", "kernel", "size", "dtype", "variant"]       # like-for-like cell
 LINE = ["backend", "placement", "transform"]                              # one variant of a case
@@ -35,8 +36,10 @@ def label(backend, placement, transform) -> str:
 
 
 def timings(df: pd.DataFrame) -> pd.DataFrame:
-    """Steady-state timing rows (role 'time') of valid cases, with a ``label`` column."""
-    t = df[(df["role"] == "time") & df["valid"]].copy()
+    """Steady-state timing rows (role 'time') of valid one-device cases, with a ``label`` column
+    (the sharded rows are the scaling table's, :mod:`reports.scaling`)."""
+    t = one_device(df)
+    t = t[(t["role"] == "time") & t["valid"]].copy()
     t["label"] = [label(b, p, tr) for b, p, tr in zip(t["backend"], t["placement"], t["transform"])]
     return t
 

@@ -68,7 +68,9 @@ def test_selection_lists_the_wanted_cases(monkeypatch):
     assert regexes and 0 < chosen < total
     assert sum(len(v) for v in wanted.values()) == chosen
     timed = wanted["bench_selu.Selu.time_selu"]
-    assert "'jax-cpu', 'explicit', 'jit', 100000, 'float32', 'lecture'" in timed
+    assert "'jax-cpu', 'explicit', 'jit', 100000, 'float32', 'lecture', 1" in timed
+    assert "'jax-cpu', 'explicit', 'jit', 100000, 'float32', 'lecture', 2" in timed     # sharded
+    assert not any(k.endswith(", 4") for k in timed)                                    # FULL=1 only
     assert not any("jax-gpu" in k or "expm1" in k for k in timed)
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import math
 import re
 import shutil
-import subprocess
 import warnings
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from _support import compile_latex
 from reports import coverage, lecture as L, plots, speedup, tables
 from reports.build import build
 from reports.load import ResultsWarning, current, latest_commits, load_results, select
@@ -436,34 +436,11 @@ def test_cpu_only_summary_tex_has_no_gpu_columns(cpu_only):
 
 # --------------------------------------------------------------------------- LaTeX on a portrait A4 page
 
-def _pdflatex():
-    exe = shutil.which("pdflatex")
-    if exe is None:
-        pytest.skip("pdflatex not installed (apt-get install -y texlive-latex-recommended)")
-    if shutil.which("kpsewhich") and not subprocess.run(["kpsewhich", "booktabs.sty"], capture_output=True,
-                                                        text=True).stdout.strip():
-        pytest.skip("booktabs.sty not installed (texlive-latex-recommended)")
-    return exe
-
-
-def _compile(tex_file: Path, tmp: Path) -> str:
-    """Compile a written table in \\documentclass[a4paper]{article} with booktabs; return the log."""
-    exe = _pdflatex()
-    doc = tmp / f"{tex_file.stem}-doc.tex"
-    doc.write_text(tables.latex_document(tex_file.read_text()))
-    run = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", doc.name], cwd=tmp,
-                         capture_output=True, text=True, timeout=300)
-    log = (tmp / f"{tex_file.stem}-doc.log").read_text(errors="replace")
-    assert run.returncode == 0, log[-3000:]
-    return log
-
-
-@pytest.mark.timeout(600)
 def test_latex_compiles_on_portrait_a4_without_overfull_boxes(report, tmp_path):
     names = [report / "lecture.tex", report / "tables" / "summary.tex"]
     names += sorted(p for p in (report / "tables").glob("*.tex") if p.name != "summary.tex")
     for tex in names:
-        log = _compile(tex, tmp_path)
+        log = compile_latex(tex, tmp_path)
         assert "Overfull \\hbox" not in log, tex.name
         if tex.name in ("lecture.tex", "summary.tex"):
             assert "Float too large" not in log, tex.name       # every part fits a page
