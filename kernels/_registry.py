@@ -139,7 +139,8 @@ def in_default_run(case: Case, role: str = "time") -> bool:
     Steady state (``time``): the kernel's ``default_sizes``, its default (first) dtype and its
     ``default_variants``. Compile and transfer times: the largest default size only. Compile time
     and peak memory: one JAX placement (the jitted function and the footprint hardly depend on
-    it); peak memory one JAX transform. A kernel's ``default_case`` may leave out more."""
+    it); peak memory one JAX transform. A kernel's ``default_case`` may leave out more. Sharded
+    cases (``devices`` > 1): the kernel's ``Sharding.default_device_counts``, steady state only."""
     if role not in ROLES:
         _refuse("role", role, ROLES)
     spec = kernel(case.kernel)
