@@ -55,11 +55,12 @@ METHOD = (f"kernels.prepare + kernels.measure (timeit autorange, samples >= {MIN
 def choose(rows, n: int) -> list:
     """Up to ``n`` ok steady-state rows (a pandas frame of reports.load), fastest first: one per
     (kernel, backend, placement), and the device/explicit partner of each chosen JAX case."""
+    from reports.load import one_device
+
     ok = rows[(rows["role"] == "time") & (rows["status"] == "ok") & rows["valid"]
               & (rows["kernel"] != "calibration")].sort_values("median", kind="stable")
     ok = ok[~ok["backend"].eq("jax-gpu")] if not _gpu_present() else ok
-    if "devices" in ok:   # sharded cases need a process with their own device count: asv's alone
-        ok = ok[ok["devices"] == 1]
+    ok = one_device(ok)   # sharded cases need a process with their own device count: asv's alone
     chosen, seen = [], set()
     for _, r in ok.iterrows():
         key = (r["kernel"], r["backend"], r["placement"])

@@ -148,6 +148,11 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
     # sharded (devices > 1): a 1-D mesh over the devices; each input gets the kernel's declared
     # NamedSharding (split on an axis, or replicated) and the jitted program in/out shardings
     mesh = _sharding.mesh(devs) if case.devices > 1 else None
+
+    def targets(inputs) -> dict:
+        """{input: where it goes}: the one device, or the input's NamedSharding (split checked even)."""
+        return {k: dev for k in inputs} if mesh is None else _sharded_targets(case, spec, mesh, inputs)
+
     resident = set(spec.resident_inputs)
     with _devices.jax_context(case, dev):
         if case.placement == "device":
@@ -156,17 +161,18 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
             key = jax.random.key(seed)
             if mesh is None:
                 made = spec.device_inputs(case.size, case.dtype, case.variant, key)
+                target = targets(made)
             else:  # created directly split over the devices: still no host -> device transfer
                 def make(k):
                     return spec.device_inputs(case.size, case.dtype, case.variant, k)
 
-                target = _sharded_targets(case, spec, mesh, jax.eval_shape(make, key))
+                target = targets(jax.eval_shape(make, key))
                 made = jax.jit(make, out_shardings=target)(key)
             host = {k: jax.device_get(made[k]) for k in made}  # device_get(dict) would sort keys
         else:
             made = host = _host_inputs(spec, case, seed)
+            target = targets(host)
         names = list(made)
-        target = {k: dev for k in names} if mesh is None else _sharded_targets(case, spec, mesh, host)
         # Per input, in the kernel's own order (jax.device_put of a dict returns sorted keys).
         # implicit: NumPy inputs passed each call, except the kernel's resident inputs (e.g. the
         # CNN's parameters), which live on the device like in the lecture's training loop.

@@ -47,19 +47,10 @@ STAT_NOTE = ("Median: per call, with its 95% interval (two-level bootstrap: roun
              "devices.")
 
 
-def timing_rows(df: pd.DataFrame) -> pd.DataFrame:
-    """Steady-state timing rows of valid cases, every device count, with a ``label`` column."""
-    t = df[(df["role"] == "time") & df["valid"]].copy()
-    if "devices" not in t.columns:
-        t["devices"] = 1
-    t["label"] = [speedup.label(b, p, tr) for b, p, tr in zip(t["backend"], t["placement"], t["transform"])]
-    return t
-
-
 def sharded_cases(df: pd.DataFrame) -> pd.DataFrame:
     """The rows the scaling table shows: every ok or failed timing at ``devices`` > 1, and every
     device count of the same case at ``devices`` = 1 (its twin, whatever its status)."""
-    t = timing_rows(df)
+    t = speedup.all_timings(df)
     multi = t[(t["devices"] > 1) & t["status"].isin(SHOWN_STATUS)]
     if multi.empty:
         return t.iloc[0:0]
@@ -71,7 +62,7 @@ def sharded_cases(df: pd.DataFrame) -> pd.DataFrame:
 
 def not_shown(df: pd.DataFrame) -> pd.DataFrame:
     """The sharded grid points without a timing (asv n/a), per kernel and machine: column ``n``."""
-    t = timing_rows(df)
+    t = speedup.all_timings(df)
     t = t[(t["devices"] > 1) & (t["status"] == "skipped")]
     return t.groupby(["kernel", "machine"]).size().rename("n").reset_index()
 
@@ -315,7 +306,7 @@ def to_csv_frame(s: pd.DataFrame) -> pd.DataFrame:
     return s[COLUMNS].replace({np.inf: np.nan})
 
 
-__all__ = ["COLUMNS", "KEYS", "OVERHEAD", "NO_TWIN", "timing_rows", "sharded_cases", "not_shown", "scaling_rows",
+__all__ = ["COLUMNS", "KEYS", "OVERHEAD", "NO_TWIN", "sharded_cases", "not_shown", "scaling_rows",
            "device_lines", "gpu_names", "what_line", "cpu_only", "title_caveat", "table", "tables_of",
            "kernel_notes", "caption", "to_markdown", "latex_frame", "to_latex", "to_csv_frame", "median_cell",
            "speedup_cell", "efficiency_cell", "devices_are"]

@@ -35,13 +35,17 @@ def label(backend, placement, transform) -> str:
     return f"{backend} {placement} {transform}"
 
 
-def timings(df: pd.DataFrame) -> pd.DataFrame:
-    """Steady-state timing rows (role 'time') of valid one-device cases, with a ``label`` column
-    (the sharded rows are the scaling table's, :mod:`reports.scaling`)."""
-    t = one_device(df)
-    t = t[(t["role"] == "time") & t["valid"]].copy()
+def all_timings(df: pd.DataFrame) -> pd.DataFrame:
+    """Steady-state timing rows (role 'time') of valid cases, every device count, with a ``label`` column."""
+    t = df[(df["role"] == "time") & df["valid"]].copy()
     t["label"] = [label(b, p, tr) for b, p, tr in zip(t["backend"], t["placement"], t["transform"])]
     return t
+
+
+def timings(df: pd.DataFrame) -> pd.DataFrame:
+    """:func:`all_timings` of the one-device cases (the sharded rows are the scaling table's,
+    :mod:`reports.scaling`)."""
+    return all_timings(one_device(df))
 
 
 def case_key(r) -> str:
