@@ -8,7 +8,8 @@ so it holds for a whole process. Whether it may be set for every benchmark proce
 the processes of sharded cases, depends on whether it moves the ``devices = 1`` cases. This tool
 answers that on the machine at hand: it starts ``2 x --processes`` fresh interpreters, alternating
 plain and forced (so drift of the box hits both alike), each prepares the same ``devices = 1``
-cases and times them with ``kernels.measure``; the verdict per case is the ratio forced / plain of
+cases (``probe_cases``: the baselines of the default run's sharded cases, and their NumPy twins)
+and times them with ``kernels.measure``; the verdict per case is the ratio forced / plain of
 the medians, with the two-level bootstrap interval of ``reports.stats`` over processes and samples.
 
 Nothing here is timed across the two conditions in one process: that is impossible by
@@ -22,16 +23,6 @@ import os
 import subprocess
 import sys
 
-# devices = 1 cases of the default run, microseconds to tens of milliseconds, NumPy as a control
-PROBE_CASES = (
-    ("selu", "jax-cpu", "explicit", "jit", 1_000, "float32", ""),
-    ("selu", "jax-cpu", "explicit", "jit", 100_000, "float32", ""),
-    ("selu", "numpy-cpu", "host", "eager", 100_000, "float32", ""),
-    ("norm", "jax-cpu", "explicit", "jit", 10_000, "float32", ""),
-    ("rowdot", "jax-cpu", "explicit", "jit_vmap", 10_000, "float32", ""),
-    ("matmul", "jax-cpu", "explicit", "jit", 1024, "float32", "x@y"),
-    ("cnn_step", "jax-cpu", "explicit", "jit", 64, "float32", ""),
-)
 REPEAT = 7
 MIN_SAMPLE_S = 0.02
 
@@ -48,6 +39,20 @@ def forced_env(devices: int, base: dict | None = None) -> dict:
     return env
 
 
+def probe_cases() -> list:
+    """From the registry: the one-device twins of the default run's sharded cases (the baselines
+    of the scaling table), then the NumPy twin of each as a control forcing cannot touch."""
+    from dataclasses import replace
+
+    import kernels
+
+    jax_cases = list(dict.fromkeys(replace(c, devices=1) for c in kernels.cases(backend="jax-cpu")
+                                   if c.devices > 1 and kernels.in_default_run(c)))
+    controls = [replace(c, backend="numpy-cpu", placement="host", transform=kernels.kernel(c.kernel).numpy_eager)
+                for c in jax_cases]
+    return jax_cases + list(dict.fromkeys(controls))
+
+
 def _worker() -> None:
     """One process: prepare every probe case, time each, print {label: [seconds per call, ...]}."""
     import timeit
@@ -57,8 +62,7 @@ def _worker() -> None:
     import kernels
 
     out = {"devices": len(jax.devices()), "samples": {}}
-    for fields in PROBE_CASES:
-        case = kernels.Case(*fields)
+    for case in probe_cases():
         prepared = kernels.prepare(case)
         number = kernels.calls_per_sample(prepared.run, MIN_SAMPLE_S)
         samples = timeit.Timer(prepared.run).repeat(repeat=REPEAT, number=number)

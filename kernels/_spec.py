@@ -106,8 +106,12 @@ class Kernel:
         (or the first NumPy transform) applied to the inputs."""
         if self.reference is not None:
             return self.reference(inputs, variant)
-        transform = "eager" if "eager" in self.numpy_transforms else self.numpy_transforms[0]
-        return self.numpy_fn(transform, variant)(*inputs.values())
+        return self.numpy_fn(self.numpy_eager, variant)(*inputs.values())
+
+    @property
+    def numpy_eager(self) -> str:
+        """The NumPy transform a NumPy user writes: ``eager`` where offered, else the first."""
+        return "eager" if "eager" in self.numpy_transforms else self.numpy_transforms[0]
 
     def default_grid(self) -> tuple[int, ...]:
         """Sizes of the default run (`make bench`); tests use its smallest."""

@@ -115,7 +115,7 @@ def test_collectives_are_the_ones_the_split_needs(forced):
 
 
 def test_a_lying_label_and_an_uneven_split_are_refused(forced):
-    assert "sharded over cpu:0 " not in forced["caught"] and "but the label says cpu:0,cpu:1 (2 devices)" in forced["caught"]
+    assert "output is sharded over cpu:0, but the label says cpu:0,cpu:1 (2 devices)" in forced["caught"]
     assert "1001 along axis 0" in forced["uneven"] and "2 devices" in forced["uneven"]
 
 
@@ -214,3 +214,18 @@ def test_forced_devices_verdicts():
     env = forced_devices.forced_env(4, {"XLA_FLAGS": "--xla_foo=1"})
     assert env["XLA_FLAGS"] == "--xla_foo=1 --xla_force_host_platform_device_count=4"
     assert "XLA_FLAGS" not in forced_devices.forced_env(1, {})
+
+
+def test_forced_devices_probes_the_scaling_baselines_from_the_registry():
+    """The cases bench.forced_devices times: one-device twins of the default run's sharded cases
+    (no list of its own), then their NumPy twins as controls."""
+    from dataclasses import replace
+
+    from bench import forced_devices
+
+    probes = forced_devices.probe_cases()
+    jax_probes = [c for c in probes if c.backend == "jax-cpu"]
+    assert {c.kernel for c in jax_probes} == set(SHARDED) and all(c.devices == 1 for c in probes)
+    assert all(kernels.in_default_run(replace(c, devices=2)) for c in jax_probes)
+    controls = [c for c in probes if c.backend == "numpy-cpu"]
+    assert len(controls) == len(jax_probes) and all(c.placement == "host" for c in controls)
