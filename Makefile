@@ -45,6 +45,7 @@ test: $(STAMP)
 #   FULL=1                each kernel's full benchmark grid (default: the default run declared
 #                         with each kernel: the notes' sizes, ~10 min on 2 CPU cores)
 #   ROUNDS=n              processes per timed case, run as separate passes (default 2)
+#   PROCESSES=n           processes per declared comparison (paired ratios; default 3)
 #   MACHINE=name          asv machine name (default: the host name; with GPU=1 the host and
 #                         its GPUs, e.g. lab7-h100x1, from python -m bench.gpu machine)
 #   GPU=1                 an NVIDIA GPU box: refuse at once without nvidia-smi/GPU, install the
@@ -53,6 +54,7 @@ test: $(STAMP)
 bench: $(if $(USE_GPU),gpu-check-driver $(CUDA_STAMP),$(STAMP))
 	$(if $(USE_GPU),@$(PY) -m bench.gpu check)
 	$(PY) -m bench $(if $(KERNELS),--kernels $(KERNELS)) $(if $(FULL),--full) $(if $(ROUNDS),--rounds $(ROUNDS)) \
+		$(if $(PROCESSES),--processes $(PROCESSES)) \
 		$(if $(MACHINE),--machine $(MACHINE),$(if $(USE_GPU),--machine $$($(PY) -m bench.gpu machine))) \
 		$(if $(RESULTS),--results-dir $(RESULTS))
 

@@ -78,6 +78,8 @@ def selection(kernel: str, gpu: bool, full: bool = True,
     for cls_name, cls in sorted(vars(module).items()):
         if not isinstance(cls, type) or cls.__module__ != module.__name__:
             continue
+        if hasattr(cls, "comparisons"):            # measured in passes of their own (comparison_selection)
+            continue
         methods = [m for m in dir(cls) if re.match(r"(time|track|peakmem|mem|timeraw)_", m)]
         if timed_only:
             methods = [m for m in methods if m.startswith("time_")]
@@ -131,6 +133,9 @@ def parse_args(argv=None):
     parser.add_argument("--rounds", type=int, default=2,
                         help="processes per timed case, run as separate passes over all kernels "
                              "(default 2; at least 2 so the between-process spread is measured)")
+    parser.add_argument("--processes", type=int, default=3,
+                        help="processes per comparison (paired ratios; default 3, at least 2); imprecise "
+                             "ones get up to 5")
     parser.add_argument("--launch-method", choices=("forkserver", "spawn"), default="forkserver",
                         help="how asv starts each benchmark process (default forkserver: no "
                              "interpreter start-up or JAX import per case; see docs/asv.md)")
@@ -149,6 +154,8 @@ def parse_args(argv=None):
         parser.error(f"machine name {args.machine!r}: use letters, digits, '.', '_' or '-'")
     if args.rounds < 1:
         parser.error(f"--rounds {args.rounds}: at least 1 (2 or more to measure the spread between processes)")
+    if args.processes < 2:
+        parser.error(f"--processes {args.processes}: at least 2 (the interval resamples processes)")
     args.kernel_list = wanted
     return args
 
@@ -243,6 +250,11 @@ def main(argv=None) -> int:
                     failed_runs.append((f"{kernel} (round {r})", rc))
                 rounds_file.record(results_dir / machine, commit, r + int(args.append), f"bench_{kernel}.")
                 kept.append(f"{kernel} round {r}")
+        # every ratio the report states, measured as a comparison: paired, in several processes
+        from . import paired_run
+
+        kept += paired_run.run(args.kernel_list, gpu, run_asv, env, results_dir / machine, commit,
+                               append=args.append, processes=args.processes)
         # the machine's measured peaks (GEMM GFLOP/s, copy GB/s): the reports' "percent of peak"
         print("\n== calibration: GEMM peak and copy bandwidth of this machine", flush=True)
         rc = run_asv([r"^bench_calibration\."])
@@ -252,19 +264,11 @@ def main(argv=None) -> int:
         print(f"\n\njaxbench: interrupted after {(time.monotonic() - started) / 60:.1f} min. Kept the results "
               f"of the passes that finished: {', '.join(kept) or 'none'} (asv JSON in {results_dir / machine}, "
               f"commit {commit[:8]}); the pass in progress is lost (asv saves a pass when it ends). "
-              f"Not done: calibration, self-check, health, report. `python -m reports --results "
+              f"Not done: calibration, health, report. `python -m reports --results "
               f"{results_dir}` reports what was kept.", flush=True)
         return 130
     finally:
         log.close()
-
-    # the harness checks itself: a few of the fastest cases re-timed in one process with timeit
-    print("\n== self-check: a few cases re-timed, and every device/explicit pair timed, in one process "
-          "(timeit, interleaved)", flush=True)
-    t0 = time.monotonic()
-    remeasured = subprocess.run([sys.executable, "-m", "bench.remeasure", "--results-dir", str(results_dir),
-                                 "--machine", machine, "--commit", commit], cwd=ROOT, env=env).returncode
-    print(f"  self-check: {time.monotonic() - t0:.0f} s", flush=True)
 
     from . import facts
     from .common import _TimeBench
@@ -286,12 +290,11 @@ def main(argv=None) -> int:
               + f" -- tracebacks in {log_path}; the run went on")
     print(f"results: {results_dir / machine} (asv JSON, commit {commit[:8]})")
     print(f"facts:   {facts_path}")
-    if remeasured != 0:
-        print(f"  self-check re-measurement failed (exit {remeasured}); the health report lacks it")
     # (reports/__init__ imports build, which imports health: runpy's "found in sys.modules" notice
     # is harmless here)
     health = [sys.executable, "-W", "ignore:'reports.health' found in sys.modules:RuntimeWarning",
-              "-m", "reports.health", "--results", str(results_dir), "--machine", machine, "--commit", commit]
+              "-m", "reports.health", "--results", str(results_dir), "--machine", machine, "--commit", commit,
+              "--summary"]
     print("\n== measurement health (python -m reports.health)", flush=True)
     subprocess.run(health, cwd=ROOT)
     if not args.no_report:

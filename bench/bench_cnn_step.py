@@ -1,8 +1,9 @@
 """asv benchmarks of one CNN training step (MNIST 5k): time, compile, transfer, peak memory
 (bench/common.py) and the validation error after one epoch."""
-from . import common
+from . import common, paired_suite
 
 globals().update(common.suite("cnn_step"))
+globals().update(paired_suite.comparison_classes(common.kernels.kernel("cnn_step"), common.size_mode() == "full"))
 
 
 class CnnStepAccuracy:

@@ -1,8 +1,9 @@
 """asv benchmarks of hard singular-value thresholding (MovieLens-100k): time, compile, transfer,
-peak memory (bench/common.py) and accuracy after a fixed number of iterations."""
-from . import common
+peak memory (bench/common.py), the declared comparisons (bench/paired_suite.py) and accuracy after a fixed number of iterations."""
+from . import common, paired_suite
 
 globals().update(common.suite("svt_hard"))
+globals().update(paired_suite.comparison_classes(common.kernels.kernel("svt_hard"), common.size_mode() == "full"))
 
 
 class SvtHardAccuracy:

@@ -1,8 +1,9 @@
-"""asv benchmarks of soft singular-value thresholding (MovieLens-100k): time, compile, transfer,
-peak memory (bench/common.py) and accuracy after a fixed number of iterations."""
-from . import common
+"""asv benchmarks of soft singular-value thresholding (the Mondrian image): time, compile, transfer,
+peak memory (bench/common.py), the declared comparisons (bench/paired_suite.py) and accuracy after a fixed number of iterations."""
+from . import common, paired_suite
 
 globals().update(common.suite("svt_soft"))
+globals().update(paired_suite.comparison_classes(common.kernels.kernel("svt_soft"), common.size_mode() == "full"))
 
 
 class SvtSoftAccuracy:

@@ -37,6 +37,7 @@ class Prepared:
     inputs: Any = field(default=None, repr=False)
     reference: Any = field(default=None, repr=False)
     _compare: Callable = field(default=None, repr=False)
+    transfer_run: Callable[[], Any] | None = field(default=None, repr=False)   # one host -> device copy, blocked
 
     def check(self) -> float:
         """Run once more and compare with the NumPy reference; returns the max relative error."""
@@ -180,7 +181,11 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
                   else jax.device_put(made[k], target[k]) for k in names}
         jax.block_until_ready(placed)
         moved = {k: host[k] for k in names if k not in resident} or {k: host[k] for k in names}
-        transfer = _median_transfer_seconds(moved, dev if mesh is None else {k: target[k] for k in moved})
+        dest = dev if mesh is None else {k: target[k] for k in moved}
+        transfer = _median_transfer_seconds(moved, dest)
+
+    def transfer_run():
+        return jax.block_until_ready(jax.device_put(moved, dest))
     args = tuple(placed[k] for k in names)
     ref = spec.reference_output(host, case.variant)
     del made
@@ -233,4 +238,4 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
     first = time.perf_counter() - t0 + (compile_seconds or 0.0)
     err = verify(out)
     return _plant.apply(Prepared(case, run, _devices.describe(devs), compile_seconds, first, transfer, flops,
-                                 nbytes, err, rtol, precision, notes, placed, ref, verify))
+                                 nbytes, err, rtol, precision, notes, placed, ref, verify, transfer_run))

@@ -44,7 +44,7 @@ from . import coverage, health
 from . import history as hist
 from . import html as H
 from . import lecture as L
-from . import plots, scaling, speedup, tables
+from . import paired, plots, scaling, speedup, tables
 from .load import NOT_IN_CSV, Results, current, latest_commits, one_device, select, sharded
 
 DEFAULT_FORMATS = ("png", "md", "tex", "html", "csv")
@@ -136,13 +136,14 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
     df = one_device(selected)   # every product but the scaling table: one-device cases
     machine_names = sorted(df["machine"].unique())
 
-    rates = speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df), df), speedup.peaks(df))
+    comparisons = paired.Lookup(results.comparisons)   # every ratio stated: a measured comparison
+    rates = speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df, comparisons), df), speedup.peaks(df))
     rates = health.with_flags(rates, results.benchmarks, results.facts)
     rates = coverage.classify(rates, results.facts)
     # what tables and figures show: no jax-gpu rows on a machine without a GPU, no unselected cases
     shown, gpu_lines = coverage.tidy(rates, results.facts)
     no_gpu = coverage.no_gpu_machines(df, results.facts)
-    checks = health.report(shown, results.benchmarks, results.remeasure, commits)
+    checks = health.report(shown, results.benchmarks, results.remeasure, commits, comparisons)
     cross = speedup.crossovers(shown)
     img_formats = [f for f in formats if f in ("png", "svg", "pdf")]
     if "html" in formats and "png" not in img_formats:
@@ -150,7 +151,7 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
 
     # the lecture, reproduced: every figure of the notes on every machine
     figures = L.load_figures()
-    lec = L.evaluate(figures, rates, df, machine_names, results.facts)
+    lec = L.evaluate(figures, rates, df, machine_names, results.facts, comparisons=comparisons)
 
     # history: every commit of the selected machines up to the selected one
     upto = {m: all_rows.loc[(all_rows["machine"] == m) & (all_rows["commit"] == c), "date"].max()
@@ -164,7 +165,7 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
     # --- figure jobs: (section, kernel, stem, draw)
     jobs = []
     for machine in machine_names:
-        lad = L.ladder_rows(rates, machine, no_gpu=no_gpu)
+        lad = L.ladder_rows(rates, machine, no_gpu=no_gpu, comparisons=comparisons)
         if len(lad):
             size = lad.loc[lad["transform"] == "loop", "size"]
             at = f"{int(size.iloc[0]):,} rows" if len(size) else "the largest size measured"
@@ -452,7 +453,7 @@ class Devices:
 def devices_part(selected: pd.DataFrame, results: Results, specs: dict) -> Devices | None:
     """The scaling table of the selected rows (every device count); None when no case was timed on
     more than one device."""
-    rows = scaling.scaling_rows(selected, results.benchmarks, results.facts)
+    rows = scaling.scaling_rows(selected, results.benchmarks, results.facts, paired.Lookup(results.comparisons))
     if rows.empty:
         return None
     lines = scaling.device_lines(rows, results.facts, results.machines)

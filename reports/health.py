@@ -43,6 +43,7 @@ import pandas as pd
 
 from . import speedup, stats, tables
 from .load import one_device
+from .paired import row_key
 
 IQR_WIDE = 0.25
 ROUNDS_APART = 1.25
@@ -355,18 +356,54 @@ def remeasure_table(r: pd.DataFrame) -> pd.DataFrame:
         "number x repeat": [f"{n} x {k}" for n, k in zip(r["number"], r["repeat"])]})
 
 
-def report(t: pd.DataFrame, benchmarks: dict, remeasure: dict, commits: dict) -> Health:
-    """The whole section from timing rows of the reported commits (flags added where missing)."""
+def comparison_null_pairs(t: pd.DataFrame, comparisons) -> pd.DataFrame:
+    """The null test read from the measured comparisons (kind ``null``: device / explicit, paired in
+    one process, several processes): the columns of :func:`paired_pairs`."""
+    rows = []
+    for dev, exp in device_explicit_sides(t):
+        r = comparisons.get(dev["machine"], dev["commit"], row_key(dev), row_key(exp)) if comparisons else None
+        if r is None:
+            continue
+        rows.append({**{k: dev[k] for k in NULL_KEYS}, "device_median": dev["median"],
+                     "explicit_median": exp["median"], "ratio": r.point, "lo": r.lo, "hi": r.hi,
+                     "method": f"paired, {r.processes} processes", "asv_ratio": dev["median"] / exp["median"]})
+    cols = NULL_KEYS + ["device_median", "explicit_median", "ratio", "lo", "hi", "method", "asv_ratio"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def in_process_rows(t: pd.DataFrame, comparisons) -> pd.DataFrame:
+    """(d) from the comparisons: each ok case's asv median next to its in-process median (every
+    process and pass of the comparisons that timed it), ``ratio`` = asv / in-process."""
+    rows = []
+    for _, r in t[t["status"] == "ok"].iterrows():
+        hit = comparisons.sides.get((r["machine"], r["commit"], row_key(r))) if comparisons else None
+        if hit is None:
+            continue
+        rows.append({"machine": r["machine"], "benchmark": r["benchmark"], "params": case_name(r),
+                     "asv_median": r["median"], "timeit_median": hit[0], "timeit_q25": math.nan,
+                     "timeit_q75": math.nan, "number": r.get("number"), "repeat": hit[1],
+                     "ratio": r["median"] / hit[0] if hit[0] else math.nan,
+                     "method": "the comparisons' in-process samples (every process and pass)", "measured_at": ""})
+    cols = ["machine", "benchmark", "params", "asv_median", "timeit_median", "timeit_q25", "timeit_q75",
+            "number", "repeat", "ratio", "method", "measured_at"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def report(t: pd.DataFrame, benchmarks: dict, remeasure: dict, commits: dict, comparisons=None) -> Health:
+    """The whole section from timing rows of the reported commits (flags added where missing);
+    ``comparisons``: the measured comparisons (:class:`reports.paired.Lookup`), the null test's and
+    the in-process check's source (older results: jaxbench-remeasure.jsonc)."""
     t = t[t["role"] == "time"] if "role" in t.columns else t
     if "flags" not in t.columns:
         t = with_flags(t, benchmarks)
     h = Health()
     across = null_pairs(t)
-    paired = paired_pairs(remeasure, commits)
+    paired = comparison_null_pairs(t, comparisons)
+    paired = paired if len(paired) else paired_pairs(remeasure, commits)
     pairs = paired if len(paired) else across
     h.null = null_summary(pairs)
     n = h.null
-    where = ("measured in one process, the two sides alternating (python -m bench.remeasure)" if len(paired)
+    where = ("measured as comparisons: both sides in one process, interleaved, in several processes" if len(paired)
              else "from asv's medians, each side in processes of its own (no in-process pairs recorded)")
     h.lines.append(
         f"(a) Device vs explicit null test, {where}: {n['pairs']} pairs (same JAX case, inputs created on the "
@@ -391,21 +428,22 @@ def report(t: pd.DataFrame, benchmarks: dict, remeasure: dict, commits: dict) ->
         f"(c) Round-to-round spread (max/min of per-round medians) over {s['cases']} cases with >= 2 rounds: "
         + (f"median {s['median']:.3g}x, worst {s['worst']:.3g}x ({s['worst_case']}); above {ROUNDS_APART:g}x: "
            f"{s['over']}." if s["cases"] else "no case with rounds recorded (no jaxbench-rounds.jsonc or no samples)."))
-    rm = remeasure_rows(remeasure, commits)
+    rm = in_process_rows(t, comparisons)
+    rm = rm if len(rm) else remeasure_rows(remeasure, commits)
     if len(rm):
         ratio = rm["ratio"].dropna()
-        h.lines.append(f"(d) asv vs timeit re-measurement of {len(rm)} cases: asv/timeit median "
+        h.lines.append(f"(d) asv vs in-process re-measurement of {len(rm)} cases: asv/in-process median "
                        f"{ratio.median():.3g}x, range {ratio.min():.3g}x - {ratio.max():.3g}x "
                        f"({rm['method'].iloc[0] or 'method not recorded'}).")
     else:
-        h.lines.append("(d) asv vs timeit: no re-measurement recorded (jaxbench-remeasure.jsonc) for these commits.")
+        h.lines.append("(d) asv vs in-process: no comparisons (jaxbench-comparisons.jsonc) recorded for these commits.")
     flagged = flagged_table(t)
     h.lines.append(f"(e) Flagged cases: {len(flagged)} of {c['cases']}. {FLAG_LEGEND}")
     h.tables = [("null", null_table(pairs), "(a) Device vs explicit null test: device median / explicit median"
-                 + (" (one process, interleaved; asv's cross-process ratio beside it)" if len(paired) else "")),
+                 + (" (paired comparisons; asv's cross-process ratio beside it)" if len(paired) else "")),
                 ("calls", cases_table(calls),
                  "(b, c) Per case: calls per sample, samples per round, round spread (max/min of round medians)"),
-                ("remeasure", remeasure_table(rm), "(d) asv median vs an in-process timeit re-measurement"),
+                ("remeasure", remeasure_table(rm), "(d) asv median vs the in-process median of the comparisons"),
                 ("flagged", flagged, "(e) Flagged cases")]
     return h
 
@@ -434,6 +472,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--results", default=".asv/results", help="asv results folder (default .asv/results)")
     p.add_argument("--machine", action="append", help="machine to include (repeatable; default: all)")
     p.add_argument("--commit", action="append", help="commit (hash prefix), or MACHINE=PREFIX; default: latest")
+    p.add_argument("--summary", action="store_true", help="the headline lines only, not the tables")
     return p
 
 
@@ -450,7 +489,15 @@ def main(argv=None) -> int:
     machines = selected_machines(df, args.machine)
     commits = resolve_commits(df, machines, args.commit)
     t = with_flags(speedup.timings(select(df, machines, commits)), results.benchmarks, results.facts)
-    print(to_markdown(report(t, results.benchmarks, results.remeasure, commits)))
+    from .paired import Lookup
+
+    h = report(t, results.benchmarks, results.remeasure, commits, Lookup(results.comparisons))
+    if args.summary:
+        print("\n".join(f"- {line}" for line in h.lines))
+        print(f"  (full tables: `python -m reports.health --results {args.results}`, or the report's "
+              "health section)")
+    else:
+        print(to_markdown(h))
     return 0
 
 

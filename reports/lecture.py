@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import coverage, stats, tables
+from . import coverage, paired, stats, tables
 from .speedup import case_key
 
 DATA_FILE = Path(__file__).with_name("lecture_figures.toml")
@@ -327,11 +327,11 @@ def _ratio_side(fig: Figure, which: str, base: Side, t, machine, no_gpu) -> Side
     return resolve(case, t, machine, no_gpu, size)
 
 
-def _fmt_ratio(point, lo, hi, method_none: bool) -> str:
+def _fmt_ratio(point, lo, hi, unpaired: bool) -> str:
     if point != point:
         return "-"
-    if method_none or lo != lo:
-        return f"{tables.fmt_num(point, suffix='x')} (no interval: no samples)"
+    if unpaired or lo != lo:
+        return f"{tables.fmt_num(point, suffix='x')} ({tables.ACROSS_TEXT}: no verdict)"
     return tables.fmt_interval(point, lo, hi)
 
 
@@ -339,8 +339,10 @@ def _notes_tail(fig: Figure) -> str:
     return f"; notes: {tables.fmt_num(fig.notes_ratio, suffix='x')}" if fig.notes_ratio else ""
 
 
-def timing_cell(fig: Figure, t: pd.DataFrame, df: pd.DataFrame, machine: str, no_gpu: set) -> Cell:
-    """A figure with a case: the case's median and the lecture's ratio on ``machine``."""
+def timing_cell(fig: Figure, t: pd.DataFrame, df: pd.DataFrame, machine: str, no_gpu: set,
+                comparisons: paired.Lookup | None = None) -> Cell:
+    """A figure with a case: the case's median and the lecture's ratio on ``machine``, the ratio
+    read from the measured comparisons (a ratio only computed across processes gets no verdict)."""
     side = resolve(fig.case, t, machine, no_gpu)
     if not side.ok:
         return Cell(machine, ABSENT, measured="-", verdict=f"{ABSENT}: {side.reason}", reason=side.reason)
@@ -370,20 +372,19 @@ def timing_cell(fig: Figure, t: pd.DataFrame, df: pd.DataFrame, machine: str, no
             cell.state = ABSENT if fig.claim else FIGURE_ONLY
             cell.verdict = f"{ABSENT}: {label}: the host->device transfer was not measured"
             return cell
-    point = num.row["median"] / (den.row["median"] + transfer)
-    nr, dr = _reps(num.row), _reps(den.row)
-    lo_r, hi_r = stats.ratio_interval(nr, None if dr is None else dr + transfer, point)
+    measured = (comparisons or paired.EMPTY).ratio(num.row, den.row, transfer)
+    point, lo_r, hi_r = measured.point, measured.lo, measured.hi
     cell.ratio, cell.ratio_lo, cell.ratio_hi = point, lo_r, hi_r
-    ratio_text = _fmt_ratio(point, lo_r, hi_r, nr is None or dr is None)
+    ratio_text = _fmt_ratio(point, lo_r, hi_r, not measured.paired)
     size_note = f" (at {side.size_note.split(',')[0]})" if side.size_note else ""
     if fig.ratio.get("plus_transfer"):
-        size_note += f" (transfer {tables.fmt_time(transfer)}, median, no interval)"
+        size_note += f" (transfer {tables.fmt_time(transfer)}, median)"
     if not fig.claim:
         cell.verdict = f"{FIGURE_ONLY}: {label} = {ratio_text}{size_note}{_notes_tail(fig)}"
         return cell
     c = fig.claim
     bound = c["threshold"] if c["kind"] == "above" else c["tolerance"]
-    cell.state = judge(c["kind"], bound, point, lo_r, hi_r)
+    cell.state = judge(c["kind"], bound, point, lo_r, hi_r) if measured.paired else UNSURE
     says = c.get("says", label + " = {r}").format(r=ratio_text)
     if point < 1 and " faster than " in says:   # '0.94x faster than eager' reads as 'the speed of eager'
         says = says.replace(" faster than ", " the speed of ")
@@ -500,7 +501,7 @@ class Lecture:
 
 
 def evaluate(figures: list[Figure], t: pd.DataFrame, df: pd.DataFrame, machines: list[str], facts: dict,
-             computed=None) -> Lecture:
+             computed=None, comparisons: paired.Lookup | None = None) -> Lecture:
     """Evaluate each figure on each machine.
 
     ``t``: timing rows of the report's commits with their ``absence`` (:func:`reports.coverage.classify`
@@ -520,7 +521,7 @@ def evaluate(figures: list[Figure], t: pd.DataFrame, df: pd.DataFrame, machines:
             elif fig.metric:
                 cells[(fig.id, m)] = metric_cell(fig, df, m, no_gpu, computed)
             else:
-                cells[(fig.id, m)] = timing_cell(fig, t, df, m, no_gpu)
+                cells[(fig.id, m)] = timing_cell(fig, t, df, m, no_gpu, comparisons)
     return Lecture(figures, list(machines), cells)
 
 
@@ -594,7 +595,7 @@ def verdicts(lec: Lecture) -> pd.DataFrame:
 # --------------------------------------------------------------------------- the figures' rows
 
 def ladder_rows(t: pd.DataFrame, machine: str, kernel: str = "rowdot", placement: str = "explicit",
-                no_gpu=()) -> pd.DataFrame:
+                no_gpu=(), comparisons: paired.Lookup | None = None) -> pd.DataFrame:
     """The vmap ladder (loop, jit(loop), vmap, jit(vmap)) of ``kernel`` on ``machine``, per JAX
     backend measured: at the lecture size where measured, else (jit of the loop, bounded) at the
     largest size measured; median with its interval, speedup over the loop at the same size with
@@ -636,8 +637,9 @@ def ladder_rows(t: pd.DataFrame, machine: str, kernel: str = "rowdot", placement
             sp = s_lo = s_hi = math.nan
             if len(loop):
                 lr = loop.iloc[0]
-                sp = lr["median"] / r["median"]
-                s_lo, s_hi = stats.ratio_interval(_reps(lr), _reps(r), sp)
+                measured = (comparisons or paired.EMPTY).ratio(lr, r) if lr.name != r.name else \
+                    paired.Ratio(1.0, 1.0, 1.0, paired.PAIRED)
+                sp, s_lo, s_hi = measured.point, measured.lo, measured.hi
             rows.append(dict(backend=backend, placement=pl, transform=tr, size=int(r["size"]), median=r["median"],
                              lo=lo, hi=hi, speedup=sp, s_lo=s_lo, s_hi=s_hi, note=note))
     return pd.DataFrame(rows, columns=["backend", "placement", "transform", "size", "median", "lo", "hi",

@@ -42,6 +42,7 @@ from bench import rounds as bench_rounds
 
 FACTS_FILE = "jaxbench-facts.jsonc"
 REMEASURE_FILE = "jaxbench-remeasure.jsonc"
+COMPARISONS_FILE = "jaxbench-comparisons.jsonc"   # jaxbench.store.FILE: the paired comparisons
 NOT_RESULTS = {"machine.json", "benchmarks.json", FACTS_FILE}
 # columns data.csv leaves out: paths and Python lists; devices (data.csv holds the one-device rows,
 # the sharded ones are in tables/scaling.csv)
@@ -73,6 +74,7 @@ class Results:
     problems: list = field(default_factory=list)    # the warning messages, in order
     thresholds: dict = field(default_factory=dict)  # asv.conf.json regressions_thresholds
     remeasure: dict = field(default_factory=dict)   # name -> jaxbench-remeasure.jsonc ({} if none)
+    comparisons: dict = field(default_factory=dict)  # name -> jaxbench-comparisons.jsonc ({} if none)
 
 
 def _warn(problems: list, message: str) -> None:
@@ -121,6 +123,8 @@ def role_of(kernel: str, method: str) -> str:
         return "compile"
     if "transfer" in method:
         return "transfer"
+    if method == "track_ratio":            # a declared comparison (bench/paired_suite.py): num / den
+        return "comparison"
     if method.startswith("track_"):
         return "accuracy"
     return "time"
@@ -320,7 +324,7 @@ def load_results(results_dir) -> Results:
     bj = _read_json(results_dir / "benchmarks.json", problems, "benchmarks.json") or {}
     benchmarks = {k: v for k, v in bj.items() if k != "version" and isinstance(v, dict)}
     registry = _registry()
-    rows, machines, facts, remeasure = [], {}, {}, {}
+    rows, machines, facts, remeasure, comparisons = [], {}, {}, {}, {}
     for folder in sorted(p for p in results_dir.iterdir() if p.is_dir()):
         files = sorted(f for f in folder.glob("*.json") if f.name not in NOT_RESULTS)
         if not files:
@@ -342,8 +346,11 @@ def load_results(results_dir) -> Results:
         rf = folder / REMEASURE_FILE
         if rf.exists():
             remeasure[machine] = _read_json(rf, problems, "re-measurement") or {}
+        cf = folder / COMPARISONS_FILE
+        if cf.exists():
+            comparisons[machine] = _read_json(cf, problems, "comparisons") or {}
     df = _typed(pd.DataFrame(rows, columns=COLUMNS))
-    return Results(df, machines, facts, benchmarks, problems, _thresholds(results_dir), remeasure)
+    return Results(df, machines, facts, benchmarks, problems, _thresholds(results_dir), remeasure, comparisons)
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:

@@ -29,7 +29,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from . import health, speedup, stats, tables
+from . import health, paired, speedup, stats, tables
 
 KEYS = ["machine", "commit", "kernel", "benchmark", "backend", "placement", "transform", "size", "dtype", "variant"]
 SHOWN_STATUS = ("ok", "failed")      # sharded rows shown; n/a grid points are counted in a note
@@ -81,7 +81,8 @@ def _twin_note(twin) -> str:
     return f"{NO_TWIN} ({'failed' if twin['status'] == 'failed' else 'n/a'})"
 
 
-def scaling_rows(df: pd.DataFrame, benchmarks: dict | None = None, facts: dict | None = None) -> pd.DataFrame:
+def scaling_rows(df: pd.DataFrame, benchmarks: dict | None = None, facts: dict | None = None,
+                 comparisons: paired.Lookup | None = None) -> pd.DataFrame:
     """The scaling table, tidy (``COLUMNS``): each sharded case and its twin, medians with their
     95% intervals, speed-up over one device and efficiency with theirs, the instability flags."""
     t = sharded_cases(df)
@@ -98,9 +99,8 @@ def scaling_rows(df: pd.DataFrame, benchmarks: dict | None = None, facts: dict |
         if r["status"] == "ok" and n == 1:
             point, method = 1.0, r["ci_method"]
         elif r["status"] == "ok" and twin is not None and twin["status"] == "ok":
-            point = twin["median"] / r["median"]
-            lo, hi = stats.ratio_interval(twin["_reps"], r["_reps"], point)
-            method = speedup.weaker_method(r["ci_method"], twin["ci_method"]) if lo == lo else stats.METHOD_NONE
+            measured = (comparisons or paired.EMPTY).ratio(twin, r)
+            point, lo, hi, method = measured.point, measured.lo, measured.hi, measured.method
         elif r["status"] == "ok":
             note = _twin_note(twin)
         out.append({**{k: r[k] for k in KEYS}, "devices": n, "devices_are": devices_are(r["backend"], n),

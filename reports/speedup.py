@@ -1,10 +1,11 @@
 """Speedups, rates and peaks: pure functions over the tidy DataFrame of :mod:`reports.load`.
 
-Every ratio here is a ratio of medians (asv's ``result``): ``speedup = baseline median / median``,
-so > 1 means faster than the baseline. Each speedup carries a 95% interval, ``speedup_lo`` -
-``speedup_hi``, from the two-level bootstrap of :mod:`reports.stats` (``ci_method`` says which:
-``rounds``, ``one process`` or ``none`` when a side has no samples); each median its own interval
-``median_lo`` - ``median_hi``. Rates are per call: GFLOP/s = FLOPs / median / 1e9,
+Every speedup is ``baseline time / case time``, so > 1 means faster than the baseline, and is read
+from the measured comparisons (:mod:`reports.paired`: both sides in one process, interleaved,
+several processes) with its 95% interval ``speedup_lo`` - ``speedup_hi`` (``speedup_method``
+``paired``); a pair nobody measured as a comparison gets the ratio of asv's medians, method
+``across processes``, no interval. Each median keeps its own interval ``median_lo`` - ``median_hi``
+from the two-level bootstrap of :mod:`reports.stats` over asv's rounds. Rates are per call: GFLOP/s = FLOPs / median / 1e9,
 GB/s = bytes moved / median / 1e9. Percent of peak compares them with the machine's calibration
 benchmarks (``bench/bench_calibration.py``): the float32 GEMM GFLOP/s and the copy GB/s, the best
 of NumPy and JAX for CPU cases and JAX on the GPU for ``jax-gpu`` cases.
@@ -17,7 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import stats
+from . import paired, stats
 from .load import one_device
 
 GROUP = ["machine", "commit", "kernel", "size", "dtype", "variant"]       # like-for-like cell
@@ -72,17 +73,13 @@ def with_replicates(t: pd.DataFrame) -> pd.DataFrame:
 
 
 def baselines(t: pd.DataFrame) -> pd.DataFrame:
-    """The NumPy-CPU row per like-for-like cell (GROUP): its median, label, replicates and method."""
+    """The NumPy-CPU row per like-for-like cell (GROUP): its median, label and transform."""
     npy = t[(t["backend"] == "numpy-cpu") & (t["status"] == "ok")].copy()
     rank = {tr: i for i, tr in enumerate(BASELINE_TRANSFORMS)}
     npy["_rank"] = npy["transform"].map(lambda tr: rank.get(tr, len(rank)))
     npy = npy.sort_values("_rank", kind="stable").drop_duplicates(GROUP, keep="first")
-    if "_reps" not in npy.columns:
-        npy["_reps"] = None
-        npy["ci_method"] = stats.METHOD_NONE
-    return npy[GROUP + ["median", "label", "_reps", "ci_method"]].rename(
-        columns={"median": "baseline_median", "label": "baseline_label", "_reps": "baseline_reps",
-                 "ci_method": "baseline_ci_method"})
+    return npy[GROUP + ["median", "label", "transform"]].rename(
+        columns={"median": "baseline_median", "label": "baseline_label", "transform": "baseline_transform"})
 
 
 def weaker_method(a: str, b: str) -> str:
@@ -91,22 +88,44 @@ def weaker_method(a: str, b: str) -> str:
     return order[min(order.index(a) if a in order else 0, order.index(b) if b in order else 0)]
 
 
-def with_speedups(df: pd.DataFrame) -> pd.DataFrame:
+def _numpy_side(r) -> dict:
+    """The NumPy baseline of row ``r`` as a row (for :meth:`reports.paired.Lookup.ratio`)."""
+    return {**{k: r[k] for k in ("machine", "commit", "kernel", "size", "dtype", "variant")},
+            "backend": "numpy-cpu", "placement": "host", "transform": r["baseline_transform"], "devices": 1,
+            "median": r["baseline_median"]}
+
+
+def put_ratio(values: dict, prefix: str, ratio) -> None:
+    """Append a :class:`reports.paired.Ratio` to the columns ``<prefix>``, ``_lo``, ``_hi``, ``_method``."""
+    values.setdefault(prefix, []).append(ratio.point)
+    values.setdefault(prefix + "_lo", []).append(ratio.lo)
+    values.setdefault(prefix + "_hi", []).append(ratio.hi)
+    values.setdefault(prefix + "_method", []).append(ratio.method if ratio.point == ratio.point else stats.METHOD_NONE)
+
+
+def with_speedups(df: pd.DataFrame, comparisons: paired.Lookup | None = None) -> pd.DataFrame:
     """Timing rows with ``baseline_median``, ``baseline_label``, ``speedup`` (NaN unless both ok),
-    its interval ``speedup_lo``/``speedup_hi`` and ``speedup_method``; ``median_lo``/``median_hi``;
-    and the speedup over the lecture's baseline (:func:`with_lecture_speedups`)."""
+    its interval ``speedup_lo``/``speedup_hi`` and ``speedup_method`` from the measured comparisons
+    (``comparisons``; ``across processes`` without an interval where none was measured);
+    ``median_lo``/``median_hi``; and the speedup over the lecture's baseline (:func:`with_lecture_speedups`)."""
+    comparisons = comparisons or paired.EMPTY
     t = with_replicates(timings(df))
     out = t.merge(baselines(t), on=GROUP, how="left")
-    out["speedup"] = np.where(out["status"] == "ok", out["baseline_median"] / out["median"], np.nan)
-    bounds = [stats.ratio_interval(b, c, s) if s == s else (math.nan, math.nan)
-              for b, c, s in zip(out["baseline_reps"], out["_reps"], out["speedup"])]
-    out["speedup_lo"] = [b[0] for b in bounds]
-    out["speedup_hi"] = [b[1] for b in bounds]
-    out["speedup_method"] = [weaker_method(a, b) if s == s else stats.METHOD_NONE
-                             for a, b, s in zip(out["ci_method"], out["baseline_ci_method"].fillna(stats.METHOD_NONE),
-                                                out["speedup"])]
-    out = with_lecture_speedups(out)
-    return out.drop(columns=["_reps", "baseline_reps", "baseline_ci_method"])
+    values: dict = {}
+    for _, r in out.iterrows():
+        if r["status"] == "ok" and r["baseline_median"] == r["baseline_median"]:
+            ratio = paired.Ratio(1.0, 1.0, 1.0, stats.METHOD_PAIRED) if r["backend"] == "numpy-cpu" and \
+                r["transform"] == r["baseline_transform"] else comparisons.ratio(_numpy_side(r), r)
+        else:
+            ratio = paired.Ratio(math.nan, method=stats.METHOD_NONE)
+        put_ratio(values, "speedup", ratio)
+    for c, v in values.items():
+        out[c] = v if len(out) else pd.Series(dtype=object if c.endswith("_method") else float)
+    if out.empty:
+        for c in ("speedup", "speedup_lo", "speedup_hi", "speedup_method"):
+            out[c] = pd.Series(dtype=object if c.endswith("_method") else float)
+    out = with_lecture_speedups(out, comparisons)
+    return out.drop(columns=["_reps", "baseline_transform"])
 
 
 # --------------------------------------------------------------------------- the lecture's baseline
@@ -126,15 +145,16 @@ def lecture_baseline(kernel: str) -> str:
         return "numpy"
 
 
-def with_lecture_speedups(s: pd.DataFrame) -> pd.DataFrame:
-    """Add the speedup over the lecture's baseline (``LECTURE_COLUMNS``) to rows of
-    :func:`with_speedups` that still carry their bootstrap replicates (``_reps``).
+def with_lecture_speedups(s: pd.DataFrame, comparisons: paired.Lookup | None = None) -> pd.DataFrame:
+    """Add the speedup over the lecture's baseline (``LECTURE_COLUMNS``) to rows of :func:`with_speedups`.
 
     Baseline row: same machine, commit, kernel, size, dtype and variant (``GROUP``); for a
     ``numpy`` baseline the NumPy-CPU row (``lecture_speedup`` = ``speedup``); for a transform T,
     the same backend and placement with transform T, else the same backend's ``explicit``
     placement with T (``lecture_note`` says so), else none (NaN, ``lecture_note`` says why).
+    The ratio and its interval come from the measured comparisons (:mod:`reports.paired`).
     """
+    comparisons = comparisons or paired.EMPTY
     out = s.copy()
     if out.empty:
         for c in LECTURE_COLUMNS:
@@ -150,11 +170,11 @@ def with_lecture_speedups(s: pd.DataFrame) -> pd.DataFrame:
     values = {c: [] for c in LECTURE_COLUMNS[1:]}
     for _, r in out.iterrows():
         base = r["lecture_baseline"]
-        label, point, lo, hi, method, note = "", math.nan, math.nan, math.nan, stats.METHOD_NONE, ""
+        label, note = "", ""
+        ratio = paired.Ratio(math.nan, method=stats.METHOD_NONE)
         if base == "numpy":
             label = r.get("baseline_label") if isinstance(r.get("baseline_label"), str) else ""
-            point, lo, hi = r["speedup"], r["speedup_lo"], r["speedup_hi"]
-            method = r["speedup_method"]
+            ratio = paired.Ratio(r["speedup"], r["speedup_lo"], r["speedup_hi"], r["speedup_method"])
         elif r["status"] == "ok":
             g = tuple(r[k] for k in GROUP)
             b = keyed.get(g + (r["backend"], r["placement"], base))
@@ -167,14 +187,12 @@ def with_lecture_speedups(s: pd.DataFrame) -> pd.DataFrame:
                 note = f"no {r['backend']} {base} baseline measured at this size"
             else:
                 label = b["label"]
-                point = b["median"] / r["median"]
-                lo, hi = stats.ratio_interval(b["_reps"], r["_reps"], point)
-                method = weaker_method(r["ci_method"], b["ci_method"]) if lo == lo else stats.METHOD_NONE
+                ratio = paired.Ratio(1.0, 1.0, 1.0, stats.METHOD_PAIRED) if b.name == r.name else comparisons.ratio(b, r)
         values["lecture_baseline_label"].append(label)
-        values["lecture_speedup"].append(point)
-        values["lecture_lo"].append(lo)
-        values["lecture_hi"].append(hi)
-        values["lecture_method"].append(method)
+        values["lecture_speedup"].append(ratio.point)
+        values["lecture_lo"].append(ratio.lo)
+        values["lecture_hi"].append(ratio.hi)
+        values["lecture_method"].append(ratio.method)
         values["lecture_note"].append(note)
     for c, v in values.items():
         out[c] = v

@@ -33,6 +33,8 @@ SEED = 20_250_901
 METHOD_ROUNDS = "rounds"          # two-level bootstrap over >= 2 rounds
 METHOD_ONE = "one process"        # plain bootstrap: one round known
 METHOD_NONE = "none"              # no samples: no interval
+METHOD_PAIRED = "paired"          # a measured comparison (reports.paired): processes, then passes
+METHOD_ACROSS = "across processes"   # two asv medians of different processes: no interval, no verdict
 
 
 def seed_for(key: str) -> int:

@@ -2,8 +2,10 @@
 
 Every time is a median per call (asv's ``result``) printed %timeit style (``746 us``); the IQR
 column is the sample quartiles q25-q75; speedups are ratios of medians against the NumPy-CPU
-baseline of the same machine, size, dtype and variant, printed with their 95% bootstrap
-interval (:mod:`reports.stats`): ``5.83x [5.21, 6.42]``; a ratio whose interval contains 1 reads
+baseline of the same machine, size, dtype and variant, measured as comparisons (both sides in one
+process, interleaved, several processes: :mod:`reports.paired`) and printed with their 95% interval
+(processes resampled, then passes): ``5.83x [5.21, 6.42]``; a ratio nobody declared is the quotient
+of two asv medians, marked ``(across processes: not a measured comparison)`` with no interval; a ratio whose interval contains 1 reads
 ``no measurable difference (0.97x [0.91, 1.04])`` and is never called faster or slower; one
 without samples ``3.1x (no interval: no samples)``; "(1P)" marks an interval of one process
 (a plain bootstrap). "% peak" compares the rate of the median with the machine's calibration
@@ -43,6 +45,7 @@ def fmt_num(x, digits=3, suffix="") -> str:
 
 NO_DIFFERENCE = "no measurable difference"
 NO_INTERVAL = "no interval: no samples"
+ACROSS_TEXT = "across processes: not a measured comparison"
 
 
 def fmt_interval(point, lo, hi) -> str:
@@ -56,6 +59,8 @@ def fmt_speedup(point, lo, hi, method: str = stats.METHOD_ROUNDS, baseline: bool
         return "-"
     if baseline:
         return f"{fmt_num(point, suffix='x')} (baseline)"
+    if method == stats.METHOD_ACROSS:
+        return f"{fmt_num(point, suffix='x')} ({ACROSS_TEXT})"
     if method == stats.METHOD_NONE or lo != lo or hi != hi:
         return f"{fmt_num(point, suffix='x')} ({NO_INTERVAL})"
     text = fmt_interval(point, lo, hi) + (" (1P)" if method == stats.METHOD_ONE else "")

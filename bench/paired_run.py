@@ -1,0 +1,106 @@
+"""``python -m bench``'s comparison passes: every kernel's declared comparisons, in several processes.
+
+Pass p runs, kernel after kernel, the comparison classes of the asv suite (bench/paired_suite.py):
+one asv ``setup_cache`` process per class measures all the kernel's comparisons paired and drops
+its raw passes into a temporary folder, which is collected into ``jaxbench-comparisons.jsonc``
+after each kernel (an interrupted run keeps every kernel already collected). After ``processes``
+passes (default ``PROCESSES``), kernels holding a comparison whose 95% interval is still wider than
++-``TARGET`` get more passes, up to ``MAX_PROCESSES``, while the comparisons' ``BUDGET_S`` lasts.
+
+Why 3 processes at least: the interval resamples processes first, and with two there is almost
+nothing to resample (DESIGN.md, asv facts); docs/comparisons.md gives the re-run coverage measured.
+"""
+from __future__ import annotations
+
+import importlib
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from jaxbench import store
+
+from . import outcome, paired_suite
+from .rounds import params_key
+
+PROCESSES = 3          # processes per comparison, at least
+MAX_PROCESSES = 5      # at most, for the imprecise ones
+TARGET = 0.10          # half-width of the 95% interval aimed for
+BUDGET_S = 240.0       # seconds the extra passes may add up to (the first PROCESSES always run)
+
+
+def comparison_selection(kernel: str, gpu: bool) -> tuple[list[str], int, dict]:
+    """asv ``-b`` regexes selecting the comparisons of one kernel that can run here; (regexes,
+    selected, wanted) as :func:`selection`."""
+    module = importlib.import_module(f"bench.bench_{kernel}")
+    regexes, chosen, wanted = [], 0, {}
+    for cls_name, cls in sorted(vars(module).items()):
+        if not (isinstance(cls, type) and hasattr(cls, "comparisons") and cls.__module__ == module.__name__):
+            continue
+        keep = paired_suite.runnable(cls, gpu)
+        if keep:
+            alts = "|".join(re.escape(repr(c)) for c in keep)
+            regexes.append(f"^{re.escape(f'bench_{kernel}.{cls_name}.track_ratio')}\\(({alts})\\)$")
+            wanted[f"bench_{kernel}.{cls_name}.track_ratio"] = [params_key([repr(c)]) for c in keep]
+            chosen += len(keep)
+    return regexes, chosen, wanted
+
+
+def wide_kernels(machine_dir: Path, commit: str, target: float = TARGET) -> dict[str, int]:
+    """{kernel: comparisons measured whose interval is wider than +-target}."""
+    entry = store.load(machine_dir)["commits"].get(commit)
+    out: dict[str, int] = {}
+    for row in store.summary(entry) if entry else []:
+        if row["processes"] and not row["half_width"] <= target:
+            kernel = row["num"].split("|", 1)[0]
+            out[kernel] = out.get(kernel, 0) + 1
+    return out
+
+
+def run(kernel_list, gpu: bool, run_asv, env: dict, machine_dir: Path, commit: str, *, append: bool = False,
+        processes: int = PROCESSES, max_processes: int = MAX_PROCESSES, budget_s: float = BUDGET_S,
+        say=print) -> list[str]:
+    """The comparison passes (``run_asv(regexes, append)`` runs asv with ``env``); what was kept."""
+    drops = Path(tempfile.mkdtemp(prefix="jaxbench-drops-"))
+    env[store.OUT_ENV] = str(drops)
+    kept, fresh = [], not append
+    try:
+        todo = {k: processes for k in kernel_list}
+        done = {k: 0 for k in kernel_list}
+        extra_started = None
+        p = 0
+        while any(done[k] < todo[k] for k in kernel_list):
+            p += 1
+            say(f"\n== comparisons, pass {p}" + (f"/{processes}" if p <= processes else " (imprecise ones)"),
+                flush=True)
+            for kernel in kernel_list:
+                if done[kernel] >= todo[kernel]:
+                    continue
+                regexes, chosen, wanted = comparison_selection(kernel, gpu)
+                done[kernel] += 1
+                if not regexes:
+                    continue
+                say(f"  {kernel:10s} {chosen:4d} comparisons ...", end="", flush=True)
+                t0 = time.monotonic()
+                rc = run_asv(regexes, False)
+                added = store.collect(drops, machine_dir, commit, fresh=fresh)
+                fresh = False
+                status = outcome.statuses(machine_dir, commit, wanted)
+                say(f" {time.monotonic() - t0:5.0f} s: {outcome.line(status)}, {added} process(es) recorded"
+                    + (f" (asv exit {rc})" if rc else ""), flush=True)
+                kept.append(f"{kernel} comparisons pass {p}")
+            if p == processes:
+                extra_started = time.monotonic()
+            if p >= processes and extra_started is not None and time.monotonic() - extra_started < budget_s:
+                wide = wide_kernels(machine_dir, commit)
+                for k in kernel_list:
+                    if k in wide and done[k] < max_processes:
+                        todo[k] = done[k] + 1
+                if any(done[k] < todo[k] for k in kernel_list):
+                    say("  wider than +-{:.0%}: {}".format(TARGET, ", ".join(f"{k} ({n})" for k, n in wide.items()
+                                                                             if done[k] < todo[k])), flush=True)
+    finally:
+        env.pop(store.OUT_ENV, None)
+        shutil.rmtree(drops, ignore_errors=True)
+    return kept

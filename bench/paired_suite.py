@@ -1,0 +1,72 @@
+"""The declared comparisons of one kernel as asv ``track_`` benchmarks (one per comparison).
+
+    <Kernel>Comparisons.track_ratio(comparison)          one-device comparisons
+    <Kernel>ComparisonsDevices<N>.track_ratio(comparison) sharded vs one device, N host devices forced
+
+``comparison`` is the id of a :class:`jaxbench.declare.Comparison` (``num key / den key``); the
+value is ``num / den`` (for a speed-up, baseline / case: > 1 means the case is faster), the median
+of the per-pass ratios of ONE process. ``setup_cache`` is that process: asv runs it once per class
+and run, and hands its result to every comparison of the class, so all the kernel's comparisons are
+measured together, each pair's sides interleaved (:mod:`jaxbench.measure`). With
+``JAXBENCH_COMPARISONS_OUT`` set (``python -m bench`` does), the process also drops its raw passes
+there: the report's intervals resample those processes (:mod:`jaxbench.store`). A comparison whose
+side cannot run here (jax-gpu without a GPU, missing data) is a skip (n/a), never a number.
+"""
+from __future__ import annotations
+
+from asv_runner.benchmarks.mark import SkipNotImplemented
+
+import kernels
+from jaxbench import declare
+
+from . import common
+
+UNIT = "x (num / den: a speed-up when > 1)"
+
+
+class _ComparisonsBench:
+    spec = None
+    devices = 1
+    comparisons: tuple = ()
+    param_names = ["comparison"]
+    unit = UNIT
+    rounds = 1
+    timeout = 1200                  # the whole kernel is measured in setup_cache
+    setup_cache_timeout = 1200
+
+    def setup_cache(self):
+        from jaxbench import measure, store
+
+        if self.devices > 1:
+            common.host_devices_for(kernels.Case(self.spec.name, "jax-cpu", "explicit", "jit", 1, devices=self.devices))
+        common.enable_persistent_cache()
+        comps = list(self.comparisons)
+        record = measure.measure(comps)
+        store.drop(record, type(self).__name__, self.devices, comps)
+        return measure.ratios(record, comps)
+
+    def track_ratio(self, cache, comparison):
+        r = cache.get(comparison) or {"missing": "not measured"}
+        if "ratio" not in r:
+            raise SkipNotImplemented(f"{comparison}: {r['missing']}")
+        return r["ratio"]
+
+
+def comparison_classes(spec, full: bool) -> dict[str, type]:
+    """The comparison classes of one kernel (none where it declares no comparison)."""
+    out = {}
+    comps = declare.declared(declare.run_cases(spec.name, full))
+    for n in sorted({c.devices for c in comps}):
+        mine = tuple(c for c in comps if c.devices == n)
+        name = common._camel(spec.name) + ("Comparisons" if n == 1 else f"ComparisonsDevices{n}")
+        out[name] = type(name, (_ComparisonsBench,), {
+            "spec": spec, "devices": n, "comparisons": mine, "params": [[c.id for c in mine]],
+            "__doc__": f"{spec.name}: declared comparisons, {'one device' if n == 1 else f'{n} devices'} "
+                       f"(num / den, paired in one process).",
+            "__module__": f"bench.bench_{spec.name}"})
+    return out
+
+
+def runnable(cls, gpu: bool) -> list[str]:
+    """The comparison ids of a class whose sides can run here (jax-gpu ones only with a GPU)."""
+    return [c.id for c in cls.comparisons if gpu or "jax-gpu" not in (c.num.backend, c.den.backend)]

@@ -1,0 +1,211 @@
+"""Every ratio the report states, declared once, from the registry and the lecture's figures.
+
+A :class:`Comparison` is ``num / den`` of two cases (``den + transfer`` where the lecture frames it
+so): the report's speed-ups are ``baseline / case``. Kinds (one comparison may serve several):
+
+- ``numpy``: each one-device JAX case of the run against its NumPy-CPU baseline (same size, dtype
+  and variant; NumPy transform ``eager``, else ``loop``, else ``vmap``: ``BASELINE_TRANSFORMS``);
+- ``lecture baseline``: against the kernel's ``lecture_baseline`` transform of the same backend and
+  placement (else the ``explicit`` placement), where that baseline is not NumPy (rowdot's loop...);
+- ``null``: inputs made on the device vs ``device_put`` (the health section's null test);
+- ``scaling``: a sharded case against the same case on one device;
+- ``lecture``: each ratio of ``reports/lecture_figures.toml`` (its sides resolved to cases).
+
+``run_cases`` is the run plan (the default run, or the full grid); ``declared`` derives the
+comparisons from it; ``groups`` splits them into what one process measures together.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import kernels
+from kernels import Case
+
+LECTURE_FILE = Path(__file__).resolve().parents[1] / "reports" / "lecture_figures.toml"
+BASELINE_TRANSFORMS = ("eager", "loop", "vmap")
+NULL_EXCLUDED = ("cnn_step",)   # the CNN step updates its state: device/explicit differ by design (health)
+KINDS = ("numpy", "lecture baseline", "null", "scaling", "lecture")
+
+
+def key(c: Case) -> str:
+    """The identity of a case as the results layer spells it (reports.load rows build the same)."""
+    return "|".join((c.kernel, c.backend, c.placement, c.transform, str(int(c.size)), c.dtype, c.variant,
+                     str(int(c.devices))))
+
+
+def resolved(c: Case) -> Case:
+    """The case with its default variant filled in (``''`` means the kernel's first variant)."""
+    spec = kernels.kernel(c.kernel)
+    return replace(c, variant=c.variant or spec.variants[0]) if spec.variant_name else c
+
+
+@dataclass(frozen=True)
+class Comparison:
+    num: Case
+    den: Case
+    transfer: bool = False           # den + the host->device transfer of den's inputs
+    kinds: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def id(self) -> str:
+        return f"{key(self.num)} / {key(self.den)}" + (" + transfer" if self.transfer else "")
+
+    @property
+    def devices(self) -> int:
+        """The device count the process measuring it needs (forced host devices on a CPU)."""
+        return max(self.num.devices, self.den.devices)
+
+
+def run_cases(kernel: str, full: bool = False) -> list[Case]:
+    """The timed (steady-state) cases of one kernel in the default run, or the full grid."""
+    spec = kernels.kernel(kernel)
+    sizes = spec.sizes if full else spec.default_grid()
+    out = []
+    for size in sizes:
+        for c in kernels.cases(kernel, size=size):
+            if full or kernels.in_default_run(c, "time"):
+                out.append(c)
+    return out
+
+
+def _numpy_baseline(c: Case, timed: set) -> Case | None:
+    for t in BASELINE_TRANSFORMS:
+        b = Case(c.kernel, "numpy-cpu", "host", t, c.size, c.dtype, c.variant, 1)
+        if b in timed:
+            return b
+    return None
+
+
+def _lecture_baseline(c: Case, timed: set) -> Case | None:
+    base = kernels.kernel(c.kernel).lecture_baseline
+    if base == "numpy" or c.transform == base:
+        return None
+    for placement in (c.placement, "explicit"):
+        b = replace(c, placement=placement, transform=base)
+        if b in timed:
+            return b
+    return None
+
+
+def declared_for_cases(timed: list[Case]) -> list[Comparison]:
+    """The numpy, lecture-baseline, null and scaling comparisons among ``timed`` (one kernel or many)."""
+    timed_set = set(timed)
+    out: dict[tuple, set] = {}
+
+    def add(num, den, kind, transfer=False):
+        if num is not None and den is not None and num != den:
+            out.setdefault((num, den, transfer), set()).add(kind)
+
+    for c in timed:
+        if not c.is_jax:
+            continue
+        if c.devices == 1:
+            add(_numpy_baseline(c, timed_set), c, "numpy")
+            add(_lecture_baseline(c, timed_set), c, "lecture baseline")
+            if c.placement == "device" and c.kernel not in NULL_EXCLUDED:
+                exp = replace(c, placement="explicit")
+                if exp in timed_set:
+                    add(c, exp, "null")
+        else:
+            one = replace(c, devices=1)
+            if one in timed_set:
+                add(one, c, "scaling")
+    return [Comparison(n, d, t, tuple(k for k in KINDS if k in kinds)) for (n, d, t), kinds in out.items()]
+
+
+# --------------------------------------------------------------------------- the lecture's ratios
+
+def load_figures(path: Path = LECTURE_FILE) -> list[dict]:
+    with open(path, "rb") as fh:
+        return tomllib.load(fh).get("figure", [])
+
+
+def _size(case: dict, spec, timed: list[Case]) -> list[int]:
+    """The size(s) a figure's case resolves to among the timed cases (the report picks the same)."""
+    size = case.get("size", "lecture")
+    if size == "lecture":
+        size = spec.lecture_size or "largest"
+    mine = [c.size for c in timed if c.transform == case.get("transform") and c.placement == case.get("placement")]
+    if size == "largest":
+        return [max(mine)] if mine else []
+    if size not in mine and case.get("size_fallback") == "largest" and mine:
+        return [max(mine)]
+    return [int(size)]
+
+
+def _side(case: dict, over: dict, backend: str, size: int, spec) -> list[Case]:
+    c = dict(case, **{k: v for k, v in (over or {}).items()})
+    be = over.get("backend", backend) if over else backend
+    variants = c.get("variant")
+    variants = variants if isinstance(variants, list) else [variants if variants is not None else spec.variants[0]]
+    return [Case(spec.name, be, c.get("placement", "host" if be == "numpy-cpu" else "device"), c["transform"],
+                 int(over.get("size", size)) if over else size, c.get("dtype", "float32"), v or "", 1)
+            for v in variants]
+
+
+def lecture_comparisons(timed: list[Case], figures: list[dict] | None = None) -> list[Comparison]:
+    """The ratio of every lecture figure whose sides are among ``timed`` (each backend it names;
+    each variant of a 'fastest of several' side)."""
+    timed_set = set(timed)
+    by_kernel: dict[str, list[Case]] = {}
+    for c in timed:
+        by_kernel.setdefault(c.kernel, []).append(c)
+    out = []
+    for fig in figures if figures is not None else load_figures():
+        case, ratio = fig.get("case") or {}, fig.get("ratio") or {}
+        if not case or not ratio or case.get("kernel") not in by_kernel:
+            continue
+        spec = kernels.kernel(case["kernel"])
+        mine = by_kernel[case["kernel"]]
+        for backend in case.get("backends") or [case.get("backend", "jax-cpu")]:
+            base = dict(case, placement=case.get("placement"))
+            for size in _size(base, spec, [c for c in mine if c.backend == backend]):
+                nums = _side(base, ratio.get("num") or {}, backend, size, spec)
+                dens = _side(base, ratio.get("den") or {}, backend, size, spec)
+                for n in nums:
+                    for d in dens:
+                        if n in timed_set and d in timed_set and n != d:
+                            out.append(Comparison(n, d, bool(ratio.get("plus_transfer")),
+                                                  ("lecture",)))
+    return out
+
+
+def declared(timed: list[Case], figures: list[dict] | None = None) -> list[Comparison]:
+    """Every comparison among ``timed``: registry-derived and the lecture's, merged (kinds united)."""
+    merged: dict[tuple, set] = {}
+    for comp in declared_for_cases(timed) + lecture_comparisons(timed, figures):
+        merged.setdefault((comp.num, comp.den, comp.transfer), set()).update(comp.kinds)
+    return sorted((Comparison(n, d, t, tuple(k for k in KINDS if k in kinds)) for (n, d, t), kinds in merged.items()),
+                  key=lambda c: (c.devices, c.num.kernel, c.den.size, c.id))
+
+
+def for_kernel(kernel: str, full: bool = False, devices: int = 1) -> list[Comparison]:
+    """The declared comparisons of one kernel in the run, measured in processes with ``devices``."""
+    return [c for c in declared(run_cases(kernel, full)) if c.devices == devices]
+
+
+def device_counts(kernel: str, full: bool = False) -> list[int]:
+    """The device counts of the processes that measure the kernel's comparisons (1 first)."""
+    return sorted({c.devices for c in declared(run_cases(kernel, full))})
+
+
+def groups(comparisons: list[Comparison]) -> list[list[Comparison]]:
+    """Comparisons that share a case are measured together: connected components over the cases,
+    kept apart by size where no comparison spans sizes (short passes keep the two sides close)."""
+    parent: dict[Case, Case] = {}
+
+    def find(c):
+        parent.setdefault(c, c)
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    for comp in comparisons:
+        parent[find(comp.num)] = find(comp.den)
+    out: dict[Case, list] = {}
+    for comp in comparisons:
+        out.setdefault(find(comp.num), []).append(comp)
+    return sorted(out.values(), key=lambda g: (g[0].num.kernel, g[0].den.size, g[0].id))

@@ -1,0 +1,123 @@
+"""Measure declared comparisons in THIS process: prepare each group's sides, time them interleaved.
+
+One record per group (:func:`jaxbench.declare.groups`): the sides' case keys, the calls per sample,
+the per-pass samples (``passes[k][i]``: side i's seconds per call in pass k), why sampling stopped,
+and the sides that could not run here with the reason (jax-gpu without a GPU, missing data...).
+A group's cases are freed before the next group is prepared. The asv suite's ``setup_cache``
+(bench/bench_comparisons.py) and :func:`jaxbench.compare` call :func:`measure`; a ratio is computed
+from the records by :func:`ratios` (one process) or by the report (every process).
+"""
+from __future__ import annotations
+
+import gc
+import os
+import time
+
+from . import declare, pairstats
+from . import passes as passes_mod
+from .store import TRANSFER
+
+
+def side_keys(group) -> list[str]:
+    """The distinct sides of a group: every case, then the transfers that some comparisons add."""
+    keys, seen = [], set()
+    for comp in group:
+        for c in (comp.num, comp.den):
+            k = declare.key(c)
+            if k not in seen:
+                seen.add(k)
+                keys.append(k)
+    for comp in group:
+        if comp.transfer and TRANSFER + declare.key(comp.den) not in seen:
+            seen.add(TRANSFER + declare.key(comp.den))
+            keys.append(TRANSFER + declare.key(comp.den))
+    return keys
+
+
+def pair_indices(comp, keys: list[str]):
+    """(num, den[, transfer]) indices of a comparison among ``keys`` (None where a side is missing)."""
+    want = [declare.key(comp.num), declare.key(comp.den)] + ([TRANSFER + declare.key(comp.den)] if comp.transfer else [])
+    if any(k not in keys for k in want):
+        return None
+    return tuple(keys.index(k) for k in want)
+
+
+def _prepare_sides(group, keys):
+    """{key: blocking callable} of the sides that run here, and {key: reason} of those that do not."""
+    import kernels
+
+    cases = {declare.key(c): c for comp in group for c in (comp.num, comp.den)}
+    runs, missing, prepared = {}, {}, {}
+    for k in keys:
+        base = k[len(TRANSFER):] if k.startswith(TRANSFER) else k
+        if base in missing:
+            missing[k] = missing[base]
+            continue
+        if base not in prepared:
+            try:
+                prepared[base] = kernels.prepare(cases[base])
+            except kernels.Unavailable as exc:
+                missing[k] = f"unavailable here: {exc.reason}"
+                continue
+            except ValueError as exc:
+                missing[k] = f"refused: {exc}"
+                continue
+        p = prepared[base]
+        if k.startswith(TRANSFER):
+            if p.transfer_run is None:
+                missing[k] = "no host->device transfer (a NumPy case)"
+                continue
+            runs[k] = p.transfer_run
+        else:
+            runs[k] = p.run
+    return runs, missing
+
+
+def measure_group(group, **sampling) -> dict:
+    """Prepare and time one group interleaved (``sampling``: :func:`jaxbench.passes.sample` options)."""
+    keys = side_keys(group)
+    t0 = time.perf_counter()
+    runs, missing = _prepare_sides(group, keys)
+    prepare_s = time.perf_counter() - t0
+    here = [k for k in keys if k in runs]
+    pairs = [p for p in (pair_indices(c, here) for c in group) if p is not None]
+    record = {"sides": here, "missing": missing, "numbers": [], "passes": [], "stopped": "",
+              "prepare_seconds": round(prepare_s, 3), "sample_seconds": 0.0}
+    if pairs:
+        s = passes_mod.sample([runs[k] for k in here], pairs, **sampling)
+        record.update(numbers=s.numbers, passes=s.passes, stopped=s.stopped, sample_seconds=round(s.seconds, 3))
+    elif here:
+        record["stopped"] = "no comparison has both sides here"
+    del runs
+    gc.collect()
+    return record
+
+
+def measure(comparisons, progress=None, **sampling) -> dict:
+    """Every group of ``comparisons`` in this process: {"pid", "groups": [record, ...]}."""
+    out = {"pid": os.getpid(), "started": time.time(), "groups": []}
+    groups = declare.groups(list(comparisons))
+    for i, g in enumerate(groups):
+        out["groups"].append(measure_group(g, **sampling))
+        if progress:
+            progress(i + 1, len(groups), out["groups"][-1])
+    return out
+
+
+def ratios(process: dict, comparisons) -> dict[str, dict]:
+    """{comparison id: {"ratio", "lo", "hi", "passes"} or {"missing": reason}} from ONE process's record."""
+    out = {}
+    for comp in comparisons:
+        out[comp.id] = {"missing": "not measured in this process"}
+        for g in process.get("groups", []):
+            idx = pair_indices(comp, g["sides"])
+            if idx is None:
+                reasons = [g["missing"].get(k) for k in (declare.key(comp.num), declare.key(comp.den)) if k in g["missing"]]
+                if reasons:
+                    out[comp.id] = {"missing": reasons[0]}
+                continue
+            r = pairstats.pass_ratios(g["passes"], *idx)
+            pt, lo, hi = pairstats.interval([r], comp.id)
+            out[comp.id] = {"ratio": pt, "lo": lo, "hi": hi, "passes": len(r)}
+            break
+    return out

@@ -1,0 +1,103 @@
+"""Statistics of a paired comparison: per-pass ratios, grouped by process, and their interval.
+
+A comparison's two sides are timed in the same process, one sample of each per pass (the order
+swapped every pass), in several processes. What is measured is therefore, per process, a list of
+per-pass ratios ``num / den`` (a side may also be ``den + extra``: implicit vs explicit + transfer).
+
+- Point estimate: the median of every per-pass ratio of every process (pooled).
+- Interval: a two-level bootstrap that resamples **processes first**, then passes within each chosen
+  process, and takes the pooled median of each replicate (2.5th-97.5th percentile of ``N_BOOT``).
+  A process whose ratios sit apart from the others' widens the interval instead of hiding in it.
+  With one process only the passes are resampled; the result says so (``processes == 1``).
+- Half-width: ``max(hi / point - 1, 1 - lo / point)``, the precision the sampling aims for.
+
+Deterministic: the generator is seeded with ``SEED`` and a CRC-32 of the comparison's key.
+Pure NumPy: the runner, the asv suite, the report and ``jaxbench.compare`` share it.
+"""
+from __future__ import annotations
+
+import math
+import zlib
+
+import numpy as np
+
+N_BOOT = 2000
+LEVEL = 0.95
+SEED = 20_261_129
+
+
+def clean(processes) -> list[np.ndarray]:
+    """The non-empty processes as float arrays of finite, positive ratios."""
+    out = []
+    for p in processes or []:
+        a = np.asarray([x for x in (p or []) if x is not None], dtype=float)
+        a = a[np.isfinite(a) & (a > 0)]
+        if a.size:
+            out.append(a)
+    return out
+
+
+def pass_ratios(passes, num: int, den: int, extra: int | None = None) -> list[float]:
+    """Per-pass ``num / (den [+ extra])`` of one process; ``passes`` is a list of per-pass sample
+    lists (one sample per side, indexed like the sides). A pass missing a side is skipped."""
+    out = []
+    for p in passes:
+        try:
+            a, b = p[num], p[den] + (p[extra] if extra is not None else 0.0)
+        except (IndexError, TypeError):
+            continue
+        if a is not None and b and b > 0:
+            out.append(a / b)
+    return out
+
+
+def point(processes) -> float:
+    """The median of all per-pass ratios (NaN without any)."""
+    ps = clean(processes)
+    return float(np.median(np.concatenate(ps))) if ps else math.nan
+
+
+def bootstrap(processes, key: str = "", n_boot: int = N_BOOT) -> np.ndarray | None:
+    """``n_boot`` replicates of the pooled median: processes resampled, then passes within each."""
+    ps = clean(processes)
+    if not ps:
+        return None
+    rng = np.random.default_rng(SEED ^ zlib.crc32(key.encode("utf-8")))
+    n, width = len(ps), max(p.size for p in ps)
+    pooled = np.full((n_boot, n * width), np.nan)
+    chosen = rng.integers(0, n, size=(n_boot, n))
+    for slot in range(n):
+        for i, p in enumerate(ps):
+            rows = chosen[:, slot] == i
+            k = int(rows.sum())
+            if k:
+                pooled[rows, slot * width: slot * width + p.size] = p[rng.integers(0, p.size, size=(k, p.size))]
+    return np.nanmedian(pooled, axis=1)
+
+
+def interval(processes, key: str = "", level: float = LEVEL) -> tuple[float, float, float]:
+    """(point, lo, hi): the pooled median and its two-level bootstrap interval (contains the point)."""
+    pt = point(processes)
+    reps = bootstrap(processes, key)
+    if reps is None:
+        return pt, math.nan, math.nan
+    tail = 100.0 * (1.0 - level) / 2.0
+    lo, hi = np.percentile(reps, [tail, 100.0 - tail])
+    return pt, float(min(lo, pt)), float(max(hi, pt))
+
+
+def half_width(pt: float, lo: float, hi: float) -> float:
+    """The relative half-width of an interval around its point (NaN without one)."""
+    if not (pt == pt and lo == lo and hi == hi) or pt <= 0 or lo <= 0:
+        return math.nan
+    return max(hi / pt - 1.0, 1.0 - lo / pt)
+
+
+def quick_half_width(ratios) -> float:
+    """A cheap in-process precision estimate for the stopping rule: the normal-theory half-width of
+    the median of log ratios (1.96 x 1.2533 x sd / sqrt(n)), as a relative factor - 1."""
+    r = np.asarray(ratios, dtype=float)
+    r = r[np.isfinite(r) & (r > 0)]
+    if r.size < 3:
+        return math.inf
+    return float(math.expm1(1.96 * 1.2533 * np.std(np.log(r), ddof=1) / math.sqrt(r.size)))

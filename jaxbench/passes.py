@@ -1,0 +1,86 @@
+"""Sides timed in ONE process, interleaved: one sample of every side per pass, order swapped each pass.
+
+A sample is ``number`` back-to-back calls of a side (``timeit``), divided by ``number``: the calls
+per sample are chosen once per side so that a sample lasts >= ``min_sample_s``
+(``kernels.timing.calls_per_sample``). A pass takes one sample of each side, in the order
+0, 1, ..., n-1 on even passes and n-1, ..., 0 on odd ones, so that no side always runs first.
+
+Precision decides the cost, not a fixed count: after ``min_passes`` passes the sampling stops as
+soon as every ratio of interest (``pairs``: (num, den[, extra]) side indices) is known to within
+``target`` in this process (:func:`jaxbench.pairstats.quick_half_width`), or when ``budget_s``
+seconds of sampling are spent, or after ``max_passes`` passes.
+"""
+from __future__ import annotations
+
+import time
+import timeit
+from dataclasses import dataclass, field
+
+from . import pairstats
+
+MIN_SAMPLE_S = 0.02     # as the asv suite's sample_time
+MIN_PASSES = 5
+MAX_PASSES = 40
+TARGET = 0.04           # in-process half-width aimed for (the processes add their own spread)
+BUDGET_S = 2.5          # seconds of sampling per group of sides in one process
+
+
+@dataclass
+class Sampled:
+    """What one process measured: ``passes[k][i]`` is side i's seconds per call in pass k."""
+
+    numbers: list[int]
+    passes: list[list[float]] = field(default_factory=list)
+    seconds: float = 0.0        # wall time spent sampling
+    stopped: str = ""           # why sampling stopped: "precise", "budget", "max passes"
+
+
+def calls_per_sample(run, min_sample_s: float = MIN_SAMPLE_S) -> int:
+    """Calls per sample of one side (timeit autorange; one call only for clearly slow calls)."""
+    from kernels.timing import calls_per_sample as cps   # the one rule the suite uses too
+
+    return cps(run, min_sample_s)
+
+
+def order_of(k: int, n: int) -> list[int]:
+    """Side order of pass ``k``: forward on even passes, reversed on odd ones."""
+    return list(range(n)) if k % 2 == 0 else list(range(n - 1, -1, -1))
+
+
+def precise_enough(passes, pairs, target: float) -> bool:
+    """Whether every pair's in-process half-width is within ``target``."""
+    for pair in pairs:
+        r = pairstats.pass_ratios(passes, *pair)
+        if not pairstats.quick_half_width(r) <= target:
+            return False
+    return True
+
+
+def sample(runs, pairs, *, numbers=None, min_passes: int = MIN_PASSES, max_passes: int = MAX_PASSES,
+           target: float = TARGET, budget_s: float = BUDGET_S, min_sample_s: float = MIN_SAMPLE_S,
+           clock=time.perf_counter) -> Sampled:
+    """Time ``runs`` (blocking callables) interleaved until ``pairs`` are precise (see module doc)."""
+    if not runs:
+        raise ValueError("nothing to time: no sides")
+    if min_passes < 2 or max_passes < min_passes:
+        raise ValueError(f"passes: need 2 <= min_passes ({min_passes}) <= max_passes ({max_passes})")
+    numbers = list(numbers) if numbers is not None else [calls_per_sample(r, min_sample_s) for r in runs]
+    timers = [timeit.Timer(r) for r in runs]
+    out = Sampled(numbers)
+    start = clock()
+    for k in range(max_passes):
+        row = [0.0] * len(runs)
+        for i in order_of(k, len(runs)):
+            row[i] = timers[i].timeit(number=numbers[i]) / numbers[i]
+        out.passes.append(row)
+        out.seconds = clock() - start
+        if k + 1 >= min_passes:
+            if precise_enough(out.passes, pairs, target):
+                out.stopped = "precise"
+                break
+            if out.seconds >= budget_s:
+                out.stopped = "budget"
+                break
+    else:
+        out.stopped = "max passes"
+    return out

@@ -1,0 +1,157 @@
+"""The comparisons file: what every measuring process recorded, per commit, beside the asv results.
+
+    <results>/<machine>/jaxbench-comparisons.jsonc
+    {"version": 1, "commits": {"<commit>": {
+        "method": text,
+        "comparisons": {id: {"num": key, "den": key, "transfer": bool, "kinds": [...]}},
+        "processes": [{"class": asv class, "devices": n, "pid": int, "started": unix time,
+                       "groups": [{"sides": [key, ...], "numbers": [...], "passes": [[s, ...], ...],
+                                   "missing": {key: reason}, "stopped": why, ...}]}]}}}
+
+A measuring process (the asv suite's ``setup_cache``) drops its record as one JSON file into the
+folder named by ``JAXBENCH_COMPARISONS_OUT`` (when set); :func:`collect` moves the drops of a run
+into the file, appending to what the commit already has (nothing recorded is ever dropped).
+:func:`summary` turns a commit's processes into one row per comparison: the point, the 95%
+interval that resamples processes then passes (:mod:`jaxbench.pairstats`), the processes and passes.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from . import pairstats
+
+FILE = "jaxbench-comparisons.jsonc"
+OUT_ENV = "JAXBENCH_COMPARISONS_OUT"
+TRANSFER = "transfer:"      # side key prefix of the host->device transfer of a case's inputs
+METHOD = ("paired: both sides prepared in one process and timed interleaved, one sample of each per pass "
+          "(order swapped every pass), passes until the in-process interval is within the target or the "
+          "group's budget is spent; several processes; the interval resamples processes, then passes")
+
+
+def comparison_entry(comp) -> dict:
+    from .declare import key
+
+    return {"num": key(comp.num), "den": key(comp.den), "transfer": comp.transfer, "kinds": list(comp.kinds)}
+
+
+def drop(record: dict, cls: str, devices: int, comparisons, folder: str | os.PathLike | None = None) -> Path | None:
+    """Write one process's record into the drop folder (``OUT_ENV``); None when none is set."""
+    folder = folder or os.environ.get(OUT_ENV)
+    if not folder:
+        return None
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    payload = dict(record, **{"class": cls, "devices": devices,
+                              "comparisons": {c.id: comparison_entry(c) for c in comparisons}})
+    path = folder / f"{cls}-{os.getpid()}-{time.time_ns()}.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(payload), encoding="utf-8")
+    tmp.replace(path)                       # readers never see half a file
+    return path
+
+
+def load(machine_dir: str | os.PathLike) -> dict:
+    """The comparisons file of one machine folder ({"version": 1, "commits": {}} when absent)."""
+    path = Path(machine_dir) / FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {"version": 1, "commits": {}}
+    if not isinstance(data, dict) or not isinstance(data.get("commits"), dict):
+        raise ValueError(f"{path}: not a comparisons file (no 'commits' object)")
+    return data
+
+
+def collect(drop_dir: str | os.PathLike, machine_dir: str | os.PathLike, commit: str, fresh: bool = False) -> int:
+    """Move every drop of ``drop_dir`` into the machine's comparisons file under ``commit``; the
+    number of processes added. ``fresh``: start the commit's entry anew (a new run of it)."""
+    drops = sorted(Path(drop_dir).glob("*.json")) if Path(drop_dir).is_dir() else []
+    data = load(machine_dir)
+    entry = data["commits"].get(commit) if not fresh else None
+    entry = entry or {"method": METHOD, "comparisons": {}, "processes": []}
+    for f in drops:
+        rec = json.loads(f.read_text(encoding="utf-8"))
+        entry["comparisons"].update(rec.pop("comparisons", {}))
+        entry["processes"].append(rec)
+    data["commits"][commit] = entry
+    path = Path(machine_dir) / FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    tmp.replace(path)
+    for f in drops:
+        f.unlink()
+    return len(drops)
+
+
+class _Comp:
+    """A comparison as the file holds it (keys, not cases): what ``pair_indices`` needs."""
+
+    def __init__(self, cid: str, e: dict):
+        self.id, self.transfer, self.kinds = cid, bool(e.get("transfer")), tuple(e.get("kinds", ()))
+        self.num_key, self.den_key = e["num"], e["den"]
+
+
+def _indices(comp: _Comp, sides: list[str]):
+    want = [comp.num_key, comp.den_key] + ([TRANSFER + comp.den_key] if comp.transfer else [])
+    return tuple(sides.index(k) for k in want) if all(k in sides for k in want) else None
+
+
+def per_process(entry: dict, cid: str) -> list[list[float]]:
+    """The per-pass ratios of comparison ``cid`` in each process that measured it."""
+    comp = _Comp(cid, entry["comparisons"][cid])
+    out = []
+    for proc in entry.get("processes", []):
+        for g in proc.get("groups", []):
+            idx = _indices(comp, g.get("sides", []))
+            if idx is not None:
+                r = pairstats.pass_ratios(g.get("passes", []), *idx)
+                if r:
+                    out.append(r)
+                break
+    return out
+
+
+def missing_reason(entry: dict, cid: str) -> str:
+    """Why a comparison has no measurement (the first side's reason), '' if none recorded."""
+    e = entry["comparisons"][cid]
+    for proc in entry.get("processes", []):
+        for g in proc.get("groups", []):
+            for k in (e["num"], e["den"]):
+                if k in g.get("missing", {}):
+                    return g["missing"][k]
+    return ""
+
+
+def summary(entry: dict) -> list[dict]:
+    """One row per comparison of a commit's entry: num, den, transfer, kinds, ratio, lo, hi,
+    half_width, processes, passes (total), missing (reason, when no process measured it)."""
+    rows = []
+    for cid, e in sorted((entry or {}).get("comparisons", {}).items()):
+        procs = per_process(entry, cid)
+        pt, lo, hi = pairstats.interval(procs, cid)
+        rows.append({"id": cid, "num": e["num"], "den": e["den"], "transfer": bool(e.get("transfer")),
+                     "kinds": ",".join(e.get("kinds", [])), "ratio": pt, "lo": lo, "hi": hi,
+                     "half_width": pairstats.half_width(pt, lo, hi), "processes": len(procs),
+                     "passes": sum(len(p) for p in procs),
+                     "missing": "" if procs else (missing_reason(entry, cid) or "not measured")})
+    return rows
+
+
+def side_medians(entry: dict) -> dict[str, tuple[float, int]]:
+    """{case key: (median seconds per call over every process and pass, samples)}: the in-process
+    timings of each case that the comparisons measured (an independent check of asv's medians)."""
+    import numpy as np
+
+    samples: dict[str, list] = {}
+    for proc in (entry or {}).get("processes", []):
+        for g in proc.get("groups", []):
+            for i, k in enumerate(g.get("sides", [])):
+                samples.setdefault(k, []).extend(p[i] for p in g.get("passes", []) if i < len(p))
+    return {k: (float(np.median(v)), len(v)) for k, v in samples.items() if v and not k.startswith(TRANSFER)}
+
+
+__all__ = ["FILE", "OUT_ENV", "METHOD", "drop", "load", "collect", "summary", "per_process", "side_medians", "TRANSFER"]

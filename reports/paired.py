@@ -1,0 +1,107 @@
+"""Every ratio the report states, read from the measured comparisons (``jaxbench-comparisons.jsonc``).
+
+A ratio ``num / den`` of two timing rows is looked up among the comparisons of the rows' machine and
+commit (:mod:`jaxbench.store`: both sides timed in one process, interleaved, in several processes;
+the interval resamples processes, then passes). Where nobody declared that pair, the ratio of the
+two asv medians is all there is: it comes back with method ``ACROSS`` and no interval, and every
+product marks it as such and never turns it into a verdict.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from jaxbench import store
+
+from .stats import METHOD_ACROSS as ACROSS, METHOD_PAIRED as PAIRED
+KEY_COLUMNS = ("kernel", "backend", "placement", "transform", "size", "dtype", "variant", "devices")
+
+
+def row_key(r) -> str:
+    """A timing row's case key, spelled as :func:`jaxbench.declare.key` spells a case."""
+    parts = []
+    for k in KEY_COLUMNS:
+        v = r[k]
+        if k in ("size", "devices"):
+            v = int(v) if v == v and v is not None else 1
+        parts.append("" if v is None or (isinstance(v, float) and v != v) else str(v))
+    return "|".join(parts)
+
+
+@dataclass(frozen=True)
+class Ratio:
+    point: float
+    lo: float = math.nan
+    hi: float = math.nan
+    method: str = ACROSS
+    processes: int = 0
+    passes: int = 0
+
+    @property
+    def paired(self) -> bool:
+        return self.method == PAIRED
+
+    @property
+    def half_width(self) -> float:
+        from jaxbench.pairstats import half_width
+
+        return half_width(self.point, self.lo, self.hi)
+
+
+def table(comparisons: dict) -> pd.DataFrame:
+    """One row per measured comparison: machine, commit and the columns of :func:`jaxbench.store.summary`."""
+    rows = []
+    for machine, data in sorted((comparisons or {}).items()):
+        for commit, entry in sorted(((data or {}).get("commits") or {}).items()):
+            for r in store.summary(entry):
+                rows.append({"machine": machine, "commit": commit, **r})
+    cols = ["machine", "commit", "id", "num", "den", "transfer", "kinds", "ratio", "lo", "hi", "half_width",
+            "processes", "passes", "missing"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+class Lookup:
+    """(machine, commit, num key, den key, transfer) -> :class:`Ratio` of the measured comparisons."""
+
+    def __init__(self, comparisons: dict | pd.DataFrame | None = None):
+        t = comparisons if isinstance(comparisons, pd.DataFrame) else table(comparisons or {})
+        self.table = t
+        self.sides = {}          # (machine, commit, case key) -> (in-process median, samples)
+        if isinstance(comparisons, dict):
+            for machine, data in comparisons.items():
+                for commit, entry in ((data or {}).get("commits") or {}).items():
+                    for k, v in store.side_medians(entry).items():
+                        self.sides[(machine, commit, k)] = v
+        self._by = {}
+        for _, r in t.iterrows():
+            if r["processes"] and r["ratio"] == r["ratio"]:
+                self._by[(r["machine"], r["commit"], r["num"], r["den"], bool(r["transfer"]))] = Ratio(
+                    float(r["ratio"]), float(r["lo"]), float(r["hi"]), PAIRED, int(r["processes"]), int(r["passes"]))
+
+    def __len__(self) -> int:
+        return len(self._by)
+
+    def get(self, machine, commit, num_key: str, den_key: str, transfer: bool = False) -> Ratio | None:
+        return self._by.get((machine, commit, num_key, den_key, transfer))
+
+    def ratio(self, num_row, den_row, transfer: float = 0.0) -> Ratio:
+        """``num / (den [+ transfer])`` of two timing rows of one machine and commit: the measured
+        comparison where there is one, else the ratio of asv's medians (``ACROSS``, no interval)."""
+        hit = self.get(num_row["machine"], num_row["commit"], row_key(num_row), row_key(den_row), bool(transfer))
+        if hit is not None:
+            return hit
+        den = den_row["median"] + (transfer if transfer == transfer else 0.0)
+        point = num_row["median"] / den if den and den == den else math.nan
+        return Ratio(point)
+
+
+EMPTY = Lookup()
+
+
+def describe(r: Ratio) -> str:
+    """How a ratio was measured, in words: '3 processes x 40 passes, paired' / 'across processes'."""
+    if r.paired:
+        return f"{r.processes} process{'es' if r.processes != 1 else ''} x {r.passes} passes, paired"
+    return "across processes: not a measured comparison, no interval"
