@@ -44,7 +44,7 @@ test: $(STAMP)
 #   KERNELS=matmul,selu   only these kernels (default: all; unknown names are refused)
 #   FULL=1                each kernel's full benchmark grid (default: the default run declared
 #                         with each kernel: the notes' sizes, ~10 min on 2 CPU cores)
-#   ROUNDS=n              processes per timed case, run as separate passes (default 2)
+#   ROUNDS=n              processes per timed case (absolute times), separate passes (default 1)
 #   PROCESSES=n           processes per declared comparison (paired ratios; default 3)
 #   MACHINE=name          asv machine name (default: the host name; with GPU=1 the host and
 #                         its GPUs, e.g. lab7-h100x1, from python -m bench.gpu machine)

@@ -130,9 +130,9 @@ def parse_args(argv=None):
                         help="asv machine name (default: this host's name); use a distinct one per machine")
     parser.add_argument("--results-dir", default=None,
                         help="asv results folder (default: results_dir of asv.conf.json, .asv/results)")
-    parser.add_argument("--rounds", type=int, default=2,
-                        help="processes per timed case, run as separate passes over all kernels "
-                             "(default 2; at least 2 so the between-process spread is measured)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="processes per timed case (asv's absolute times), run as separate passes over "
+                             "all kernels (default 1: every ratio is measured by the comparison passes)")
     parser.add_argument("--processes", type=int, default=3,
                         help="processes per comparison (paired ratios; default 3, at least 2); imprecise "
                              "ones get up to 5")
@@ -154,6 +154,7 @@ def parse_args(argv=None):
         parser.error(f"machine name {args.machine!r}: use letters, digits, '.', '_' or '-'")
     if args.rounds < 1:
         parser.error(f"--rounds {args.rounds}: at least 1 (2 or more to measure the spread between processes)")
+    args.comparisons = os.environ.get("JAXBENCH_COMPARISONS", "1") != "0"   # the gate turns them off
     if args.processes < 2:
         parser.error(f"--processes {args.processes}: at least 2 (the interval resamples processes)")
     args.kernel_list = wanted
@@ -253,8 +254,9 @@ def main(argv=None) -> int:
         # every ratio the report states, measured as a comparison: paired, in several processes
         from . import paired_run
 
-        kept += paired_run.run(args.kernel_list, gpu, run_asv, env, results_dir / machine, commit,
-                               append=args.append, processes=args.processes)
+        if args.comparisons:
+            kept += paired_run.run(args.kernel_list, gpu, run_asv, env, results_dir / machine, commit,
+                                   append=args.append, processes=args.processes)
         # the machine's measured peaks (GEMM GFLOP/s, copy GB/s): the reports' "percent of peak"
         print("\n== calibration: GEMM peak and copy bandwidth of this machine", flush=True)
         rc = run_asv([r"^bench_calibration\."])

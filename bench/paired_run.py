@@ -27,7 +27,7 @@ from .rounds import params_key
 PROCESSES = 3          # processes per comparison, at least
 MAX_PROCESSES = 5      # at most, for the imprecise ones
 TARGET = 0.10          # half-width of the 95% interval aimed for
-BUDGET_S = 240.0       # seconds the extra passes may add up to (the first PROCESSES always run)
+BUDGET_S = 120.0       # seconds the extra passes may add up to (the first PROCESSES always run)
 
 
 def comparison_selection(kernel: str, gpu: bool) -> tuple[list[str], int, dict]:

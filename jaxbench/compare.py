@@ -131,62 +131,95 @@ def _measure_here(f, g, args, kwargs, sampling: dict) -> dict:
     return {"passes": s.passes, "numbers": s.numbers, "stopped": s.stopped, "seconds": s.seconds}
 
 
-def _in_fresh_process(f, g, args, kwargs, sampling: dict) -> dict:
-    """:func:`_measure_here` in a fresh spawned process, waited for (one process at a time)."""
+def _measure_pickled(payload: bytes, sampling: dict) -> dict:
+    """:func:`_measure_here` of ``(f, g, args, kwargs)`` pickled by :func:`_payload` (the fresh
+    process's side: unpickling imports f's and g's modules)."""
+    f, g, args, kwargs = pickle.loads(payload)
+    return _measure_here(f, g, args, kwargs, sampling)
+
+
+def _in_fresh_process(payload: bytes, sampling: dict) -> dict:
+    """:func:`_measure_pickled` in a fresh spawned process, waited for (one process at a time)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # A new executor per process: a pool would reuse its worker, and its state, for the next one.
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(_measure_here, f, g, args, kwargs, sampling).result()
+        return pool.submit(_measure_pickled, payload, sampling).result()
 
 
 # --- can it run in a fresh process? ---------------------------------------------------------
 
-class _MainFinder(pickle.Pickler):
-    """A pickler that records whether anything pickled by reference lives in ``__main__``."""
+def _resolve(module: str, qualname: str):
+    """The object named ``qualname`` in ``module`` (imported): how :class:`_ByReference` unpickles."""
+    import importlib
+
+    obj = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _importable_name(obj):
+    """(module, qualname) under which ``obj`` itself is importable, else None."""
+    mod, qual = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+    if not (isinstance(mod, str) and isinstance(qual, str)) or mod == "__main__" or "<" in qual:
+        return None
+    try:
+        return (mod, qual) if _resolve(mod, qual) is obj else None
+    except Exception:
+        return None
+
+
+class _ByReference(pickle.Pickler):
+    """A pickler that sends importable callables by name, whatever their type (a ``jax.jit``
+    function is not a plain function: the standard pickler refuses it), and records whether
+    anything pickled lives in ``__main__`` (a fresh process cannot import a notebook's names)."""
 
     def __init__(self, file):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.in_main = False
 
     def reducer_override(self, obj):
-        if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType, types.MethodType)):
-            mod = getattr(obj, "__module__", None)
-        else:
-            mod = type(obj).__module__
-        if mod == "__main__":
+        plain = isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType, types.MethodType))
+        mod = getattr(obj, "__module__", None) if plain else type(obj).__module__
+        if mod == "__main__" or getattr(obj, "__module__", None) == "__main__":
             self.in_main = True
+        if callable(obj) and not isinstance(obj, type):
+            name = _importable_name(obj)
+            if name is not None:
+                return _resolve, name
         return NotImplemented
 
 
-def _fresh_process_problem(f, g, args, kwargs) -> str:
-    """Why f, g and their arguments cannot run in a fresh process ('' where they can)."""
+def _payload(f, g, args, kwargs) -> tuple[bytes | None, str]:
+    """``(f, g, args, kwargs)`` pickled for a fresh process, or (None, why it cannot run in one)."""
     problems = []
     for side, obj in zip(SIDES, (f, g)):
         if getattr(obj, "__module__", None) == "__main__":
             problems.append((side, "main"))
             continue
         try:
-            pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+            _ByReference(io.BytesIO()).dump(obj)
         except Exception as exc:       # PicklingError, AttributeError ("Can't pickle local object")...
             problems.append((side, f"{type(exc).__name__}: {exc}"))
-    if not problems:
-        finder = _MainFinder(io.BytesIO())
-        try:
-            finder.dump((f, g, args, kwargs))
-        except Exception as exc:
-            return f"the arguments cannot be pickled ({type(exc).__name__}: {exc})"
-        if finder.in_main:
-            return "f/g or their arguments use objects defined in __main__ and cannot run in a fresh process"
-        return ""
-    sides = " and ".join(side for side, _ in problems)
-    verb = "are" if len(problems) > 1 else "is"
-    if all(why == "main" for _, why in problems):
-        return f"{sides} {verb} defined in __main__ and cannot run in a fresh process"
-    whys = "; ".join(f"{side}: {why}" for side, why in problems if why != "main")
-    return (f"{sides} cannot be pickled by reference (a lambda, a local function or a function defined in "
-            f"__main__) and cannot run in a fresh process ({whys})")
+    if problems:
+        sides = " and ".join(side for side, _ in problems)
+        verb = "are" if len(problems) > 1 else "is"
+        if all(why == "main" for _, why in problems):
+            return None, f"{sides} {verb} defined in __main__ and cannot run in a fresh process"
+        whys = "; ".join(f"{side}: {why}" for side, why in problems if why != "main")
+        return None, (f"{sides} cannot be pickled by reference (lambdas, local functions and functions defined in "
+                      f"__main__ cannot) and cannot run in a fresh process ({whys})")
+    buf = io.BytesIO()
+    pickler = _ByReference(buf)
+    try:
+        pickler.dump((f, g, args, kwargs))
+    except Exception as exc:
+        return None, f"the arguments cannot be pickled ({type(exc).__name__}: {exc}) and cannot go to a fresh process"
+    if pickler.in_main:
+        return None, "f/g or their arguments use objects defined in __main__ and cannot run in a fresh process"
+    return buf.getvalue(), ""
 
 
 # --- the engine -----------------------------------------------------------------------------
@@ -225,23 +258,20 @@ def compare(f, g, *args, processes: int = 3, target: float = 0.05, budget_s: flo
     _check(f, g, args, kwargs, processes, target, budget_s, min_passes, max_passes, names)
     f_name, g_name = (str(n) for n in names) if names is not None else (_name(f), _name(g))
     note = ""
+    payload = None
     if processes > 1:
-        problem = _fresh_process_problem(f, g, args, kwargs)
-        if problem:
+        payload, problem = _payload(f, g, args, kwargs)
+        if payload is None:
             note = f"1 process: {problem}; process-to-process noise not sampled"
             processes = 1
-            fresh = False
-        else:
-            fresh = True
     else:
-        fresh = False
         note = "1 process (processes=1): process-to-process noise not sampled"
     sampling = {"min_passes": min_passes, "max_passes": max_passes, "target": float(target),
                 "budget_s": float(budget_s) / processes}
     records = []
     for _ in range(processes):
-        if fresh:
-            records.append(_in_fresh_process(f, g, args, kwargs, sampling))
+        if payload is not None:
+            records.append(_in_fresh_process(payload, sampling))
         else:
             records.append(_measure_here(f, g, args, kwargs, sampling))
     return _result(records, f_name, g_name, note)

@@ -150,7 +150,7 @@ def side_medians(entry: dict) -> dict[str, tuple[float, int]]:
     for proc in (entry or {}).get("processes", []):
         for g in proc.get("groups", []):
             for i, k in enumerate(g.get("sides", [])):
-                samples.setdefault(k, []).extend(p[i] for p in g.get("passes", []) if i < len(p))
+                samples.setdefault(k, []).extend(p[i] for p in g.get("passes", []) if i < len(p) and p[i] is not None)
     return {k: (float(np.median(v)), len(v)) for k, v in samples.items() if v and not k.startswith(TRANSFER)}
 
 

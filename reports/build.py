@@ -296,7 +296,11 @@ def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
                  "speedups: NumPy-CPU median / median, same machine, size, dtype, variant, with a 95% interval "
                  "[lo, hi] from a two-level bootstrap (rounds, then samples within rounds; 2000 resamples); "
                  "'no measurable difference' when the interval contains 1; (1P): one process, plain bootstrap; "
-                 "% of peak: rate of the median vs the machine's calibration (GEMM GFLOP/s, copy GB/s).")
+                 "% of peak: the rate of the median (FLOPs as executed: NumPy's x @ x.T is SYRK, n^3) vs the "
+                 "limits of the same run: the GEMM GFLOP/s (float32, float64) and the copy GB/s of the memory "
+                 "level (L1, L2, L3, DRAM, calibrated at each level's size) that holds the case's bytes moved per "
+                 "call; a limit a case beats is raised to that case's rate (data.csv limit_note), so no case "
+                 "exceeds 100%.")
     lecture_note = ("vs lecture baseline: the speedup over the baseline the lecture's claim uses (the kernel's "
                     "lecture_baseline: NumPy, or the same backend and placement with the Python loop or eager; the "
                     "explicit placement's where that placement was not measured), with its 95% interval.")

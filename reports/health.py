@@ -399,11 +399,14 @@ def report(t: pd.DataFrame, benchmarks: dict, remeasure: dict, commits: dict, co
     h = Health()
     across = null_pairs(t)
     paired = comparison_null_pairs(t, comparisons)
-    paired = paired if len(paired) else paired_pairs(remeasure, commits)
+    from_comparisons = bool(len(paired))
+    paired = paired if from_comparisons else paired_pairs(remeasure, commits)
     pairs = paired if len(paired) else across
     h.null = null_summary(pairs)
     n = h.null
-    where = ("measured as comparisons: both sides in one process, interleaved, in several processes" if len(paired)
+    where = ("measured as comparisons: both sides in one process, interleaved, in several processes"
+             if from_comparisons else
+             "measured in one process, the two sides alternating (python -m bench.remeasure)" if len(paired)
              else "from asv's medians, each side in processes of its own (no in-process pairs recorded)")
     h.lines.append(
         f"(a) Device vs explicit null test, {where}: {n['pairs']} pairs (same JAX case, inputs created on the "

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from jaxbench import store
+from jaxbench import pairstats, store
 
 from .stats import METHOD_ACROSS as ACROSS, METHOD_PAIRED as PAIRED
 KEY_COLUMNS = ("kernel", "backend", "placement", "transform", "size", "dtype", "variant", "devices")
@@ -63,28 +63,38 @@ def table(comparisons: dict) -> pd.DataFrame:
 
 
 class Lookup:
-    """(machine, commit, num key, den key, transfer) -> :class:`Ratio` of the measured comparisons."""
+    """(machine, commit, num key, den key, transfer) -> :class:`Ratio` of the measured comparisons.
 
-    def __init__(self, comparisons: dict | pd.DataFrame | None = None):
-        t = comparisons if isinstance(comparisons, pd.DataFrame) else table(comparisons or {})
-        self.table = t
+    Built from the comparisons files (``{machine: file contents}``, :attr:`reports.load.Results.comparisons`);
+    each ratio's interval is computed when first asked for (a report asks for a few hundred)."""
+
+    def __init__(self, comparisons: dict | None = None):
+        self._entries, self._ids, self._cache = {}, {}, {}
         self.sides = {}          # (machine, commit, case key) -> (in-process median, samples)
-        if isinstance(comparisons, dict):
-            for machine, data in comparisons.items():
-                for commit, entry in ((data or {}).get("commits") or {}).items():
-                    for k, v in store.side_medians(entry).items():
-                        self.sides[(machine, commit, k)] = v
-        self._by = {}
-        for _, r in t.iterrows():
-            if r["processes"] and r["ratio"] == r["ratio"]:
-                self._by[(r["machine"], r["commit"], r["num"], r["den"], bool(r["transfer"]))] = Ratio(
-                    float(r["ratio"]), float(r["lo"]), float(r["hi"]), PAIRED, int(r["processes"]), int(r["passes"]))
+        for machine, data in sorted((comparisons or {}).items()):
+            for commit, entry in ((data or {}).get("commits") or {}).items():
+                self._entries[(machine, commit)] = entry
+                for cid, e in (entry.get("comparisons") or {}).items():
+                    self._ids[(machine, commit, e["num"], e["den"], bool(e.get("transfer")))] = cid
+                for k, v in store.side_medians(entry).items():
+                    self.sides[(machine, commit, k)] = v
 
     def __len__(self) -> int:
-        return len(self._by)
+        return len(self._ids)
 
     def get(self, machine, commit, num_key: str, den_key: str, transfer: bool = False) -> Ratio | None:
-        return self._by.get((machine, commit, num_key, den_key, transfer))
+        """The measured ratio, or None where that comparison was not declared or has no measurement."""
+        key = (machine, commit, num_key, den_key, bool(transfer))
+        if key not in self._cache:
+            cid = self._ids.get(key)
+            hit = None
+            if cid is not None:
+                procs = store.per_process(self._entries[(machine, commit)], cid)
+                if procs:
+                    pt, lo, hi = pairstats.interval(procs, cid)
+                    hit = Ratio(pt, lo, hi, PAIRED, len(procs), sum(len(p) for p in procs))
+            self._cache[key] = hit
+        return self._cache[key]
 
     def ratio(self, num_row, den_row, transfer: float = 0.0) -> Ratio:
         """``num / (den [+ transfer])`` of two timing rows of one machine and commit: the measured

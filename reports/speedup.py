@@ -200,26 +200,15 @@ def with_lecture_speedups(s: pd.DataFrame, comparisons: paired.Lookup | None = N
 
 
 def peaks(df: pd.DataFrame) -> pd.DataFrame:
-    """Measured peaks per (machine, commit, platform): ``gflops_peak`` and ``gbs_peak``, the best
-    median rate over the calibration's backends of that platform (NumPy and JAX on the CPU).
+    """Calibrated limits per (machine, commit, platform): ``gflops_peak`` (float32 GEMM),
+    ``gflops_peak_float64``, ``gbs_peak`` (DRAM copy) and per memory level ``gbs_<level>`` /
+    ``bytes_<level>``, the best median rate over the calibration's backends of that platform
+    (NumPy and JAX on the CPU): :func:`reports.limits.peaks`.
 
     GEMM: 2 n^3 FLOPs per call; copy: ``nbytes`` read + ``nbytes`` written per call.
     """
-    cal = df[(df["role"] == "calibration") & (df["status"] == "ok")]
-    rows = {}
-    for _, r in cal.iterrows():
-        p = json.loads(r["params"])
-        platform = "gpu" if r["backend"] == GPU_PEAK_BACKEND else "cpu"
-        key = (r["machine"], r["commit"], platform)
-        entry = rows.setdefault(key, {"gflops_peak": math.nan, "gbs_peak": math.nan})
-        # the best rate any backend of the platform reached: on some CPUs XLA's GEMM beats NumPy's
-        # BLAS by ~2x, and a NumPy-only peak read "192% of peak"
-        if "n" in p:
-            entry["gflops_peak"] = max_rate(entry["gflops_peak"], 2.0 * float(p["n"]) ** 3 / r["median"] / 1e9)
-        elif "nbytes" in p:
-            entry["gbs_peak"] = max_rate(entry["gbs_peak"], 2.0 * float(p["nbytes"]) / r["median"] / 1e9)
-    return pd.DataFrame([dict(machine=m, commit=c, platform=pl, **v) for (m, c, pl), v in rows.items()],
-                        columns=["machine", "commit", "platform", "gflops_peak", "gbs_peak"])
+    from . import limits
+    return limits.peaks(df)
 
 
 def max_rate(a: float, b: float) -> float:
@@ -228,15 +217,11 @@ def max_rate(a: float, b: float) -> float:
 
 
 def with_rates(t: pd.DataFrame, peak: pd.DataFrame) -> pd.DataFrame:
-    """Add ``gflops``, ``gbs`` (per-call rates of the median) and ``pct_peak_flops``/``pct_peak_bw``."""
-    out = t.copy()
-    out["gflops"] = out["flops"] / out["median"] / 1e9
-    out["gbs"] = out["bytes"] / out["median"] / 1e9
-    out["platform"] = np.where(out["backend"] == "jax-gpu", "gpu", "cpu")
-    out = out.merge(peak, on=["machine", "commit", "platform"], how="left")
-    out["pct_peak_flops"] = 100.0 * out["gflops"] / out["gflops_peak"]
-    out["pct_peak_bw"] = 100.0 * out["gbs"] / out["gbs_peak"]
-    return out
+    """Add ``gflops`` (FLOPs as executed), ``gbs`` (per-call rates of the median), the case's memory
+    ``level``, the limits ``gflops_peak``/``gbs_peak``, ``pct_peak_flops``/``pct_peak_bw`` (never
+    above 100%) and ``limit_note``: :func:`reports.limits.with_rates`."""
+    from . import limits
+    return limits.with_rates(t, peak)
 
 
 def with_transfer(t: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:

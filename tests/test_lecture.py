@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from _support import compile_latex
-from reports import coverage, lecture as L, plots, speedup, tables
+from reports import coverage, lecture as L, paired, plots, speedup, tables
 from reports.build import build
 from reports.load import ResultsWarning, current, latest_commits, load_results, select
 
@@ -45,14 +45,15 @@ def res():
 def rows(res):
     """(classified timing rows with speedups, every row) of the latest commits."""
     df = select(current(res.df), commits=latest_commits(res.df))
-    rates = speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df), df), speedup.peaks(df))
+    rates = speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df, paired.Lookup(res.comparisons)), df),
+                               speedup.peaks(df))
     return coverage.classify(rates, res.facts), df
 
 
 @pytest.fixture(scope="module")
 def lec(res, rows):
     t, df = rows
-    return L.evaluate(L.load_figures(), t, df, ["cpu-box", "gpu-box"], res.facts, computed=TRIVIAL)
+    return L.evaluate(L.load_figures(), t, df, ["cpu-box", "gpu-box"], res.facts, computed=TRIVIAL, comparisons=paired.Lookup(res.comparisons))
 
 
 def _state(lec, fid, machine):
@@ -217,7 +218,8 @@ def test_missing_data_is_the_reason(res, rows, monkeypatch):
     figs = [f for f in L.load_figures() if f.id in ("trivial-rmse", "cnn-accuracy")]
     monkeypatch.setenv("JAXBENCH_MOVIELENS", "/nonexistent/u.data")
     monkeypatch.setenv("JAXBENCH_MNIST", "/nonexistent/mnist.csv")
-    lec = L.evaluate(figs, t, df, ["cpu-box", "gpu-box"], res.facts)      # the report's own loaders
+    lec = L.evaluate(figs, t, df, ["cpu-box", "gpu-box"], res.facts,      # the report's own loaders
+                     comparisons=paired.Lookup(res.comparisons))
     rmse = lec.cells[("trivial-rmse", "cpu-box")]
     assert rmse.state == L.ABSENT and rmse.verdict.startswith("not measured: MovieLens data missing: ")
     assert "/nonexistent/u.data" in rmse.verdict
@@ -229,11 +231,12 @@ def test_missing_data_is_the_reason(res, rows, monkeypatch):
 def test_trivial_recommender_holds_and_fails(res, rows):
     t, df = rows
     figs = [f for f in L.load_figures() if f.id.startswith("trivial")]
-    ok = L.evaluate(figs, t, df, ["cpu-box"], res.facts, computed=TRIVIAL)
+    ok = L.evaluate(figs, t, df, ["cpu-box"], res.facts, computed=TRIVIAL, comparisons=paired.Lookup(res.comparisons))
     assert ok.cells[("trivial-rmse", "cpu-box")].state == L.HOLDS
     assert ok.cells[("trivial-rho", "cpu-box")].state == L.HOLDS
     assert "1.047" in ok.cells[("trivial-rmse", "cpu-box")].measured
-    bad = L.evaluate(figs, t, df, ["cpu-box"], res.facts, computed=(1.3, 0.1, "x"))
+    bad = L.evaluate(figs, t, df, ["cpu-box"], res.facts, computed=(1.3, 0.1, "x"),
+                     comparisons=paired.Lookup(res.comparisons))
     assert bad.cells[("trivial-rmse", "cpu-box")].state == L.FAILS
     assert bad.cells[("trivial-rho", "cpu-box")].verdict.startswith("does not hold: rho 0.100")
 
@@ -287,12 +290,12 @@ def test_index_html_starts_with_the_lecture(report):
     assert first.count('src="data:image/png;base64,') == 4      # ladder + placement, per machine
 
 
-def test_ladder_and_placement_figures(report, rows):
+def test_ladder_and_placement_figures(report, rows, res):
     figs = {p.name for p in (report / "figures").glob("lecture_*.png")}
     assert figs == {"lecture_ladder_rowdot_cpu-box.png", "lecture_ladder_rowdot_gpu-box.png",
                     "lecture_placement_matmul_3000_cpu-box.png", "lecture_placement_matmul_3000_gpu-box.png"}
     t, _ = rows
-    lad = L.ladder_rows(t, "cpu-box", no_gpu=["cpu-box"])
+    lad = L.ladder_rows(t, "cpu-box", no_gpu=["cpu-box"], comparisons=paired.Lookup(res.comparisons))
     assert list(lad["transform"]) == ["loop", "jit_loop", "vmap", "jit_vmap"] and set(lad["backend"]) == {"jax-cpu"}
     assert list(lad["size"]) == [10000, 100, 10000, 10000]          # jit(loop): the largest size measured
     assert "largest measured" in lad.iloc[1]["note"]

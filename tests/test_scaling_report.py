@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from _support import compile_latex
-from reports import health, history, lecture as L, load, plots, scaling, speedup, stats
+from reports import health, history, lecture as L, load, paired, plots, scaling, speedup, stats
 from reports.build import build
 from reports.load import ResultsWarning, load_results
 
@@ -35,7 +35,8 @@ DATA_CSV_HEADER = (
     "q75,ci99_lo,ci99_hi,n_samples,number,status,valid,stale,flops,bytes,params,n_rounds,label,median_lo,median_hi,"
     "ci_method,baseline_median,baseline_label,speedup,speedup_lo,speedup_hi,speedup_method,lecture_baseline,"
     "lecture_baseline_label,lecture_speedup,lecture_lo,lecture_hi,lecture_method,lecture_note,transfer_median,gflops,"
-    "gbs,platform,gflops_peak,gbs_peak,pct_peak_flops,pct_peak_bw,flags,flag_reasons,iqr_ratio,round_spread,absence")
+    "gbs,platform,gflops_peak,gbs_peak,pct_peak_flops,pct_peak_bw,flops_executed,level,limit_note,flags,flag_reasons,"
+    "iqr_ratio,round_spread,absence")
 
 
 def _make_fixtures():
@@ -74,7 +75,7 @@ def res(sharded_dir):
 
 @pytest.fixture(scope="module")
 def rows(res):
-    return scaling.scaling_rows(res.df, res.benchmarks, res.facts)
+    return scaling.scaling_rows(res.df, res.benchmarks, res.facts, paired.Lookup(res.comparisons))
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +148,7 @@ def test_one_device_products_ignore_sharded_rows(res):
     t = speedup.timings(res.df)
     assert set(t["devices"]) == {1}
     assert set(history.ordered(res.df)["devices"]) == {1}
-    s = speedup.with_speedups(res.df)
+    s = speedup.with_speedups(res.df, paired.Lookup(res.comparisons))
     r = _one(s, machine="cpu-box", kernel="matmul", backend="jax-cpu", transform="jit")
     assert r["median"] == pytest.approx(MF.MATMUL_1)
 
@@ -174,25 +175,31 @@ def test_speedup_and_efficiency(rows):
     assert four["speedup"] == pytest.approx(1 / 1.6) and four["efficiency"] == pytest.approx(1 / 6.4)
     assert one["speedup"] == 1 and two["one_device_median"] == pytest.approx(MF.MATMUL_1)
     for r in (two, four):
-        assert r["speedup_lo"] < r["speedup"] < r["speedup_hi"] and r["speedup_method"] == "rounds"
+        assert r["speedup_lo"] < r["speedup"] < r["speedup_hi"] and r["speedup_method"] == "paired"
         assert r["efficiency_lo"] == pytest.approx(r["speedup_lo"] / r["devices"])
         assert r["efficiency_hi"] == pytest.approx(r["speedup_hi"] / r["devices"])
         assert r["median_lo"] < r["median"] < r["median_hi"]
         assert r["speedup_hi"] < 1                       # measurably slower than one device
     gpu = _one(rows, machine="gpu-box", kernel="matmul", backend="jax-gpu", devices=2)
-    assert gpu["speedup"] == pytest.approx(1 / 0.55) and gpu["speedup_method"] == "one process"
+    assert gpu["speedup"] == pytest.approx(1 / 0.55) and gpu["speedup_method"] == "paired"
     cnn = _one(rows, kernel="cnn_step", size=64, devices=2)
     assert cnn["speedup"] == pytest.approx(MF.CNN_1 / MF.CNN_2)
     assert cnn["efficiency"] == pytest.approx(MF.CNN_1 / MF.CNN_2 / 2)
 
 
-def test_the_interval_is_the_projects_bootstrap(res, rows):
-    t = speedup.with_replicates(scaling.sharded_cases(res.df))
+def test_the_interval_is_the_comparisons(res, rows):
+    """The scaling ratio is the measured comparison one device / two devices: its interval is the
+    two-level bootstrap of jaxbench.pairstats over that comparison's processes."""
+    from jaxbench import pairstats, store
+
+    t = scaling.sharded_cases(res.df)
     one = _one(t, machine="cpu-box", kernel="matmul", backend="jax-cpu", devices=1)
     two = _one(t, machine="cpu-box", kernel="matmul", backend="jax-cpu", devices=2)
-    lo, hi = stats.ratio_interval(one["_reps"], two["_reps"], one["median"] / two["median"])
+    entry = res.comparisons["cpu-box"]["commits"][one["commit"]]
+    cid = f"{paired.row_key(one)} / {paired.row_key(two)}"
+    pt, lo, hi = pairstats.interval(store.per_process(entry, cid), cid)
     r = _one(rows, machine="cpu-box", kernel="matmul", backend="jax-cpu", devices=2)
-    assert (r["speedup_lo"], r["speedup_hi"]) == (lo, hi)
+    assert (r["speedup"], r["speedup_lo"], r["speedup_hi"]) == (pt, lo, hi) and lo < pt < hi
 
 
 def test_missing_twin_is_said(rows):

@@ -1,0 +1,156 @@
+"""The comparison engine: pairing, order swapping, precision-driven stopping, the interval that
+resamples processes, declarations, the comparisons file and the report reading it. No wall-clock
+assertions: synthetic clocks and synthetic samples."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jaxbench import declare, pairstats, passes, store
+from kernels import Case
+from reports import paired
+
+
+# --------------------------------------------------------------------------- passes: pairing and order
+
+def test_order_swaps_every_pass():
+    assert passes.order_of(0, 3) == [0, 1, 2]
+    assert passes.order_of(1, 3) == [2, 1, 0]
+    assert passes.order_of(2, 3) == [0, 1, 2]
+
+
+def test_sample_interleaves_sides_one_sample_each_per_pass():
+    calls = []
+    runs = [lambda: calls.append("a"), lambda: calls.append("b")]
+    s = passes.sample(runs, [(0, 1)], numbers=[1, 1], min_passes=4, max_passes=4, target=1e-9, budget_s=1e9)
+    assert len(s.passes) == 4 and all(len(p) == 2 for p in s.passes)
+    assert calls == ["a", "b", "b", "a", "a", "b", "b", "a"]      # one of each per pass, order swapped
+    assert s.stopped == "max passes"
+
+
+def test_sample_stops_when_precise_or_when_budget_is_spent():
+    runs = [lambda: None, lambda: None]
+    precise = passes.sample(runs, [(0, 1)], numbers=[1, 1], min_passes=3, max_passes=50, target=10.0, budget_s=1e9)
+    assert precise.stopped == "precise" and len(precise.passes) == 3
+    ticks = iter(range(1000))
+    spent = passes.sample(runs, [(0, 1)], numbers=[1, 1], min_passes=3, max_passes=50, target=1e-12,
+                          budget_s=5, clock=lambda: next(ticks))
+    assert spent.stopped == "budget" and len(spent.passes) < 50
+
+
+def test_sample_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="no sides"):
+        passes.sample([], [])
+    with pytest.raises(ValueError, match="min_passes"):
+        passes.sample([lambda: None], [], min_passes=1)
+
+
+# --------------------------------------------------------------------------- the interval
+
+def _process(rng, ratio, n=20, noise=0.02):
+    return list(ratio * np.exp(rng.normal(0, noise, n)))
+
+
+def test_planted_2x_difference_is_detected():
+    rng = np.random.default_rng(1)
+    procs = [_process(rng, 2.0) for _ in range(3)]
+    pt, lo, hi = pairstats.interval(procs, "planted")
+    assert 1.9 < pt < 2.1 and lo > 1.5 and not lo <= 1.0 <= hi
+
+
+def test_process_level_offset_widens_the_interval():
+    rng = np.random.default_rng(2)
+    same = [_process(rng, 1.0) for _ in range(3)]
+    offset = [_process(rng, 1.0), _process(rng, 1.0), _process(rng, 1.5)]   # one process sits apart
+    hw_same = pairstats.half_width(*pairstats.interval(same, "k"))
+    hw_off = pairstats.half_width(*pairstats.interval(offset, "k"))
+    assert hw_off > 3 * hw_same
+    pooled = pairstats.interval([sum(offset, [])], "k")   # the same samples as one process
+    assert hw_off > pairstats.half_width(*pooled)          # resampling processes first is what widens it
+
+
+def test_pass_ratios_pair_samples_of_the_same_pass():
+    ps = [[2.0, 1.0, 0.5], [4.0, 2.0, 1.0], [3.0, None, 1.0]]
+    assert pairstats.pass_ratios(ps, 0, 1) == [2.0, 2.0]
+    assert pairstats.pass_ratios(ps, 0, 1, 2) == [2.0 / 1.5, 4.0 / 3.0]
+
+
+def test_interval_without_data_is_nan():
+    pt, lo, hi = pairstats.interval([], "none")
+    assert math.isnan(pt) and math.isnan(lo) and math.isnan(hi)
+
+
+# --------------------------------------------------------------------------- declarations
+
+def test_declared_comparisons_cover_numpy_null_scaling_and_lecture():
+    comps = declare.declared(declare.run_cases("selu"))
+    kinds = {k for c in comps for k in c.kinds}
+    assert {"numpy", "lecture baseline", "null", "scaling", "lecture"} <= kinds
+    lecture = [c for c in comps if "lecture" in c.kinds and c.num.backend == "jax-cpu"]
+    assert any(c.num.transform == "eager" and c.den.transform == "jit" and c.den.size == 100_000 for c in lecture)
+    for c in comps:
+        assert c.num != c.den and c.num.dtype == c.den.dtype and c.num.size == c.den.size
+        if "scaling" in c.kinds:
+            assert (c.num.devices, c.den.devices) == (1, 2) and c.devices == 2
+
+
+def test_every_group_holds_both_sides_of_its_comparisons():
+    comps = declare.for_kernel("matmul")
+    for g in declare.groups(comps):
+        sides = {x for c in g for x in (c.num, c.den)}
+        assert all(c.num in sides and c.den in sides for c in g)
+    assert sum(len(g) for g in declare.groups(comps)) == len(comps)
+
+
+def test_key_matches_the_report_row_key():
+    c = Case("matmul", "jax-cpu", "explicit", "jit", 256, "float32", "x@y", 1)
+    row = {"kernel": "matmul", "backend": "jax-cpu", "placement": "explicit", "transform": "jit", "size": 256,
+           "dtype": "float32", "variant": "x@y", "devices": 1}
+    assert declare.key(c) == paired.row_key(row)
+
+
+# --------------------------------------------------------------------------- the file and the report
+
+def _record(ratio: float, pid: int) -> dict:
+    return {"pid": pid, "groups": [{"sides": ["a", "b"], "numbers": [1, 1], "missing": {},
+                                    "passes": [[ratio * 1e-3, 1e-3]] * 6, "stopped": "precise"}]}
+
+
+class _C:   # the attributes store.drop reads of a comparison
+    id, transfer, kinds = "a / b", False, ("numpy",)
+    num = den = None
+
+
+def test_collect_appends_processes_and_loses_nothing(tmp_path, monkeypatch):
+    drops, machine = tmp_path / "drops", tmp_path / "vm"
+    monkeypatch.setattr(store, "comparison_entry", lambda c: {"num": "a", "den": "b", "transfer": False,
+                                                              "kinds": ["numpy"]})
+    for pid, r in ((1, 2.0), (2, 2.2)):
+        store.drop(_record(r, pid), "SeluComparisons", 1, [_C()], drops)
+    assert store.collect(drops, machine, "abc", fresh=True) == 2 and not list(drops.glob("*.json"))
+    store.drop(_record(2.1, 3), "SeluComparisons", 1, [_C()], drops)
+    assert store.collect(drops, machine, "abc") == 1
+    entry = store.load(machine)["commits"]["abc"]
+    assert len(entry["processes"]) == 3
+    row = store.summary(entry)[0]
+    assert row["processes"] == 3 and row["passes"] == 18 and 2.0 <= row["ratio"] <= 2.2
+    assert json.loads((machine / store.FILE).read_text())["version"] == 1
+
+
+def test_report_reads_paired_ratio_and_marks_the_unpaired():
+    entry = {"comparisons": {"a / b": {"num": "a", "den": "b", "transfer": False, "kinds": ["numpy"]}},
+             "processes": [_record(2.0, 1), _record(2.1, 2), _record(1.9, 3)]}
+    table = pd.DataFrame([{"machine": "vm", "commit": "c", **r} for r in store.summary(entry)])
+    look = paired.Lookup({"vm": {"commits": {"c": entry}}})
+    assert look.get("vm", "c", "a", "b").paired
+    num = {"machine": "vm", "commit": "c", "median": 4.0, "kernel": "k", "backend": "numpy-cpu", "placement": "host",
+           "transform": "eager", "size": 1, "dtype": "float32", "variant": "", "devices": 1}
+    den = dict(num, backend="jax-cpu", placement="device", transform="jit", median=1.0)
+    r = look.ratio(num, den)
+    assert r.method == paired.ACROSS and r.point == 4.0 and math.isnan(r.lo)   # not declared: marked, no interval
+    from reports import tables
+    assert "not a measured comparison" in tables.fmt_speedup(r.point, r.lo, r.hi, r.method)
