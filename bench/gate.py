@@ -18,9 +18,11 @@
    samples, are the unit: the noise between processes dominates here, and a test over pooled
    samples (asv continuous) cries wolf. The two-level bootstrap interval (``reports.stats``)
    is printed for information.
-4. Confirms: when cases are flagged, runs ``--rounds`` fresh rounds of their kernels and keeps
-   only the cases flagged again (86 cases at p <= 0.03 would cry wolf about once a run);
-   ``--no-confirm`` skips this.
+4. Looks again where the first set is flagged or ambiguous (ratio >= 1 + (factor - 1) / 2 and
+   p <= 0.25): ``--rounds`` fresh rounds of those kernels, and the decision is taken on the
+   processes of BOTH sets together (2R per side): ratio >= factor and p <= 0.005
+   (``COMBINED_ALPHA``). A case flagged by the first set alone and not by both is "unconfirmed".
+   ``--no-confirm`` decides on the first set alone.
 
 Exit status: 1 when a regression is found, 0 otherwise, 2 on a usage error or a failed run.
 ``--plant KERNEL:FACTOR`` sets ``JAXBENCH_PLANT_SLOWDOWN`` for HEAD's runs only (kernels/_plant.py):
@@ -45,6 +47,8 @@ LECTURE_SET = ("selu", "batching", "rowdot", "grad", "matmul")
 DEFAULT_ROUNDS = 4
 DEFAULT_FACTOR = 1.10
 ALPHA = 0.03         # one-sided, per case and direction; 4 rounds: at most one process out of order
+COMBINED_ALPHA = 0.005   # the decision over both sets together (2R processes per side; 8 vs 8: <= 7 of 64 pairs out of order)
+LOOK_AGAIN_P = 0.25      # a first set this suggestive (ratio >= 1 + (factor - 1) / 2) gets a second set
 LEVEL = 0.95
 ASV_P = 0.002          # asv's own Mann-Whitney threshold (asv._stats.is_different), for contrast
 
@@ -124,6 +128,25 @@ def compare_case(base_rounds, head_rounds, factor: float, key: str = "", alpha: 
             "boot_hi": boot_hi, "verdict": verdict, "rounds": [len(b), len(h)],
             "base_median": med_b, "head_median": med_h,
             "base_round_medians": bm, "head_round_medians": hm}
+
+
+def second_look(row: dict, factor: float) -> bool:
+    """Whether a first set is ambiguous enough to measure again: slower by at least half the factor's
+    margin, with a one-sided p of at most ``LOOK_AGAIN_P``."""
+    return row.get("ratio", math.nan) >= 1.0 + (factor - 1.0) / 2.0 and row.get("p_slower", 1.0) <= LOOK_AGAIN_P
+
+
+def decide_both(first: dict, base_rounds, head_rounds, factor: float, key: str = "") -> dict:
+    """The verdict over both sets' processes together (``COMBINED_ALPHA``): the first set's row
+    updated; a case the first set flagged and both sets do not is "unconfirmed"."""
+    both = compare_case(base_rounds, head_rounds, factor, key=key, alpha=COMBINED_ALPHA)
+    if both["verdict"] == "missing":
+        return first
+    out = dict(first, **{k: both[k] for k in ("ratio", "p_slower", "p_faster", "boot_lo", "boot_hi", "base_median",
+                                               "head_median", "base_round_medians", "head_round_medians", "rounds")})
+    out["first_set"] = first["verdict"]
+    out["verdict"] = "unconfirmed" if both["verdict"] == "same" and first["verdict"] == "regression" else both["verdict"]
+    return out
 
 
 def asv_pooled_verdict(base_rounds, head_rounds, factor: float) -> tuple[str, float]:
@@ -360,20 +383,18 @@ def main(argv=None) -> int:
             raise GateError(f"no steady-state case was measured on both sides; see {log.name}")
         rows = judge(base, head)
         flagged = [k for k, r in rows.items() if r["verdict"] == "regression"]
-        if flagged and args.confirm:
-            # a second, independent set of rounds for the kernels with a flagged case: a case is
-            # a regression only if the fresh processes flag it too (docs/gate.md, multiple cases)
-            again = sorted({k[0].split(".")[0][len("bench_"):] for k in flagged})
-            print(f"gate: {len(flagged)} case(s) flagged; confirming with {args.rounds} fresh rounds of "
-                  f"{','.join(again)}", flush=True)
-            confirm = judge(*measure(again, "confirm-"))
-            for key in flagged:
-                second = confirm.get(key, {"verdict": "missing", "ratio": math.nan, "p_slower": math.nan})
-                rows[key]["confirmation"] = {k: second.get(k) for k in
-                                             ("verdict", "ratio", "p_slower", "base_round_medians",
-                                              "head_round_medians")}
-                if second["verdict"] != "regression":
-                    rows[key]["verdict"] = "unconfirmed"
+        again_keys = [k for k, r in rows.items() if r["verdict"] == "regression" or second_look(r, args.factor)]
+        if again_keys and args.confirm:
+            # a second set of rounds for the kernels with a flagged or ambiguous case; the decision
+            # is taken on the processes of both sets together (docs/gate.md, "Two sets, one decision")
+            again = sorted({k[0].split(".")[0][len("bench_"):] for k in again_keys})
+            print(f"gate: {len(flagged)} case(s) flagged, {len(again_keys) - len(flagged)} ambiguous; "
+                  f"{args.rounds} more rounds of {','.join(again)}, then one decision over both sets", flush=True)
+            base2, head2 = measure(again, "confirm-")
+            for key in again_keys:
+                if key in base2 and key in head2:
+                    rows[key] = decide_both(rows[key], base[key] + base2[key], head[key] + head2[key],
+                                            args.factor, "|".join(key))
     except (GateError, subprocess.CalledProcessError) as exc:
         print(f"gate: error: {exc}", file=sys.stderr)
         return 2

@@ -213,3 +213,22 @@ def test_one_device_cases_keep_their_key_across_the_devices_axis():
     assert one_device_key(names, "'jax-cpu', 'explicit', 'jit', 1024, 1") == "'jax-cpu', 'explicit', 'jit', 1024"
     assert one_device_key(names, "'jax-cpu', 'explicit', 'jit', 1024, 2") == "'jax-cpu', 'explicit', 'jit', 1024, 2"
     assert one_device_key(names[:-1], "'jax-cpu', 'explicit', 'jit', 1") == "'jax-cpu', 'explicit', 'jit', 1"
+
+
+def test_two_sets_decide_together():
+    """A 25% slowdown that neither set of 4 processes shows alone (two processes out of order each:
+    p = 0.057 > 0.03) is a regression over both sets' 8 processes (p <= 0.005); a first-set flag
+    that the second set contradicts is 'unconfirmed'; an ambiguous first set gets a second look."""
+    base1 = [[1.00], [1.02], [0.98], [1.30]]
+    head1 = [[1.25], [1.27], [1.22], [1.05]]
+    first = gate.compare_case(base1, head1, 1.10)
+    assert first["verdict"] == "same" and gate.second_look(first, 1.10)
+    base2 = [[1.01], [0.99], [1.03], [1.00]]
+    head2 = [[1.26], [1.24], [1.23], [1.28]]
+    both = gate.decide_both(first, base1 + base2, head1 + head2, 1.10)
+    assert both["verdict"] == "regression" and both["first_set"] == "same" and both["p_slower"] <= gate.COMBINED_ALPHA
+    flagged = gate.compare_case([[1.0]] * 4, [[1.3]] * 4, 1.10)
+    assert flagged["verdict"] == "regression"
+    same = gate.decide_both(flagged, [[1.0]] * 4 + [[1.3]] * 4, [[1.3]] * 4 + [[1.0]] * 4, 1.10)
+    assert same["verdict"] == "unconfirmed"
+    assert not gate.second_look(gate.compare_case([[1.0]] * 4, [[1.01]] * 4, 1.10), 1.10)
