@@ -155,6 +155,7 @@ def parse_args(argv=None):
     if args.rounds < 1:
         parser.error(f"--rounds {args.rounds}: at least 1 (2 or more to measure the spread between processes)")
     args.comparisons = os.environ.get("JAXBENCH_COMPARISONS", "1") != "0"   # the gate turns them off
+    args.timed_only = os.environ.get("JAXBENCH_TIMED_ONLY") == "1"   # the gate: steady-state time_ only
     if args.processes < 2:
         parser.error(f"--processes {args.processes}: at least 2 (the interval resamples processes)")
     args.kernel_list = wanted
@@ -235,7 +236,7 @@ def main(argv=None) -> int:
                   flush=True)
             for kernel in args.kernel_list:
                 # round 1: every benchmark of the kernel; later rounds: the steady-state timings only
-                regexes, chosen, _, wanted = selection(kernel, gpu, args.full, timed_only=r > 1)
+                regexes, chosen, _, wanted = selection(kernel, gpu, args.full, timed_only=r > 1 or args.timed_only)
                 if not regexes:
                     continue
                 print(f"  {kernel:10s} {chosen:4d} cases ...", end="", flush=True)
@@ -255,13 +256,14 @@ def main(argv=None) -> int:
         from . import paired_run
 
         if args.comparisons:
-            kept += paired_run.run(args.kernel_list, gpu, run_asv, env, results_dir / machine, commit,
-                                   append=args.append, processes=args.processes)
+            paired_run.run(args.kernel_list, gpu, run_asv, env, results_dir / machine, commit,
+                           append=args.append, processes=args.processes, kept=kept)
         # the machine's measured peaks (GEMM GFLOP/s, copy GB/s): the reports' "percent of peak"
-        print("\n== calibration: GEMM peak and copy bandwidth of this machine", flush=True)
-        rc = run_asv([r"^bench_calibration\."])
-        if rc != 0:
-            failed_runs.append(("calibration", rc))
+        if not args.timed_only:
+            print("\n== calibration: GEMM peak and copy bandwidth of this machine", flush=True)
+            rc = run_asv([r"^bench_calibration\."])
+            if rc != 0:
+                failed_runs.append(("calibration", rc))
     except KeyboardInterrupt:
         print(f"\n\njaxbench: interrupted after {(time.monotonic() - started) / 60:.1f} min. Kept the results "
               f"of the passes that finished: {', '.join(kept) or 'none'} (asv JSON in {results_dir / machine}, "

@@ -254,7 +254,8 @@ def run_side(worktree: Path, commit: str, kernels: list[str], results: Path, mac
     log.write(f"\n$ (cd {worktree}) {' '.join(cmd)}\n")
     log.flush()
     # the gate compares absolute times of two commits: no comparison passes (older commits ignore this)
-    env = dict(env, JAXBENCH_COMPARISONS="0")
+    # and only the steady-state time_ benchmarks it compares (no compile/transfer/peak-memory/calibration)
+    env = dict(env, JAXBENCH_COMPARISONS="0", JAXBENCH_TIMED_ONLY="1")
     rc = subprocess.run(cmd, cwd=worktree, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
     if rc != 0:
         raise GateError(f"`python -m bench` failed (exit {rc}) in {worktree}; see {log.name}")

@@ -27,7 +27,7 @@ from .rounds import params_key
 PROCESSES = 3          # processes per comparison, at least
 MAX_PROCESSES = 5      # at most, for the imprecise ones
 TARGET = 0.10          # half-width of the 95% interval aimed for
-BUDGET_S = 120.0       # seconds the extra passes may add up to (the first PROCESSES always run)
+BUDGET_S = 60.0        # seconds after which no further extra pass starts (the first PROCESSES always run)
 
 
 def comparison_selection(kernel: str, gpu: bool) -> tuple[list[str], int, dict]:
@@ -60,46 +60,50 @@ def wide_kernels(machine_dir: Path, commit: str, target: float = TARGET) -> dict
 
 def run(kernel_list, gpu: bool, run_asv, env: dict, machine_dir: Path, commit: str, *, append: bool = False,
         processes: int = PROCESSES, max_processes: int = MAX_PROCESSES, budget_s: float = BUDGET_S,
-        say=print) -> list[str]:
-    """The comparison passes (``run_asv(regexes, append)`` runs asv with ``env``); what was kept."""
+        say=print, kept: list | None = None) -> list[str]:
+    """The comparison passes (``run_asv(regexes, append)`` runs asv with ``env``); ``kept`` (returned)
+    gains one entry per pass collected, also when a Ctrl-C ends the run.
+
+    One asv invocation per pass covers every kernel still to measure (asv's start-up and benchmark
+    discovery cost ~8 s an invocation here); each class's ``setup_cache`` is its own process."""
     drops = Path(tempfile.mkdtemp(prefix="jaxbench-drops-"))
     env[store.OUT_ENV] = str(drops)
-    kept, fresh = [], not append
+    kept = [] if kept is None else kept
+    fresh = not append
+    selections = {k: comparison_selection(k, gpu) for k in kernel_list}
+    todo = {k: processes for k, sel in selections.items() if sel[0]}
+    done = {k: 0 for k in todo}
+    extra_started = None
     try:
-        todo = {k: processes for k in kernel_list}
-        done = {k: 0 for k in kernel_list}
-        extra_started = None
         p = 0
-        while any(done[k] < todo[k] for k in kernel_list):
+        while any(done[k] < todo[k] for k in todo):
             p += 1
-            say(f"\n== comparisons, pass {p}" + (f"/{processes}" if p <= processes else " (imprecise ones)"),
-                flush=True)
-            for kernel in kernel_list:
-                if done[kernel] >= todo[kernel]:
-                    continue
-                regexes, chosen, wanted = comparison_selection(kernel, gpu)
-                done[kernel] += 1
-                if not regexes:
-                    continue
-                say(f"  {kernel:10s} {chosen:4d} comparisons ...", end="", flush=True)
-                t0 = time.monotonic()
-                rc = run_asv(regexes, False)
-                added = store.collect(drops, machine_dir, commit, fresh=fresh)
-                fresh = False
-                status = outcome.statuses(machine_dir, commit, wanted)
-                say(f" {time.monotonic() - t0:5.0f} s: {outcome.line(status)}, {added} process(es) recorded"
-                    + (f" (asv exit {rc})" if rc else ""), flush=True)
-                kept.append(f"{kernel} comparisons pass {p}")
+            now = [k for k in todo if done[k] < todo[k]]
+            regexes = [rx for k in now for rx in selections[k][0]]
+            wanted = {name: keys for k in now for name, keys in selections[k][2].items()}
+            chosen = sum(selections[k][1] for k in now)
+            say(f"\n== comparisons, pass {p}" + (f"/{processes}" if p <= processes else " (imprecise ones)")
+                + f": {', '.join(now)} ({chosen} comparisons) ...", end="", flush=True)
+            t0 = time.monotonic()
+            rc = run_asv(regexes, False)
+            added = store.collect(drops, machine_dir, commit, fresh=fresh)
+            fresh = False
+            status = outcome.statuses(machine_dir, commit, wanted)
+            say(f" {time.monotonic() - t0:.0f} s: {outcome.line(status)}, {added} process(es) recorded"
+                + (f" (asv exit {rc})" if rc else ""), flush=True)
+            for k in now:
+                done[k] += 1
+            kept.append(f"comparisons pass {p}")
             if p == processes:
                 extra_started = time.monotonic()
-            if p >= processes and extra_started is not None and time.monotonic() - extra_started < budget_s:
+            if extra_started is not None and time.monotonic() - extra_started < budget_s:
                 wide = wide_kernels(machine_dir, commit)
-                for k in kernel_list:
+                for k in todo:
                     if k in wide and done[k] < max_processes:
                         todo[k] = done[k] + 1
-                if any(done[k] < todo[k] for k in kernel_list):
-                    say("  wider than +-{:.0%}: {}".format(TARGET, ", ".join(f"{k} ({n})" for k, n in wide.items()
-                                                                             if done[k] < todo[k])), flush=True)
+                more = [k for k in todo if done[k] < todo[k]]
+                if more:
+                    say(f"  wider than +-{TARGET:.0%}: " + ", ".join(f"{k} ({wide[k]})" for k in more), flush=True)
     finally:
         env.pop(store.OUT_ENV, None)
         shutil.rmtree(drops, ignore_errors=True)

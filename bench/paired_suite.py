@@ -14,6 +14,9 @@ side cannot run here (jax-gpu without a GPU, missing data) is a skip (n/a), neve
 """
 from __future__ import annotations
 
+import sys
+import types
+
 from asv_runner.benchmarks.mark import SkipNotImplemented
 
 import kernels
@@ -34,7 +37,7 @@ class _ComparisonsBench:
     timeout = 1200                  # the whole kernel is measured in setup_cache
     setup_cache_timeout = 1200
 
-    def setup_cache(self):
+    def _measure_all(self):
         from jaxbench import measure, store
 
         if self.devices > 1:
@@ -52,6 +55,20 @@ class _ComparisonsBench:
         return r["ratio"]
 
 
+def _own_setup_cache(cls_name: str):
+    """A ``setup_cache`` of its own for one class. asv keys a setup cache by the function's module and
+    first line (``asv_runner.benchmarks._base.get_setup_cache_key``): classes sharing an inherited
+    ``setup_cache`` would share ONE cache, i.e. one kernel's (or one device count's) measurement. A
+    copy of the function whose module is a per-class module gets a key of its own."""
+    name = f"bench.comparisons_{cls_name}"
+    module = sys.modules.setdefault(name, types.ModuleType(name))
+    body = _ComparisonsBench._measure_all
+    fn = types.FunctionType(body.__code__, body.__globals__, "setup_cache", body.__defaults__, body.__closure__)
+    fn.__module__ = module.__name__
+    fn.__qualname__ = f"{cls_name}.setup_cache"
+    return fn
+
+
 def comparison_classes(spec, full: bool) -> dict[str, type]:
     """The comparison classes of one kernel (none where it declares no comparison)."""
     out = {}
@@ -61,6 +78,7 @@ def comparison_classes(spec, full: bool) -> dict[str, type]:
         name = common._camel(spec.name) + ("Comparisons" if n == 1 else f"ComparisonsDevices{n}")
         out[name] = type(name, (_ComparisonsBench,), {
             "spec": spec, "devices": n, "comparisons": mine, "params": [[c.id for c in mine]],
+            "setup_cache": _own_setup_cache(name),
             "__doc__": f"{spec.name}: declared comparisons, {'one device' if n == 1 else f'{n} devices'} "
                        f"(num / den, paired in one process).",
             "__module__": f"bench.bench_{spec.name}"})
