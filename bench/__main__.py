@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "asv.conf.json"
-DEFAULT_REPEAT = "(3,10,0.6)"   # asv repeat of the default run: min samples, max samples, max seconds
+DEFAULT_REPEAT = "(3,10,0.4)"   # asv repeat of the default run: min samples, max samples, max seconds
 
 
 def _asv(*args) -> list[str]:

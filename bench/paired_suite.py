@@ -1,7 +1,8 @@
 """The declared comparisons of one kernel as asv ``track_`` benchmarks (one per comparison).
 
-    <Kernel>Comparisons.track_ratio(comparison)          one-device comparisons
-    <Kernel>ComparisonsDevices<N>.track_ratio(comparison) sharded vs one device, N host devices forced
+    <Kernel>Comparisons.track_ratio(comparison)          one-device and 2-device comparisons (2 host
+                                                          devices forced on a CPU where it shards)
+    <Kernel>ComparisonsDevices<N>.track_ratio(comparison) sharded over N > 2 vs one device
 
 ``comparison`` is the id of a :class:`jaxbench.declare.Comparison` (``num key / den key``); the
 value is ``num / den`` (for a speed-up, baseline / case: > 1 means the case is faster), the median
@@ -40,7 +41,7 @@ class _ComparisonsBench:
     def _measure_all(self):
         from jaxbench import measure, store
 
-        if self.devices > 1:
+        if self.devices > 1 and any(c.devices > 1 for c in self.comparisons):
             common.host_devices_for(kernels.Case(self.spec.name, "jax-cpu", "explicit", "jit", 1, devices=self.devices))
         common.enable_persistent_cache()
         comps = list(self.comparisons)
@@ -53,6 +54,17 @@ class _ComparisonsBench:
         if "ratio" not in r:
             raise SkipNotImplemented(f"{comparison}: {r['missing']}")
         return r["ratio"]
+
+
+SHARED_DEVICES = 2   # one-device and 2-device comparisons share a process with 2 forced host devices
+
+
+def process_devices(comp) -> int:
+    """The host devices forced in the process measuring ``comp``: one-device comparisons run in the
+    kernel's 2-device process (forcing 2 devices changed no one-device case measurably here:
+    ``python -m bench.forced_devices``, docs/multi_device.md); 4 devices slowed some by up to
+    1.55x, so larger counts get processes of their own."""
+    return SHARED_DEVICES if comp.devices <= SHARED_DEVICES else comp.devices
 
 
 def _own_setup_cache(cls_name: str):
@@ -73,9 +85,9 @@ def comparison_classes(spec, full: bool) -> dict[str, type]:
     """The comparison classes of one kernel (none where it declares no comparison)."""
     out = {}
     comps = declare.declared(declare.run_cases(spec.name, full))
-    for n in sorted({c.devices for c in comps}):
-        mine = tuple(c for c in comps if c.devices == n)
-        name = common._camel(spec.name) + ("Comparisons" if n == 1 else f"ComparisonsDevices{n}")
+    for n in sorted({process_devices(c) for c in comps}):
+        mine = tuple(c for c in comps if process_devices(c) == n)
+        name = common._camel(spec.name) + ("Comparisons" if n <= SHARED_DEVICES else f"ComparisonsDevices{n}")
         out[name] = type(name, (_ComparisonsBench,), {
             "spec": spec, "devices": n, "comparisons": mine, "params": [[c.id for c in mine]],
             "setup_cache": _own_setup_cache(name),
