@@ -148,7 +148,10 @@ def enable_persistent_cache() -> None:
     import jax
 
     jax.config.update("jax_compilation_cache_dir", where)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+    # every compilation, eager primitives included: each process re-prepares its cases (asv time_
+    # processes, the comparisons), and eager first calls compile dozens of small programs (the CNN
+    # step on device-made inputs: ~13 s); loading them is ms. Steady-state timings never compile.
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
     jax.config.update("jax_enable_compilation_cache", True)
 
 

@@ -1,8 +1,7 @@
 """The declared comparisons of one kernel as asv ``track_`` benchmarks (one per comparison).
 
-    <Kernel>Comparisons.track_ratio(comparison)          one-device and 2-device comparisons (2 host
-                                                          devices forced on a CPU where it shards)
-    <Kernel>ComparisonsDevices<N>.track_ratio(comparison) sharded over N > 2 vs one device
+    <Kernel>Comparisons.track_ratio(comparison)          one-device comparisons (a plain process)
+    <Kernel>ComparisonsDevices<N>.track_ratio(comparison) sharded over N vs one device, N host devices forced
 
 ``comparison`` is the id of a :class:`jaxbench.declare.Comparison` (``num key / den key``); the
 value is ``num / den`` (for a speed-up, baseline / case: > 1 means the case is faster), the median
@@ -41,7 +40,7 @@ class _ComparisonsBench:
     def _measure_all(self):
         from jaxbench import measure, store
 
-        if self.devices > 1 and any(c.devices > 1 for c in self.comparisons):
+        if self.devices > 1:
             common.host_devices_for(kernels.Case(self.spec.name, "jax-cpu", "explicit", "jit", 1, devices=self.devices))
         common.enable_persistent_cache()
         comps = list(self.comparisons)
@@ -56,15 +55,12 @@ class _ComparisonsBench:
         return r["ratio"]
 
 
-SHARED_DEVICES = 2   # one-device and 2-device comparisons share a process with 2 forced host devices
-
-
 def process_devices(comp) -> int:
-    """The host devices forced in the process measuring ``comp``: one-device comparisons run in the
-    kernel's 2-device process (forcing 2 devices changed no one-device case measurably here:
-    ``python -m bench.forced_devices``, docs/multi_device.md); 4 devices slowed some by up to
-    1.55x, so larger counts get processes of their own."""
-    return SHARED_DEVICES if comp.devices <= SHARED_DEVICES else comp.devices
+    """The host devices forced in the process measuring ``comp``: none for one-device comparisons
+    (their processes are plain, as asv's time_ processes), N for a comparison with an N-device side.
+    (Forced devices measurably slowed one-device jit cases at 4 devices, and eager loops were never
+    checked: the one-device ratios stay in plain processes.)"""
+    return comp.devices
 
 
 def _own_setup_cache(cls_name: str):
@@ -87,7 +83,7 @@ def comparison_classes(spec, full: bool) -> dict[str, type]:
     comps = declare.declared(declare.run_cases(spec.name, full))
     for n in sorted({process_devices(c) for c in comps}):
         mine = tuple(c for c in comps if process_devices(c) == n)
-        name = common._camel(spec.name) + ("Comparisons" if n <= SHARED_DEVICES else f"ComparisonsDevices{n}")
+        name = common._camel(spec.name) + ("Comparisons" if n == 1 else f"ComparisonsDevices{n}")
         out[name] = type(name, (_ComparisonsBench,), {
             "spec": spec, "devices": n, "comparisons": mine, "params": [[c.id for c in mine]],
             "setup_cache": _own_setup_cache(name),

@@ -154,3 +154,37 @@ def test_report_reads_paired_ratio_and_marks_the_unpaired():
     assert r.method == paired.ACROSS and r.point == 4.0 and math.isnan(r.lo)   # not declared: marked, no interval
     from reports import tables
     assert "not a measured comparison" in tables.fmt_speedup(r.point, r.lo, r.hi, r.method)
+
+
+# --------------------------------------------------------------------------- the runner's passes
+
+def _fake_asv(env, ratio_of_pass):
+    """A stand-in for `asv run`: each call drops one process record of selu's comparisons."""
+    calls = []
+
+    def run_asv(regexes, append):
+        calls.append(regexes)
+        comps = declare.for_kernel("selu", devices=1)[:1]
+        k = len(calls)
+        rec = {"pid": k, "groups": [{"sides": [declare.key(comps[0].num), declare.key(comps[0].den)],
+                                     "numbers": [1, 1], "missing": {}, "stopped": "fake",
+                                     "passes": [[ratio_of_pass(k) * 1e-3, 1e-3]] * 5}]}
+        store.drop(rec, "SeluComparisons", 2, comps, env[store.OUT_ENV])
+        return 0
+    return run_asv, calls
+
+
+def test_runner_runs_the_processes_asked_and_more_only_for_imprecise_kernels(tmp_path):
+    from bench import paired_run
+
+    env = {}
+    precise, calls = _fake_asv(env, lambda k: 2.0)
+    paired_run.run(["selu"], False, precise, env, tmp_path / "m1", "c", processes=3, say=lambda *a, **k: None)
+    assert len(calls) == 3 and store.OUT_ENV not in env                 # 3 processes, drop folder cleaned
+    entry = store.load(tmp_path / "m1")["commits"]["c"]
+    assert len(entry["processes"]) == 3
+    noisy, calls = _fake_asv(env, lambda k: (1.0, 3.0)[k % 2])         # processes disagree: wide
+    kept = paired_run.run(["selu"], False, noisy, env, tmp_path / "m2", "c", processes=3, max_processes=5,
+                          say=lambda *a, **k: None)
+    assert len(calls) == 5 and len(kept) == 5                           # up to 5 for the imprecise
+    assert len(store.load(tmp_path / "m2")["commits"]["c"]["processes"]) == 5
