@@ -3,8 +3,9 @@
 A :class:`Comparison` is ``num / den`` of two cases (``den + transfer`` where the lecture frames it
 so): the report's speed-ups are ``baseline / case``. Kinds (one comparison may serve several):
 
-- ``numpy``: each one-device JAX case of the run against its NumPy-CPU baseline (same size, dtype
-  and variant; NumPy transform ``eager``, else ``loop``, else ``vmap``: ``BASELINE_TRANSFORMS``);
+- ``numpy``: each one-device case of the run against its NumPy-CPU baseline (same size, dtype
+  and variant; NumPy transform ``eager``, else ``loop``, else ``vmap``: ``BASELINE_TRANSFORMS``),
+  NumPy's other transforms (its Python loop) included;
 - ``lecture baseline``: against the kernel's ``lecture_baseline`` transform of the same backend and
   placement (else the ``explicit`` placement), where that baseline is not NumPy (rowdot's loop...);
 - ``null``: inputs made on the device vs ``device_put`` (the health section's null test);
@@ -99,7 +100,9 @@ def declared_for_cases(timed: list[Case]) -> list[Comparison]:
             out.setdefault((num, den, transfer), set()).add(kind)
 
     for c in timed:
-        if not c.is_jax:
+        if not c.is_jax:     # NumPy's own other transforms (its loop vs eager) against its baselines
+            add(_numpy_baseline(c, timed_set), c, "numpy")
+            add(_lecture_baseline(c, timed_set), c, "lecture baseline")
             continue
         if c.devices == 1:
             add(_numpy_baseline(c, timed_set), c, "numpy")

@@ -575,6 +575,9 @@ def notes(lec: Lecture, gpu_lines=()) -> list[str]:
     """The notes under the lecture table: the sources, the rules, the GPU lines, the figures' notes."""
     out = ["Sources (shared/seeds): " + "; ".join(f"{v} = {k}" for k, v in SHORT_SOURCE.items()) + ".",
            "Median: asv's median per call, 95% interval from the two-level bootstrap (rounds, then samples). "
+           "Ratios: measured comparisons (both sides in one process, interleaved, in 3 or more processes; "
+           "95% interval resampling processes, then passes: docs/comparisons.md); a ratio only computed "
+           "across processes gets no verdict. "
            "Verdicts: 'holds' / 'does not hold' when the 95% interval of the lecture's ratio lies on one side "
            "of the claim's threshold (or inside / outside its band); 'not measurable here' when the interval "
            "contains the threshold; each verdict names its rule ('needs > 1x'). The rules and their reasons: "
