@@ -36,12 +36,6 @@ def key(c: Case) -> str:
                      str(int(c.devices))))
 
 
-def resolved(c: Case) -> Case:
-    """The case with its default variant filled in (``''`` means the kernel's first variant)."""
-    spec = kernels.kernel(c.kernel)
-    return replace(c, variant=c.variant or spec.variants[0]) if spec.variant_name else c
-
-
 @dataclass(frozen=True)
 class Comparison:
     num: Case
@@ -187,11 +181,6 @@ def declared(timed: list[Case], figures: list[dict] | None = None) -> list[Compa
 def for_kernel(kernel: str, full: bool = False, devices: int = 1) -> list[Comparison]:
     """The declared comparisons of one kernel in the run, measured in processes with ``devices``."""
     return [c for c in declared(run_cases(kernel, full)) if c.devices == devices]
-
-
-def device_counts(kernel: str, full: bool = False) -> list[int]:
-    """The device counts of the processes that measure the kernel's comparisons (1 first)."""
-    return sorted({c.devices for c in declared(run_cases(kernel, full))})
 
 
 def groups(comparisons: list[Comparison]) -> list[list[Comparison]]:

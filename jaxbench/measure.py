@@ -13,7 +13,7 @@ import gc
 import os
 import time
 
-from . import declare, pairstats
+from . import declare, store
 from . import passes as passes_mod
 from .store import TRANSFER
 
@@ -36,10 +36,7 @@ def side_keys(group) -> list[str]:
 
 def pair_indices(comp, keys: list[str]):
     """(num, den[, transfer]) indices of a comparison among ``keys`` (None where a side is missing)."""
-    want = [declare.key(comp.num), declare.key(comp.den)] + ([TRANSFER + declare.key(comp.den)] if comp.transfer else [])
-    if any(k not in keys for k in want):
-        return None
-    return tuple(keys.index(k) for k in want)
+    return store.side_indices(declare.key(comp.num), declare.key(comp.den), comp.transfer, keys)
 
 
 def _prepare_sides(group, keys):
@@ -105,19 +102,9 @@ def measure(comparisons, progress=None, **sampling) -> dict:
 
 
 def ratios(process: dict, comparisons) -> dict[str, dict]:
-    """{comparison id: {"ratio", "lo", "hi", "passes"} or {"missing": reason}} from ONE process's record."""
-    out = {}
-    for comp in comparisons:
-        out[comp.id] = {"missing": "not measured in this process"}
-        for g in process.get("groups", []):
-            idx = pair_indices(comp, g["sides"])
-            if idx is None:
-                reasons = [g["missing"].get(k) for k in (declare.key(comp.num), declare.key(comp.den)) if k in g["missing"]]
-                if reasons:
-                    out[comp.id] = {"missing": reasons[0]}
-                continue
-            r = pairstats.pass_ratios(g["passes"], *idx)
-            pt, lo, hi = pairstats.interval([r], comp.id)
-            out[comp.id] = {"ratio": pt, "lo": lo, "hi": hi, "passes": len(r)}
-            break
-    return out
+    """{comparison id: {"ratio", "lo", "hi", "passes"} or {"missing": reason}} from ONE process's
+    record: :func:`jaxbench.store.summary` of an entry holding that process alone."""
+    entry = {"comparisons": {c.id: store.comparison_entry(c) for c in comparisons}, "processes": [process]}
+    return {r["id"]: ({"missing": r["missing"]} if not r["processes"] else
+                      {"ratio": r["ratio"], "lo": r["lo"], "hi": r["hi"], "passes": r["passes"]})
+            for r in store.summary(entry)}

@@ -87,26 +87,19 @@ def collect(drop_dir: str | os.PathLike, machine_dir: str | os.PathLike, commit:
     return len(drops)
 
 
-class _Comp:
-    """A comparison as the file holds it (keys, not cases): what ``pair_indices`` needs."""
-
-    def __init__(self, cid: str, e: dict):
-        self.id, self.transfer, self.kinds = cid, bool(e.get("transfer")), tuple(e.get("kinds", ()))
-        self.num_key, self.den_key = e["num"], e["den"]
-
-
-def _indices(comp: _Comp, sides: list[str]):
-    want = [comp.num_key, comp.den_key] + ([TRANSFER + comp.den_key] if comp.transfer else [])
+def side_indices(num: str, den: str, transfer: bool, sides: list[str]):
+    """(num, den[, transfer]) indices of a comparison's side keys among ``sides`` (None where one is missing)."""
+    want = [num, den] + ([TRANSFER + den] if transfer else [])
     return tuple(sides.index(k) for k in want) if all(k in sides for k in want) else None
 
 
 def per_process(entry: dict, cid: str) -> list[list[float]]:
     """The per-pass ratios of comparison ``cid`` in each process that measured it."""
-    comp = _Comp(cid, entry["comparisons"][cid])
+    e = entry["comparisons"][cid]
     out = []
     for proc in entry.get("processes", []):
         for g in proc.get("groups", []):
-            idx = _indices(comp, g.get("sides", []))
+            idx = side_indices(e["num"], e["den"], bool(e.get("transfer")), g.get("sides", []))
             if idx is not None:
                 r = pairstats.pass_ratios(g.get("passes", []), *idx)
                 if r:

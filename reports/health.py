@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from jaxbench.declare import NULL_EXCLUDED   # no null pair for these kernels: declared once with the comparisons
+
 from . import speedup, stats, tables
 from .load import one_device
 from .paired import row_key
@@ -52,7 +54,6 @@ DEFAULT_SAMPLE_TIME = 0.01        # asv's default sample_time
 NULL_BAND = 1.2                   # within +-20%: 1/1.2 <= ratio <= 1.2
 NULL_FAR = 1.5                    # beyond +-50%: ratio > 1.5 or ratio < 1/1.5
 NULL_SHARE = 0.90                 # the bar: at least this share of pairs within the band
-NULL_EXCLUDED = ("cnn_step",)     # device placement gathers the batch: not a null pair
 
 FLAGS = {
     "IQR": f"wide spread: IQR / median > {IQR_WIDE:g}",

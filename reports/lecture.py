@@ -270,10 +270,6 @@ def _with(case: dict, overrides: dict) -> dict:
     return c
 
 
-def _reps(r):
-    return stats.bootstrap_medians(r.get("rounds"), case_key(r))
-
-
 def _median_interval(r) -> tuple[float, float]:
     return stats.median_interval(r.get("rounds"), case_key(r), r["median"])
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import pandas as pd
-
 from jaxbench import pairstats, store
 
 from .stats import METHOD_ACROSS as ACROSS, METHOD_PAIRED as PAIRED
@@ -42,24 +40,6 @@ class Ratio:
     @property
     def paired(self) -> bool:
         return self.method == PAIRED
-
-    @property
-    def half_width(self) -> float:
-        from jaxbench.pairstats import half_width
-
-        return half_width(self.point, self.lo, self.hi)
-
-
-def table(comparisons: dict) -> pd.DataFrame:
-    """One row per measured comparison: machine, commit and the columns of :func:`jaxbench.store.summary`."""
-    rows = []
-    for machine, data in sorted((comparisons or {}).items()):
-        for commit, entry in sorted(((data or {}).get("commits") or {}).items()):
-            for r in store.summary(entry):
-                rows.append({"machine": machine, "commit": commit, **r})
-    cols = ["machine", "commit", "id", "num", "den", "transfer", "kinds", "ratio", "lo", "hi", "half_width",
-            "processes", "passes", "missing"]
-    return pd.DataFrame(rows, columns=cols)
 
 
 class Lookup:
@@ -108,10 +88,3 @@ class Lookup:
 
 
 EMPTY = Lookup()
-
-
-def describe(r: Ratio) -> str:
-    """How a ratio was measured, in words: '3 processes x 40 passes, paired' / 'across processes'."""
-    if r.paired:
-        return f"{r.processes} process{'es' if r.processes != 1 else ''} x {r.passes} passes, paired"
-    return "across processes: not a measured comparison, no interval"

@@ -9,9 +9,9 @@ for every case measured on more than one device, with its one-device twin (the s
 machine, commit and case at ``devices`` = 1):
 
 - **median** per call with its 95% interval (the two-level bootstrap of :mod:`reports.stats`);
-- **speed-up over one device** = twin median / median, with the 95% interval of that ratio of
-  medians (:func:`reports.stats.ratio_interval`, the two sides drawn independently, as every
-  speedup of the report); > 1 is faster than one device;
+- **speed-up over one device** = one device / N devices, the measured comparison of the two
+  (:mod:`reports.paired`: both in one process with N devices, interleaved, 3+ processes, its 95%
+  interval resampling processes, then passes); > 1 is faster than one device;
 - **parallel efficiency** = speed-up / devices, its interval the speed-up's divided by devices
   (the same replicates, scaled); 1 is ideal scaling on real devices.
 

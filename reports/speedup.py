@@ -12,21 +12,18 @@ of NumPy and JAX for CPU cases and JAX on the GPU for ``jax-gpu`` cases.
 """
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
 import pandas as pd
+
+from jaxbench.declare import BASELINE_TRANSFORMS   # the NumPy baseline, as the comparisons declare it
 
 from . import paired, stats
 from .load import one_device
 
 GROUP = ["machine", "commit", "kernel", "size", "dtype", "variant"]       # like-for-like cell
 LINE = ["backend", "placement", "transform"]                              # one variant of a case
-# The NumPy transform used as the baseline, in order of preference (the lecture compares with
-# plain NumPy; a kernel whose NumPy side is only a Python loop uses that).
-BASELINE_TRANSFORMS = ("eager", "loop", "vmap")
-GPU_PEAK_BACKEND = "jax-gpu"
 
 
 def label(backend, placement, transform) -> str:
@@ -119,11 +116,8 @@ def with_speedups(df: pd.DataFrame, comparisons: paired.Lookup | None = None) ->
         else:
             ratio = paired.Ratio(math.nan, method=stats.METHOD_NONE)
         put_ratio(values, "speedup", ratio)
-    for c, v in values.items():
-        out[c] = v if len(out) else pd.Series(dtype=object if c.endswith("_method") else float)
-    if out.empty:
-        for c in ("speedup", "speedup_lo", "speedup_hi", "speedup_method"):
-            out[c] = pd.Series(dtype=object if c.endswith("_method") else float)
+    for c in ("speedup", "speedup_lo", "speedup_hi", "speedup_method"):
+        out[c] = values[c] if len(out) else pd.Series(dtype=object if c.endswith("_method") else float)
     out = with_lecture_speedups(out, comparisons)
     return out.drop(columns=["_reps", "baseline_transform"])
 
