@@ -73,6 +73,19 @@ def test_process_level_offset_widens_the_interval():
     assert hw_off > pairstats.half_width(*pooled)          # resampling processes first is what widens it
 
 
+def test_interval_is_at_least_the_t_interval_of_the_process_medians():
+    """Three processes whose medians are 1.0, 1.1, 1.2 with tight passes: the percentile bootstrap
+    sees only those three values; the interval reaches t(0.975, 2) x sd / sqrt(3) on the log scale."""
+    rng = np.random.default_rng(3)
+    procs = [_process(rng, r, noise=0.001) for r in (1.0, 1.1, 1.2)]
+    pt, lo, hi = pairstats.interval(procs, "t")
+    m = np.log([np.median(p) for p in procs])
+    h = 4.302653 * np.std(m, ddof=1) / math.sqrt(3)
+    assert lo <= pt * math.exp(-h) * (1 + 1e-6) and hi >= pt * math.exp(h) * (1 - 1e-6)
+    boot = pairstats.bootstrap(procs, "t")
+    assert hi > np.percentile(boot, 97.5) * 1.05     # wider than the bootstrap alone
+
+
 def test_pass_ratios_pair_samples_of_the_same_pass():
     ps = [[2.0, 1.0, 0.5], [4.0, 2.0, 1.0], [3.0, None, 1.0]]
     assert pairstats.pass_ratios(ps, 0, 1) == [2.0, 2.0]

@@ -150,3 +150,40 @@ def test_calls_per_sample_stops_probing_slow_calls(monkeypatch):
     monkeypatch.setattr(timing.timeit, "Timer", Counting)
     assert timing.calls_per_sample(lambda: None, 0.02) == 1
     assert len(calls) == 3
+
+
+def _leaves(x):
+    if isinstance(x, dict):
+        return [leaf for v in x.values() for leaf in _leaves(v)]
+    if isinstance(x, (list, tuple)):
+        return [leaf for v in x for leaf in _leaves(v)]
+    return [x]
+
+
+@pytest.mark.parametrize("case", [Case("rowdot", "jax-cpu", "implicit", "jit_vmap", 100),
+                                  Case("rowdot", "numpy-cpu", "host", "eager", 100),
+                                  Case("cnn_step", "jax-cpu", "implicit", "jit", 32)], ids=lambda c: c.label)
+def test_host_inputs_are_64_byte_aligned_copies_of_the_seeded_inputs(case):
+    """XLA's CPU client reads a NumPy input in place only at a 64-byte aligned address (else it copies
+    it each call): every host input starts at a multiple of 64, in every process, with the same values."""
+    p = kernels.prepare(case)
+    spec = kernels.kernels()[case.kernel]
+    want = _leaves(spec.make_inputs(case.size, case.dtype, case.variant, np.random.default_rng(0)))
+    got = [leaf for leaf in _leaves(p.inputs) if isinstance(leaf, np.ndarray)]
+    assert got, "no NumPy inputs found"
+    assert all(a.ctypes.data % 64 == 0 for a in got)
+    numpy_want = [w for w in want if isinstance(w, np.ndarray)]
+    if case.placement in ("host", "implicit") and case.kernel != "cnn_step":
+        assert len(got) == len(numpy_want)
+        for a, w in zip(got, numpy_want):
+            np.testing.assert_array_equal(a, w)
+
+
+def test_aligned_copy_keeps_values_shape_and_dtype():
+    from kernels._prepare import aligned
+    for offset in range(0, 64, 8):
+        raw = np.frombuffer(bytes(8000 + 64), dtype=np.uint8)[offset:offset + 8000].view(np.float64).reshape(100, 10)
+        a = aligned(raw + 1.5)
+        assert a.ctypes.data % 64 == 0 and a.shape == (100, 10) and a.dtype == np.float64
+        assert a.flags.c_contiguous and a.flags.writeable
+        np.testing.assert_array_equal(a, raw + 1.5)
