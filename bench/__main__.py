@@ -24,6 +24,7 @@ import importlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "asv.conf.json"
 DEFAULT_REPEAT = "(3,10,0.4)"   # asv repeat of the default run: min samples, max samples, max seconds
+# extra comparison processes (imprecise ratios) start only if they end within this much of the
+# run's start: the calibration, health and report (~1 min) then keep `make bench` under 10 min
+RUN_BUDGET_S = 540.0
 
 
 def _asv(*args) -> list[str]:
@@ -145,6 +149,9 @@ def parse_args(argv=None):
                         help="keep the samples already recorded for this commit: every round appends "
                              "(the regression gate interleaves commits this way)")
     parser.add_argument("--no-report", action="store_true", help="skip building the report")
+    parser.add_argument("--lock-wait", type=float, default=None, metavar="SECONDS",
+                        help="another run writing the same results folder and machine: wait at most this "
+                             "long for it, then give up with exit 75 (default: wait until it finishes)")
     args = parser.parse_args(argv)
     wanted = known if args.kernels in ("all", "") else [k.strip() for k in args.kernels.split(",") if k.strip()]
     unknown = [k for k in wanted if k not in known]
@@ -176,12 +183,34 @@ def _config(results_dir: Path | None) -> Path:
 
 
 def main(argv=None) -> int:
+    """Parse, then measure and report while holding the results folder's lock; SIGTERM stops the
+    run like Ctrl-C, and the temporary asv config goes however the run ends."""
     args = parse_args(argv)
+    from . import children, lock
+
+    config = None
+    try:
+        with children.interrupts_as_keyboard_interrupt():
+            config = _config(Path(args.results_dir).resolve() if args.results_dir else None)
+            return run(args, config)
+    except lock.Busy as exc:
+        print(f"jaxbench: {exc}", file=sys.stderr, flush=True)
+        return lock.EXIT_BUSY
+    except KeyboardInterrupt:   # before the measuring started or after it ended (run() reports its own)
+        print("\njaxbench: interrupted", flush=True)
+        return 130
+    finally:
+        if config is not None and config != CONF:
+            shutil.rmtree(config.parent, ignore_errors=True)
+
+
+def run(args, config: Path) -> int:
+    from . import lock
+
     started = time.monotonic()
     conf = _conf()
     results_dir = Path(args.results_dir).resolve() if args.results_dir else ROOT / conf["results_dir"]
     html_dir = results_dir.parent / "html" if args.results_dir else ROOT / conf["html_dir"]
-    config = _config(Path(args.results_dir).resolve() if args.results_dir else None)
     commit = args.commit or subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
                                            text=True, check=True).stdout.strip()
 
@@ -193,7 +222,20 @@ def main(argv=None) -> int:
         from asv.machine import Machine
 
         machine = Machine.get_unique_machine_name()
+    with lock.results_lock(results_dir / machine, wait_s=args.lock_wait):
+        rc = measure(args, config, results_dir, machine, commit, started)
+    if rc is not None:
+        return rc
+    if not args.no_report:
+        # results elsewhere: the report goes beside them, never over the repository's reports/out
+        out = results_dir.parent / "report" if args.results_dir else None
+        report(config, results_dir, html_dir, out)
+    return 0
 
+
+def measure(args, config: Path, results_dir: Path, machine: str, commit: str, started: float) -> int | None:
+    """The asv rounds, the comparison passes, calibration, facts and health; an exit code when
+    interrupted, None when the report may follow."""
     gpu = _gpu_present()
     # set here too: the selection below imports the bench modules, whose grids depend on it
     os.environ["JAXBENCH_SIZES"] = "full" if args.full else "default"
@@ -257,7 +299,8 @@ def main(argv=None) -> int:
 
         if args.comparisons:
             paired_run.run(args.kernel_list, gpu, run_asv, env, results_dir / machine, commit,
-                           append=args.append, processes=args.processes, kept=kept)
+                           append=args.append, processes=args.processes, kept=kept,
+                           deadline=started + RUN_BUDGET_S if args.kernel_list else None)
         # the machine's measured peaks (GEMM GFLOP/s, copy GB/s): the reports' "percent of peak"
         if not args.timed_only:
             print("\n== calibration: GEMM peak and copy bandwidth of this machine", flush=True)
@@ -301,11 +344,7 @@ def main(argv=None) -> int:
               "--summary"]
     print("\n== measurement health (python -m reports.health)", flush=True)
     subprocess.run(health, cwd=ROOT)
-    if not args.no_report:
-        # results elsewhere: the report goes beside them, never over the repository's reports/out
-        out = results_dir.parent / "report" if args.results_dir else None
-        report(config, results_dir, html_dir, out)
-    return 0
+    return None
 
 
 def report(config: Path, results_dir: Path, html_dir: Path, out: Path | None = None) -> None:

@@ -42,6 +42,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import children
+
 ROOT = Path(__file__).resolve().parents[1]
 LECTURE_SET = ("selu", "batching", "rowdot", "grad", "matmul")
 DEFAULT_ROUNDS = 4
@@ -256,7 +258,8 @@ def run_side(worktree: Path, commit: str, kernels: list[str], results: Path, mac
     # the gate compares absolute times of two commits: no comparison passes (older commits ignore this)
     # and only the steady-state time_ benchmarks it compares (no compile/transfer/peak-memory/calibration)
     env = dict(env, JAXBENCH_COMPARISONS="0", JAXBENCH_TIMED_ONLY="1")
-    rc = subprocess.run(cmd, cwd=worktree, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
+    # its own process group: an interrupted gate stops it and everything it started (children.py)
+    rc = children.run_group(cmd, cwd=worktree, env=env, stdout=log, stderr=subprocess.STDOUT)
     if rc != 0:
         raise GateError(f"`python -m bench` failed (exit {rc}) in {worktree}; see {log.name}")
 
@@ -337,9 +340,34 @@ def _fmt(x: float) -> str:
 
 
 def main(argv=None) -> int:
+    """The gate; Ctrl-C or SIGTERM stops it at once (exit 130): its runs stopped as process groups,
+    its worktrees removed, its temporary folder deleted, and it says what it kept."""
     args = parse_args(argv)
-    started = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="jaxbench-gate-"))
+    started = time.monotonic()
+    try:
+        with children.interrupts_as_keyboard_interrupt():
+            return gate(args, tmp, started)
+    except KeyboardInterrupt:
+        kept = (f"the rounds that finished are in {Path(args.results_dir).resolve()} (asv JSON per side, gate.log)"
+                if args.results_dir else "nothing (no --results-dir: the runs lived in a temporary folder)")
+        print(f"\ngate: interrupted after {(time.monotonic() - started) / 60:.1f} min; its runs were stopped, "
+              f"its worktrees and temporary folder removed; kept: {kept}", flush=True)
+        return 130
+    finally:
+        remove_worktrees([tmp / "wt-base", tmp / "wt-head"])
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def remove_worktrees(paths) -> None:
+    """``git worktree remove --force`` each path that exists, then ``git worktree prune``."""
+    for wt in paths:
+        if Path(wt).exists():
+            subprocess.run(["git", "worktree", "remove", "--force", str(wt)], cwd=ROOT, capture_output=True)
+    subprocess.run(["git", "worktree", "prune"], cwd=ROOT, capture_output=True)
+
+
+def gate(args, tmp: Path, started: float) -> int:
     out_dir = Path(args.results_dir).resolve() if args.results_dir else tmp
     out_dir.mkdir(parents=True, exist_ok=True)
     sides = {"base": (args.base_hash, tmp / "wt-base", None),
@@ -401,9 +429,7 @@ def main(argv=None) -> int:
         return 2
     finally:
         log.close()
-        for wt in added:
-            subprocess.run(["git", "worktree", "remove", "--force", str(wt)], cwd=ROOT, capture_output=True)
-        subprocess.run(["git", "worktree", "prune"], cwd=ROOT, capture_output=True)
+        remove_worktrees(added)
 
     rows = list(rows.values())
     wall = time.monotonic() - started
@@ -434,10 +460,6 @@ def main(argv=None) -> int:
     (out_dir / "gate.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     if args.results_dir:
         print(f"results: {out_dir} (gate.json, gate.log, base/, head/)")
-    shutil.rmtree(tmp / "wt-base", ignore_errors=True)
-    shutil.rmtree(tmp / "wt-head", ignore_errors=True)
-    if not args.results_dir:
-        shutil.rmtree(tmp, ignore_errors=True)
     return 1 if regressions else 0
 
 

@@ -201,3 +201,28 @@ def test_runner_runs_the_processes_asked_and_more_only_for_imprecise_kernels(tmp
                           say=lambda *a, **k: None)
     assert len(calls) == 5 and len(kept) == 5                           # up to 5 for the imprecise
     assert len(store.load(tmp_path / "m2")["commits"]["c"]["processes"]) == 5
+
+
+def test_extra_processes_go_to_wide_lecture_ratios_first_and_fit_the_time_left():
+    from bench import paired_run
+
+    wide = {"matmul": (0, 30), "selu": (1, 5), "rowdot": (3, 20), "fgsm": (0, 2)}
+    seconds = {"matmul": 24.0, "selu": 6.0, "rowdot": 13.0, "fgsm": 3.0}
+    inv = paired_run.INVOCATION_S
+    assert paired_run.extra_pass(wide, seconds, inv + 19.0) == ["rowdot", "selu"]          # lecture first
+    assert paired_run.extra_pass(wide, seconds, inv + 22.0) == ["rowdot", "selu", "fgsm"]  # then what still fits
+    assert paired_run.extra_pass(wide, seconds, inv + 100.0) == ["rowdot", "selu", "matmul", "fgsm"]
+    assert paired_run.extra_pass(wide, seconds, inv) == []                                  # nothing fits
+
+
+def test_no_extra_process_past_the_runs_deadline(tmp_path):
+    import time
+
+    from bench import paired_run
+
+    env = {}
+    noisy, calls = _fake_asv(env, lambda k: (1.0, 3.0)[k % 2])
+    said = []
+    paired_run.run(["selu"], False, noisy, env, tmp_path / "m", "c", processes=3, max_processes=5,
+                   deadline=time.monotonic(), say=lambda *a, **k: said.append(" ".join(map(str, a))))
+    assert len(calls) == 3 and "time budget is spent" in said[-1]

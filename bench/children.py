@@ -1,0 +1,60 @@
+"""Stopping a run and everything it started: SIGTERM handled like Ctrl-C, children in their own
+process group, stopped as a group.
+
+``subprocess.run`` kills only its direct child when the parent is interrupted: the grandchildren
+(asv, asv's benchmark processes) outlive it. A child started here gets a process group of its
+own; on an interrupt the whole group gets SIGTERM (its Python processes clean up as on Ctrl-C),
+then SIGKILL after ``GRACE_S`` for whatever is left.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from contextlib import contextmanager
+
+GRACE_S = 8.0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+@contextmanager
+def interrupts_as_keyboard_interrupt():
+    """SIGINT and SIGTERM raise KeyboardInterrupt inside the block (also where a shell started this
+    process with SIGINT ignored, as ``cmd &`` does in a script); the previous handlers come back after."""
+    previous = {s: signal.signal(s, _interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def stop_group(proc: subprocess.Popen, grace_s: float = GRACE_S) -> None:
+    """SIGTERM to ``proc``'s process group, ``grace_s`` for it to exit, then SIGKILL to the group
+    (members that outlived their leader too)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            break
+        try:
+            proc.wait(grace_s if sig == signal.SIGTERM else 5.0)
+        except subprocess.TimeoutExpired:
+            continue
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def run_group(cmd, **kwargs) -> int:
+    """``subprocess.run(cmd, **kwargs).returncode`` with the child in a process group of its own,
+    stopped as a group (``stop_group``) when the caller is interrupted or fails."""
+    proc = subprocess.Popen(cmd, start_new_session=True, **kwargs)
+    try:
+        return proc.wait()
+    except BaseException:
+        stop_group(proc)
+        raise
