@@ -169,30 +169,34 @@ def parse_args(argv=None):
     return args
 
 
-def _config(results_dir: Path | None) -> Path:
-    """asv.conf.json itself, or a temporary copy whose results/html folders are ``results_dir``."""
+def _config(results_dir: Path | None, folder: Path) -> Path:
+    """asv.conf.json itself, or a copy in ``folder`` whose results/html folders are ``results_dir``."""
     if results_dir is None:
         return CONF
     conf = _conf()
     conf.update(repo=str(ROOT), benchmark_dir=str(ROOT / conf["benchmark_dir"]),
                 env_dir=str(ROOT / conf["env_dir"]), results_dir=str(results_dir),
                 html_dir=str(results_dir.parent / "html"))
-    tmp = Path(tempfile.mkdtemp(prefix="jaxbench-asv-")) / "asv.conf.json"
+    tmp = folder / "asv.conf.json"
     tmp.write_text(json.dumps(conf, indent=2))
     return tmp
 
 
 def main(argv=None) -> int:
     """Parse, then measure and report while holding the results folder's lock; SIGTERM stops the
-    run like Ctrl-C, and the temporary asv config goes however the run ends."""
+    run like Ctrl-C. Every temporary file of the run -- the asv config of a ``--results-dir`` run,
+    and what asv and its benchmark processes put in TMPDIR (forkserver sockets, result files),
+    which a stopped asv cannot remove -- lives in one ``jaxbench-run-*`` folder, removed however
+    the run ends."""
     args = parse_args(argv)
     from . import children, lock
 
-    config = None
+    run_tmp = Path(tempfile.mkdtemp(prefix="jaxbench-run-"))
+    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = tempfile.tempdir = str(run_tmp)   # this process and every child
     try:
         with children.interrupts_as_keyboard_interrupt():
-            config = _config(Path(args.results_dir).resolve() if args.results_dir else None)
-            return run(args, config)
+            return run(args, _config(Path(args.results_dir).resolve() if args.results_dir else None, run_tmp))
     except lock.Busy as exc:
         print(f"jaxbench: {exc}", file=sys.stderr, flush=True)
         return lock.EXIT_BUSY
@@ -200,8 +204,12 @@ def main(argv=None) -> int:
         print("\njaxbench: interrupted", flush=True)
         return 130
     finally:
-        if config is not None and config != CONF:
-            shutil.rmtree(config.parent, ignore_errors=True)
+        if saved[0] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved[0]
+        tempfile.tempdir = saved[1]
+        shutil.rmtree(run_tmp, ignore_errors=True)
 
 
 def run(args, config: Path) -> int:

@@ -404,7 +404,9 @@ def gate(args, tmp: Path, started: float) -> int:
         for side, (commit, wt, plant) in sides.items():
             _git("worktree", "add", "--detach", "--quiet", str(wt), commit)
             added.append(wt)
-            envs[side] = side_env(wt, plant)
+            # the runs' temporary files inside the gate's folder: removed with it, however they end
+            envs[side] = dict(side_env(wt, plant), TMPDIR=str(tmp / "tmp"))
+            (tmp / "tmp").mkdir(exist_ok=True)
             check_imports(wt, envs[side])
         machine = machine_name(sides["base"][1], envs["base"], args.machine)
         base, head = measure(args.kernel_list, "")

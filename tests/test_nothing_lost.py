@@ -116,7 +116,7 @@ def test_ctrl_c_stops_a_gate_and_leaves_nothing_behind(tmp_path):
     env, tmpdir = _env(tmp_path)
     before = _worktrees()
     out_dir = tmp_path / "gate"
-    proc = subprocess.Popen([sys.executable, "-m", "bench.gate", "HEAD", "HEAD", "--kernels", "grad", "--rounds", "2",
+    proc = subprocess.Popen([sys.executable, "-m", "bench.gate", "HEAD", "HEAD", "--kernels", "grad",
                              "--results-dir", str(out_dir)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
