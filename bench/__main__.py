@@ -182,6 +182,16 @@ def _config(results_dir: Path | None, folder: Path) -> Path:
     return tmp
 
 
+def _run_tmp() -> Path:
+    """The run's temporary folder. asv's forkserver listens on a Unix socket inside TMPDIR
+    (``asv-forkserver-*/socket``), and a socket path longer than 107 bytes fails ("Failed to start
+    server thread"): under a long TMPDIR the folder goes to /tmp instead."""
+    base = tempfile.gettempdir()
+    if len(base) > 50 and os.path.isdir("/tmp"):   # + jaxbench-run-*/asv-forkserver-*/socket: 53 bytes
+        base = "/tmp"
+    return Path(tempfile.mkdtemp(prefix="jaxbench-run-", dir=base))
+
+
 def main(argv=None) -> int:
     """Parse, then measure and report while holding the results folder's lock; SIGTERM stops the
     run like Ctrl-C. Every temporary file of the run -- the asv config of a ``--results-dir`` run,
@@ -191,7 +201,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from . import children, lock
 
-    run_tmp = Path(tempfile.mkdtemp(prefix="jaxbench-run-"))
+    run_tmp = _run_tmp()
     saved = os.environ.get("TMPDIR"), tempfile.tempdir
     os.environ["TMPDIR"] = tempfile.tempdir = str(run_tmp)   # this process and every child
     try:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,9 +23,9 @@ def test_ctrl_c_stops_at_once_and_keeps_finished_passes(tmp_path):
     """SIGINT to the whole process group (what Ctrl-C does) after batching's pass has finished and
     while selu's runs: exit 130, nothing after selu's pass run, batching's results kept and named."""
     results = tmp_path / "results"
-    env = dict(os.environ, HOME=str(tmp_path / "home"), JAXBENCH_JAX_CACHE="", TMPDIR=str(tmp_path / "tmp"))
+    short_tmp = Path(tempfile.mkdtemp(prefix="jbt-", dir="/tmp"))   # asv's forkserver socket lives in it
+    env = dict(os.environ, HOME=str(tmp_path / "home"), JAXBENCH_JAX_CACHE="", TMPDIR=str(short_tmp))
     (tmp_path / "home").mkdir()
-    (tmp_path / "tmp").mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "bench", "--kernels", "batching,selu", "--rounds", "1",
                              "--machine", "ctrlc-box", "--results-dir", str(results)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -56,7 +58,9 @@ def test_ctrl_c_stops_at_once_and_keeps_finished_passes(tmp_path):
     # the console shows outcomes per pass, not asv's grid of n/a lines
     assert "n/a" not in text.split("interrupted")[0].replace("n/a (skipped)", ""), text
     assert (results.parent / "jaxbench-asv.log").read_text().count("bench_batching") > 0
-    assert list((tmp_path / "tmp").iterdir()) == []    # its temporary asv config went with it
+    left = list(short_tmp.iterdir())
+    shutil.rmtree(short_tmp, ignore_errors=True)
+    assert left == []    # its temporary files (asv config, asv's forkserver folder) went with it
 
 
 def test_results_elsewhere_get_their_report_beside_them(monkeypatch, tmp_path):
