@@ -61,7 +61,7 @@ def _gpu_present() -> bool:
 def _in_default_run(cls, method: str, values) -> bool:
     """The default run's cases are declared in the registry (``kernels.in_default_run``)."""
     import kernels
-    from reports.load import role_of
+    from jaxbench.load import role_of
 
     from . import common
 
@@ -75,7 +75,7 @@ def selection(kernel: str, gpu: bool, full: bool = True,
 
     ``timed_only``: only the steady-state ``time_`` benchmarks (the later rounds)."""
     from . import common
-    from .rounds import params_key
+    from jaxbench.rounds import params_key
 
     module = importlib.import_module(f"bench.bench_{kernel}")
     regexes, chosen, total, wanted = [], 0, 0, {}
@@ -251,28 +251,14 @@ def run(args, config: Path) -> int:
     return 0
 
 
-def measure(args, config: Path, results_dir: Path, machine: str, commit: str, started: float) -> int | None:
-    """The asv rounds, the comparison passes, calibration, facts and health; an exit code when
-    interrupted, None when the report may follow."""
-    gpu = _gpu_present()
-    # set here too: the selection below imports the bench modules, whose grids depend on it
-    os.environ["JAXBENCH_SIZES"] = "full" if args.full else "default"
-    env = dict(os.environ)
-    mode = "full grid" if args.full else "default run"
-    print(f"jaxbench: {', '.join(args.kernel_list)} | {mode}, {args.rounds} round(s) | machine {machine}"
-          f" | commit {commit[:10]} | GPU: {'yes' if gpu else 'none (jax-gpu cases not run)'}",
-          flush=True)
+def asv_runner(args, config: Path, commit: str, machine: str, env: dict, log):
+    """``run_asv(regexes, append=False) -> exit code``: one ``asv run`` of the selected benchmarks.
 
-    log_path = results_dir.parent / "jaxbench-asv.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = open(log_path, "w", encoding="utf-8")
-    print(f"asv's own output: {log_path}", flush=True)
-
+    One round per invocation: python -m bench runs the rounds itself, as passes over every kernel,
+    so the processes of one case are minutes apart and the samples of each round can be told apart
+    afterwards (asv concatenates them; rounds.record counts them). asv prints every grid point,
+    n/a ones included (~1,500 lines): that goes to the log."""
     def run_asv(regexes: list[str], append: bool = False) -> int:
-        # One round per invocation: python -m bench runs the rounds itself, as passes over every
-        # kernel, so the processes of one case are minutes apart and the samples of each round
-        # can be told apart afterwards (asv concatenates them; rounds.record counts them).
-        # asv prints every grid point, n/a ones included (~1,500 lines): that goes to the log.
         cmd = _asv("run", "--config", str(config), "--python=same", "--set-commit-hash", commit,
                    "--machine", machine, "--launch-method", args.launch_method, "--record-samples",
                    "-a", "rounds=1")
@@ -286,64 +272,91 @@ def measure(args, config: Path, results_dir: Path, machine: str, commit: str, st
         log.flush()
         return subprocess.run(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
 
+    return run_asv
+
+
+def timed_rounds(args, gpu: bool, run_asv, machine_dir: Path, commit: str, outcomes: dict,
+                 failed_runs: list, kept: list) -> None:
+    """The asv rounds: round 1 every benchmark of each kernel, later rounds the steady-state timings;
+    one console line per kernel and round."""
+    from jaxbench import rounds as rounds_file
+
     from . import outcome
-    from . import rounds as rounds_file
 
-    failed_runs, kept, outcomes = [], [], {}
-    try:
-        for r in range(1, args.rounds + 1):
-            print(f"\n== round {r}/{args.rounds}" + (" (all benchmarks)" if r == 1 else " (steady-state timings)"),
-                  flush=True)
-            for kernel in args.kernel_list:
-                # round 1: every benchmark of the kernel; later rounds: the steady-state timings only
-                regexes, chosen, _, wanted = selection(kernel, gpu, args.full, timed_only=r > 1 or args.timed_only)
-                if not regexes:
-                    continue
-                print(f"  {kernel:10s} {chosen:4d} cases ...", end="", flush=True)
-                t0 = time.monotonic()
-                rc = run_asv(regexes, append=r > 1 or args.append)
-                status = outcome.statuses(results_dir / machine, commit, wanted)
-                outcomes[(kernel, r)] = status
-                print(f" {time.monotonic() - t0:5.0f} s: {outcome.line(status)}"
-                      + (f" (asv exit {rc})" if rc else ""), flush=True)
-                for name in outcome.failures(status)[:5]:
-                    print(f"      failed: {name}")
-                if rc != 0:
-                    failed_runs.append((f"{kernel} (round {r})", rc))
-                rounds_file.record(results_dir / machine, commit, r + int(args.append), f"bench_{kernel}.")
-                kept.append(f"{kernel} round {r}")
-        # every ratio the report states, measured as a comparison: paired, in several processes
-        from . import paired_run
-
-        if args.comparisons:
-            paired_run.run(args.kernel_list, gpu, run_asv, env, results_dir / machine, commit,
-                           append=args.append, processes=args.processes, kept=kept,
-                           deadline=started + RUN_BUDGET_S if args.kernel_list else None)
-        # the machine's measured peaks (GEMM GFLOP/s, copy GB/s): the reports' "percent of peak"
-        if not args.timed_only:
-            print("\n== calibration: GEMM peak and copy bandwidth of this machine", flush=True)
-            rc = run_asv([r"^bench_calibration\."])
+    for r in range(1, args.rounds + 1):
+        print(f"\n== round {r}/{args.rounds}" + (" (all benchmarks)" if r == 1 else " (steady-state timings)"),
+              flush=True)
+        for kernel in args.kernel_list:
+            regexes, chosen, _, wanted = selection(kernel, gpu, args.full, timed_only=r > 1 or args.timed_only)
+            if not regexes:
+                continue
+            print(f"  {kernel:10s} {chosen:4d} cases ...", end="", flush=True)
+            t0 = time.monotonic()
+            rc = run_asv(regexes, append=r > 1 or args.append)
+            status = outcome.statuses(machine_dir, commit, wanted)
+            outcomes[(kernel, r)] = status
+            print(f" {time.monotonic() - t0:5.0f} s: {outcome.line(status)}"
+                  + (f" (asv exit {rc})" if rc else ""), flush=True)
+            for name in outcome.failures(status)[:5]:
+                print(f"      failed: {name}")
             if rc != 0:
-                failed_runs.append(("calibration", rc))
-    except KeyboardInterrupt:
-        print(f"\n\njaxbench: interrupted after {(time.monotonic() - started) / 60:.1f} min. Kept the results "
-              f"of the passes that finished: {', '.join(kept) or 'none'} (asv JSON in {results_dir / machine}, "
-              f"commit {commit[:8]}); the pass in progress is lost (asv saves a pass when it ends). "
-              f"Not done: calibration, health, report. `python -m reports --results "
-              f"{results_dir}` reports what was kept.", flush=True)
-        return 130
-    finally:
-        log.close()
+                failed_runs.append((f"{kernel} (round {r})", rc))
+            rounds_file.record(machine_dir, commit, r + int(args.append), f"bench_{kernel}.")
+            kept.append(f"{kernel} round {r}")
 
-    from . import facts
+
+def measure(args, config: Path, results_dir: Path, machine: str, commit: str, started: float) -> int | None:
+    """The asv rounds, the comparison passes, calibration, facts and health; an exit code when
+    interrupted, None when the report may follow."""
+    gpu = _gpu_present()
+    # set here too: the selection below imports the bench modules, whose grids depend on it
+    os.environ["JAXBENCH_SIZES"] = "full" if args.full else "default"
+    env = dict(os.environ)
+    mode = "full grid" if args.full else "default run"
+    print(f"jaxbench: {', '.join(args.kernel_list)} | {mode}, {args.rounds} round(s) | machine {machine}"
+          f" | commit {commit[:10]} | GPU: {'yes' if gpu else 'none (jax-gpu cases not run)'}",
+          flush=True)
+    log_path = results_dir.parent / "jaxbench-asv.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"asv's own output: {log_path}", flush=True)
+    failed_runs, kept, outcomes = [], [], {}
+    with open(log_path, "w", encoding="utf-8") as log:
+        run_asv = asv_runner(args, config, commit, machine, env, log)
+        try:
+            timed_rounds(args, gpu, run_asv, results_dir / machine, commit, outcomes, failed_runs, kept)
+            if args.comparisons:   # every ratio the report states, paired, in several processes
+                from . import paired_run
+
+                paired_run.run(args.kernel_list, gpu, run_asv, env, results_dir / machine, commit,
+                               append=args.append, processes=args.processes, kept=kept,
+                               deadline=started + RUN_BUDGET_S if args.kernel_list else None)
+            if not args.timed_only:   # the machine's measured peaks: the reports' "percent of peak"
+                print("\n== calibration: GEMM peak and copy bandwidth of this machine", flush=True)
+                rc = run_asv([r"^bench_calibration\."])
+                if rc != 0:
+                    failed_runs.append(("calibration", rc))
+        except KeyboardInterrupt:
+            print(f"\n\njaxbench: interrupted after {(time.monotonic() - started) / 60:.1f} min. Kept the results "
+                  f"of the passes that finished: {', '.join(kept) or 'none'} (asv JSON in {results_dir / machine}, "
+                  f"commit {commit[:8]}); the pass in progress is lost (asv saves a pass when it ends). "
+                  f"Not done: calibration, health, report. `python -m reports --results "
+                  f"{results_dir}` reports what was kept.", flush=True)
+            return 130
+    summarize(args, results_dir, machine, commit, started, outcomes, failed_runs, log_path)
+    return None
+
+
+def summarize(args, results_dir: Path, machine: str, commit: str, started: float, outcomes: dict,
+              failed_runs: list, log_path: Path) -> None:
+    """Write the machine facts, print the run's totals, then the measurement health's summary."""
+    from . import facts, outcome
     from .common import _TimeBench
 
     facts_path = facts.write(results_dir, machine, {
         "launch_method": args.launch_method, "rounds": args.rounds, "sizes": "full" if args.full else "default",
         "sample_time_s": _TimeBench.sample_time, "repeat": DEFAULT_REPEAT if not args.full else str(_TimeBench.repeat),
         "calls_per_sample": "timeit autorange in setup; back-to-back calls (docs/asv.md)"})
-    wall = time.monotonic() - started
-    print(f"\njaxbench: benchmarks done in {wall / 60:.1f} min")
+    print(f"\njaxbench: benchmarks done in {(time.monotonic() - started) / 60:.1f} min")
     total = {"ok": 0, "failed": 0, "skipped": 0, "missing": 0}
     for status in outcomes.values():
         for k, v in outcome.tally(status).items():
@@ -362,7 +375,6 @@ def measure(args, config: Path, results_dir: Path, machine: str, commit: str, st
               "--summary"]
     print("\n== measurement health (python -m reports.health)", flush=True)
     subprocess.run(health, cwd=ROOT)
-    return None
 
 
 def report(config: Path, results_dir: Path, html_dir: Path, out: Path | None = None) -> None:

@@ -10,7 +10,7 @@ answers that on the machine at hand: it starts ``2 x --processes`` fresh interpr
 plain and forced (so drift of the box hits both alike), each prepares the same ``devices = 1``
 cases (``probe_cases``: the baselines of the default run's sharded cases, and their NumPy twins)
 and times them with ``kernels.measure``; the verdict per case is the ratio forced / plain of
-the medians, with the two-level bootstrap interval of ``reports.stats`` over processes and samples.
+the medians, with the two-level bootstrap interval of ``jaxbench.stats`` over processes and samples.
 
 Nothing here is timed across the two conditions in one process: that is impossible by
 construction (the flag is per process), which is why the interval resamples processes.
@@ -94,7 +94,7 @@ def verdicts(runs: dict) -> list[dict]:
     """Per case: plain and forced medians, forced / plain with its 95% interval, and the verdict."""
     import numpy as np
 
-    from reports import stats
+    from jaxbench import stats
 
     rows = []
     for label in runs["plain"][0]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from .rounds import commit_results, params_key
+from jaxbench.rounds import commit_results, params_key
 
 
 def statuses(machine_dir: Path, commit: str, wanted: dict) -> dict:

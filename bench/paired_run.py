@@ -4,9 +4,10 @@ Pass p runs, kernel after kernel, the comparison classes of the asv suite (bench
 one asv ``setup_cache`` process per class measures all the kernel's comparisons paired and drops
 its raw passes into a temporary folder, which is collected into ``jaxbench-comparisons.jsonc``
 after each kernel (an interrupted run keeps every kernel already collected). After ``processes``
-passes (default ``PROCESSES``), kernels holding a comparison whose 95% interval is still wider than
-+-``TARGET`` get more passes, up to ``MAX_PROCESSES``: those with wide lecture ratios first, as many
-as fit the comparisons' ``BUDGET_S`` (all passes together) and the run's deadline.
+passes (default ``PROCESSES``), the comparisons whose 95% interval is still wider than +-``TARGET``
+get more processes, up to ``MAX_PROCESSES``: lecture ratios first, then the widest, as many as fit
+the comparisons' ``BUDGET_S`` (all passes together) and the run's deadline; such a process measures
+only the groups of those comparisons (``JAXBENCH_COMPARISONS_ONLY``).
 
 Why 3 processes at least: the interval resamples processes first, and with two there is almost
 nothing to resample (DESIGN.md, asv facts); docs/comparisons.md gives the re-run coverage measured.
@@ -14,6 +15,7 @@ nothing to resample (DESIGN.md, asv facts); docs/comparisons.md gives the re-run
 from __future__ import annotations
 
 import importlib
+import math
 import re
 import shutil
 import tempfile
@@ -23,7 +25,7 @@ from pathlib import Path
 from jaxbench import store
 
 from . import outcome, paired_suite
-from .rounds import params_key
+from jaxbench.rounds import params_key
 
 PROCESSES = 3          # processes per comparison, at least
 MAX_PROCESSES = 5      # at most, for the imprecise ones
@@ -31,15 +33,15 @@ TARGET = 0.10          # half-width of the 95% interval aimed for
 BUDGET_S = 330.0       # seconds all passes may take; an extra pass starts only if it fits (the first PROCESSES always run)
 
 
-def comparison_selection(kernel: str, gpu: bool) -> tuple[list[str], int, dict]:
-    """asv ``-b`` regexes selecting the comparisons of one kernel that can run here; (regexes,
-    selected, wanted) as :func:`selection`."""
+def comparison_selection(kernel: str, gpu: bool, only: set | None = None) -> tuple[list[str], int, dict]:
+    """asv ``-b`` regexes selecting the comparisons of one kernel that can run here (those of
+    ``only``, if given); (regexes, selected, wanted) as :func:`selection`."""
     module = importlib.import_module(f"bench.bench_{kernel}")
     regexes, chosen, wanted = [], 0, {}
     for cls_name, cls in sorted(vars(module).items()):
         if not (isinstance(cls, type) and hasattr(cls, "comparisons") and cls.__module__ == module.__name__):
             continue
-        keep = paired_suite.runnable(cls, gpu)
+        keep = [c for c in paired_suite.runnable(cls, gpu) if only is None or c in only]
         if keep:
             alts = "|".join(re.escape(repr(c)) for c in keep)
             regexes.append(f"^{re.escape(f'bench_{kernel}.{cls_name}.track_ratio')}\\(({alts})\\)$")
@@ -48,48 +50,54 @@ def comparison_selection(kernel: str, gpu: bool) -> tuple[list[str], int, dict]:
     return regexes, chosen, wanted
 
 
-def wide_kernels(machine_dir: Path, commit: str, target: float = TARGET) -> dict[str, tuple[int, int]]:
-    """{kernel: (lecture comparisons, all comparisons) measured whose interval is wider than +-target}."""
-    entry = store.load(machine_dir)["commits"].get(commit)
-    out: dict[str, tuple[int, int]] = {}
-    for row in store.summary(entry) if entry else []:
-        if row["processes"] and not row["half_width"] <= target:
-            kernel = row["num"].split("|", 1)[0]
-            lecture, every = out.get(kernel, (0, 0))
-            out[kernel] = (lecture + ("lecture" in row["kinds"].split(",")), every + 1)
-    return out
-
-
 PROCESS_START_S = 2.0   # a setup_cache process's start beyond its prepare and sampling (JAX import): measured 1.5-3 s
+INVOCATION_S = 10.0     # asv's start-up and benchmark discovery, per invocation (~8 s measured)
 
 
-def process_seconds(machine_dir: Path, commit: str) -> dict[str, float]:
-    """{kernel: seconds one more process of each of its comparison classes is expected to take}:
-    the mean prepare + sampling time its processes recorded, plus ``PROCESS_START_S`` per class."""
-    entry = store.load(machine_dir)["commits"].get(commit) or {}
-    per: dict[str, list] = {}
-    for proc in entry.get("processes", []):
-        kernel = next((g["sides"][0].split("|", 1)[0] for g in proc.get("groups", []) if g.get("sides")), None)
-        if kernel:
-            work = sum((g.get("prepare_seconds") or 0.0) + (g.get("sample_seconds") or 0.0) for g in proc["groups"])
-            per.setdefault(kernel, {}).setdefault(proc.get("class", ""), []).append(work + PROCESS_START_S)
-    return {k: sum(sum(v) / len(v) for v in classes.values()) for k, classes in per.items()}
+def wide_comparisons(entry: dict, target: float = TARGET, max_processes: int = MAX_PROCESSES) -> list[dict]:
+    """The measured comparisons still wider than +-``target`` with fewer than ``max_processes``
+    processes (rows of :func:`jaxbench.store.summary`): lecture ratios first, then the widest."""
+    rows = [r for r in store.summary(entry) if r["processes"] and not r["half_width"] <= target
+            and r["processes"] < max_processes]
+    return sorted(rows, key=lambda r: ("lecture" not in r["kinds"].split(","), -r["half_width"], r["id"]))
 
 
-def extra_pass(wide: dict[str, tuple[int, int]], seconds: dict[str, float], left_s: float) -> list[str]:
-    """The kernels that get one more process: those with wide lecture comparisons first (the
-    lecture table's verdicts), then the most wide comparisons, as many as fit ``left_s``
-    (one asv invocation, ``INVOCATION_S``, plus each kernel's ``seconds``)."""
-    chosen, spent = [], INVOCATION_S
-    for k in sorted(wide, key=lambda k: (-wide[k][0], -wide[k][1], k)):
-        cost = seconds.get(k, 10.0)
+def _process_class(row: dict) -> tuple[str, int]:
+    """(kernel, forced devices) of the class measuring a comparison: its widest side's devices."""
+    return row["num"].split("|", 1)[0], max(int(row["num"].rsplit("|", 1)[1]), int(row["den"].rsplit("|", 1)[1]))
+
+
+def extra_pass(rows: list[dict], seconds: dict[tuple, float], left_s: float) -> list[str]:
+    """The ids of the comparisons that get one more process, in the order of ``rows``, as many as
+    fit ``left_s``: one asv invocation (``INVOCATION_S``), a process start per class
+    (``PROCESS_START_S``) and the recorded seconds of each comparison's group (``seconds``, from
+    :func:`jaxbench.store.group_seconds`; a group shared by several comparisons is paid once)."""
+    chosen, groups, classes, spent = [], set(), set(), INVOCATION_S
+    for r in rows:
+        group = next((sides for sides in seconds if r["num"] in sides and r["den"] in sides), None)
+        cls = _process_class(r)
+        cost = (0.0 if group in groups else seconds.get(group, 10.0)) + (0.0 if cls in classes else PROCESS_START_S)
         if spent + cost <= left_s:
-            chosen.append(k)
+            chosen.append(r["id"])
+            groups.add(group)
+            classes.add(cls)
             spent += cost
     return chosen
 
 
-INVOCATION_S = 10.0     # asv's start-up and benchmark discovery, per invocation (~8 s measured)
+def _pass(p: int, label: str, kernels_now: list[str], selections: dict, run_asv, drops: Path, machine_dir: Path,
+          commit: str, fresh: bool, say) -> None:
+    """One comparison pass: one asv invocation over ``selections`` of ``kernels_now``, then collect."""
+    regexes = [rx for k in kernels_now for rx in selections[k][0]]
+    wanted = {name: keys for k in kernels_now for name, keys in selections[k][2].items()}
+    count = sum(selections[k][1] for k in kernels_now)
+    say(f"\n== comparisons, pass {p}{label}: {', '.join(kernels_now)} ({count} comparisons) ...", end="", flush=True)
+    t0 = time.monotonic()
+    rc = run_asv(regexes, False)
+    added = store.collect(drops, machine_dir, commit, fresh=fresh)
+    status = outcome.statuses(machine_dir, commit, wanted)
+    say(f" {time.monotonic() - t0:.0f} s: {outcome.line(status)}, {added} process(es) recorded"
+        + (f" (asv exit {rc})" if rc else ""), flush=True)
 
 
 def run(kernel_list, gpu: bool, run_asv, env: dict, machine_dir: Path, commit: str, *, append: bool = False,
@@ -105,51 +113,40 @@ def run(kernel_list, gpu: bool, run_asv, env: dict, machine_dir: Path, commit: s
     drops = Path(tempfile.mkdtemp(prefix="jaxbench-drops-"))
     env[store.OUT_ENV] = str(drops)
     kept = [] if kept is None else kept
-    fresh = not append
     selections = {k: comparison_selection(k, gpu) for k in kernel_list}
-    todo = {k: processes for k, sel in selections.items() if sel[0]}
-    done = {k: 0 for k in todo}
+    measured = [k for k in kernel_list if selections[k][0]]
     started = time.monotonic()
     try:
-        p = 0
-        while any(done[k] < todo[k] for k in todo):
-            p += 1
-            now = [k for k in todo if done[k] < todo[k]]
-            regexes = [rx for k in now for rx in selections[k][0]]
-            wanted = {name: keys for k in now for name, keys in selections[k][2].items()}
-            chosen = sum(selections[k][1] for k in now)
-            say(f"\n== comparisons, pass {p}" + (f"/{processes}" if p <= processes else " (imprecise ones)")
-                + f": {', '.join(now)} ({chosen} comparisons) ...", end="", flush=True)
-            t0 = time.monotonic()
-            rc = run_asv(regexes, False)
-            added = store.collect(drops, machine_dir, commit, fresh=fresh)
-            fresh = False
-            status = outcome.statuses(machine_dir, commit, wanted)
-            say(f" {time.monotonic() - t0:.0f} s: {outcome.line(status)}, {added} process(es) recorded"
-                + (f" (asv exit {rc})" if rc else ""), flush=True)
-            for k in now:
-                done[k] += 1
+        for p in range(1, processes + 1 if measured else 1):
+            _pass(p, f"/{processes}", measured, selections, run_asv, drops, machine_dir, commit,
+                  fresh=p == 1 and not append, say=say)
             kept.append(f"comparisons pass {p}")
-            if p >= processes and not any(done[k] < todo[k] for k in todo):
-                # more processes for the kernels still imprecise, lecture ones first, while the budget lasts
-                wide = {k: n for k, n in wide_kernels(machine_dir, commit).items() if k in todo}
-                candidates = {k: n for k, n in wide.items() if done[k] < max_processes}
-                now_t = time.monotonic()
-                left = min(budget_s - (now_t - started), float("inf") if deadline is None else deadline - now_t)
-                more = extra_pass(candidates, process_seconds(machine_dir, commit), left)
-                for k in more:
-                    todo[k] = done[k] + 1
-                if more:
-                    say("  wider than +-{:.0%} (lecture, all): ".format(TARGET)
-                        + ", ".join(f"{k} ({wide[k][0]}, {wide[k][1]})" for k in more), flush=True)
-                left_out = [k for k in wide if k not in more]
-                if left_out:
-                    why = (f"at most {max_processes} processes" if not candidates
-                           else f"the time budget is spent ({max(left, 0):.0f} s left)")
-                    say(f"  wider than +-{TARGET:.0%} after {done[left_out[0]]} processes: "
-                        + ", ".join(f"{k} ({wide[k][1]})" for k in left_out)
-                        + f" ({why}: the report shows the widths reached)", flush=True)
+        p = processes
+        while measured:
+            # one more process for the comparisons still imprecise, lecture ones first, while time lasts
+            entry = store.load(machine_dir)["commits"].get(commit) or {}
+            rows = [r for r in wide_comparisons(entry, max_processes=max_processes)
+                    if r["num"].split("|", 1)[0] in measured]
+            now_t = time.monotonic()
+            left = min(budget_s - (now_t - started), math.inf if deadline is None else deadline - now_t)
+            chosen = extra_pass(rows, store.group_seconds(entry), left)
+            if len(chosen) < len(rows):
+                say(f"  {len(rows) - len(chosen)} comparison(s) still wider than +-{TARGET:.0%} get no more "
+                    f"processes ({max(left, 0):.0f} s left of the time budget): the report shows the widths reached",
+                    flush=True)
+            if not chosen:
+                break
+            p += 1
+            only = drops / "only.txt"   # not a drop: store.collect reads *.json
+            only.write_text("\n".join(chosen), encoding="utf-8")
+            env[store.ONLY_ENV] = str(only)
+            subset = {k: comparison_selection(k, gpu, set(chosen)) for k in measured}
+            _pass(p, f" (+1 process for {len(chosen)} imprecise comparisons, lecture first)",
+                  [k for k in measured if subset[k][0]], subset, run_asv, drops, machine_dir, commit, fresh=False, say=say)
+            env.pop(store.ONLY_ENV, None)
+            kept.append(f"comparisons pass {p}")
     finally:
         env.pop(store.OUT_ENV, None)
+        env.pop(store.ONLY_ENV, None)
         shutil.rmtree(drops, ignore_errors=True)
     return kept

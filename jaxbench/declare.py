@@ -31,7 +31,7 @@ KINDS = ("numpy", "lecture baseline", "null", "scaling", "lecture")
 
 
 def key(c: Case) -> str:
-    """The identity of a case as the results layer spells it (reports.load rows build the same)."""
+    """The identity of a case as the results layer spells it (jaxbench.load rows build the same)."""
     return "|".join((c.kernel, c.backend, c.placement, c.transform, str(int(c.size)), c.dtype, c.variant,
                      str(int(c.devices))))
 

@@ -25,6 +25,7 @@ from . import pairstats
 
 FILE = "jaxbench-comparisons.jsonc"
 OUT_ENV = "JAXBENCH_COMPARISONS_OUT"
+ONLY_ENV = "JAXBENCH_COMPARISONS_ONLY"   # a file of comparison ids, one a line: measure only their groups
 TRANSFER = "transfer:"      # side key prefix of the host->device transfer of a case's inputs
 METHOD = ("paired: both sides prepared in one process and timed interleaved, one sample of each per pass "
           "(order swapped every pass), passes until the in-process interval is within the target or the "
@@ -87,6 +88,24 @@ def collect(drop_dir: str | os.PathLike, machine_dir: str | os.PathLike, commit:
     return len(drops)
 
 
+def only_ids() -> set[str] | None:
+    """The comparison ids a process is asked to measure (``ONLY_ENV``), None for all of them."""
+    path = os.environ.get(ONLY_ENV)
+    if not path:
+        return None
+    return {line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+def group_seconds(entry: dict) -> dict[tuple, float]:
+    """{sides of a group: mean prepare + sampling seconds of the processes that measured it}."""
+    per: dict[tuple, list] = {}
+    for proc in (entry or {}).get("processes", []):
+        for g in proc.get("groups", []):
+            if g.get("sides"):
+                per.setdefault(tuple(g["sides"]), []).append((g.get("prepare_seconds") or 0.0) + (g.get("sample_seconds") or 0.0))
+    return {k: sum(v) / len(v) for k, v in per.items()}
+
+
 def side_indices(num: str, den: str, transfer: bool, sides: list[str]):
     """(num, den[, transfer]) indices of a comparison's side keys among ``sides`` (None where one is missing)."""
     want = [num, den] + ([TRANSFER + den] if transfer else [])
@@ -147,4 +166,4 @@ def side_medians(entry: dict) -> dict[str, tuple[float, int]]:
     return {k: (float(np.median(v)), len(v)) for k, v in samples.items() if v and not k.startswith(TRANSFER)}
 
 
-__all__ = ["FILE", "OUT_ENV", "METHOD", "drop", "load", "collect", "summary", "per_process", "side_medians", "TRANSFER"]
+__all__ = ["FILE", "OUT_ENV", "ONLY_ENV", "METHOD", "only_ids", "drop", "load", "collect", "summary", "per_process", "side_medians", "TRANSFER"]

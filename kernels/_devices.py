@@ -52,8 +52,9 @@ def force_host_devices(n: int) -> None:
 
     XLA reads the flag once, when JAX starts its backends, so it must run before anything touches a
     device; after that it only checks, and raises Unavailable naming the count this process has.
-    Forcing more devices than a case uses slows one-device cases (measured: 4 forced devices on
-    2 cores, up to 1.55x; python -m bench.forced_devices), so call it only in processes that need it.
+    Forcing more devices than a case uses can slow one-device cases (the forced devices share the
+    machine's cores; ``python -m bench.forced_devices`` measures by how much on a machine), so call
+    it only in processes that need it.
     """
     if n < 1:
         raise ValueError(f"device count must be positive, got {n}")

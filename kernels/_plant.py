@@ -9,15 +9,15 @@ Method: the wrapped ``run`` times each real call and owes ``(factor - 1) x`` its
 - A short call (under ``LONG_CALL_S`` = 1 ms) pays what it owes with extra real calls, back to
   back: whenever the debt reaches half a call, the kernel runs once more and its measured time is
   subtracted (the remainder carries over). A pause would not do: on the CPU, XLA's worker threads
-  park during any gap between calls and the next jit call then runs 1.5-5x slower (measured here:
-  a busy-wait of 0.25 x the call made jit SELU 1e3 1.8x slower, not 1.25x; bench/common.py). Over
+  park during any gap between calls and the next jit call then runs several times slower, so a
+  wait after the call would slow the kernel by far more than the wait (bench/common.py). Over
   the ``number`` calls of an asv sample (>= 20 for such calls) this averages to ``factor``.
 - A long call pays at once with a busy-wait (a spin, not ``time.sleep``, which the scheduler
   rounds up): asv times it one call per sample, so the debt cannot wait for later calls, and a
   gap after a millisecond call costs the next call a negligible fraction.
 Either way the slowdown follows the calls it slows, in whatever state the process is, instead of
-adding a constant fixed at preparation. The clock reads cost ~0.1 us per call: the factor of a
-~5 us kernel reads a couple of percent above the one asked for.
+adding a constant fixed at preparation. The two clock reads per call are not free: the factor of a
+kernel of a few microseconds reads slightly above the one asked for.
 """
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from . import _devices, _plant, _sharding
 from ._case import JIT_TRANSFORMS, Case, CompileBudgetExceeded, VerificationError
 from ._check import max_relative_error
 from ._registry import resolve, validate
+from ._spec import Kernel
 
 DEFAULT_COMPILE_BUDGET_S = float(os.environ.get("JAXBENCH_COMPILE_BUDGET_S", "120"))
 
@@ -90,10 +91,10 @@ def _reference(spec, case: Case, seed: int, host, made_on_device: bool):
 
 
 # XLA's CPU client reads a NumPy input in place only when its address is a multiple of 64 bytes,
-# and copies it otherwise; where malloc puts an array varies from process to process. Measured on
-# the 2-core Xeon VM (rowdot jit_vmap, 10,000 x 100 float32 inputs passed as NumPy arrays): 0.36-0.45 ms
-# a call at offset 0 mod 64, 1.1-1.3 ms at offset 16 or 32 -- a 3x process-to-process swing of every
-# implicit-placement case. NumPy has no aligned allocation in Python, hence this helper.
+# and copies it on every call otherwise. Where malloc puts an array varies from process to process,
+# so without alignment an implicit-placement case would time that copy in some processes and not in
+# others, a process-to-process swing of every implicit case (its size on one machine is recorded in
+# docs/comparisons.md). NumPy has no aligned allocation in Python, hence this helper.
 HOST_ALIGNMENT = 64
 
 
@@ -144,6 +145,34 @@ def _sharded_targets(case: Case, spec, mesh, inputs) -> dict:
     return _sharding.input_shardings(spec.sharding, mesh, case.placement, names)
 
 
+@dataclass(frozen=True)
+class _Declared:
+    """One case with what its kernel declares for it: the seed of its inputs, the time budget, the
+    check against NumPy and the costs per call."""
+
+    case: Case
+    spec: Kernel
+    seed: int
+    budget: float                        # seconds allowed for the compilation, and for the first call
+    rtol: float
+    compare: Callable[[Any, Any, float], float]
+    notes: str
+    flops: float | None
+    nbytes: float | None
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """A JAX case's inputs once placed, and the host -> device transfer of them that was timed."""
+
+    placed: dict                         # input -> what each call receives, in the kernel's order
+    host: dict                           # input -> its NumPy copy (the reference is computed from it)
+    target: dict                         # input -> its device, or its NamedSharding (sharded cases)
+    moved: dict                          # what a transfer moves: the host copies, resident inputs excepted
+    dest: Any                            # where they go: the device, or {input: NamedSharding}
+    transfer_seconds: float              # median of 5
+
+
 def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float | None = None) -> Prepared:
     """Make inputs, place them, compile and warm up, verify against NumPy, return a runner.
 
@@ -157,69 +186,96 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
     spec = validate(case)
     if spec.availability is not None:
         spec.availability(case.size, case.variant)
-    budget = DEFAULT_COMPILE_BUDGET_S if compile_budget_s is None else compile_budget_s
-    rtol = spec.tolerance(case.dtype)
-    compare_fn = spec.compare or max_relative_error
-    notes = spec.notes(case.backend, case.variant)
-    flops = spec.flops(case.size, case.variant)
-    nbytes = spec.bytes_moved(case.size, np.dtype(case.dtype).itemsize, case.variant)
+    declared = _Declared(
+        case, spec, seed,
+        budget=DEFAULT_COMPILE_BUDGET_S if compile_budget_s is None else compile_budget_s,
+        rtol=spec.tolerance(case.dtype),
+        compare=spec.compare or max_relative_error,
+        notes=spec.notes(case.backend, case.variant),
+        flops=spec.flops(case.size, case.variant),
+        nbytes=spec.bytes_moved(case.size, np.dtype(case.dtype).itemsize, case.variant))
+    prepared = _prepare_jax(declared, device) if case.is_jax else _prepare_numpy(declared)
+    return _plant.apply(prepared)  # no-op unless a test plants a slowdown (kernels/_plant.py)
 
-    if not case.is_jax:
-        host = _host_inputs(spec, case, seed)
-        args = tuple(host.values())
-        fn = spec.numpy_fn(case.transform, case.variant)
-        ref = _reference(spec, case, seed, host, False)
 
-        def run():
-            return fn(*args)
+def _prepare_numpy(d: _Declared) -> Prepared:
+    """NumPy on the host: the seeded aligned inputs, the reference, one warm-up call checked against it."""
+    case, spec = d.case, d.spec
+    host = _host_inputs(spec, case, d.seed)
+    args = tuple(host.values())
+    fn = spec.numpy_fn(case.transform, case.variant)
+    ref = _reference(spec, case, d.seed, host, False)
 
-        def verify(out):
-            _devices.check_output_device(case, out, None)
-            return compare_fn(out, ref, rtol)
+    def run():
+        return fn(*args)
 
-        t0 = time.perf_counter()
-        out = _within_budget(run, budget, f"first call of {case.label}")
-        first = time.perf_counter() - t0
-        err = verify(out)
-        return _plant.apply(Prepared(case, run, "numpy", None, first, None, flops, nbytes, err, rtol,
-                                     "numpy", notes, host, ref, verify))  # no-op unless a test plants a slowdown
+    def verify(out):
+        _devices.check_output_device(case, out, None)
+        return d.compare(out, ref, d.rtol)
 
+    first, err = _warm_up(d, run, verify)
+    return Prepared(case, run, "numpy", None, first, None, d.flops, d.nbytes, err, d.rtol,
+                    "numpy", d.notes, host, ref, verify)
+
+
+def _prepare_jax(d: _Declared, device) -> Prepared:
+    """A JAX case, in this order: its devices, its inputs placed and their transfer timed, the NumPy
+    reference, the compilation (jit transforms), one warm-up call checked against the reference."""
     import jax
 
+    case = d.case
     devs = _devices.jax_devices(case, device)   # [one device], or the case.devices of a sharded case
     dev = devs[0]
-    precision = str(_devices.matmul_precision() or jax.config.jax_default_matmul_precision or "default")
-    if case.platform == "gpu" and spec.uses_matmul and case.dtype == "float32" and precision not in ("highest", "float32"):
-        rtol = max(rtol, 1e-2)  # TF32 matmuls on GPU: ~10 mantissa bits
-        notes = (notes + " " if notes else "") + f"float32 matmul precision '{precision}' (TF32 on GPU)."
-
+    precision, rtol, notes = _matmul_precision(d)
     # sharded (devices > 1): a 1-D mesh over the devices; each input gets the kernel's declared
     # NamedSharding (split on an axis, or replicated) and the jitted program in/out shardings
     mesh = _sharding.mesh(devs) if case.devices > 1 else None
+    inputs = _place_inputs(d, dev, mesh)
+    args = tuple(inputs.placed.values())
+    ref = _reference(d.spec, case, d.seed, inputs.host, case.placement == "device")
+    call, compile_seconds, sharded_note = _compile_case(d, inputs, args, dev, devs, mesh)
+    notes = _with_note(notes, sharded_note)
+    run = _blocking_runner(case, dev, call, args)
 
-    def targets(inputs) -> dict:
-        """{input: where it goes}: the one device, or the input's NamedSharding (split checked even)."""
-        return {k: dev for k in inputs} if mesh is None else _sharded_targets(case, spec, mesh, inputs)
+    def verify(out):
+        _devices.check_output_device(case, out, dev if mesh is None else devs)
+        return d.compare(jax.device_get(out), ref, rtol)
 
-    resident = set(spec.resident_inputs)
+    def transfer_run():
+        return jax.block_until_ready(jax.device_put(inputs.moved, inputs.dest))
+
+    first, err = _warm_up(d, run, verify, compile_seconds)
+    return Prepared(case, run, _devices.describe(devs), compile_seconds, first, inputs.transfer_seconds,
+                    d.flops, d.nbytes, err, rtol, precision, notes, inputs.placed, ref, verify, transfer_run)
+
+
+def _with_note(notes: str, extra: str) -> str:
+    """``notes``, then ``extra`` after a space (``notes`` unchanged when there is nothing to add)."""
+    return ((notes + " " if notes else "") + extra) if extra else notes
+
+
+def _matmul_precision(d: _Declared) -> tuple[str, float, str]:
+    """(precision, rtol, notes): float32 matmuls on a GPU run as TF32 (~10 mantissa bits) unless the
+    precision is 'highest' or 'float32', so there the tolerance widens to 1e-2 and the notes say why."""
+    import jax
+
+    case = d.case
+    precision = str(_devices.matmul_precision() or jax.config.jax_default_matmul_precision or "default")
+    tf32 = precision not in ("highest", "float32")
+    if case.platform == "gpu" and d.spec.uses_matmul and case.dtype == "float32" and tf32:
+        note = f"float32 matmul precision '{precision}' (TF32 on GPU)."
+        return precision, max(d.rtol, 1e-2), _with_note(d.notes, note)
+    return precision, d.rtol, d.notes
+
+
+def _place_inputs(d: _Declared, dev, mesh) -> _Inputs:
+    """Make the case's inputs, put them where its placement says, and time a host -> device transfer."""
+    import jax
+
+    case = d.case
+    resident = set(d.spec.resident_inputs)
     with _devices.jax_context(case, dev):
-        if case.placement == "device":
-            if spec.device_inputs is None:
-                raise ValueError(f"{case.kernel} declares no device_inputs; placement 'device' is not valid")
-            key = jax.random.key(seed)
-            if mesh is None:
-                made = spec.device_inputs(case.size, case.dtype, case.variant, key)
-                target = targets(made)
-            else:  # created directly split over the devices: still no host -> device transfer
-                def make(k):
-                    return spec.device_inputs(case.size, case.dtype, case.variant, k)
-
-                target = targets(jax.eval_shape(make, key))
-                made = jax.jit(make, out_shardings=target)(key)
-            host = {k: jax.device_get(made[k]) for k in made}  # device_get(dict) would sort keys
-        else:
-            made = host = _host_inputs(spec, case, seed)
-            target = targets(host)
+        made, host, target = _case_inputs(d, dev, mesh)
         names = list(made)
         # Per input, in the kernel's own order (jax.device_put of a dict returns sorted keys).
         # implicit: NumPy inputs passed each call, except the kernel's resident inputs (e.g. the
@@ -230,43 +286,80 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
         moved = {k: host[k] for k in names if k not in resident} or {k: host[k] for k in names}
         dest = dev if mesh is None else {k: target[k] for k in moved}
         transfer = _median_transfer_seconds(moved, dest)
+    return _Inputs(placed, host, target, moved, dest, transfer)
 
-    def transfer_run():
-        return jax.block_until_ready(jax.device_put(moved, dest))
-    args = tuple(placed[k] for k in names)
-    ref = _reference(spec, case, seed, host, case.placement == "device")
-    del made
 
+def _case_inputs(d: _Declared, dev, mesh) -> tuple[dict, dict, dict]:
+    """(inputs, their host copies, {input: target}): made by JAX on the device for placement
+    "device" (split over the devices where sharded), else the seeded aligned NumPy inputs."""
+    import jax
+
+    case, spec = d.case, d.spec
+
+    def targets(inputs) -> dict:
+        """{input: where it goes}: the one device, or the input's NamedSharding (split checked even)."""
+        return {k: dev for k in inputs} if mesh is None else _sharded_targets(case, spec, mesh, inputs)
+
+    if case.placement != "device":
+        host = _host_inputs(spec, case, d.seed)
+        return host, host, targets(host)
+    if spec.device_inputs is None:
+        raise ValueError(f"{case.kernel} declares no device_inputs; placement 'device' is not valid")
+    key = jax.random.key(d.seed)
+    if mesh is None:
+        made = spec.device_inputs(case.size, case.dtype, case.variant, key)
+        target = targets(made)
+    else:  # created directly split over the devices: still no host -> device transfer
+        def make(k):
+            return spec.device_inputs(case.size, case.dtype, case.variant, k)
+
+        target = targets(jax.eval_shape(make, key))
+        made = jax.jit(make, out_shardings=target)(key)
+    host = {k: jax.device_get(made[k]) for k in made}  # device_get(dict) would sort keys
+    return made, host, target
+
+
+def _compile_case(d: _Declared, inputs: _Inputs, args: tuple, dev, devs, mesh) -> tuple[Callable, float | None, str]:
+    """(what each call runs, lower + compile seconds, a note on the collectives XLA inserted): the
+    kernel's function, jitted for jit transforms (with in/out shardings where sharded)."""
+    import jax
+
+    case, spec = d.case, d.spec
     fn = spec.jax_fn(case.transform, case.variant)
     jit_shardings = {}
     if mesh is not None:
         decl = spec.sharding
         fn = decl.fn(case.transform, case.variant, case.placement) if decl.fn else fn
-        jit_shardings = {"in_shardings": tuple(target[k] for k in names),
+        jit_shardings = {"in_shardings": tuple(inputs.target[k] for k in inputs.placed),
                          "out_shardings": _sharding.split_on(mesh, decl.output)}
-    compile_seconds = None
-    if case.transform in JIT_TRANSFORMS:
-        def compile_it():
-            # A fresh wrapper per prepare: JAX caches traces by function identity, so the same
-            # kernel compiled earlier in this process (another placement) would read as ~0 s.
-            # (jax.clear_caches() would also work but would make other prepared eager cases
-            # recompile their primitives inside their timed calls.)
-            def fresh(*a):
-                return fn(*a)
+    if case.transform not in JIT_TRANSFORMS:
+        return fn, None, ""
 
-            with _devices.jax_context(case, dev):
-                t0 = time.perf_counter()
-                compiled = jax.jit(fresh, **jit_shardings).lower(*args).compile()
-                return compiled, time.perf_counter() - t0
+    def compile_it():
+        # A fresh wrapper per prepare: JAX caches traces by function identity, so the same
+        # kernel compiled earlier in this process (another placement) would read as ~0 s.
+        # (jax.clear_caches() would also work but would make other prepared eager cases
+        # recompile their primitives inside their timed calls.)
+        def fresh(*a):
+            return fn(*a)
 
-        call, compile_seconds = _within_budget(compile_it, budget, f"compilation of {case.label}")
-        if mesh is not None:
-            found = _sharding.collectives(call.as_text())
-            notes = (notes + " " if notes else "") + (
-                f"Sharded over {_devices.describe(devs)}: {spec.sharding.what} Collectives XLA inserted: "
-                + (", ".join(f"{op} x{n}" for op, n in found.items()) if found else "none") + ".")
-    else:
-        call = fn
+        with _devices.jax_context(case, dev):
+            t0 = time.perf_counter()
+            compiled = jax.jit(fresh, **jit_shardings).lower(*args).compile()
+            return compiled, time.perf_counter() - t0
+
+    call, seconds = _within_budget(compile_it, d.budget, f"compilation of {case.label}")
+    if mesh is None:
+        return call, seconds, ""
+    found = _sharding.collectives(call.as_text())
+    return call, seconds, (f"Sharded over {_devices.describe(devs)}: {spec.sharding.what} Collectives XLA inserted: "
+                           + (", ".join(f"{op} x{n}" for op, n in found.items()) if found else "none") + ".")
+
+
+def _blocking_runner(case: Case, dev, call: Callable, args: tuple) -> Callable[[], Any]:
+    """One call of ``call(*args)`` blocked until ready, inside the case's JAX context where it needs
+    one (float64, a device other than JAX's default, a matmul precision asked for)."""
+    import jax
 
     if _devices.needs_context(case, dev):
         def run():
@@ -275,14 +368,12 @@ def prepare(case: Case, *, seed: int = 0, device=None, compile_budget_s: float |
     else:
         def run():
             return jax.block_until_ready(call(*args))
+    return run
 
-    def verify(out):
-        _devices.check_output_device(case, out, dev if mesh is None else devs)
-        return compare_fn(jax.device_get(out), ref, rtol)
 
+def _warm_up(d: _Declared, run: Callable, verify: Callable, compile_seconds: float | None = None):
+    """(seconds of the first call within the budget, plus the compilation; its error vs the reference)."""
     t0 = time.perf_counter()
-    out = _within_budget(run, budget, f"first call of {case.label}")
+    out = _within_budget(run, d.budget, f"first call of {d.case.label}")
     first = time.perf_counter() - t0 + (compile_seconds or 0.0)
-    err = verify(out)
-    return _plant.apply(Prepared(case, run, _devices.describe(devs), compile_seconds, first, transfer, flops,
-                                 nbytes, err, rtol, precision, notes, placed, ref, verify, transfer_run))
+    return first, verify(out)

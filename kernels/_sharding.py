@@ -1,6 +1,6 @@
 """Data parallelism with JAX's own engine: a 1-D mesh, two shardings, the CNN step jitted over them.
 
-Core module (no ``KERNEL``): the groundwork of issue 11's sharded variants. Small pure functions:
+Core module (no ``KERNEL``): the groundwork of the kernels' sharded variants. Small pure functions:
 
     m = mesh(jax.devices()[:2])                 # 1-D Mesh, axis "data"
     batch_sharding(m), replicated(m)            # NamedSharding(m, P("data")), NamedSharding(m, P())

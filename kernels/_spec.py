@@ -92,7 +92,7 @@ class Kernel:
     notes: Callable[[str, str], str] = lambda backend, variant: ""
     # optional: raise Unavailable (e.g. a data set is missing) before anything is allocated
     availability: Callable[[int, str], None] | None = None
-    # --- more than one device (issue 11): None = this kernel runs on one device only
+    # --- more than one device (kernels/_sharding.py): None = this kernel runs on one device only
     sharding: Sharding | None = None
 
     def transforms_for(self, backend: str) -> tuple[str, ...]:

@@ -79,9 +79,9 @@ def conv_backward(dy, cols, kernel, x_shape, need_dx: bool = True, need_dk: bool
     if not need_dk:
         dk = db = None
     elif cols.shape[1] * f <= 4096:
-        # A tiny (9 x 32) result contracted over N*28*28 rows: OpenBLAS's threaded GEMM is slow
-        # and erratic on that shape (up to 1 s on a loaded 2-core machine); per-image products
-        # summed are steady and faster even on one thread.
+        # A tiny (9 x 32) result contracted over N*28*28 rows: OpenBLAS's threads have almost no
+        # output to divide between them and spend such a GEMM synchronising, slowly and erratically
+        # when the machine has other load; per-image products, summed, avoid that shape.
         n = x_shape[0]
         dk = np.matmul(cols.reshape(n, -1, cols.shape[1]).transpose(0, 2, 1), dy2.reshape(n, -1, f))
         dk = dk.sum(axis=0).reshape(kernel.shape)

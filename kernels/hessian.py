@@ -16,10 +16,10 @@ lecture's, and ``jax.hessian``'s), ``rev_fwd`` = jacrev(jacfwd(f)), ``fwd_fwd`` 
 
 The order matters beyond FLOPs: in ``rev_fwd`` and ``fwd_fwd`` JAX expresses the second
 derivative sum_i (A e_j)_i (A e_k)_i p_i as a broadcast multiply and a reduction over an n x n x n
-array instead of a matrix product. Eager JAX materialises it (n = 500: 0.2-0.6 s per call against
-23 ms for ``fwd_rev``); ``jit`` fuses it, but the fused loop is slow in float64 on the CPU
-(``rev_fwd`` n = 300: 485 ms against 2.2 ms for ``fwd_rev``; n = 500: 5 s; n = 1000: ~80 s, dev VM).
-Hence the modest grid (10, 100, 300) and the bound n <= 1000.
+array instead of a matrix product. Eager JAX materialises it: n^3 floats where ``fwd_rev`` holds
+n^2 (n = 1000: 10^9 floats, 4 GB in float32, 8 GB in float64). ``jit`` fuses it into a loop, but
+that loop is no BLAS product: its time grows as n^3 at a small fraction of a GEMM's rate, slowest
+in float64 on the CPU. Hence the modest grid (10, 100, 300) and the bound n <= 1000.
 """
 from __future__ import annotations
 
@@ -85,9 +85,9 @@ def _device_inputs(n, dtype, variant, key):
 def _notes(backend, mode):
     if backend == "numpy-cpu":
         return ("NumPy evaluates the analytic Hessian A^T (diag(p) - p p^T) A: the same for every mode. "
-                "At n = 100 its one GEMM takes ~32 us with one BLAS thread, but 0.08-16 ms with OpenBLAS's "
-                "2 threads on the busy 2-core dev VM (spinning threads): read this row with the BLAS threads "
-                "and the load recorded with the results.")
+                "At small n its one GEMM is so short that OpenBLAS's threads, which spin while they wait "
+                "for work, can cost more than the product when the machine has other load: read this row "
+                "with the BLAS threads and the load recorded with the results.")
     note = ("The AD modes push n basis vectors through the products with A: XLA's cost analysis counts "
             "2x the analytic formula's FLOPs for fwd_rev, fwd_fwd and rev_rev, 3x for rev_fwd (n = 200). "
             "fwd_rev is the lecture's and jax.hessian's order.")
@@ -99,9 +99,9 @@ def _notes(backend, mode):
 
 def _default_case(case):
     """make bench: NumPy's analytic Hessian once (it does not depend on the mode), the lecture's
-    fwd_rev under jit on every placement and eager on explicit only (an eager call is ~9 ms of
-    op-by-op dispatch at n = 100, and each process spends ~1.5 s compiling its ~100 primitives:
-    the placement adds nothing there), the other three modes under jit with explicit placement."""
+    fwd_rev under jit on every placement and eager on explicit only (an eager call dispatches the AD
+    graph's primitives one by one, each compiled once per process: its cost is that dispatch, which
+    the placement does not change), the other three modes under jit with explicit placement."""
     if case.backend == "numpy-cpu":
         return case.variant == "fwd_rev"
     if case.variant == "fwd_rev":

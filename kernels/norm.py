@@ -47,9 +47,10 @@ def _notes(backend, variant):
     if backend == "numpy-cpu":
         return ("NumPy runs each step as its own pass over X with a temporary; std() centres X a second time. "
                 "Its float32 column sums are sequential: relative error ~2e-4 at 1e6 rows (JAX: 2e-7).")
-    return ("Memory-bound: eager JAX dispatches each step as its own op; jit fuses them. The notes read "
-            "4.3 ms -> 452 us (9.5x) at 10000 x 10 on Colab; on the dev VM (jax 0.10.2, 2 cores) eager "
-            "dispatch is far cheaper: ~270 us eager vs ~215 us jit (1.2-1.3x), 2.3x at 1000 rows.")
+    return ("Memory-bound: eager JAX dispatches each step (mean, centre, std, divide) as its own op, each a "
+            "pass over X; jit fuses them. What jit saves is that per-op dispatch and the extra passes, so its "
+            "speed-up is largest where dispatch is dear next to a pass over X: at few rows, and with a JAX "
+            "whose eager dispatch is slow (the notes' 9.5x at 10000 x 10 was timed on Colab).")
 
 
 KERNEL = Kernel(

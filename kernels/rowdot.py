@@ -1,8 +1,9 @@
 """The lecture's custom product f(x, y) = (x . y)^2 on each pair of rows of X, Y (n x d, d = 100).
 
-The vmap ladder: Python ``loop``; ``jit_loop`` (jit unrolls the loop: compile time grows with n,
-8 s at 1,000 rows and 254 s / 6 GB at 10,000 were measured, so its sizes are bounded);
-``vmap``; ``jit_vmap``. NumPy: a Python loop and ``einsum`` (``eager``).
+The vmap ladder: Python ``loop``; ``jit_loop`` (jit unrolls the loop into n dot products and a
+stack of n results: the program, its compile time and the compiler's memory grow faster than n,
+so its sizes are bounded by ``JIT_LOOP_MAX_ROWS``); ``vmap``; ``jit_vmap``. NumPy: a Python loop
+and ``einsum`` (``eager``).
 """
 from __future__ import annotations
 
@@ -53,7 +54,9 @@ KERNEL = Kernel(
     default_sizes=(100, 10_000),
     lecture_size=10_000,    # 000: the ladder on 10,000 x 100
     lecture_baseline="loop",  # "vmap is ~500x faster than the loop"
-    # the Python loop at 10,000 rows: ~0.35 s a call and ~20 s to compile its jnp.stack once; one placement
+    # the Python loop at 10,000 rows dispatches 10,000 dot products a call, and each process compiles
+    # a jnp.stack of 10,000 operands once: the longest JAX case, measured on one placement (explicit),
+    # the one the ladder's other placements fall back to for their loop baseline (jaxbench/declare.py)
     default_case=lambda c: (not (c.transform == "loop" and c.size > 1000 and c.placement not in ("host", "explicit"))
                             if c.devices == 1 else c.size == 10_000 and c.placement == "explicit"),
     size_bounds=(1, 10_000_000),

@@ -3,9 +3,9 @@
 Variant axis ``formula``, the same formula on the NumPy and the JAX side of a comparison:
 ``lecture`` (default) is the lecture's ``lmbda * where(x > 0, x, alpha * exp(x) - alpha)``;
 ``expm1`` is ``lmbda * where(x > 0, x, alpha * expm1(min(x, 0)))``, which never takes exp of a
-large positive x (no overflow warning, finite gradients), but which NumPy runs 1.9-2.6x slower in
-float32 where its float32 ``expm1`` is not SIMD-vectorised (CPUs without AVX-512): as a NumPy
-baseline it then inflates JAX's speedup. See ``_notes`` for what was measured.
+large positive x (no overflow warning, finite gradients), but which NumPy runs slower in float32
+where its float32 ``expm1`` is not SIMD-vectorised (CPUs without AVX-512): as a NumPy baseline it
+then inflates JAX's speedup. ``_notes`` says why, case by case.
 (The lecture's own code names the parameter ``lambda``, a Python keyword; here it is ``lmbda``.)
 """
 from __future__ import annotations
@@ -49,20 +49,22 @@ def _notes(backend, formula):
     if formula == "lecture" and backend == "numpy-cpu":
         return ("The lecture's formula. exp runs on every x, so x > ~88.7 (float32; ~709.8 in float64) overflows "
                 "in the unselected branch: NumPy warns 'overflow encountered in exp', the result stays right. "
-                "The inputs are standard normal: never in the benchmark. Most of NumPy's time is np.where "
-                "itself, a branchy select on a random sign mask (~350 us of ~440 us at n = 1e5 on the dev VM).")
+                "The inputs are standard normal: never in the benchmark. NumPy makes a temporary per operation "
+                "(exp, the scaling and shift, np.where's select on a random sign mask, lmbda *), each a pass "
+                "over memory, where jit fuses them into one.")
     if formula == "lecture":
         return ("The lecture's formula. Values are right for every x, but jax.grad of it is NaN for x > ~88.7 "
                 "(float32; ~709.8 in float64): 0 * inf in the unselected exp branch. The expm1 formula "
                 "has finite gradients.")
     if formula == "expm1" and backend == "numpy-cpu":
         return ("NumPy's float32 expm1 is SIMD-vectorised only where NumPy dispatches AVX-512; on AVX2-only "
-                "CPUs it is scalar, ~19x slower than exp, and this form costs NumPy 2.6x (n = 1e5) and 1.9x "
-                "(n = 1e7) the lecture's, inflating JAX's speedup as much (measured on the dev VM with "
-                "NPY_DISABLE_CPU_FEATURES='X86_V4 AVX512_ICL'; np.show_runtime() lists what runs). With "
-                "AVX-512 (the dev VM, AMD EPYC) both forms cost NumPy the same. The lecture's is the default.")
+                "CPUs it is scalar, many times slower than exp, and this form then costs NumPy a multiple of "
+                "the lecture's, inflating JAX's speedup as much (np.show_runtime() lists the SIMD extensions "
+                "NumPy dispatches on a machine). With AVX-512 both formulas are vectorised. The lecture's is "
+                "the default.")
     if formula == "expm1":
-        return "XLA vectorises expm1 too; jit of this form took 1.1-1.5x the lecture's on the dev VM (CPU)."
+        return ("XLA vectorises expm1 too, on every CPU; this form does a little more per element than the "
+                "lecture's (the min(x, 0), and expm1 takes more operations than exp).")
     return ""
 
 

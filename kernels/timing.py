@@ -49,8 +49,8 @@ def calls_per_sample(run, min_sample_s: float = 0.05, margin: float = 1.25) -> i
     """How many calls make one sample last at least ``min_sample_s``: one call only when a call is
     clearly slower than that (``margin`` x the fastest of at least three calls, more while they
     fit in ``PROBE_S``: the first calls after a preparation can run cold for a while, e.g. the CNN
-    step on device-resident images, 30 ms cold and 14.5 ms warm), so that no case is timed one
-    call per sample below ``min_sample_s``."""
+    step on device-resident images, slower for its first calls than in its steady state), so that
+    no case is timed one call per sample below ``min_sample_s``."""
     number, elapsed = autorange(run, min_sample_s)
     if number > 1:
         return number

@@ -13,18 +13,15 @@ import argparse
 import shlex
 import sys
 import time
-import warnings
 from pathlib import Path
 
+from jaxbench.load import CALIBRATION_KERNEL
+
 from .build import ALL_FORMATS, DEFAULT_FORMATS, build
-from .load import CALIBRATION_KERNEL, ResultsWarning, commit_matches, current, latest_commits, load_results
+from .options import load_current, refuse, resolve_commits, selected_machines, split_csv  # noqa: F401
 
 DEFAULT_RESULTS = ".asv/results"
 DEFAULT_OUT = "reports/out"
-
-
-def _csv(values) -> list[str]:
-    return [v for item in values or [] for v in item.split(",") if v]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -43,73 +40,24 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _refuse(what: str, bad, known) -> None:
-    known = sorted(known)
-    sys.stderr.write(f"error: unknown {what} {', '.join(map(repr, bad))}; "
-                     f"known {what}s: {', '.join(known) if known else '(none)'}\n")
-    raise SystemExit(2)
-
-
-def _show_warning(message, category, filename, lineno, file=None, line=None):
-    sys.stderr.write(f"warning: {message}\n")
-
-
-def resolve_commits(df, machines, specs) -> dict:
-    """machine -> full commit hash, from ``--commit`` values (PREFIX or MACHINE=PREFIX)."""
-    chosen = latest_commits(df[df["machine"].isin(machines)])
-    for spec in specs or []:
-        target, prefix = spec.split("=", 1) if "=" in spec else (None, spec)
-        if target is not None and target not in machines:
-            _refuse("machine", [target], machines)
-        hits = {m: commit_matches(df, m, prefix) for m in ([target] if target else machines)}
-        if not any(hits.values()):
-            known = {c[:8] for m in machines for c in df.loc[df["machine"] == m, "commit"].dropna().unique()}
-            _refuse("commit", [prefix], known)
-        for m, found in hits.items():
-            if len(found) > 1:
-                _refuse("commit (ambiguous prefix)", [prefix], [c[:12] for c in found])
-            if found:
-                chosen[m] = found[0]
-    return chosen
-
-
-def load_current(results_dir):
-    """(Results, rows measured with the current benchmark code) of an asv results folder; each
-    problem with it is printed as a 'warning: ...' line."""
-    warnings.showwarning = _show_warning
-    warnings.simplefilter("always", ResultsWarning)
-    results = load_results(results_dir)
-    return results, current(results.df)
-
-
-def selected_machines(df, wanted) -> list[str]:
-    """``wanted`` machines (default: every machine with results); an unknown one exits 2."""
-    known = sorted(df["machine"].unique())
-    machines = wanted or known
-    bad = [m for m in machines if m not in known]
-    if bad:
-        _refuse("machine", bad, known)
-    return machines
-
-
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    formats = _csv([args.formats])
+    formats = split_csv([args.formats])
     bad = [f for f in formats if f not in ALL_FORMATS]
     if bad:
-        _refuse("format", bad, ALL_FORMATS)
+        refuse("format", bad, ALL_FORMATS)
     t0 = time.perf_counter()
     results, df = load_current(args.results)
     if df.empty:
         sys.stderr.write(f"error: no asv results to report in {args.results} (see the warnings above)\n")
         return 1
     machines = selected_machines(df, args.machine)
-    kernels = _csv(args.kernels) or None
+    kernels = split_csv(args.kernels) or None
     known_kernels = set(df.loc[df["kernel"] != CALIBRATION_KERNEL, "kernel"].unique())
     if kernels:
         bad = [k for k in kernels if k not in known_kernels]
         if bad:
-            _refuse("kernel", bad, known_kernels)
+            refuse("kernel", bad, known_kernels)
     commits = resolve_commits(df, machines, args.commit)
     command = "python -m reports " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     built = build(results, args.out, machines, commits, kernels, formats, progress=not args.no_progress,

@@ -10,18 +10,17 @@ and asv keeps no reason. The report tells the causes apart from what it knows:
 - **not selected**: the run did not ask for the case: outside the default run
   (``kernels.in_default_run``, e.g. float64 or matmul ``x@y`` at n = 3000) when the machine's facts
   say the run was a default one (``measurement.sizes`` or ``env.JAXBENCH_SIZES`` not ``full``).
-  Left out: absent, not n/a.
+  Left out: absent, not n/a. (:mod:`jaxbench.load` asks the registry: ``in_default_run`` column.)
 - **a real reason**: the kernel's ``availability`` check (``Kernel.availability``, e.g. MovieLens
   missing for svt_hard at 943 x 1682) fails on the machine building the report: the row stays, with
   that reason. The check runs where the report is built, which is where ``make bench`` ran it; a
   report of another machine's results says so ("on the machine that built this report").
+  (:mod:`jaxbench.load` runs the check: ``unavailable`` column.)
 - anything else skipped stays visible as ``n/a (skipped; asv records no reason)``.
 
 Failed rows (asv null) always stay. Unknown kernels (not in the registry) keep every row.
 """
 from __future__ import annotations
-
-import functools
 
 import pandas as pd
 
@@ -76,56 +75,17 @@ def default_run(facts: dict) -> bool:
     return sizes not in ("full",)
 
 
-@functools.lru_cache(maxsize=None)
-def _spec(kernel: str):
-    try:
-        import kernels
-        return kernels.kernel(kernel)
-    except Exception:
-        return None
-
-
-@functools.lru_cache(maxsize=None)
-def availability_reason(kernel: str, size, variant: str) -> str:
-    """The reason the kernel's own availability check gives here ("" when it passes or has none)."""
-    spec = _spec(kernel)
-    if spec is None or spec.availability is None:
-        return ""
-    try:
-        import kernels
-        spec.availability(int(size) if size is not None else spec.default_size, variant or spec.variants[0])
-    except kernels.Unavailable as exc:
-        return f"unavailable on the machine that built this report: {exc.reason}"
-    except Exception:
-        return ""
-    return ""
-
-
-def _in_default_run(r) -> bool | None:
-    """kernels.in_default_run of a row's case (None: not a registry case)."""
-    import kernels
-
-    spec = _spec(r["kernel"])
-    if spec is None or r["role"] not in kernels.ROLES or r["backend"] is None or r["size"] is None or pd.isna(r["size"]):
-        return None
-    try:
-        case = kernels.Case(r["kernel"], r["backend"], r["placement"], r["transform"], int(r["size"]),
-                            r["dtype"] or spec.dtypes[0], r["variant"] or "")
-        return kernels.in_default_run(case, r["role"])
-    except (ValueError, TypeError):        # not a case of the registry's grid
-        return None
-
-
 def absence(r, no_gpu: set, default: dict) -> str:
     """Why a row has no value: "" (it has one, or it failed), NO_GPU, NOT_SELECTED, or a reason."""
     if r["status"] != "skipped":
         return ""
     if r["backend"] == GPU_BACKEND and r["machine"] in no_gpu:
         return NO_GPU
-    reason = availability_reason(r["kernel"], r["size"] if not pd.isna(r["size"]) else None, r["variant"])
-    if reason:
+    reason = r.get("unavailable", "")
+    if isinstance(reason, str) and reason:
         return reason
-    if default.get(r["machine"], True) and _in_default_run(r) is False:
+    selected = r.get("in_default_run")
+    if default.get(r["machine"], True) and selected is not None and selected == selected and not selected:
         return NOT_SELECTED
     return NO_REASON
 
@@ -165,5 +125,5 @@ def status_text(r) -> str:
 
 
 __all__ = ["GPU_BACKEND", "NO_GPU", "NOT_SELECTED", "NO_REASON", "facts_gpu", "has_gpu", "no_gpu_machines",
-           "gpu_note", "gpu_notes", "default_run", "availability_reason", "absence", "classify", "tidy",
+           "gpu_note", "gpu_notes", "default_run", "absence", "classify", "tidy",
            "status_text"]

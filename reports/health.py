@@ -1,25 +1,12 @@
-"""Measurement health: instability flags per case and the checks that the measurement can be trusted.
+"""Measurement health: the checks that the measurement can be trusted, over the flagged timing rows.
 
     python -m reports.health [--results DIR] [--machine M] [--commit PREFIX]
 
 prints the section as Markdown (exit 0; 2 on an unknown machine or commit, 1 without results).
 Pure functions over the timing rows of :mod:`reports.speedup` (one machine/commit per machine);
 ``python -m reports`` writes the same section to ``tables/health.md|.tex`` and near the top of
-``index.html``.
-
-Flags (codes, as pyperf warns about unstable benchmarks; thresholds below):
-
-- ``IQR``: wide spread, (q75 - q25) / median > ``IQR_WIDE`` (0.25).
-- ``RND``: the rounds (processes) disagree, max / min of the per-round medians > ``ROUNDS_APART``
-  (1.25). The per-round medians are used rather than overlapping per-round intervals: with 5-15
-  samples per round a per-round interval is wide and often overlaps when the medians are 1.3x apart.
-- ``FEW``: a round has fewer samples than asked: fewer than the benchmark's ``min_repeat``
-  (first element of ``repeat`` in benchmarks.json) or than ``MIN_SAMPLES`` (3). asv does not record
-  ``-a repeat=...`` overrides, so the comparison is with benchmarks.json.
-- ``1P``: one process: one round known (measured in one process, or rounds not recorded, when
-  there is no ``jaxbench-rounds.jsonc``); its intervals are a plain bootstrap and too narrow.
-- ``N1``: one call per sample (``stats_number`` = 1) while the median is below the benchmark's
-  ``sample_time``: asv's calibration gave up (DESIGN.md), the timing is of isolated calls.
+``index.html``. The instability flags of each row (``IQR``, ``RND``, ``FEW``, ``1P``, ``N1``):
+:mod:`reports.flags`.
 
 Checks: (a) the device-vs-explicit null test: the same JAX case with inputs created on the device
 and with an explicit ``device_put`` must time alike (``cnn_step`` excluded: its device placement
@@ -33,7 +20,6 @@ sample below ``sample_time``. (c) round-to-round spread. (d) asv's median vs an 
 from __future__ import annotations
 
 import argparse
-import ast
 import math
 import sys
 from dataclasses import dataclass, field
@@ -41,118 +27,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from jaxbench import stats
 from jaxbench.declare import NULL_EXCLUDED   # no null pair for these kernels: declared once with the comparisons
+from jaxbench.load import one_device, select
 
-from . import speedup, stats, tables
-from .load import one_device
-from .paired import row_key
+from . import options, speedup, tables, writers
+from .flags import (FLAG_LEGEND, FLAGS, IQR_WIDE, MIN_SAMPLES, ROUNDS_APART, asked, flag_codes,  # noqa: F401
+                    flag_reasons, iqr_ratio, min_repeat, round_sizes, sample_time, with_flags)
+from .paired import Lookup, row_key
+from .parts import Doc, Table
 
-IQR_WIDE = 0.25
-ROUNDS_APART = 1.25
-MIN_SAMPLES = 3
-DEFAULT_SAMPLE_TIME = 0.01        # asv's default sample_time
 NULL_BAND = 1.2                   # within +-20%: 1/1.2 <= ratio <= 1.2
 NULL_FAR = 1.5                    # beyond +-50%: ratio > 1.5 or ratio < 1/1.5
 NULL_SHARE = 0.90                 # the bar: at least this share of pairs within the band
-
-FLAGS = {
-    "IQR": f"wide spread: IQR / median > {IQR_WIDE:g}",
-    "RND": f"rounds disagree: per-round medians max/min > {ROUNDS_APART:g}",
-    "FEW": f"fewer samples in a round than asked (benchmark's min_repeat, at least {MIN_SAMPLES})",
-    "1P": "one process: one round known (plain bootstrap, interval too narrow)",
-    "N1": "one call per sample with a median below the benchmark's sample_time",
-}
-FLAG_LEGEND = "Flags: " + "; ".join(f"{k} = {v}" for k, v in FLAGS.items()) + "."
-
-
-def min_repeat(entry: dict) -> int:
-    """The fewest samples per process the benchmark asks for (benchmarks.json ``repeat``)."""
-    rep = (entry or {}).get("repeat", 0)
-    if isinstance(rep, (list, tuple)) and rep:
-        return int(rep[0])
-    if isinstance(rep, (int, float)) and rep > 0:
-        return int(rep)
-    return 1
-
-
-def sample_time(entry: dict) -> float:
-    """The benchmark's ``sample_time`` (asv's default 10 ms when absent)."""
-    value = (entry or {}).get("sample_time")
-    return float(value) if isinstance(value, (int, float)) else DEFAULT_SAMPLE_TIME
-
-
-def iqr_ratio(r) -> float:
-    """(q75 - q25) / median of one row (NaN where unknown)."""
-    if not r["median"] or r["median"] != r["median"]:
-        return math.nan
-    return (r["q75"] - r["q25"]) / r["median"]
-
-
-def round_sizes(r) -> list[int]:
-    """Samples per round of one row; the total (stats_repeat) when no samples were kept."""
-    rounds = r.get("rounds") or []
-    if rounds:
-        return [len(x) for x in rounds]
-    return [int(r["n_samples"])] if r["n_samples"] == r["n_samples"] else []
-
-
-def flag_codes(r, entry: dict) -> list[str]:
-    """The instability flags (``FLAGS`` codes) of one ok timing row."""
-    if r["status"] != "ok":
-        return []
-    codes = []
-    if iqr_ratio(r) > IQR_WIDE:
-        codes.append("IQR")
-    if stats.round_spread(r.get("rounds")) > ROUNDS_APART:
-        codes.append("RND")
-    need = max(min_repeat(entry), MIN_SAMPLES)
-    if any(n < need for n in round_sizes(r)):
-        codes.append("FEW")
-    if r.get("n_rounds", 0) == 1:
-        codes.append("1P")
-    if r["number"] == 1 and r["median"] < sample_time(entry):
-        codes.append("N1")
-    return codes
-
-
-def flag_reasons(r, entry: dict, codes: list[str]) -> str:
-    """The flags of one row in words, with its numbers."""
-    why = {
-        "IQR": f"IQR / median = {iqr_ratio(r):.2f}",
-        "RND": f"per-round medians {', '.join(tables.fmt_time(m) for m in stats.round_medians(r.get('rounds')))}"
-               f" ({stats.round_spread(r.get('rounds')):.2f}x apart)",
-        "FEW": f"samples per round {round_sizes(r)}, asked >= {max(min_repeat(entry), MIN_SAMPLES)}",
-        "1P": "one round known" if r.get("n_rounds", 0) == 1 else "",
-        "N1": f"1 call/sample, median {tables.fmt_time(r['median'])} < sample_time "
-              f"{tables.fmt_time(sample_time(entry))}",
-    }
-    return "; ".join(why[c] for c in codes)
-
-
-def asked(benchmarks: dict, facts: dict | None, machine: str, name: str) -> dict:
-    """The benchmarks.json entry of ``name`` with the ``repeat`` the run really asked for: python -m
-    bench records its ``-a repeat=...`` override in the facts (asv keeps the class attribute)."""
-    entry = dict(benchmarks.get(name, {}))
-    override = ((facts or {}).get(machine) or {}).get("measurement", {}).get("repeat")
-    if override:
-        try:
-            entry["repeat"] = ast.literal_eval(str(override))
-        except (ValueError, SyntaxError):
-            pass
-    return entry
-
-
-def with_flags(t: pd.DataFrame, benchmarks: dict, facts: dict | None = None) -> pd.DataFrame:
-    """Timing rows with ``flags`` (comma-joined codes, '' when none), ``flag_reasons``,
-    ``iqr_ratio`` and ``round_spread``; ``facts``: machine -> facts file (the run's repeat)."""
-    out = t.copy()
-    entries = [asked(benchmarks, facts, r["machine"], r["benchmark"]) for _, r in out.iterrows()]
-    codes = [flag_codes(r, e) for (_, r), e in zip(out.iterrows(), entries)]
-    out["flags"] = [",".join(c) for c in codes]
-    out["flag_reasons"] = [flag_reasons(r, e, c) for (_, r), e, c in zip(out.iterrows(), entries, codes)]
-    out["iqr_ratio"] = [iqr_ratio(r) for _, r in out.iterrows()]
-    out["round_spread"] = [stats.round_spread(x) for x in out.get("rounds", pd.Series([None] * len(out)))]
-    return out
 
 
 # --------------------------------------------------------------------------- (a) null test
@@ -452,20 +339,25 @@ def report(t: pd.DataFrame, benchmarks: dict, remeasure: dict, commits: dict, co
     return h
 
 
+
+
+def doc(h: Health) -> Doc:
+    """The section as a file family (``tables/health``): the headline lines, then each table; in
+    LaTeX one booktabs table per check, the headline lines as the notes of the first."""
+    return Doc("tables/health", [Table(t, caption) for _, t, caption in h.tables],
+               latex=[Table(t, caption, h.lines if i == 0 else [], f"tab:health-{name}")
+                      for i, (name, t, caption) in enumerate(h.tables)],
+               heading="Measurement health", lines=h.lines)
+
+
 def to_markdown(h: Health) -> str:
     """The section as Markdown: the headline lines, then each table."""
-    out = ["## Measurement health", ""] + [f"- {line}" for line in h.lines] + [""]
-    for _, t, caption in h.tables:
-        out.append(tables.to_markdown(t, caption))
-    return "\n".join(out)
+    return writers.doc_markdown(doc(h))
 
 
 def to_latex(h: Health) -> str:
     """The section as LaTeX: one booktabs table per check, the headline lines as notes of the first."""
-    parts = []
-    for i, (name, t, caption) in enumerate(h.tables):
-        parts.append(tables.to_latex(t, caption, f"tab:health-{name}", h.lines if i == 0 else ()))
-    return "\n".join(parts)
+    return writers.doc_latex(doc(h))
 
 
 # --------------------------------------------------------------------------- the command
@@ -482,19 +374,14 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Print the health section of the selected results; 0, 2 on an unknown machine/commit, 1 without results."""
-    from .__main__ import load_current, resolve_commits, selected_machines
-    from .load import select
-
     args = parser().parse_args(argv)
-    results, df = load_current(args.results)
+    results, df = options.load_current(args.results)
     if df.empty:
         sys.stderr.write(f"error: no asv results in {args.results}\n")
         return 1
-    machines = selected_machines(df, args.machine)
-    commits = resolve_commits(df, machines, args.commit)
+    machines = options.selected_machines(df, args.machine)
+    commits = options.resolve_commits(df, machines, args.commit)
     t = with_flags(speedup.timings(select(df, machines, commits)), results.benchmarks, results.facts)
-    from .paired import Lookup
-
     h = report(t, results.benchmarks, results.remeasure, commits, Lookup(results.comparisons))
     if args.summary:
         print("\n".join(f"- {line}" for line in h.lines))
@@ -507,7 +394,7 @@ def main(argv=None) -> int:
 
 __all__ = ["FLAGS", "FLAG_LEGEND", "Health", "with_flags", "flag_codes", "null_pairs", "null_summary",
            "calls_per_sample", "calls_summary", "spread_summary", "remeasure_rows", "report", "to_markdown",
-           "to_latex", "main", "band_of", "min_repeat", "sample_time"]
+           "to_latex", "doc", "main", "band_of", "min_repeat", "sample_time"]
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -16,7 +16,7 @@ import re
 import pandas as pd
 from asv.step_detect import detect_regressions, detect_steps
 
-from .load import one_device
+from jaxbench.load import one_device
 from .speedup import label
 
 SERIES = ["machine", "kernel", "benchmark", "backend", "placement", "transform", "size", "dtype", "variant"]

@@ -1,5 +1,5 @@
 """One self-contained ``index.html``: images embedded as base64 PNG, inline CSS, no scripts,
-no network. Takes the sections assembled by :mod:`reports.build`; writes nothing itself."""
+no network. Helpers of :mod:`reports.render` and the sections; writes nothing itself."""
 from __future__ import annotations
 
 import base64
@@ -49,12 +49,22 @@ def _flat(v) -> str:
     return str(v)
 
 
-def health(h) -> str:
-    """The measurement health section (:class:`reports.health.Health`): its lines, then its tables."""
-    lines = "".join(f"<li>{html.escape(line)}</li>" for line in h.lines)
-    cls = ' class=warn' if any(": FAIL" in line for line in h.lines) else ""
-    body = "".join(f"<h3>{html.escape(caption)}</h3>" + table(t) for _, t, caption in h.tables)
-    return f"<div{cls}><ul>{lines}</ul></div>{body}"
+def checks_box(lines) -> str:
+    """The health checks' headline lines in a box (a warning box when one says FAIL)."""
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    cls = ' class=warn' if any(": FAIL" in line for line in lines) else ""
+    return f"<div{cls}><ul>{items}</ul></div>"
+
+
+def warning_box(problems) -> str:
+    """The problems met while reading the results, in a warning box."""
+    return "<div class=warn><ul>" + "".join(f"<li>{esc(w)}</li>" for w in problems) + "</ul></div>"
+
+
+def notes_html(lines, warn: str = "") -> str:
+    """One paragraph per line: a warning where the line contains ``warn``, else a note."""
+    return "".join(f"<p class=warn>{esc(x)}</p>" if warn and warn in x else f"<p class=note>{esc(x)}</p>"
+                   for x in lines)
 
 
 def page(title: str, sections: list[tuple[str, str, str]]) -> str:
@@ -67,4 +77,10 @@ def page(title: str, sections: list[tuple[str, str, str]]) -> str:
 
 
 def esc(text: str) -> str:
+    """``text`` escaped for HTML."""
     return html.escape(str(text))
+
+
+def note(text: str) -> str:
+    """A note paragraph: what a section without figures says instead."""
+    return f"<p class=note>{esc(text)}</p>"

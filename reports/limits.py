@@ -1,5 +1,5 @@
 """Honest limits: what "% of peak" divides by. Pure functions over the tidy DataFrame of
-:mod:`reports.load` (no ``kernels``, ``bench`` or ``jaxbench`` imports).
+:mod:`jaxbench.load` (no ``kernels``, ``bench`` or ``jaxbench`` imports).
 
 Calibration (``bench/bench_calibration.py``), per (machine, commit, platform), the best median
 rate over the platform's backends (NumPy and JAX on the CPU, JAX on the GPU):
@@ -151,6 +151,64 @@ def _fmt(x: float) -> str:
     return f"{x:,.3g}" if x < 1000 else f"{x:,.0f}"
 
 
+def _best_of(keys: list, groups: list, rates) -> dict:
+    """(key + (group,)) -> (the best rate, its row) over the rows with a group and a rate."""
+    best = {}
+    for i, (key, g) in enumerate(zip(keys, groups)):
+        if g and rates[i] == rates[i] and rates[i] > best.get(key + (g,), (-math.inf, None))[0]:
+            best[key + (g,)] = (rates[i], i)
+    return best
+
+
+def _flop_limits(rows: list, keys: list, cal: dict, gflops) -> list[tuple[float, str]]:
+    """(limit, note) per row: the GEMM calibration of the row's dtype class, raised to the best case
+    of that class where one beats it."""
+    fclass, fcal = [], []
+    for r, key in zip(rows, keys):
+        c = cal.get(key, {})
+        f64 = c.get("gflops_peak_float64", math.nan)
+        is64 = r.get("dtype") == "float64" and f64 == f64
+        fclass.append("float64" if is64 else "float32")
+        fcal.append(f64 if is64 else c.get("gflops_peak", math.nan))
+    fbest, out = _best_of(keys, fclass, gflops), []
+    for key, fc, lim in zip(keys, fclass, fcal):
+        best = fbest.get(key + (fc,))
+        if lim == lim and best is not None and best[0] > lim:
+            out.append((best[0], f"{_describe(rows[best[1]])} {_fmt(best[0])} GFLOP/s > {fc} GEMM {_fmt(lim)} GFLOP/s"))
+        else:
+            out.append((lim, ""))
+    return out
+
+
+def _bw_envelope(c: dict, bbest: dict, key, lv: str):
+    """(calibrated GB/s, its level, best case (rate, row)) over ``lv`` and the larger levels."""
+    best, cal_rate, cal_level = (-math.inf, None), math.nan, ""
+    for other in LEVELS[LEVELS.index(lv):]:
+        x = c.get(f"gbs_{other}", math.nan)
+        if x == x and not x <= cal_rate:
+            cal_rate, cal_level = x, other
+        b = bbest.get(key + (other,))
+        if b is not None and b[0] > best[0]:
+            best = b
+    return cal_rate, cal_level, best
+
+
+def _bw_limits(rows: list, keys: list, cal: dict, gbs, level: list) -> list[tuple[float, str]]:
+    """(limit, note) per row: the copy calibration of the row's memory level (or a larger one), raised
+    to the best case at that level or a larger one where one beats it."""
+    bbest, out = _best_of(keys, level, gbs), []
+    for key, lv in zip(keys, level):
+        blim, note = math.nan, ""
+        if lv:
+            blim, cal_level, (rate, j) = _bw_envelope(cal.get(key, {}), bbest, key, lv)
+            if blim == blim and j is not None and rate > blim:
+                note = (f"{_describe(rows[j])} {_fmt(rate)} GB/s at {LEVEL_LABEL[level[j]]} > "
+                        f"{LEVEL_LABEL[cal_level]} copy {_fmt(blim)} GB/s")
+                blim = rate
+        out.append((blim, note))
+    return out
+
+
 def with_rates(t: pd.DataFrame, peak: pd.DataFrame) -> pd.DataFrame:
     """Add ``gflops`` (of ``flops_executed``), ``gbs``, ``platform``, ``level``, the limits
     ``gflops_peak``/``gbs_peak``, ``pct_peak_flops``/``pct_peak_bw`` (never above 100) and
@@ -168,59 +226,11 @@ def with_rates(t: pd.DataFrame, peak: pd.DataFrame) -> pd.DataFrame:
                                                 pk.to_dict("records"))}
     rows = out.to_dict("records")
     keys = [(r["machine"], r["commit"], p) for r, p in zip(rows, platform)]
-
-    # FLOPs: the calibration of the case's dtype class, the best case of the class
-    fclass, fcal = [], []
-    for r, key in zip(rows, keys):
-        c = cal.get(key, {})
-        f64 = c.get("gflops_peak_float64", math.nan)
-        is64 = r.get("dtype") == "float64" and f64 == f64
-        fclass.append("float64" if is64 else "float32")
-        fcal.append(f64 if is64 else c.get("gflops_peak", math.nan))
-    fbest = {}
-    for i, (key, fc) in enumerate(zip(keys, fclass)):
-        if gflops[i] == gflops[i] and gflops[i] > fbest.get(key + (fc,), (-math.inf, None))[0]:
-            fbest[key + (fc,)] = (gflops[i], i)
-
-    # bandwidth: the case's level; calibration and best case over that level and the larger ones
     level = [level_of(b, cal.get(key, {})) for b, key in zip(out["bytes"].astype(float), keys)]
-    bbest = {}
-    for i, (key, lv) in enumerate(zip(keys, level)):
-        if lv and gbs[i] == gbs[i] and gbs[i] > bbest.get(key + (lv,), (-math.inf, None))[0]:
-            bbest[key + (lv,)] = (gbs[i], i)
-
-    def bw_envelope(key, lv):
-        """(calibrated GB/s, its level, best case (rate, row)) over ``lv`` and the larger levels."""
-        c, best, cal_rate, cal_level = cal.get(key, {}), (-math.inf, None), math.nan, ""
-        for other in LEVELS[LEVELS.index(lv):]:
-            x = c.get(f"gbs_{other}", math.nan)
-            if x == x and not x <= cal_rate:
-                cal_rate, cal_level = x, other
-            b = bbest.get(key + (other,))
-            if b is not None and b[0] > best[0]:
-                best = b
-        return cal_rate, cal_level, best
-
-    f_lim, b_lim, notes = [], [], []
-    for i, (key, fc, lv) in enumerate(zip(keys, fclass, level)):
-        note = []
-        lim = fcal[i]
-        best = fbest.get(key + (fc,))
-        if lim == lim and best is not None and best[0] > lim:
-            note.append(f"{_describe(rows[best[1]])} {_fmt(best[0])} GFLOP/s > {fc} GEMM {_fmt(lim)} GFLOP/s")
-            lim = best[0]
-        f_lim.append(lim)
-        blim = math.nan
-        if lv:
-            blim, cal_level, (rate, j) = bw_envelope(key, lv)
-            if blim == blim and j is not None and rate > blim:
-                note.append(f"{_describe(rows[j])} {_fmt(rate)} GB/s at {LEVEL_LABEL[level[j]]} > "
-                            f"{LEVEL_LABEL[cal_level]} copy {_fmt(blim)} GB/s")
-                blim = rate
-        b_lim.append(blim)
-        notes.append(RAISED.format(what="; ".join(note)) if note else "")
-
-    f_lim, b_lim = np.asarray(f_lim, dtype=float), np.asarray(b_lim, dtype=float)
+    flops, bw = _flop_limits(rows, keys, cal, gflops), _bw_limits(rows, keys, cal, gbs, level)
+    f_lim, b_lim = np.asarray([x for x, _ in flops], dtype=float), np.asarray([x for x, _ in bw], dtype=float)
+    notes = [RAISED.format(what="; ".join(n for n in (fn, bn) if n)) if fn or bn else ""
+             for (_, fn), (_, bn) in zip(flops, bw)]
     with np.errstate(divide="ignore", invalid="ignore"):
         # rate / limit first: a case that is its own limit reads exactly 1, i.e. 100 (100 * x / x may not)
         pct_f = np.where(f_lim > 0, 100.0 * (gflops / f_lim), np.nan)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from jaxbench import pairstats, store
 
-from .stats import METHOD_ACROSS as ACROSS, METHOD_PAIRED as PAIRED
+from jaxbench.stats import METHOD_ACROSS as ACROSS, METHOD_PAIRED as PAIRED
 KEY_COLUMNS = ("kernel", "backend", "placement", "transform", "size", "dtype", "variant", "devices")
 
 
@@ -45,7 +45,7 @@ class Ratio:
 class Lookup:
     """(machine, commit, num key, den key, transfer) -> :class:`Ratio` of the measured comparisons.
 
-    Built from the comparisons files (``{machine: file contents}``, :attr:`reports.load.Results.comparisons`);
+    Built from the comparisons files (``{machine: file contents}``, :attr:`jaxbench.load.Results.comparisons`);
     each ratio's interval is computed when first asked for (a report asks for a few hundred)."""
 
     def __init__(self, comparisons: dict | None = None):

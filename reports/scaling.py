@@ -1,14 +1,15 @@
 """The devices axis: each sharded case (``devices`` > 1) against the same case on one device.
 
-Pure functions over the tidy rows of :mod:`reports.load`; :mod:`reports.build` writes
-``tables/scaling.md|.tex|.csv`` and ``figures/devices_<kernel>_<machine>.png`` from them, and the
-"Devices (sharded cases)" section of ``index.html``, only when some row has ``devices`` > 1.
+Pure functions over the tidy rows of :mod:`jaxbench.load`; the devices section
+(:mod:`reports.sections.devices`) turns them into ``tables/scaling.md|.tex|.csv``,
+``figures/devices_<kernel>_<machine>.png`` and the "Devices (sharded cases)" section of
+``index.html``, only when some row has ``devices`` > 1.
 
 One row per machine, case (backend, placement, transform, size, dtype, variant) and device count,
 for every case measured on more than one device, with its one-device twin (the same benchmark,
 machine, commit and case at ``devices`` = 1):
 
-- **median** per call with its 95% interval (the two-level bootstrap of :mod:`reports.stats`);
+- **median** per call with its 95% interval (the two-level bootstrap of :mod:`jaxbench.stats`);
 - **speed-up over one device** = one device / N devices, the measured comparison of the two
   (:mod:`reports.paired`: both in one process with N devices, interleaved, 3+ processes, its 95%
   interval resampling processes, then passes); > 1 is faster than one device;
@@ -29,7 +30,9 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from . import health, paired, speedup, stats, tables
+from jaxbench import stats
+
+from . import flags, paired, speedup, tables
 
 KEYS = ["machine", "commit", "kernel", "benchmark", "backend", "placement", "transform", "size", "dtype", "variant"]
 SHOWN_STATUS = ("ok", "failed")      # sharded rows shown; n/a grid points are counted in a note
@@ -88,7 +91,7 @@ def scaling_rows(df: pd.DataFrame, benchmarks: dict | None = None, facts: dict |
     t = sharded_cases(df)
     if t.empty:
         return pd.DataFrame(columns=COLUMNS)
-    t = health.with_flags(speedup.with_replicates(t), benchmarks or {}, facts)
+    t = flags.with_flags(speedup.with_replicates(t), benchmarks or {}, facts)
     twins = {tuple(str(r[k]) for k in KEYS): r for _, r in t[t["devices"] == 1].iterrows()}
     out = []
     for _, r in t.iterrows():
@@ -277,12 +280,6 @@ def tables_of(s: pd.DataFrame, lines: dict, specs: dict, hidden: pd.DataFrame) -
     return out
 
 
-def to_markdown(blocks: list, lines: dict) -> str:
-    """tables/scaling.md: what each machine's devices are, then one table per kernel."""
-    head = ["## Devices (sharded cases)", ""] + [f"- {x}" for m in sorted(lines) for x in lines[m]] + [""]
-    return "\n".join(head) + "\n" + "\n".join(tables.to_markdown(t, cap, notes) for _, t, cap, notes in blocks)
-
-
 def latex_frame(t: pd.DataFrame) -> pd.DataFrame:
     """A display table narrowed for a portrait A4 page: size, dtype (when not float32) and variant
     in one ``Size`` cell; no Flags column when no row is flagged."""
@@ -294,13 +291,6 @@ def latex_frame(t: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=["Flags"]) if not out["Flags"].astype(bool).any() else out
 
 
-def to_latex(blocks: list, slug=lambda k: k) -> str:
-    """tables/scaling.tex: one booktabs table per kernel (:func:`latex_frame`; keys Machine and Case
-    repeated where a table is split into parts)."""
-    return "\n".join(tables.to_latex(latex_frame(t), cap, f"tab:scaling-{slug(k)}", notes, keys=["Machine", "Case"])
-                     for k, t, cap, notes in blocks)
-
-
 def to_csv_frame(s: pd.DataFrame) -> pd.DataFrame:
     """tables/scaling.csv: the tidy rows (``COLUMNS``), numbers as numbers."""
     return s[COLUMNS].replace({np.inf: np.nan})
@@ -308,5 +298,5 @@ def to_csv_frame(s: pd.DataFrame) -> pd.DataFrame:
 
 __all__ = ["COLUMNS", "KEYS", "OVERHEAD", "NO_TWIN", "sharded_cases", "not_shown", "scaling_rows",
            "device_lines", "gpu_names", "what_line", "cpu_only", "title_caveat", "table", "tables_of",
-           "kernel_notes", "caption", "to_markdown", "latex_frame", "to_latex", "to_csv_frame", "median_cell",
+           "kernel_notes", "caption", "latex_frame", "to_csv_frame", "median_cell",
            "speedup_cell", "efficiency_cell", "devices_are"]

@@ -1,11 +1,11 @@
-"""Speedups, rates and peaks: pure functions over the tidy DataFrame of :mod:`reports.load`.
+"""Speedups, rates and peaks: pure functions over the tidy DataFrame of :mod:`jaxbench.load`.
 
 Every speedup is ``baseline time / case time``, so > 1 means faster than the baseline, and is read
 from the measured comparisons (:mod:`reports.paired`: both sides in one process, interleaved,
 several processes) with its 95% interval ``speedup_lo`` - ``speedup_hi`` (``speedup_method``
 ``paired``); a pair nobody measured as a comparison gets the ratio of asv's medians, method
 ``across processes``, no interval. Each median keeps its own interval ``median_lo`` - ``median_hi``
-from the two-level bootstrap of :mod:`reports.stats` over asv's rounds. Rates are per call: GFLOP/s = FLOPs / median / 1e9,
+from the two-level bootstrap of :mod:`jaxbench.stats` over asv's rounds. Rates are per call: GFLOP/s = FLOPs / median / 1e9,
 GB/s = bytes moved / median / 1e9. Percent of peak compares them with the machine's calibration
 benchmarks (``bench/bench_calibration.py``): the float32 GEMM GFLOP/s and the copy GB/s, the best
 of NumPy and JAX for CPU cases and JAX on the GPU for ``jax-gpu`` cases.
@@ -17,10 +17,11 @@ import math
 import numpy as np
 import pandas as pd
 
+from jaxbench import stats
 from jaxbench.declare import BASELINE_TRANSFORMS   # the NumPy baseline, as the comparisons declare it
+from jaxbench.load import one_device, registry
 
-from . import paired, stats
-from .load import one_device
+from . import limits, paired
 
 GROUP = ["machine", "commit", "kernel", "size", "dtype", "variant"]       # like-for-like cell
 LINE = ["backend", "placement", "transform"]                              # one variant of a case
@@ -128,15 +129,12 @@ LECTURE_COLUMNS = ["lecture_baseline", "lecture_baseline_label", "lecture_speedu
                    "lecture_method", "lecture_note"]
 
 
-def lecture_baseline(kernel: str) -> str:
+def lecture_baseline(kernel: str, kernels: dict | None = None) -> str:
     """The baseline the lecture's claim about ``kernel`` uses (``Kernel.lecture_baseline``):
     ``numpy``, or a transform of the same JAX backend ("loop", "eager"); ``numpy`` for a kernel
-    the registry does not know."""
-    try:
-        import kernels
-        return getattr(kernels.kernel(kernel), "lecture_baseline", None) or "numpy"
-    except Exception:
-        return "numpy"
+    the registry does not know. ``kernels``: name -> kernels.Kernel (default: the registry)."""
+    spec = (kernels if kernels is not None else registry()).get(kernel)
+    return getattr(spec, "lecture_baseline", None) or "numpy"
 
 
 def with_lecture_speedups(s: pd.DataFrame, comparisons: paired.Lookup | None = None) -> pd.DataFrame:
@@ -155,8 +153,8 @@ def with_lecture_speedups(s: pd.DataFrame, comparisons: paired.Lookup | None = N
             out[c] = pd.Series(dtype=object if c in ("lecture_baseline", "lecture_baseline_label", "lecture_method",
                                                      "lecture_note") else float)
         return out
-    base_of = {k: lecture_baseline(k) for k in out["kernel"].dropna().unique()}
-    out["lecture_baseline"] = out["kernel"].map(base_of).fillna("numpy")
+    base = out["kernel_baseline"] if "kernel_baseline" in out.columns else pd.Series("numpy", index=out.index)
+    out["lecture_baseline"] = base.fillna("numpy")
     ok = out[out["status"] == "ok"]
     keyed = {}
     for _, r in ok.iterrows():
@@ -201,7 +199,6 @@ def peaks(df: pd.DataFrame) -> pd.DataFrame:
 
     GEMM: 2 n^3 FLOPs per call; copy: ``nbytes`` read + ``nbytes`` written per call.
     """
-    from . import limits
     return limits.peaks(df)
 
 
@@ -214,7 +211,6 @@ def with_rates(t: pd.DataFrame, peak: pd.DataFrame) -> pd.DataFrame:
     """Add ``gflops`` (FLOPs as executed), ``gbs`` (per-call rates of the median), the case's memory
     ``level``, the limits ``gflops_peak``/``gbs_peak``, ``pct_peak_flops``/``pct_peak_bw`` (never
     above 100%) and ``limit_note``: :func:`reports.limits.with_rates`."""
-    from . import limits
     return limits.with_rates(t, peak)
 
 

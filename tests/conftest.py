@@ -21,11 +21,11 @@ def split():
 
 @pytest.fixture(scope="session")
 def loaded():
-    """The report fixtures (tests/fixtures/results) as reports.load reads them, warnings silenced."""
+    """The report fixtures (tests/fixtures/results) as jaxbench.load reads them, warnings silenced."""
     import warnings
     from pathlib import Path
 
-    from reports.load import ResultsWarning, load_results
+    from jaxbench.load import ResultsWarning, load_results
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResultsWarning)

@@ -4,6 +4,8 @@ assertions: synthetic clocks and synthetic samples."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 import math
 
 import numpy as np
@@ -173,10 +175,11 @@ def test_report_reads_paired_ratio_and_marks_the_unpaired():
 
 def _fake_asv(env, ratio_of_pass):
     """A stand-in for `asv run`: each call drops one process record of selu's comparisons."""
-    calls = []
+    calls, only = [], []
 
     def run_asv(regexes, append):
         calls.append(regexes)
+        only.append(set(Path(env[store.ONLY_ENV]).read_text().split("\n")) if store.ONLY_ENV in env else None)
         comps = declare.for_kernel("selu", devices=1)[:1]
         k = len(calls)
         rec = {"pid": k, "groups": [{"sides": [declare.key(comps[0].num), declare.key(comps[0].den)],
@@ -184,6 +187,7 @@ def _fake_asv(env, ratio_of_pass):
                                      "passes": [[ratio_of_pass(k) * 1e-3, 1e-3]] * 5}]}
         store.drop(rec, "SeluComparisons", 2, comps, env[store.OUT_ENV])
         return 0
+    run_asv.only = only
     return run_asv, calls
 
 
@@ -200,19 +204,33 @@ def test_runner_runs_the_processes_asked_and_more_only_for_imprecise_kernels(tmp
     kept = paired_run.run(["selu"], False, noisy, env, tmp_path / "m2", "c", processes=3, max_processes=5,
                           say=lambda *a, **k: None)
     assert len(calls) == 5 and len(kept) == 5                           # up to 5 for the imprecise
+    wide_id = declare.for_kernel("selu", devices=1)[0].id
+    assert noisy.only[:3] == [None] * 3 and noisy.only[3:] == [{wide_id}] * 2   # extra passes: only the wide one
+    other = declare.for_kernel("selu", devices=1)[1].id
+    assert len(calls[3]) == 1 and re.escape(repr(wide_id)) in calls[3][0] and re.escape(repr(other)) not in calls[3][0]
     assert len(store.load(tmp_path / "m2")["commits"]["c"]["processes"]) == 5
 
 
-def test_extra_processes_go_to_wide_lecture_ratios_first_and_fit_the_time_left():
+def test_extra_processes_go_to_wide_lecture_ratios_first_and_fit_the_time_left(monkeypatch):
+    """Lecture ratios first, then the widest; each group's recorded seconds paid once, a process
+    start per class, one asv invocation; nothing that does not fit the time left."""
     from bench import paired_run
 
-    wide = {"matmul": (0, 30), "selu": (1, 5), "rowdot": (3, 20), "fgsm": (0, 2)}
-    seconds = {"matmul": 24.0, "selu": 6.0, "rowdot": 13.0, "fgsm": 3.0}
-    inv = paired_run.INVOCATION_S
-    assert paired_run.extra_pass(wide, seconds, inv + 19.0) == ["rowdot", "selu"]          # lecture first
-    assert paired_run.extra_pass(wide, seconds, inv + 22.0) == ["rowdot", "selu", "fgsm"]  # then what still fits
-    assert paired_run.extra_pass(wide, seconds, inv + 100.0) == ["rowdot", "selu", "matmul", "fgsm"]
-    assert paired_run.extra_pass(wide, seconds, inv) == []                                  # nothing fits
+    def row(cid, num, den, kinds, hw, processes=3):
+        return {"id": cid, "num": num, "den": den, "kinds": kinds, "half_width": hw, "processes": processes}
+
+    a, b, c, d = "selu|x|1", "selu|y|1", "matmul|x|1", "matmul|y|2"
+    rows = [row("wide numpy", a, b, "numpy", 0.5), row("lecture", b, a, "lecture baseline,lecture", 0.2),
+            row("sharded", c, d, "scaling", 0.3), row("precise", a, b, "numpy", 0.05),
+            row("at most", c, d, "lecture", 0.9, processes=5)]
+    monkeypatch.setattr(paired_run.store, "summary", lambda entry: rows)
+    order = paired_run.wide_comparisons({}, target=0.10, max_processes=5)
+    assert [r["id"] for r in order] == ["lecture", "wide numpy", "sharded"]
+    seconds = {(a, b): 6.0, (c, d): 20.0}
+    inv, start = paired_run.INVOCATION_S, paired_run.PROCESS_START_S
+    assert paired_run.extra_pass(order, seconds, inv + start + 6.0) == ["lecture", "wide numpy"]   # one group, paid once
+    assert paired_run.extra_pass(order, seconds, inv + 2 * start + 26.0) == ["lecture", "wide numpy", "sharded"]
+    assert paired_run.extra_pass(order, seconds, inv + 5.0) == []                                    # nothing fits
 
 
 def test_no_extra_process_past_the_runs_deadline(tmp_path):
@@ -225,4 +243,4 @@ def test_no_extra_process_past_the_runs_deadline(tmp_path):
     said = []
     paired_run.run(["selu"], False, noisy, env, tmp_path / "m", "c", processes=3, max_processes=5,
                    deadline=time.monotonic(), say=lambda *a, **k: said.append(" ".join(map(str, a))))
-    assert len(calls) == 3 and "time budget is spent" in said[-1]
+    assert len(calls) == 3 and "get no more processes" in said[-1]

@@ -1,6 +1,6 @@
 """The default run and its measurement plumbing: which cases `make bench` measures (declared in the
-registry), what a pass did (bench/outcome.py), the in-process device/explicit pairs
-(bench/remeasure.py) and how the health check judges them (reports/health.py)."""
+registry), what a pass did (bench/outcome.py), and how the health check judges in-process
+device/explicit pairs (reports/health.py; older results carry them in jaxbench-remeasure.jsonc)."""
 from __future__ import annotations
 
 import json
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import kernels
-from bench import outcome, remeasure
+from bench import outcome
 from bench.__main__ import selection
 from reports import health
 
@@ -100,40 +100,6 @@ def test_outcome_reads_ok_failed_skipped(tmp_path):
 
 # --------------------------------------------------------------------------- in-process pairs
 
-def _rows():
-    base = {"machine": "box", "commit": "c1", "role": "time", "status": "ok", "valid": True, "backend": "jax-cpu", "transform": "jit", "size": 1000,
-            "dtype": "float32", "variant": "lecture", "kernel": "selu", "median": 1e-5}
-    rows = [dict(base, placement=p, benchmark="bench_selu.Selu.time_selu",
-                 params=json.dumps({"backend": "jax-cpu", "placement": p, "transform": "jit", "size": 1000,
-                                    "formula": "lecture"})) for p in ("device", "explicit", "implicit")]
-    rows.append(dict(rows[0], kernel="cnn_step", variant=""))       # excluded: device gathers the batch
-    rows.append(dict(rows[1], kernel="cnn_step", variant=""))
-    rows.append(dict(rows[0], size=5))                              # no explicit partner
-    return pd.DataFrame(rows)
-
-
-def test_choose_pairs_matches_device_and_explicit():
-    pairs = remeasure.choose_pairs(_rows())
-    assert len(pairs) == 1
-    dev, exp = pairs[0]
-    assert (dev["placement"], exp["placement"]) == ("device", "explicit")
-    assert dev["kernel"] == exp["kernel"] == "selu" and dev["size"] == exp["size"] == 1000
-
-
-def test_a_pair_is_measured_and_recorded(tmp_path):
-    """A real pair (jit SELU n=1000) timed in this process: equal sides, every sample recorded."""
-    dev, exp = remeasure.choose_pairs(_rows())[0]
-    pair = remeasure.remeasure_pair(dev, exp)
-    for side in ("device", "explicit"):
-        passes = pair[side]["passes"]
-        assert len(passes) == remeasure.PAIR_PASSES
-        assert all(remeasure.PAIR_SAMPLES[0] <= len(p) <= remeasure.PAIR_SAMPLES[1] for p in passes)
-        assert pair[side]["number"] >= 2 and all(x > 0 for p in passes for x in p)
-    path = remeasure.write(tmp_path, "c0ffee", [], [pair])
-    stored = json.loads(path.read_text())["commits"]["c0ffee"]
-    assert stored["pairs"][0]["kernel"] == "selu" and stored["pairs_method"] == remeasure.PAIR_METHOD
-
-
 def _pair(kernel, dev, exp, asv=(1e-5, 1e-5)):
     return {"kernel": kernel, "backend": "jax-cpu", "transform": "jit", "size": 10, "dtype": "float32",
             "variant": "", "device": {"asv_median": asv[0], "passes": dev},
@@ -158,7 +124,7 @@ def test_health_judges_the_in_process_pairs():
 
 
 def test_health_report_prefers_pairs_and_shows_asv_beside(loaded):
-    from reports.load import current, latest_commits, select
+    from jaxbench.load import current, latest_commits, select
     from reports import speedup
 
     commits = latest_commits(loaded.df)

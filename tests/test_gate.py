@@ -16,6 +16,7 @@ import pytest
 
 import kernels
 from bench import gate
+from bench import gate_rule
 from kernels import _plant
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,24 +31,24 @@ def _rounds(medians, n=10, spread=0.02, seed=0):
 # --------------------------------------------------------------------------- the decision rule
 
 def test_mann_whitney_over_processes():
-    assert gate.slower_p([1, 2, 3, 4], [5, 6, 7, 8]) == pytest.approx(1 / 70)    # complete separation
-    assert gate.slower_p([1, 2, 3, 6], [5, 7, 8, 9]) == pytest.approx(2 / 70)    # one pair out of order
-    assert gate.slower_p([5, 6, 7, 8], [1, 2, 3, 4]) == pytest.approx(1.0)
-    assert gate.slower_p([], [1.0]) == 1.0
-    assert gate.min_p(3) == pytest.approx(1 / 20) and gate.min_p(4) == pytest.approx(1 / 70)
-    assert 0.0 < gate.slower_p(list(range(10)), list(range(5, 15))) < 0.05       # normal approximation
+    assert gate_rule.slower_p([1, 2, 3, 4], [5, 6, 7, 8]) == pytest.approx(1 / 70)    # complete separation
+    assert gate_rule.slower_p([1, 2, 3, 6], [5, 7, 8, 9]) == pytest.approx(2 / 70)    # one pair out of order
+    assert gate_rule.slower_p([5, 6, 7, 8], [1, 2, 3, 4]) == pytest.approx(1.0)
+    assert gate_rule.slower_p([], [1.0]) == 1.0
+    assert gate_rule.min_p(3) == pytest.approx(1 / 20) and gate_rule.min_p(4) == pytest.approx(1 / 70)
+    assert 0.0 < gate_rule.slower_p(list(range(10)), list(range(5, 15))) < 0.05       # normal approximation
 
 
 def test_disagreeing_processes_are_not_a_regression():
     # A/A: the processes of each commit disagree by up to 30%, their ranges overlap
     base = _rounds([10e-6, 13e-6, 11e-6, 12e-6], seed=1)
     head = _rounds([12e-6, 10.5e-6, 13.5e-6, 14e-6], seed=2)
-    res = gate.compare_case(base, head, factor=1.10)
+    res = gate_rule.compare_case(base, head, factor=1.10)
     assert res["verdict"] == "same"
-    assert res["p_slower"] > gate.ALPHA
+    assert res["p_slower"] > gate_rule.ALPHA
     # while the pooled-sample test asv continuous uses calls it significant
-    _, p = gate.asv_pooled_verdict(base, head, factor=1.10)
-    assert p < gate.ASV_P
+    _, p = gate_rule.asv_pooled_verdict(base, head, factor=1.10)
+    assert p < gate_rule.ASV_P
 
 
 def test_slow_processes_are_not_a_regression():
@@ -56,7 +57,7 @@ def test_slow_processes_are_not_a_regression():
     # (it cannot reach below the extreme rounds); the processes' ranges overlap: no regression.
     base = _rounds([8.7e-6, 28.6e-6, 6.3e-6, 6.8e-6], seed=3)
     head = _rounds([29.6e-6, 29.2e-6, 28.5e-6, 17.6e-6], seed=4)
-    res = gate.compare_case(base, head, factor=1.10)
+    res = gate_rule.compare_case(base, head, factor=1.10)
     assert res["ratio"] > 1.10 and res["boot_lo"] > 1.0
     assert res["p_slower"] == pytest.approx(4 / 70)
     assert res["verdict"] == "same"
@@ -65,28 +66,28 @@ def test_slow_processes_are_not_a_regression():
 def test_consistent_25_percent_shift_is_a_regression():
     base = _rounds([10e-6, 10.6e-6, 9.8e-6, 12.4e-6], seed=5)     # one slow BASE process
     head = _rounds([12.5e-6, 13.2e-6, 12.3e-6, 12.9e-6], seed=6)
-    res = gate.compare_case(base, head, factor=1.10)
+    res = gate_rule.compare_case(base, head, factor=1.10)
     assert res["verdict"] == "regression"
     assert res["ratio"] == pytest.approx(1.25, rel=0.05)
     assert res["p_slower"] == pytest.approx(2 / 70)
     # three rounds cannot reach p <= 0.03 (1/20 at best): never a verdict at the default alpha
-    assert gate.compare_case(base[:3], head[:3], factor=1.10)["verdict"] == "same"
+    assert gate_rule.compare_case(base[:3], head[:3], factor=1.10)["verdict"] == "same"
     # and the mirror image is an improvement
-    assert gate.compare_case(head, base, factor=1.10)["verdict"] == "improvement"
+    assert gate_rule.compare_case(head, base, factor=1.10)["verdict"] == "improvement"
 
 
 def test_significant_shift_below_the_factor_is_not_a_regression():
     base = _rounds([10e-6, 10.1e-6, 9.9e-6, 10e-6], spread=0.005, seed=7)
     head = _rounds([10.5e-6, 10.6e-6, 10.4e-6, 10.5e-6], spread=0.005, seed=8)   # 5%, clearly measured
-    res = gate.compare_case(base, head, factor=1.10)
+    res = gate_rule.compare_case(base, head, factor=1.10)
     assert res["p_slower"] == pytest.approx(1 / 70)
     assert res["verdict"] == "same"
 
 
 def test_missing_side_is_reported_not_judged():
-    assert gate.compare_case([], _rounds([1.0]), factor=1.1)["verdict"] == "missing"
+    assert gate_rule.compare_case([], _rounds([1.0]), factor=1.1)["verdict"] == "missing"
     # one process per side: nothing to say about the noise between processes
-    assert gate.compare_case(_rounds([1.0]), _rounds([2.0]), factor=1.1)["verdict"] == "same"
+    assert gate_rule.compare_case(_rounds([1.0]), _rounds([2.0]), factor=1.1)["verdict"] == "same"
 
 
 def test_load_rounds_splits_by_the_rounds_file(tmp_path):
@@ -101,7 +102,7 @@ def test_load_rounds_splits_by_the_rounds_file(tmp_path):
     (machine / "x.json").write_text(json.dumps(result))
     (machine / "jaxbench-rounds.jsonc").write_text(json.dumps(
         {"version": 1, "commits": {commit: {"bench_selu.Selu.time_selu": {"'numpy-cpu', 1000": [3, 2]}}}}))
-    got = gate.load_rounds(tmp_path, "m", commit, ["selu"])
+    got = gate_rule.load_rounds(tmp_path, "m", commit, ["selu"])
     assert got == {("bench_selu.Selu.time_selu", "'numpy-cpu', 1000"): [[1.0, 1.1, 1.2], [2.0, 2.1]]}
 
 
@@ -207,7 +208,7 @@ def test_import_check(tmp_path):
 
 def test_one_device_cases_keep_their_key_across_the_devices_axis():
     """A commit with the devices axis compares its devices = 1 cases with a commit without it."""
-    from bench.gate import one_device_key
+    from bench.gate_rule import one_device_key
 
     names = ["backend", "placement", "transform", "size", "devices"]
     assert one_device_key(names, "'jax-cpu', 'explicit', 'jit', 1024, 1") == "'jax-cpu', 'explicit', 'jit', 1024"
@@ -221,14 +222,14 @@ def test_two_sets_decide_together():
     that the second set contradicts is 'unconfirmed'; an ambiguous first set gets a second look."""
     base1 = [[1.00], [1.02], [0.98], [1.30]]
     head1 = [[1.25], [1.27], [1.22], [1.05]]
-    first = gate.compare_case(base1, head1, 1.10)
-    assert first["verdict"] == "same" and gate.second_look(first, 1.10)
+    first = gate_rule.compare_case(base1, head1, 1.10)
+    assert first["verdict"] == "same" and gate_rule.second_look(first, 1.10)
     base2 = [[1.01], [0.99], [1.03], [1.00]]
     head2 = [[1.26], [1.24], [1.23], [1.28]]
-    both = gate.decide_both(first, base1 + base2, head1 + head2, 1.10)
-    assert both["verdict"] == "regression" and both["first_set"] == "same" and both["p_slower"] <= gate.COMBINED_ALPHA
-    flagged = gate.compare_case([[1.0]] * 4, [[1.3]] * 4, 1.10)
+    both = gate_rule.decide_both(first, base1 + base2, head1 + head2, 1.10)
+    assert both["verdict"] == "regression" and both["first_set"] == "same" and both["p_slower"] <= gate_rule.COMBINED_ALPHA
+    flagged = gate_rule.compare_case([[1.0]] * 4, [[1.3]] * 4, 1.10)
     assert flagged["verdict"] == "regression"
-    same = gate.decide_both(flagged, [[1.0]] * 4 + [[1.3]] * 4, [[1.3]] * 4 + [[1.0]] * 4, 1.10)
+    same = gate_rule.decide_both(flagged, [[1.0]] * 4 + [[1.3]] * 4, [[1.3]] * 4 + [[1.0]] * 4, 1.10)
     assert same["verdict"] == "unconfirmed"
-    assert not gate.second_look(gate.compare_case([[1.0]] * 4, [[1.01]] * 4, 1.10), 1.10)
+    assert not gate_rule.second_look(gate_rule.compare_case([[1.0]] * 4, [[1.01]] * 4, 1.10), 1.10)

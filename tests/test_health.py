@@ -1,4 +1,4 @@
-"""reports/stats.py (two-level bootstrap) and reports/health.py (flags, null test, the command).
+"""jaxbench/stats.py (two-level bootstrap) and reports/health.py (flags, null test, the command).
 
 Uses the fixture results of tests/fixtures (see make_fixtures.py: a planted unstable case and
 recorded rounds on cpu-box's latest commit, pooled samples on gpu-box) and small constructed
@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports import health, speedup, stats
-from reports.load import ResultsWarning, current, latest_commits, select
+from jaxbench import stats
+from reports import health, speedup
+from jaxbench.load import ResultsWarning, current, latest_commits, select
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "results"

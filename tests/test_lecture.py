@@ -21,7 +21,7 @@ import pytest
 from _support import compile_latex
 from reports import coverage, lecture as L, paired, plots, speedup, tables
 from reports.build import build
-from reports.load import ResultsWarning, current, latest_commits, load_results, select
+from jaxbench.load import ResultsWarning, current, latest_commits, load_results, select
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "results"
@@ -390,12 +390,11 @@ def test_coverage_rules(rows, res):
     assert ((gpu["kernel"] == "norm") & (gpu["dtype"] == "float64") & (gpu["status"] == "ok")).any()
 
 
-def test_a_real_reason_stays_visible(rows, res, monkeypatch):
+def test_a_real_reason_stays_visible(rows, res):
+    """The kernel's availability check (joined into the rows by jaxbench.load as ``unavailable``)."""
     t, _ = rows
-    raw = t.drop(columns="absence")
-    monkeypatch.setattr(coverage, "availability_reason",
-                        lambda kernel, size, variant: "unavailable on the machine that built this report: "
-                                                      "MovieLens missing" if kernel == "norm" else "")
+    why = "unavailable on the machine that built this report: MovieLens missing"
+    raw = t.drop(columns="absence").assign(unavailable=[why if k == "norm" else "" for k in t["kernel"]])
     shown, _ = coverage.tidy(raw, res.facts)
     f64 = shown[(shown["machine"] == "cpu-box") & (shown["kernel"] == "norm") & (shown["dtype"] == "float64")]
     assert len(f64) and (f64["status"] == "skipped").all()

@@ -147,6 +147,12 @@ def test_matmul_precision_is_part_of_the_record(monkeypatch):
     assert kernels.prepare(Case("matmul", "jax-cpu", "explicit", "jit", 64, "float32", "x@y")).precision == "default"
 
 
+def _register(monkeypatch, spec):
+    """Register ``spec`` into a copy of the registry, for the calling test only."""
+    registry = dict(kernels.kernels(), **{spec.name: spec})
+    monkeypatch.setattr(kernels._registry, "kernels", lambda: registry)
+
+
 def _order_kernel():
     import jax.numpy as jnp
     import numpy as np
@@ -164,9 +170,29 @@ def _order_kernel():
 def test_inputs_are_passed_in_declared_order_and_resident_inputs_stay_on_device(monkeypatch, placement):
     import jax
     import numpy as np
-    registry = dict(kernels.kernels(), order=_order_kernel())
-    monkeypatch.setattr(kernels._registry, "kernels", lambda: registry)
+    _register(monkeypatch, _order_kernel())
     p = kernels.prepare(Case("order", "jax-cpu", placement, "jit", 3))  # z - a; swapped would be -1
     np.testing.assert_array_equal(np.asarray(p.run()), np.ones(3, np.float32))
     assert isinstance(p.inputs["a"], jax.Array)  # resident whatever the placement
     assert isinstance(p.inputs["z"], np.ndarray) == (placement == "implicit")
+
+
+def test_the_kernel_template_is_a_valid_declaration_that_matches_its_reference(monkeypatch):
+    """kernels/_template.py (docs/adding_a_kernel.md) is never registered; registered into a copy of
+    the registry, it is a valid declaration, the default run takes its smallest size, and every case
+    of that size (NumPy and JAX, every placement, transform and dtype) matches its NumPy reference."""
+    from kernels import _template
+
+    spec = _template.KERNEL
+    assert spec.name not in kernels.kernels() and kernels.check_declaration(spec) == []
+    with monkeypatch.context() as m:
+        _register(m, spec)
+        cases = [c for c in kernels.cases(spec.name, size=min(spec.default_grid())) if c.backend != "jax-gpu"]
+        assert {(c.backend, c.placement) for c in cases} == {("numpy-cpu", "host"), ("jax-cpu", "device"),
+                                                             ("jax-cpu", "implicit"), ("jax-cpu", "explicit")}
+        for case in cases:
+            assert kernels.in_default_run(case) == (case.dtype == spec.dtypes[0]), case.label
+            p = kernels.prepare(case)
+            assert p.error <= p.tolerance and p.check() <= p.tolerance and p.notes, case.label
+    with pytest.raises(ValueError, match="valid kernels"):
+        kernels.kernel(spec.name)                       # not left registered

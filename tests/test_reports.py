@@ -23,10 +23,11 @@ import pytest
 
 import re
 
-from reports import health, history, paired, plots, speedup, stats, tables
+from jaxbench import stats
+from reports import health, history, paired, plots, speedup, tables
 from reports.__main__ import main
 from reports.build import build
-from reports.load import ResultsWarning, current, latest_commits, load_results, select
+from jaxbench.load import ResultsWarning, current, latest_commits, load_results, select
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "results"
@@ -71,7 +72,7 @@ def test_dataframe_matches_json(loaded):
     row = dict(zip(cols, raw["results"]["bench_matmul.Matmul.time_matmul"]))
     names = json.loads((FIXTURES / "benchmarks.json").read_text())["bench_matmul.Matmul.time_matmul"]["param_names"]
     import itertools
-    from reports.load import parse_param
+    from jaxbench.load import parse_param
     combos = list(itertools.product(*[[parse_param(v) for v in a] for a in row["params"]]))
     df = loaded.df[(loaded.df["machine"] == "cpu-box") & (loaded.df["commit"] == LAST)
                    & (loaded.df["benchmark"] == "bench_matmul.Matmul.time_matmul")]
@@ -301,7 +302,8 @@ def test_speedup_intervals_contain_the_point(rates):
     assert tie["speedup_lo"] < 1 < tie["speedup_hi"]
     jit = ok[(ok["machine"] == "cpu-box") & (ok["label"] == "jax-cpu explicit jit") & (ok["size"] == 100000)
              & (ok["kernel"] == "selu")].iloc[0]
-    assert 1 < jit["speedup_lo"] < jit["speedup"] < jit["speedup_hi"] < 1.05 * jit["speedup"]
+    # tight for a clear speed-up: the t interval over 3 processes (t = 4.30) still within +-10%
+    assert 1 < jit["speedup_lo"] < jit["speedup"] < jit["speedup_hi"] < 1.10 * jit["speedup"]
 
 
 def test_speedup_formats():
@@ -503,7 +505,7 @@ def test_report_still_built_with_bad_input(results_copy, tmp_path):
     before = _digest(results_copy)
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
-        from reports.load import load_results as load
+        from jaxbench.load import load_results as load
         r = load(results_copy)
         built = build(r, tmp_path / "out", kernels=["selu"], formats=("md", "html", "png"), progress=False)
     assert _digest(results_copy) == before

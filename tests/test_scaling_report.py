@@ -22,9 +22,10 @@ import pandas as pd
 import pytest
 
 from _support import compile_latex
-from reports import health, history, lecture as L, load, paired, plots, scaling, speedup, stats
+from jaxbench import load, stats
+from reports import health, history, lecture as L, paired, plots, scaling, speedup
 from reports.build import build
-from reports.load import ResultsWarning, load_results
+from jaxbench.load import ResultsWarning, load_results
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "results"

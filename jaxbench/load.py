@@ -11,7 +11,7 @@ quartiles (IQR); ``ci99_lo``/``ci99_hi`` asv's 99% confidence interval of the me
 
 Samples: ``rounds`` holds the raw samples of a case (asv ``samples``, recorded with
 ``--record-samples``) cut into rounds, one list per process, with the counts of
-``jaxbench-rounds.jsonc`` (:mod:`bench.rounds`); without that file, or when its counts do not
+``jaxbench-rounds.jsonc`` (:mod:`jaxbench.rounds`); without that file, or when its counts do not
 add up, all samples form one pooled round. ``n_rounds`` is the number of rounds (0: no samples).
 ``rounds`` holds Python lists: it is left out of ``data.csv``.
 
@@ -22,6 +22,10 @@ of the report but the scaling table (:mod:`reports.scaling`) uses the ``devices 
 
 Status: asv writes NaN for a skipped parameter combination (n/a) and null for a failed one;
 rows keep them as ``status`` ``skipped``/``failed`` with NaN values, never as zero.
+
+Registry facts (:mod:`kernels`, read once, here): ``flops`` and ``bytes`` per call, ``valid``, and the
+columns of :func:`with_registry` (notes, lecture baseline, why skipped; not in ``data.csv``); the
+registry itself in ``Results.kernels``, so the report imports none of its own.
 
 Bad input never stops the load: each problem is a :class:`ResultsWarning` naming the file.
 """
@@ -38,24 +42,28 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench import rounds as bench_rounds
+from . import rounds as rounds_file
 
 FACTS_FILE = "jaxbench-facts.jsonc"
 REMEASURE_FILE = "jaxbench-remeasure.jsonc"
 COMPARISONS_FILE = "jaxbench-comparisons.jsonc"   # jaxbench.store.FILE: the paired comparisons
 NOT_RESULTS = {"machine.json", "benchmarks.json", FACTS_FILE}
+# the registry's facts of each row (with_registry)
+REGISTRY_COLUMNS = ["numpy_note", "jax_note", "kernel_baseline", "unavailable", "in_default_run"]
 # columns data.csv leaves out: paths and Python lists; devices (data.csv holds the one-device rows,
-# the sharded ones are in tables/scaling.csv)
-NOT_IN_CSV = ("file", "rounds", "devices")
+# the sharded ones are in tables/scaling.csv); the registry's facts
+NOT_IN_CSV = ("file", "rounds", "devices", *REGISTRY_COLUMNS)
 CASE_AXES = ("backend", "placement", "transform", "size", "dtype")
 DEVICES_AXIS = "devices"   # the case's device count (asv param of the kernels that shard)
 CALIBRATION_KERNEL = "calibration"
+STATS = {"q25": "stats_q_25", "q75": "stats_q_75", "ci99_lo": "stats_ci_99_a", "ci99_hi": "stats_ci_99_b",
+         "n_samples": "stats_repeat", "number": "stats_number"}   # column <- asv's result column
 
 COLUMNS = [
     "machine", "commit", "date", "env", "kernel", "benchmark", "role", "unit",
     "backend", "placement", "transform", "size", "dtype", "variant", "devices",
     "median", "q25", "q75", "ci99_lo", "ci99_hi", "n_samples", "number", "status",
-    "valid", "stale", "flops", "bytes", "params", "file", "rounds", "n_rounds",
+    "valid", "stale", "flops", "bytes", "params", "file", "rounds", "n_rounds", *REGISTRY_COLUMNS,
 ]
 
 
@@ -75,6 +83,7 @@ class Results:
     thresholds: dict = field(default_factory=dict)  # asv.conf.json regressions_thresholds
     remeasure: dict = field(default_factory=dict)   # name -> jaxbench-remeasure.jsonc ({} if none)
     comparisons: dict = field(default_factory=dict)  # name -> jaxbench-comparisons.jsonc ({} if none)
+    kernels: dict = field(default_factory=dict)     # kernel name -> kernels.Kernel (the registry, read once)
 
 
 def _warn(problems: list, message: str) -> None:
@@ -139,28 +148,25 @@ def _nan(x) -> float:
 
 
 def _column(row: dict, key: str, j: int):
+    """Parameter combination ``j``'s entry of an asv result column (None where there is none)."""
     value = row.get(key)
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return value[j] if j < len(value) else None
-    return value
+    return (value[j] if j < len(value) else None) if isinstance(value, list) else value
+
+
+def _attempt(f, default=math.nan):
+    """``f()``, or ``default`` where the registry cannot tell (it raises)."""
+    try:
+        return f()
+    except Exception:
+        return default
 
 
 def _cost(spec, size, dtype, variant):
     """FLOPs and bytes per call from the registry (NaN where unknown)."""
     if spec is None or size is None:
         return math.nan, math.nan
-    try:
-        flops = spec.flops(int(size), variant)
-    except Exception:
-        flops = None
-    try:
-        itemsize = np.dtype(dtype or "float32").itemsize
-        nbytes = spec.bytes_moved(int(size), itemsize, variant)
-    except Exception:
-        nbytes = None
-    return _nan(flops), _nan(nbytes)
+    nbytes = _attempt(lambda: spec.bytes_moved(int(size), np.dtype(dtype or "float32").itemsize, variant), None)
+    return _nan(_attempt(lambda: spec.flops(int(size), variant), None)), _nan(nbytes)
 
 
 def devices_of(p: dict) -> int:
@@ -172,13 +178,6 @@ def devices_of(p: dict) -> int:
         return 1
 
 
-def _devices_valid(spec, p: dict) -> bool:
-    """Whether the registry declares the combination's device count (``Kernel.device_counts_for``:
-    1, or the kernel's sharded counts for a JAX backend and a sharded transform)."""
-    devices = devices_of(p)
-    return devices == 1 or devices in spec.device_counts_for(p["backend"], p.get("transform"))
-
-
 def _valid(spec, p: dict) -> bool:
     """Whether the registry declares this combination (False: an asv grid point that is never a case:
     an axis value the kernel does not offer, a size outside the transform's bounds, a device count
@@ -188,9 +187,9 @@ def _valid(spec, p: dict) -> bool:
     """
     if spec is None or "backend" not in p:
         return True
-    if not _devices_valid(spec, p):
-        return False
-    backend = p["backend"]
+    backend, devices = p["backend"], devices_of(p)
+    if devices != 1 and devices not in spec.device_counts_for(backend, p.get("transform")):
+        return False   # Kernel.device_counts_for: 1, or the sharded counts of a JAX backend and transform
     checks = [("placement", spec.placements_for(backend)), ("transform", spec.transforms_for(backend)),
               ("dtype", spec.dtypes)]
     if spec.variant_name:
@@ -198,28 +197,78 @@ def _valid(spec, p: dict) -> bool:
     if not all(p[axis] in allowed for axis, allowed in checks if axis in p):
         return False
     if "transform" in p and isinstance(p.get("size"), int):   # e.g. jit of a Python loop: bounded sizes
-        try:
-            lo, hi = spec.bounds_for(p["transform"])
-        except Exception:
-            return True
+        lo, hi = _attempt(lambda: spec.bounds_for(p["transform"]), (-math.inf, math.inf))
         return lo <= p["size"] <= hi
     return True
 
 
-def _registry() -> dict:
+def registry() -> dict:
+    """kernel name -> :class:`kernels.Kernel`: the registry, read once per load ({} with a warning
+    where it cannot be imported: the report still works, minus FLOPs, bytes and notes)."""
     try:
         import kernels
         return kernels.kernels()
-    except Exception as exc:  # the report still works without the registry, minus FLOPs
+    except Exception as exc:
         warnings.warn(f"kernels registry not importable ({exc}); no FLOPs/bytes", ResultsWarning)
         return {}
 
 
+def _why_skipped(spec, r: dict, kernels) -> tuple[str, bool | None]:
+    """(the reason the kernel's availability check gives here, '' when it passes or has none;
+    kernels.in_default_run of the row's case, None when it is not a registry case)."""
+    reason, size = "", None if pd.isna(r["size"]) else int(r["size"])
+    try:
+        if spec.availability is not None:
+            spec.availability(size if size is not None else spec.default_size, r["variant"] or spec.variants[0])
+    except kernels.Unavailable as exc:
+        reason = f"unavailable on the machine that built this report: {exc.reason}"
+    except Exception:
+        pass
+    if r["role"] not in kernels.ROLES or r["backend"] is None or size is None:
+        return reason, None
+    try:
+        case = kernels.Case(r["kernel"], r["backend"], r["placement"], r["transform"], size,
+                            r["dtype"] or spec.dtypes[0], r["variant"] or "")
+        return reason, kernels.in_default_run(case, r["role"])
+    except (ValueError, TypeError):        # not a case of the registry's grid
+        return reason, None
+
+
+def with_registry(df: pd.DataFrame, registry: dict) -> pd.DataFrame:
+    """``df`` with the registry's facts of each row (:data:`REGISTRY_COLUMNS`): the kernel's notes on
+    the row's variant for NumPy and for JAX (``numpy_note``, ``jax_note``), its lecture baseline
+    (``kernel_baseline``; ``numpy`` for a kernel the registry does not know) and, for a skipped row,
+    why (``unavailable``: the kernel's availability check on this machine; ``in_default_run``)."""
+    import kernels   # importable: the registry came from it
+
+    values, notes, skips = {c: [] for c in REGISTRY_COLUMNS}, {}, {}
+    for r in df[["kernel", "role", "backend", "placement", "transform", "size", "dtype", "variant",
+                 "status"]].to_dict("records"):
+        spec, skip = registry.get(r["kernel"]), ("", None)
+        if spec is None:
+            facts = ("", "", "numpy")
+        else:
+            key = (r["kernel"], r["variant"])
+            if key not in notes:
+                notes[key] = tuple(_attempt(lambda b=b: spec.notes(b, r["variant"]) or "", "")
+                                   for b in ("numpy-cpu", "jax-cpu")) + (spec.lecture_baseline or "numpy",)
+            facts = notes[key]
+            case = tuple(str(v) for v in r.values())
+            if r["status"] == "skipped" and case not in skips:
+                skips[case] = _why_skipped(spec, r, kernels)
+            skip = skips.get(case, skip)
+        for c, v in zip(REGISTRY_COLUMNS, facts + skip):
+            values[c].append(v)
+    for c, v in values.items():
+        df[c] = pd.Series(v, index=df.index, dtype=object)
+    return df
+
+
 def case_rounds(samples, counts) -> list[list]:
-    """The samples of one case cut into rounds ([] without samples; see :func:`bench.rounds.split`)."""
+    """The samples of one case cut into rounds ([] without samples; see :func:`jaxbench.rounds.split`)."""
     if not isinstance(samples, list) or not samples:
         return []
-    return bench_rounds.split([float(x) for x in samples if x is not None], counts)
+    return rounds_file.split([float(x) for x in samples if x is not None], counts)
 
 
 def rows_of_file(path: Path, machine: str, benchmarks: dict, registry: dict, problems: list,
@@ -281,7 +330,7 @@ def rows_of_file(path: Path, machine: str, benchmarks: dict, registry: dict, pro
             size = p.get("size")
             dtype = p.get("dtype", "float32" if spec is not None else None)
             flops, nbytes = _cost(spec, size, dtype, variant)
-            counts = commit_counts.get(name, {}).get(bench_rounds.params_key(raw_combos[j]))
+            counts = commit_counts.get(name, {}).get(rounds_file.params_key(raw_combos[j]))
             rounds = case_rounds(_column(row, "samples", j), counts) if status == "ok" else []
             out.append({
                 "machine": machine, "commit": commit, "date": date, "env": data.get("env_name"),
@@ -290,11 +339,7 @@ def rows_of_file(path: Path, machine: str, benchmarks: dict, registry: dict, pro
                 "transform": p.get("transform"), "size": size, "dtype": dtype, "variant": variant,
                 "devices": devices_of(p),
                 "median": _nan(value) if status == "ok" else math.nan,
-                "q25": _nan(_column(row, "stats_q_25", j)), "q75": _nan(_column(row, "stats_q_75", j)),
-                "ci99_lo": _nan(_column(row, "stats_ci_99_a", j)),
-                "ci99_hi": _nan(_column(row, "stats_ci_99_b", j)),
-                "n_samples": _nan(_column(row, "stats_repeat", j)),
-                "number": _nan(_column(row, "stats_number", j)),
+                **{c: _nan(_column(row, key, j)) for c, key in STATS.items()},
                 "status": status, "valid": _valid(spec, p), "stale": bool(stale), "flops": flops, "bytes": nbytes,
                 "params": json.dumps(p, default=str), "file": str(path),
                 "rounds": rounds, "n_rounds": len(rounds),
@@ -323,7 +368,7 @@ def load_results(results_dir) -> Results:
         return Results(_typed(pd.DataFrame([], columns=COLUMNS)), problems=problems)
     bj = _read_json(results_dir / "benchmarks.json", problems, "benchmarks.json") or {}
     benchmarks = {k: v for k, v in bj.items() if k != "version" and isinstance(v, dict)}
-    registry = _registry()
+    specs = registry()
     rows, machines, facts, remeasure, comparisons = [], {}, {}, {}, {}
     for folder in sorted(p for p in results_dir.iterdir() if p.is_dir()):
         files = sorted(f for f in folder.glob("*.json") if f.name not in NOT_RESULTS)
@@ -335,22 +380,20 @@ def load_results(results_dir) -> Results:
         if not mj.exists():
             _warn(problems, f"{mj}: no machine.json; results kept under the folder name {machine!r}")
         ff = folder / FACTS_FILE
-        if ff.exists():
-            facts[machine] = _read_json(ff, problems, "machine facts") or {}
-        else:
-            facts[machine] = {}
+        facts[machine] = (_read_json(ff, problems, "machine facts") or {}) if ff.exists() else {}
+        if not ff.exists():
             _warn(problems, f"{ff}: machine {machine!r} has no facts file (CPU, BLAS, versions unknown)")
-        counts = bench_rounds.load(folder).get("commits", {})
+        counts = rounds_file.load(folder).get("commits", {})
         for f in files:
-            rows.extend(rows_of_file(f, machine, benchmarks, registry, problems, counts))
-        rf = folder / REMEASURE_FILE
-        if rf.exists():
-            remeasure[machine] = _read_json(rf, problems, "re-measurement") or {}
-        cf = folder / COMPARISONS_FILE
-        if cf.exists():
-            comparisons[machine] = _read_json(cf, problems, "comparisons") or {}
+            rows.extend(rows_of_file(f, machine, benchmarks, specs, problems, counts))
+        for name, found, what in ((REMEASURE_FILE, remeasure, "re-measurement"), (COMPARISONS_FILE, comparisons,
+                                                                                   "comparisons")):
+            if (folder / name).exists():
+                found[machine] = _read_json(folder / name, problems, what) or {}
     df = _typed(pd.DataFrame(rows, columns=COLUMNS))
-    return Results(df, machines, facts, benchmarks, problems, _thresholds(results_dir), remeasure, comparisons)
+    df = with_registry(df, specs) if specs else df
+    return Results(df, machines, facts, benchmarks, problems, _thresholds(results_dir), remeasure, comparisons,
+                   specs)
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
@@ -359,8 +402,7 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     df["devices"] = pd.to_numeric(df["devices"], errors="coerce").fillna(1).astype(int)
     for col in ("median", "q25", "q75", "ci99_lo", "ci99_hi", "n_samples", "number", "flops", "bytes"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
-    for col in ("valid", "stale"):
-        df[col] = df[col].astype(bool)
+    df[["valid", "stale"]] = df[["valid", "stale"]].astype(bool)
     df["date"] = pd.to_datetime(df["date"], utc=True)
     return df
 
@@ -382,11 +424,7 @@ def sharded(df: pd.DataFrame) -> bool:
 
 def latest_commits(df: pd.DataFrame) -> dict:
     """machine -> its most recent commit (by commit date, then by file order)."""
-    out = {}
-    for machine, g in df.groupby("machine", sort=True):
-        g = g.sort_values("date", kind="stable")
-        out[machine] = g["commit"].iloc[-1]
-    return out
+    return {m: g.sort_values("date", kind="stable")["commit"].iloc[-1] for m, g in df.groupby("machine", sort=True)}
 
 
 def select(df: pd.DataFrame, machines=None, commits=None, kernels=None) -> pd.DataFrame:
@@ -409,4 +447,4 @@ def commit_matches(df: pd.DataFrame, machine: str, prefix: str) -> list[str]:
 
 __all__ = ["COLUMNS", "ResultsWarning", "Results", "load_results", "current", "one_device", "sharded",
            "latest_commits", "select", "commit_matches", "parse_param", "split_name", "role_of", "devices_of",
-           "case_rounds", "FACTS_FILE", "REMEASURE_FILE", "NOT_IN_CSV"]
+           "case_rounds", "FACTS_FILE", "REMEASURE_FILE", "NOT_IN_CSV", "REGISTRY_COLUMNS", "registry", "with_registry"]

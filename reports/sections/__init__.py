@@ -1,0 +1,27 @@
+"""The report, as a list of sections, in the order of its page (benchopt-style: one file each).
+
+Each section is a small class with a ``name`` (its anchor on the page), a ``title`` (its heading)
+and ``part(ctx)``, which turns the report's context (:mod:`reports.context`) into tables, figures
+and notes (:class:`reports.parts.Part`); :mod:`reports.render` writes them all. A section whose
+part goes on another section's page says so with ``anchor`` (the ladder: on the lecture's).
+Adding a section is one file here and one line in :data:`SECTIONS`.
+"""
+from .data import Data
+from .devices import Devices
+from .facts import Facts
+from .health import Health
+from .history import History
+from .kernels import Kernels
+from .ladder import Ladder
+from .lecture import Lecture
+from .machines import Machines
+from .placement import Placement
+from .problems import Problems
+from .scaling import Scaling
+from .speedup import Speedup
+from .summary import Summary
+
+SECTIONS = (Lecture(), Ladder(), Facts(), Problems(), Health(), Summary(), Speedup(), Scaling(), Placement(),
+            Machines(), History(), Devices(), Kernels(), Data())
+
+__all__ = ["SECTIONS"]

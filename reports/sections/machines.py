@@ -1,0 +1,37 @@
+"""Machines side by side (two or more machines): the same cases on each machine, per kernel at its
+headline size (``figures/machines_*.png``), and every case (``tables/machines.md``, ``.tex``)."""
+from __future__ import annotations
+
+from .. import html as H
+from .. import plots, speedup, tables
+from ..parts import Doc, Figure, Part, Table, slug
+
+ONE = H.note("Results from one machine only.")
+
+
+class Machines:
+    """The machines figures and table."""
+
+    name = "machines"
+    title = "Machines side by side"
+
+    def part(self, ctx) -> Part:
+        names = ctx.machines
+        if len(names) < 2:
+            return Part(page=[ONE])
+        wide = speedup.machine_ratios(ctx.shown, names)
+        figures = []
+        for kernel, g in ctx.shown.groupby("kernel", sort=True):
+            dtype, _, size = tables.headline(g, ctx.kernels.get(kernel))
+            w = wide[(wide["kernel"] == kernel) & (wide["size"] == size) & (wide["dtype"] == dtype)]
+            if len(w):
+                figures.append(Figure(
+                    slug("machines", kernel, dtype, size),
+                    lambda w=w, t=f"{kernel} on each machine, size={size}, {dtype}": plots.machines(w, names, t,
+                                                                                               ctx.no_gpu),
+                    f"{kernel}: the same cases on {', '.join(names)} (median time, log scale)"
+                    + (f"; {'; '.join(ctx.gpu_lines)}" if ctx.gpu_lines else "") + ".", kernel))
+        table = Table(tables.machines_table(wide, names, ctx.no_gpu),
+                      f"Machines side by side (speedup: {names[0]} median / machine median)", ctx.gpu_lines,
+                      "tab:machines")
+        return Part([Doc("tables/machines", [table])], figures, (figures or [ONE]) + [table])
