@@ -1,4 +1,4 @@
-"""Does forcing N host devices change the one-device numbers? Measured, not assumed (issue 11, item 3).
+"""Does forcing N host devices change the one-device numbers? Measured, not assumed.
 
     python -m bench.forced_devices [--devices 2] [--processes 6] [--out FILE.json]
 

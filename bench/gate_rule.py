@@ -157,7 +157,7 @@ def _param_names(results_dir: Path) -> dict:
 
 def one_device_key(param_names, key: str) -> str:
     """The key a one-device case had before the ``devices`` axis existed (its trailing ``1`` dropped),
-    so that the gate compares commits on either side of issue 11; sharded keys are kept whole."""
+    so that the gate compares commits from before and after the devices axis; sharded keys are kept whole."""
     if param_names and param_names[-1] == "devices" and key.endswith(", 1"):
         return key[:-len(", 1")]
     return key

@@ -1,4 +1,4 @@
-"""Issue 2 targets (matmul, SELU, rowdot, grad), interleaved rounds in one process: median of per-round medians.
+"""The lecture's targets (matmul, SELU, rowdot, grad), interleaved rounds in one process: median of per-round medians.
 
     .venv/bin/python docs/examples/lecture_targets.py
 """
