@@ -42,7 +42,7 @@ def asv_run(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("asv")
     results = tmp / "results"
-    config = _config(results)
+    config = _config(results, tmp)
     spec = kernels.kernel(KERNEL)
     size = min(getattr(spec, "quick_sizes", None) or (spec.default_size,))
     assert _asv(["machine", "--yes", "--machine", "pytest-box"], tmp).returncode == 0
