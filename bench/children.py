@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
+from pathlib import Path
 from contextlib import contextmanager
 
 GRACE_S = 8.0
@@ -58,3 +60,33 @@ def run_group(cmd, **kwargs) -> int:
     except BaseException:
         stop_group(proc)
         raise
+
+
+def marked(mark: str) -> list[int]:
+    """Pids of this user's processes with ``mark`` in their environment, or a path below it (e.g.
+    ``TMPDIR=<a run's folder>``: everything a run started, at any depth, also what left its process
+    group). Linux ``/proc``; [] elsewhere."""
+    want, below, found = mark.encode(), mark.encode() + b"/", []
+    for p in Path("/proc").glob("[0-9]*"):
+        try:
+            env = (p / "environ").read_bytes().split(b"\0")
+            if int(p.name) != os.getpid() and any(e == want or e.startswith(below) for e in env):
+                found.append(int(p.name))
+        except (OSError, ValueError):
+            pass
+    return found
+
+
+def kill_marked(mark: str, wait_s: float = 5.0) -> list[int]:
+    """SIGKILL every process ``marked(mark)`` and wait (at most ``wait_s``) until none is left;
+    the pids that were still running."""
+    pids = marked(mark)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    deadline = time.monotonic() + wait_s
+    while marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return pids

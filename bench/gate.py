@@ -201,6 +201,8 @@ def main(argv=None) -> int:
               f"its worktrees and temporary folder removed; kept: {kept}", flush=True)
         return 130
     finally:
+        # stragglers that left the runs' process groups (asv's benchmark server) carry the runs' TMPDIR
+        children.kill_marked(f"TMPDIR={tmp / 'tmp'}")
         remove_worktrees([tmp / "wt-base", tmp / "wt-head"])
         shutil.rmtree(tmp, ignore_errors=True)
 

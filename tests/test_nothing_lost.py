@@ -66,17 +66,12 @@ def test_the_lock_of_a_killed_run_is_taken_over(tmp_path):
     assert said and f"taking over the results lock of pid {other.pid}" in said[0]
 
 
-def _our_processes(tmpdir: Path) -> list[str]:
-    """Processes whose environment carries TMPDIR=tmpdir: everything a run started, at any depth."""
-    mark = f"TMPDIR={tmpdir}".encode()
-    found = []
-    for p in Path("/proc").glob("[0-9]*"):
-        try:
-            if int(p.name) != os.getpid() and mark in (p / "environ").read_bytes().split(b"\0"):
-                found.append((p / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:200])
-        except OSError:
-            pass
-    return found
+def _our_processes(tmpdir: Path) -> list[int]:
+    """Processes whose TMPDIR is tmpdir or a folder below it: everything a run started, at any depth
+    (python -m bench and the gate give their children TMPDIRs inside their own)."""
+    from bench import children
+
+    return [pid for pid in children.marked(f"TMPDIR={tmpdir}") if pid != os.getpid()]
 
 
 @pytest.fixture
@@ -147,6 +142,5 @@ def test_ctrl_c_stops_a_gate_and_leaves_nothing_behind(tmp_path, short_tmp):
     assert took < 15, (took, out)
     assert "interrupted" in out and f"kept: the rounds that finished are in {out_dir}" in out, out
     assert _worktrees() == before
-    time.sleep(1)
-    assert _our_processes(tmpdir) == []
+    assert _our_processes(tmpdir) == []                             # at once: nothing left running
     assert list(tmpdir.iterdir()) == [], list(tmpdir.iterdir())
