@@ -139,7 +139,7 @@ def parse_args(argv=None):
                              "all kernels (default 1: every ratio is measured by the comparison passes)")
     parser.add_argument("--processes", type=int, default=3,
                         help="processes per comparison (paired ratios; default 3, at least 2); imprecise "
-                             "ones get up to 5")
+                             "ones get up to 5, lecture ratios first, while the run's time budget lasts")
     parser.add_argument("--launch-method", choices=("forkserver", "spawn"), default="forkserver",
                         help="how asv starts each benchmark process (default forkserver: no "
                              "interpreter start-up or JAX import per case; see docs/asv.md)")
