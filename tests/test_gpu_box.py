@@ -177,7 +177,7 @@ def test_gpu_asv_config_loads_with_asvs_loader():
 def test_gpu_asv_config_differs_from_the_cpu_one_only_where_intended():
     cpu, gpu_conf = _load_conf("asv.conf.json"), _load_conf("asv.gpu.conf.json")
     changed = {k for k in cpu.keys() | gpu_conf.keys() if cpu.get(k) != gpu_conf.get(k)}
-    assert changed == {"env_dir", "install_command"}, changed
+    assert changed == {"env_dir", "install_command", "launch_method"}, changed   # CUDA needs spawn
     assert gpu_conf["env_dir"] != cpu["env_dir"]                 # asv would reuse CPU-only environments
     assert gpu_conf["install_command"][:-1] == cpu["install_command"]
     extra = gpu_conf["install_command"][-1]
