@@ -329,7 +329,7 @@ def measure(args, config: Path, results_dir: Path, machine: str, commit: str, st
 
                 paired_run.run(args.kernel_list, gpu, run_asv, env, results_dir / machine, commit,
                                append=args.append, processes=args.processes, kept=kept,
-                               deadline=started + RUN_BUDGET_S if args.kernel_list else None)
+                               deadline=started + RUN_BUDGET_S)
             if not args.timed_only:   # the machine's measured peaks: the reports' "percent of peak"
                 print("\n== calibration: GEMM peak and copy bandwidth of this machine", flush=True)
                 rc = run_asv([r"^bench_calibration\."])

@@ -226,13 +226,12 @@ def judge(base: dict, head: dict, factor: float, alpha: float) -> dict:
     return rows
 
 
-def add_worktrees(sides: dict, tmp: Path, added: list) -> dict:
-    """One worktree per side (recorded in ``added`` as soon as it exists); {side: its runs' env}."""
+def add_worktrees(sides: dict, tmp: Path) -> dict:
+    """One worktree per side (``main`` removes them, however the gate ends); {side: its runs' env}."""
     envs = {}
     (tmp / "tmp").mkdir(exist_ok=True)
     for side, (commit, wt, plant) in sides.items():
         _git("worktree", "add", "--detach", "--quiet", str(wt), commit)
-        added.append(wt)
         # the runs' temporary files inside the gate's folder: removed with it, however they end
         envs[side] = dict(side_env(wt, plant), TMPDIR=str(tmp / "tmp"))
         check_imports(wt, envs[side])
@@ -249,7 +248,6 @@ def gate(args, tmp: Path, started: float) -> int:
           f"{args.factor:g} and p <= {args.alpha:g} over processes")
     if args.plant:
         print(f"gate: SELF-TEST, planted slowdown {args.plant} in HEAD's runs (JAXBENCH_PLANT_SLOWDOWN)")
-    added = []
     log = open(out_dir / "gate.log", "w", encoding="utf-8")
 
     def measure(kernel_list, tag):
@@ -264,7 +262,7 @@ def gate(args, tmp: Path, started: float) -> int:
                 load_rounds(out_dir / f"{tag}head", machine, args.head_hash, kernel_list))
 
     try:
-        envs = add_worktrees(sides, tmp, added)
+        envs = add_worktrees(sides, tmp)
         machine = machine_name(sides["base"][1], envs["base"], args.machine)
         base, head = measure(args.kernel_list, "")
         if not set(base) & set(head):
@@ -288,7 +286,6 @@ def gate(args, tmp: Path, started: float) -> int:
         return 2
     finally:
         log.close()
-        remove_worktrees(added)
     only = len(set(base) ^ set(head))
     return conclude(args, list(rows.values()), only, machine, time.monotonic() - started, out_dir)
 

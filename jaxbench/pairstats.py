@@ -80,18 +80,13 @@ def bootstrap(processes, key: str = "", n_boot: int = N_BOOT) -> np.ndarray | No
 def process_t_half_width(processes, level: float = LEVEL) -> float:
     """Student-t half-width, on the log scale, of the mean of the processes' log median ratios:
     t(level, n - 1) x sd / sqrt(n); 0 with fewer than two processes."""
+    from scipy import stats
+
     ps = clean(processes)
     if len(ps) < 2:
         return 0.0
     m = np.log([np.median(p) for p in ps])
-    return float(student_t_quantile(0.5 + level / 2.0, len(m) - 1) * np.std(m, ddof=1) / math.sqrt(len(m)))
-
-
-def student_t_quantile(q: float, df: int) -> float:
-    """The q quantile of Student's t with ``df`` degrees of freedom (scipy, imported when needed)."""
-    from scipy import stats
-
-    return float(stats.t.ppf(q, df))
+    return float(stats.t.ppf(0.5 + level / 2.0, len(m) - 1) * np.std(m, ddof=1) / math.sqrt(len(m)))
 
 
 def interval(processes, key: str = "", level: float = LEVEL) -> tuple[float, float, float]:

@@ -32,8 +32,8 @@ from jaxbench.declare import NULL_EXCLUDED   # no null pair for these kernels: d
 from jaxbench.load import one_device, select
 
 from . import options, speedup, tables, writers
-from .flags import (FLAG_LEGEND, FLAGS, IQR_WIDE, MIN_SAMPLES, ROUNDS_APART, asked, flag_codes,  # noqa: F401
-                    flag_reasons, iqr_ratio, min_repeat, round_sizes, sample_time, with_flags)
+from .flags import (FLAG_LEGEND, FLAGS, ROUNDS_APART, flag_codes, min_repeat, round_sizes, sample_time,
+                    with_flags)
 from .paired import Lookup, row_key
 from .parts import Doc, Table
 

@@ -28,7 +28,6 @@ from kernels import format_seconds
 from jaxbench import stats
 
 from . import coverage
-from .writers import LEFT, latex_document, tex_escape, to_latex, to_markdown  # noqa: F401 (the writers, re-exported)
 
 STATUS = {"skipped": "n/a", "failed": "failed"}
 

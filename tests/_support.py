@@ -20,7 +20,7 @@ def compile_latex(tex_file, tmp) -> str:
 
     import pytest
 
-    from reports import tables
+    from reports import writers
 
     exe = shutil.which("pdflatex")
     if exe is None:
@@ -29,7 +29,7 @@ def compile_latex(tex_file, tmp) -> str:
                                                         text=True).stdout.strip():
         pytest.skip("booktabs.sty not installed (texlive-latex-recommended)")
     doc = tmp / f"{tex_file.stem}-doc.tex"
-    doc.write_text(tables.latex_document(tex_file.read_text()))
+    doc.write_text(writers.latex_document(tex_file.read_text()))
     run = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", doc.name], cwd=tmp,
                          capture_output=True, text=True, timeout=300)
     log = (tmp / f"{tex_file.stem}-doc.log").read_text(errors="replace")

@@ -30,3 +30,15 @@ def loaded():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResultsWarning)
         return load_results(Path(__file__).resolve().parent / "fixtures" / "results")
+
+
+@pytest.fixture
+def short_tmp():
+    """A TMPDIR of a short path (asv's forkserver socket lives inside it: <= 107 bytes)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    d = Path(tempfile.mkdtemp(prefix="jbt-", dir="/tmp"))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)

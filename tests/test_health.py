@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from jaxbench import stats
-from reports import health, speedup
+from reports import flags, health, speedup
 from jaxbench.load import ResultsWarning, current, latest_commits, select
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -216,6 +216,6 @@ def test_few_samples_judged_against_the_repeat_the_run_asked_for():
     """python -m bench records its -a repeat override in the facts; asv keeps the class's."""
     bench = {"b.B.time_b": {"repeat": [5, 15, 2.0], "sample_time": 0.02}}
     facts = {"box": {"measurement": {"repeat": "(3,10,0.6)"}}}
-    assert health.min_repeat(health.asked(bench, facts, "box", "b.B.time_b")) == 3
-    assert health.min_repeat(health.asked(bench, {}, "box", "b.B.time_b")) == 5
-    assert health.min_repeat(health.asked(bench, facts, "other-box", "b.B.time_b")) == 5
+    assert health.min_repeat(flags.asked(bench, facts, "box", "b.B.time_b")) == 3
+    assert health.min_repeat(flags.asked(bench, {}, "box", "b.B.time_b")) == 5
+    assert health.min_repeat(flags.asked(bench, facts, "other-box", "b.B.time_b")) == 5

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from _support import compile_latex
-from reports import coverage, lecture as L, paired, plots, speedup, tables
+from reports import coverage, lecture as L, paired, plots, speedup, tables, writers
 from reports.build import build
 from jaxbench.load import ResultsWarning, current, latest_commits, load_results, select
 
@@ -446,15 +446,15 @@ def test_latex_compiles_on_portrait_a4_without_overfull_boxes(report, tmp_path):
         assert "Overfull \\hbox" not in log, tex.name
         if tex.name in ("lecture.tex", "summary.tex"):
             assert "Float too large" not in log, tex.name       # every part fits a page
-    assert "a4paper" in tables.latex_document("")
+    assert "a4paper" in writers.latex_document("")
 
 
 def test_latex_layout_splits_and_wraps():
     wide = pd.DataFrame({"Kernel": ["matmul"] * 3, **{f"Column {i}": ["no measurable difference (0.97x [0.91, 1.04])"] * 3
                                                      for i in range(8)}})
-    tex = tables.to_latex(wide, "cap", "tab:w", ["note"], keys=["Kernel"])
+    tex = writers.to_latex(wide, "cap", "tab:w", ["note"], keys=["Kernel"])
     assert tex.count("\\begin{table}") >= 2 and "(part 1 of" in tex and "p{" in tex
     assert tex.count("Kernel &") == tex.count("\\begin{tabular}")          # the key column is repeated
-    small = tables.to_latex(pd.DataFrame({"Kernel": ["svt_hard"], "Median": ["2.94 ms"]}))
+    small = writers.to_latex(pd.DataFrame({"Kernel": ["svt_hard"], "Median": ["2.94 ms"]}))
     assert "\\begin{tabular}{lr}" in small and small.count("\\begin{table}") == 1
-    assert tables.tex_escape("a < b > c ~ d | e") == "a $<$ b $>$ c $\\sim$ d $|$ e"
+    assert writers.tex_escape("a < b > c ~ d | e") == "a $<$ b $>$ c $\\sim$ d $|$ e"

@@ -74,27 +74,17 @@ def _our_processes(tmpdir: Path) -> list[int]:
     return [pid for pid in children.marked(f"TMPDIR={tmpdir}") if pid != os.getpid()]
 
 
-@pytest.fixture
-def short_tmp():
-    """A TMPDIR of a short path (asv's forkserver socket lives inside it: <= 107 bytes)."""
-    import shutil
-    import tempfile
-
-    d = Path(tempfile.mkdtemp(prefix="jbt-", dir="/tmp"))
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
-
-
-def _env(tmp_path: Path, tmpdir: Path, **extra) -> tuple[dict, Path]:
+def _env(tmp_path: Path, tmpdir: Path, **extra) -> dict:
     (tmp_path / "home").mkdir(exist_ok=True)
-    return dict(os.environ, HOME=str(tmp_path / "home"), TMPDIR=str(tmpdir), JAXBENCH_JAX_CACHE="", **extra), tmpdir
+    return dict(os.environ, HOME=str(tmp_path / "home"), TMPDIR=str(tmpdir), JAXBENCH_JAX_CACHE="", **extra)
 
 
 def test_two_runs_into_one_folder_keep_both_kernels(tmp_path, short_tmp):
     """Two python -m bench of different kernels started together on one results folder: the second
     waits for the first (and says so), both kernels' results are in the folder, no temporary file left."""
     results = tmp_path / "results"
-    env, tmpdir = _env(tmp_path, short_tmp, JAXBENCH_COMPARISONS="0", JAXBENCH_TIMED_ONLY="1")
+    tmpdir = short_tmp
+    env = _env(tmp_path, tmpdir, JAXBENCH_COMPARISONS="0", JAXBENCH_TIMED_ONLY="1")
     procs = [subprocess.Popen([sys.executable, "-m", "bench", "--kernels", k, "--machine", "shared-box",
                                "--results-dir", str(results), "--no-report"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -117,7 +107,8 @@ def _worktrees() -> list[str]:
 def test_ctrl_c_stops_a_gate_and_leaves_nothing_behind(tmp_path, short_tmp):
     """SIGINT to the gate's process group while a round runs: exit 130 within 15 s, no worktree
     left registered, no process of the gate left, no temporary folder left, and it says what it kept."""
-    env, tmpdir = _env(tmp_path, short_tmp)
+    tmpdir = short_tmp
+    env = _env(tmp_path, tmpdir)
     before = _worktrees()
     out_dir = tmp_path / "gate"
     proc = subprocess.Popen([sys.executable, "-m", "bench.gate", "HEAD", "HEAD", "--kernels", "grad",

@@ -24,7 +24,7 @@ import pytest
 import re
 
 from jaxbench import stats
-from reports import health, history, paired, plots, speedup, tables
+from reports import health, history, paired, plots, speedup, tables, writers
 from reports.__main__ import main
 from reports.build import build
 from jaxbench.load import ResultsWarning, current, latest_commits, load_results, select
@@ -265,9 +265,9 @@ def test_summary_numpy_column_is_the_speedup_baseline(rates):
 
 def test_markdown_and_latex():
     t = pd.DataFrame({"Kernel": ["svt_hard"], "Median": ["2.94 ms"], "% GEMM peak": ["50%"]})
-    md = tables.to_markdown(t, "cap", ["note"])
+    md = writers.to_markdown(t, "cap", ["note"])
     assert "| Kernel | Median | % GEMM peak |" in md and "|:---|---:|---:|" in md and "| svt_hard |" in md
-    tex = tables.to_latex(t, "cap", "tab:x", ["a_b"])
+    tex = writers.to_latex(t, "cap", "tab:x", ["a_b"])
     for needle in ("\\toprule", "\\midrule", "\\bottomrule", "svt\\_hard", "\\% GEMM peak", "50\\%", "a\\_b",
                    "\\begin{tabular}{lrr}"):
         assert needle in tex
