@@ -33,7 +33,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "asv.conf.json"
-DEFAULT_REPEAT = "(3,10,0.4)"   # asv repeat of the default run: min samples, max samples, max seconds
 # extra comparison processes (imprecise ratios) start only if they end within this much of the
 # run's start: the calibration, health and report (~1 min) then keep `make bench` under 10 min
 RUN_BUDGET_S = 540.0
@@ -41,6 +40,13 @@ RUN_BUDGET_S = 540.0
 
 def _asv(*args) -> list[str]:
     return [sys.executable, "-m", "asv", *args]
+
+
+def _repeat(full: bool) -> str:
+    """asv ``repeat`` of the run's time_ processes, as the suite declares it per mode."""
+    from .common import REPEAT
+
+    return str(REPEAT["full" if full else "default"]).replace(" ", "")
 
 
 def _conf() -> dict:
@@ -91,8 +97,6 @@ def selection(kernel: str, gpu: bool, full: bool = True,
             continue
         prefix = re.escape(f"bench_{kernel}.{cls_name}.")
         if not hasattr(cls, "skip_params"):        # accuracy tracks: every backend, cheap skips
-            if not (full or getattr(cls, "default_run", True)):
-                continue                           # declared beside the track: not in the default run
             regexes.append("^" + prefix)
             keep = [v for v in _product(cls.params)]
             n = len(keep) * len(methods)
@@ -264,8 +268,7 @@ def asv_runner(args, config: Path, commit: str, machine: str, env: dict, log):
                    "-a", "rounds=1")
         if append:
             cmd += ["--append-samples"]
-        if not args.full:
-            cmd += ["-a", f"repeat={DEFAULT_REPEAT}"]
+        cmd += ["-a", "repeat=" + _repeat(args.full)]
         for rx in regexes:
             cmd += ["-b", rx]
         log.write(f"\n$ {' '.join(cmd)}\n")
@@ -354,7 +357,7 @@ def summarize(args, results_dir: Path, machine: str, commit: str, started: float
 
     facts_path = facts.write(results_dir, machine, {
         "launch_method": args.launch_method, "rounds": args.rounds, "sizes": "full" if args.full else "default",
-        "sample_time_s": _TimeBench.sample_time, "repeat": DEFAULT_REPEAT if not args.full else str(_TimeBench.repeat),
+        "sample_time_s": _TimeBench.sample_time, "repeat": _repeat(args.full),
         "calls_per_sample": "timeit autorange in setup; back-to-back calls (docs/asv.md)"})
     print(f"\njaxbench: benchmarks done in {(time.monotonic() - started) / 60:.1f} min")
     total = {"ok": 0, "failed": 0, "skipped": 0, "missing": 0}

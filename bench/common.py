@@ -35,9 +35,16 @@ How steady state is kept out of asv_runner 0.3.2's way (docs/asv.md, "Calls per 
   asv_runner records as a skip (NaN, n/a), not a failure. A wrong result
   (``VerificationError``) or a blown compile budget is a failure, recorded as such.
 
-Sizes: ``JAXBENCH_SIZES=full`` (default: each kernel's benchmark grid ``spec.sizes``) or
-``default`` (``spec.default_sizes``, the default run's sizes declared with the kernel; ``quick`` is
-its older name). ``python -m bench`` sets it.
+Which cases, one switch (``JAXBENCH_SIZES``), so that a plain ``asv run`` measures what ``make
+bench`` measures (docs/asv.md, "Plain asv"):
+- ``default`` (unset): the default run declared with each kernel (``kernels.in_default_run``, per
+  role). Each class's axes hold only the values its default-run cases use, and every other point of
+  their product is in ``skip_params``: asv starts one (forked) process per grid point, skipped ones
+  included, so the grid is kept close to the cases it measures (``launched``).
+- ``full``: each kernel's whole benchmark grid (``spec.sizes``, every dtype and variant); ``quick``
+  is an older name of ``default``.
+``jax-gpu`` points are in ``skip_params`` where no CUDA plugin of JAX is installed (``gpu_possible``):
+the axes stay the same on every machine, so CPU and GPU results share their params.
 """
 from __future__ import annotations
 
@@ -64,13 +71,15 @@ SIZES_ENV = "JAXBENCH_SIZES"
 CACHE_ENV = "JAXBENCH_JAX_CACHE"          # persistent compilation cache dir; "" disables it
 DEFAULT_CACHE_DIR = ROOT / ".asv" / "jax-cache"
 AXES = ("backend", "placement", "transform", "size")
+# asv ``repeat`` of a time_ process (min samples, max samples, max seconds of sampling), per mode
+REPEAT = {"default": (3, 10, 0.4), "full": (5, 15, 2.0)}
 
 
 # --------------------------------------------------------------------------- registry -> params
 
 def size_mode() -> str:
-    """``full`` or ``default``; ``quick`` is the older name of ``default``."""
-    mode = os.environ.get(SIZES_ENV, "full")
+    """``default`` (unset) or ``full``; ``quick`` is the older name of ``default``."""
+    mode = os.environ.get(SIZES_ENV, "default") or "default"
     if mode not in ("full", "default", "quick"):
         raise ValueError(f"{SIZES_ENV}={mode!r}; valid: full, default")
     return "default" if mode == "quick" else mode
@@ -103,12 +112,31 @@ def case_of(spec, values: tuple) -> kernels.Case:
                         int(named.get("devices", 1)))
 
 
-def grid(spec, *, backends=None, placements=None, transforms=None, sizes=None):
-    """(params, param_names, skip_params) for one benchmark class of ``spec``.
+def gpu_possible() -> bool:
+    """Whether a CUDA plugin of JAX is installed (``make bench GPU=1``: the ``cuda`` extra). Read
+    without importing JAX, so the suite's import starts no backend; without one, no jax-gpu case
+    can run and its grid points are skipped statically (n/a) instead of costing a process each."""
+    import importlib.util
+
+    for name in ("jax_cuda12_plugin", "jax_cuda13_plugin", "jax_plugins.xla_cuda12", "jax_plugins.xla_cuda13"):
+        try:
+            if importlib.util.find_spec(name) is not None:
+                return True
+        except (ImportError, ValueError):
+            continue
+    return False
+
+
+def grid(spec, *, role="time", backends=None, placements=None, transforms=None, sizes=None):
+    """(params, param_names, skip_params) for one benchmark class of ``spec`` measuring ``role``.
 
     The grid is the product of the axis values; ``skip_params`` is every tuple of it that the
-    registry does not list as a valid case (asv_runner skips those before any setup).
+    registry does not list as a valid case (asv_runner skips those before any setup), that the
+    default run does not measure (``default`` mode), or that needs a GPU where JAX has no CUDA
+    plugin. In ``default`` mode each axis keeps only the values of the cases measured on some
+    machine (jax-gpu included), so the product stays near the cases it holds.
     """
+    default = size_mode() == "default"
     backends = list(backends or kernels.BACKENDS)
     if placements is None:
         placements = _ordered(p for b in backends for p in spec.placements_for(b))
@@ -125,9 +153,24 @@ def grid(spec, *, backends=None, placements=None, transforms=None, sizes=None):
     valid = set()
     for size in sizes:
         for c in kernels.cases(spec.name, size=size):
-            valid.add(c)
-    skip = {values for values in itertools.product(*axes) if case_of(spec, values) not in valid}
+            if not default or kernels.in_default_run(c, role):
+                valid.add(c)
+    keep = [values for values in itertools.product(*axes) if case_of(spec, values) in valid]
+    if default:   # only the values some measured case uses (the first of each if none does)
+        axes = [[x for x in axis if any(v[i] == x for v in keep)] or axis[:1] for i, axis in enumerate(axes)]
+    runnable = set(keep) if gpu_possible() else {v for v in keep if v[0] != "jax-gpu"}
+    skip = {values for values in itertools.product(*axes) if values not in runnable}
     return axes, param_names(spec), skip
+
+
+def launched(cls) -> int:
+    """Processes a plain ``asv run`` starts for one class: one per grid point and method, skipped
+    points included (asv/runner.py ``run_benchmark``: ``skip_params`` is read in the child)."""
+    methods = [m for m in dir(cls) if m.split("_")[0] in ("time", "track", "peakmem", "mem", "timeraw")]
+    points = 1
+    for axis in cls.params:
+        points *= len(axis)
+    return points * len(methods)
 
 
 def selected(cls) -> list[tuple]:
@@ -213,8 +256,10 @@ class _TimeBench(_CaseBench):
 
     sample_time = 0.02
     warmup_time = 0.05       # the case is already warm: prepare() ran it, autorange ran it again
-    repeat = (5, 15, 2.0)    # min samples, max samples, max seconds of sampling per process
-    rounds = 2               # processes per case (python -m bench runs them as passes of its own)
+    # what `make bench` measures, so that a plain `asv run` measures the same (python -m bench
+    # passes them with -a as well; ROUNDS=n / --rounds runs n passes of its own)
+    repeat = REPEAT["default"]   # min samples, max samples, max seconds of sampling per process (per mode: suite)
+    rounds = 1                   # processes per case
     min_run_count = 2
 
     def setup(self, *values):
@@ -248,13 +293,13 @@ def suite(name: str) -> dict[str, type]:
     timed.__doc__ = f"Seconds per call of one {name} case, blocked until ready (steady state)."
     out[base] = type(base, (_TimeBench,), {
         "spec": spec, "params": params, "param_names": names, "skip_params": skip,
-        f"time_{name}": timed, "__doc__": spec.summary, "__module__": f"bench.bench_{name}"})
+        "repeat": REPEAT[size_mode()], f"time_{name}": timed, "__doc__": spec.summary, "__module__": f"bench.bench_{name}"})
 
     # compile time: jit transforms only, a fresh process, no persistent cache
     jit = [t for t in spec.jax_transforms if t in kernels.JIT_TRANSFORMS]
     jax_backends = [b for b in kernels.BACKENDS if b != "numpy-cpu"]
     if jit:
-        params, names, skip = grid(spec, backends=jax_backends, transforms=jit)
+        params, names, skip = grid(spec, role="compile", backends=jax_backends, transforms=jit)
 
         def track_compile_seconds(self, *values):
             host_devices_for(case_of(self.spec, values))   # before JAX starts
@@ -272,7 +317,7 @@ def suite(name: str) -> dict[str, type]:
     # host -> device transfer of the inputs: explicit placement, one transform (it does not matter)
     if "explicit" in spec.jax_placements:
         transform = "eager" if "eager" in spec.jax_transforms else spec.jax_transforms[0]
-        params, names, skip = grid(spec, backends=jax_backends, placements=["explicit"],
+        params, names, skip = grid(spec, role="transfer", backends=jax_backends, placements=["explicit"],
                                    transforms=[transform])
 
         def track_transfer_seconds(self, *values):
@@ -285,7 +330,7 @@ def suite(name: str) -> dict[str, type]:
             "__module__": f"bench.bench_{name}"})
 
     # peak memory: the largest size of the run
-    params, names, skip = grid(spec, sizes=[max(sizes_for(spec))])
+    params, names, skip = grid(spec, role="peakmem", sizes=[max(sizes_for(spec))])
 
     def peakmem(self, *values):
         self._prepared(values).run()

@@ -177,13 +177,17 @@ def test_default_run_has_sharded_matmul_and_cnn_step_steady_state_only():
                     and any(kernels.in_default_run(c, role) for role in ("compile", "transfer", "peakmem"))]
 
 
-def test_asv_params_end_with_devices():
+@pytest.mark.parametrize("mode", ["full", "default"])
+def test_asv_params_end_with_devices(monkeypatch, mode):
     from bench import common
 
+    monkeypatch.setenv("JAXBENCH_SIZES", mode)
     for name in SHARDED:
         cls = common.suite(name)["".join(p.capitalize() for p in name.split("_"))]
+        sharding = kernels.kernel(name).sharding
+        counts = sharding.device_counts if mode == "full" else sorted({1, *sharding.default_device_counts})
         assert cls.param_names[:4] == ["backend", "placement", "transform", "size"]
-        assert cls.param_names[-1] == "devices" and cls.params[-1] == list(kernels.kernel(name).sharding.device_counts)
+        assert cls.param_names[-1] == "devices" and cls.params[-1] == list(counts)
         one = next(v for v in common.selected(cls) if v[-1] == 1)
         assert common.case_of(cls.spec, one).devices == 1
     assert "devices" not in common.suite("grad")["Grad"].param_names
