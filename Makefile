@@ -51,12 +51,14 @@ test: $(STAMP)
 #   GPU=1                 an NVIDIA GPU box: refuse at once without nvidia-smi/GPU, install the
 #                         `cuda` extra, refuse unless JAX sees the GPU, run (jax-gpu cases too)
 #   RESULTS=dir           results folder (default: .asv/results)
+#   COMMITS=A..B          these commits instead of the checkout (git range, A excluded, or a comma
+#                         list), each built into asv's virtualenv, passes interleaved across commits
 bench: $(if $(USE_GPU),gpu-check-driver $(CUDA_STAMP),$(STAMP))
 	$(if $(USE_GPU),@$(PY) -m bench.gpu check)
 	$(PY) -m bench $(if $(KERNELS),--kernels $(KERNELS)) $(if $(FULL),--full) $(if $(ROUNDS),--rounds $(ROUNDS)) \
 		$(if $(PROCESSES),--processes $(PROCESSES)) \
 		$(if $(MACHINE),--machine $(MACHINE),$(if $(USE_GPU),--machine $$($(PY) -m bench.gpu machine))) \
-		$(if $(RESULTS),--results-dir $(RESULTS))
+		$(if $(RESULTS),--results-dir $(RESULTS)) $(if $(COMMITS),--commits $(COMMITS))
 
 clean:
 	rm -rf $(VENV) .asv build *.egg-info

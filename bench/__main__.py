@@ -97,6 +97,8 @@ def selection(kernel: str, gpu: bool, full: bool = True,
             continue
         prefix = re.escape(f"bench_{kernel}.{cls_name}.")
         if not hasattr(cls, "skip_params"):        # accuracy tracks: every backend, cheap skips
+            if not (full or getattr(cls, "default_run", True)):
+                continue                           # declared beside the track: not in the default run
             regexes.append("^" + prefix)
             keep = [v for v in _product(cls.params)]
             n = len(keep) * len(methods)
@@ -149,6 +151,10 @@ def parse_args(argv=None):
                              "interpreter start-up or JAX import per case; see docs/asv.md)")
     parser.add_argument("--commit", default=None,
                         help="record the results under this commit hash (default: git rev-parse HEAD)")
+    parser.add_argument("--commits", default=None, metavar="RANGE",
+                        help="measure these commits instead of the checkout, each in asv's virtualenv, passes "
+                             "interleaved across commits: a git range A..B (A excluded: HEAD~3..HEAD is the last "
+                             "three) or comma-separated revisions (bench/commits.py, docs/asv.md)")
     parser.add_argument("--append", action="store_true",
                         help="keep the samples already recorded for this commit: every round appends "
                              "(the regression gate interleaves commits this way)")
@@ -167,6 +173,16 @@ def parse_args(argv=None):
         parser.error(f"--rounds {args.rounds}: at least 1 (2 or more to measure the spread between processes)")
     args.comparisons = os.environ.get("JAXBENCH_COMPARISONS", "1") != "0"   # the gate turns them off
     args.timed_only = os.environ.get("JAXBENCH_TIMED_ONLY") == "1"   # the gate: steady-state time_ only
+    if args.commits is not None and args.commit is not None:
+        parser.error("--commits and --commit: give one (--commit names the checkout's results; --commits "
+                     "measures other commits)")
+    if args.commits is not None:
+        from .commits import CommitsError, resolve
+
+        try:
+            args.commit_list = resolve(args.commits, ROOT)
+        except CommitsError as exc:
+            parser.error(str(exc))
     if args.processes < 2:
         parser.error(f"--processes {args.processes}: at least 2 (the interval resamples processes)")
     args.kernel_list = wanted
@@ -233,8 +249,11 @@ def run(args, config: Path) -> int:
     conf = _conf()
     results_dir = Path(args.results_dir).resolve() if args.results_dir else ROOT / conf["results_dir"]
     html_dir = results_dir.parent / "html" if args.results_dir else ROOT / conf["html_dir"]
-    commit = args.commit or subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                                           text=True, check=True).stdout.strip()
+    if args.commits is not None:
+        commit = args.commit_list[-1]   # the newest: the one the health check and report read
+    else:
+        commit = args.commit or subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                                               text=True, check=True).stdout.strip()
 
     machine_cmd = _asv("machine", "--yes") + (["--machine", args.machine] if args.machine else [])
     subprocess.run(machine_cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
@@ -255,16 +274,18 @@ def run(args, config: Path) -> int:
     return 0
 
 
-def asv_runner(args, config: Path, commit: str, machine: str, env: dict, log):
-    """``run_asv(regexes, append=False) -> exit code``: one ``asv run`` of the selected benchmarks.
+def asv_runner(args, config: Path, commit: str, machine: str, env: dict, log, in_env: bool = False):
+    """``run_asv(regexes, append=False) -> exit code``: one ``asv run`` of the selected benchmarks:
+    of the checkout in this Python (``--python=same``), or, ``in_env``, of ``commit`` built and
+    installed into asv's virtualenv (``asv run <commit>^!``).
 
     One round per invocation: python -m bench runs the rounds itself, as passes over every kernel,
     so the processes of one case are minutes apart and the samples of each round can be told apart
     afterwards (asv concatenates them; rounds.record counts them). asv prints every grid point,
     n/a ones included (~1,500 lines): that goes to the log."""
     def run_asv(regexes: list[str], append: bool = False) -> int:
-        cmd = _asv("run", "--config", str(config), "--python=same", "--set-commit-hash", commit,
-                   "--machine", machine, "--launch-method", args.launch_method, "--record-samples",
+        where = [f"{commit}^!"] if in_env else ["--python=same", "--set-commit-hash", commit]
+        cmd = _asv("run", "--config", str(config), *where, "--machine", machine, "--launch-method", args.launch_method, "--record-samples",
                    "-a", "rounds=1")
         if append:
             cmd += ["--append-samples"]
@@ -326,18 +347,11 @@ def measure(args, config: Path, results_dir: Path, machine: str, commit: str, st
     with open(log_path, "w", encoding="utf-8") as log:
         run_asv = asv_runner(args, config, commit, machine, env, log)
         try:
-            timed_rounds(args, gpu, run_asv, results_dir / machine, commit, outcomes, failed_runs, kept)
-            if args.comparisons:   # every ratio the report states, paired, in several processes
-                from . import paired_run
-
-                paired_run.run(args.kernel_list, gpu, run_asv, env, results_dir / machine, commit,
-                               append=args.append, processes=args.processes, kept=kept,
-                               deadline=started + RUN_BUDGET_S)
-            if not args.timed_only:   # the machine's measured peaks: the reports' "percent of peak"
-                print("\n== calibration: GEMM peak and copy bandwidth of this machine", flush=True)
-                rc = run_asv([r"^bench_calibration\."])
-                if rc != 0:
-                    failed_runs.append(("calibration", rc))
+            if args.commits is not None:
+                commits_run(args, config, machine, env, log, gpu, results_dir / machine, outcomes, failed_runs, kept)
+            else:
+                checkout_run(args, gpu, run_asv, env, results_dir / machine, commit, started, outcomes,
+                             failed_runs, kept)
         except KeyboardInterrupt:
             print(f"\n\njaxbench: interrupted after {(time.monotonic() - started) / 60:.1f} min. Kept the results "
                   f"of the passes that finished: {', '.join(kept) or 'none'} (asv JSON in {results_dir / machine}, "
@@ -347,6 +361,45 @@ def measure(args, config: Path, results_dir: Path, machine: str, commit: str, st
             return 130
     summarize(args, results_dir, machine, commit, started, outcomes, failed_runs, log_path)
     return None
+
+
+def checkout_run(args, gpu: bool, run_asv, env: dict, machine_dir: Path, commit: str, started: float,
+                 outcomes: dict, failed_runs: list, kept: list) -> None:
+    """The checkout's run: the asv rounds, the comparison passes, the calibration."""
+    timed_rounds(args, gpu, run_asv, machine_dir, commit, outcomes, failed_runs, kept)
+    if args.comparisons:   # every ratio the report states, paired, in several processes
+        from . import paired_run
+
+        paired_run.run(args.kernel_list, gpu, run_asv, env, machine_dir, commit,
+                       append=args.append, processes=args.processes, kept=kept,
+                       deadline=started + RUN_BUDGET_S)
+    if not args.timed_only:   # the machine's measured peaks: the reports' "percent of peak"
+        print("\n== calibration: GEMM peak and copy bandwidth of this machine", flush=True)
+        rc = run_asv([r"^bench_calibration\."])
+        if rc != 0:
+            failed_runs.append(("calibration", rc))
+
+
+def commits_run(args, config: Path, machine: str, env: dict, log, gpu: bool, machine_dir: Path,
+                outcomes: dict, failed_runs: list, kept: list) -> None:
+    """``--commits``: asv's virtualenv (made once), then every commit's passes, interleaved."""
+    from . import commits
+
+    print(f"commits ({len(args.commit_list)}, oldest first): "
+          + ", ".join(c[:10] for c in args.commit_list), flush=True)
+    print("\n== asv's virtualenv (asv setup: created once under .asv/env, from asv.conf.json's matrix; "
+          "the first time downloads jax, scipy, flax... and takes minutes) ...", end="", flush=True)
+    t0 = time.monotonic()
+    log.write(f"\n$ asv setup --config {config}\n")
+    log.flush()
+    rc = subprocess.run(_asv("setup", "--config", str(config)), cwd=ROOT, env=env, stdout=log,
+                        stderr=subprocess.STDOUT).returncode
+    # asv 0.6.6's `asv setup` exits 1 even when it made the environment: the runs below tell
+    print(f" {time.monotonic() - t0:.0f} s" + (f" (asv exit {rc}; see {log.name} if the runs fail)" if rc else ""),
+          flush=True)
+    runners = {c: asv_runner(args, config, c, machine, env, log, in_env=True) for c in args.commit_list}
+    commits.measure_commits(args, args.commit_list, gpu, runners, env, machine_dir, selection, outcomes,
+                            failed_runs, kept)
 
 
 def summarize(args, results_dir: Path, machine: str, commit: str, started: float, outcomes: dict,

@@ -14,6 +14,7 @@ nothing to resample (DESIGN.md, asv facts); docs/comparisons.md gives the re-run
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import math
 import re
@@ -85,7 +86,7 @@ def extra_pass(rows: list[dict], seconds: dict[tuple, float], left_s: float) -> 
     return chosen
 
 
-def _pass(p: int, label: str, kernels_now: list[str], selections: dict, run_asv, drops: Path, machine_dir: Path,
+def one_pass(p: int, label: str, kernels_now: list[str], selections: dict, run_asv, drops: Path, machine_dir: Path,
           commit: str, fresh: bool, say) -> None:
     """One comparison pass: one asv invocation over ``selections`` of ``kernels_now``, then collect."""
     regexes = [rx for k in kernels_now for rx in selections[k][0]]
@@ -110,16 +111,13 @@ def run(kernel_list, gpu: bool, run_asv, env: dict, machine_dir: Path, commit: s
     discovery cost ~8 s an invocation here); each class's ``setup_cache`` is its own process.
     Extra passes (kernels still wider than ``TARGET``) must end within ``budget_s`` of the first
     pass's start and before ``deadline`` (a ``time.monotonic()`` value: the whole run's budget)."""
-    drops = Path(tempfile.mkdtemp(prefix="jaxbench-drops-"))
-    env[store.OUT_ENV] = str(drops)
     kept = [] if kept is None else kept
-    selections = {k: comparison_selection(k, gpu) for k in kernel_list}
-    measured = [k for k in kernel_list if selections[k][0]]
+    selections, measured = selections_of(kernel_list, gpu)
     started = time.monotonic()
-    try:
+    with drop_folder(env) as drops:
         for p in range(1, processes + 1 if measured else 1):
-            _pass(p, f"/{processes}", measured, selections, run_asv, drops, machine_dir, commit,
-                  fresh=p == 1 and not append, say=say)
+            one_pass(p, f"/{processes}", measured, selections, run_asv, drops, machine_dir, commit,
+                     fresh=p == 1 and not append, say=say)
             kept.append(f"comparisons pass {p}")
         p = processes
         while measured:
@@ -141,12 +139,29 @@ def run(kernel_list, gpu: bool, run_asv, env: dict, machine_dir: Path, commit: s
             only.write_text("\n".join(chosen), encoding="utf-8")
             env[store.ONLY_ENV] = str(only)
             subset = {k: comparison_selection(k, gpu, set(chosen)) for k in measured}
-            _pass(p, f" (+1 process for {len(chosen)} imprecise comparisons, lecture first)",
-                  [k for k in measured if subset[k][0]], subset, run_asv, drops, machine_dir, commit, fresh=False, say=say)
+            one_pass(p, f" (+1 process for {len(chosen)} imprecise comparisons, lecture first)",
+                     [k for k in measured if subset[k][0]], subset, run_asv, drops, machine_dir, commit,
+                     fresh=False, say=say)
             env.pop(store.ONLY_ENV, None)
             kept.append(f"comparisons pass {p}")
+    return kept
+
+
+def selections_of(kernel_list, gpu: bool) -> tuple[dict, list[str]]:
+    """({kernel: comparison_selection}, the kernels with a comparison that can run here)."""
+    selections = {k: comparison_selection(k, gpu) for k in kernel_list}
+    return selections, [k for k in kernel_list if selections[k][0]]
+
+
+@contextlib.contextmanager
+def drop_folder(env: dict):
+    """A temporary folder named in ``env`` (``JAXBENCH_COMPARISONS_OUT``) where the measuring
+    processes drop their records; removed, and ``env`` cleaned, however the block ends."""
+    drops = Path(tempfile.mkdtemp(prefix="jaxbench-drops-"))
+    env[store.OUT_ENV] = str(drops)
+    try:
+        yield drops
     finally:
         env.pop(store.OUT_ENV, None)
         env.pop(store.ONLY_ENV, None)
         shutil.rmtree(drops, ignore_errors=True)
-    return kept

@@ -52,7 +52,7 @@ NOT_RESULTS = {"machine.json", "benchmarks.json", FACTS_FILE}
 REGISTRY_COLUMNS = ["numpy_note", "jax_note", "kernel_baseline", "unavailable", "in_default_run"]
 # columns data.csv leaves out: paths and Python lists; devices (data.csv holds the one-device rows,
 # the sharded ones are in tables/scaling.csv); the registry's facts
-NOT_IN_CSV = ("file", "rounds", "devices", *REGISTRY_COLUMNS)
+NOT_IN_CSV = ("file", "rounds", "devices", "started", *REGISTRY_COLUMNS)
 CASE_AXES = ("backend", "placement", "transform", "size", "dtype")
 DEVICES_AXIS = "devices"   # the case's device count (asv param of the kernels that shard)
 CALIBRATION_KERNEL = "calibration"
@@ -63,7 +63,7 @@ COLUMNS = [
     "machine", "commit", "date", "env", "kernel", "benchmark", "role", "unit",
     "backend", "placement", "transform", "size", "dtype", "variant", "devices",
     "median", "q25", "q75", "ci99_lo", "ci99_hi", "n_samples", "number", "status",
-    "valid", "stale", "flops", "bytes", "params", "file", "rounds", "n_rounds", *REGISTRY_COLUMNS,
+    "valid", "stale", "flops", "bytes", "params", "file", "rounds", "n_rounds", "started", *REGISTRY_COLUMNS,
 ]
 
 
@@ -342,7 +342,7 @@ def rows_of_file(path: Path, machine: str, benchmarks: dict, registry: dict, pro
                 **{c: _nan(_column(row, key, j)) for c, key in STATS.items()},
                 "status": status, "valid": _valid(spec, p), "stale": bool(stale), "flops": flops, "bytes": nbytes,
                 "params": json.dumps(p, default=str), "file": str(path),
-                "rounds": rounds, "n_rounds": len(rounds),
+                "rounds": rounds, "n_rounds": len(rounds), "started": _nan(row.get("started_at")),
             })
     return out
 
@@ -390,10 +390,23 @@ def load_results(results_dir) -> Results:
                                                                                    "comparisons")):
             if (folder / name).exists():
                 found[machine] = _read_json(folder / name, problems, what) or {}
-    df = _typed(pd.DataFrame(rows, columns=COLUMNS))
+    df = latest_env(_typed(pd.DataFrame(rows, columns=COLUMNS)), problems)
     df = with_registry(df, specs) if specs else df
     return Results(df, machines, facts, benchmarks, problems, _thresholds(results_dir), remeasure, comparisons,
                    specs)
+
+
+def latest_env(df: pd.DataFrame, problems: list) -> pd.DataFrame:
+    """One row per case of a commit: where a commit was measured in several asv environments
+    (``make bench``'s ``--python=same`` and ``--commits``' virtualenv), each benchmark's latest run."""
+    envs = df.groupby(["machine", "commit"])["env"].nunique() if len(df) else pd.Series(dtype=int)
+    for (machine, commit), n in envs[envs > 1].items():
+        _warn(problems, f"{machine}: commit {commit[:8]} was measured in {n} asv environments; the report "
+                        "reads each benchmark's latest run")
+    if not (envs > 1).any():
+        return df
+    latest = df.sort_values("started", kind="stable", na_position="first")
+    return latest.drop_duplicates(["machine", "commit", "benchmark", "params"], keep="last").sort_index()
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:

@@ -76,3 +76,43 @@ def regressions(t: pd.DataFrame, thresholds: dict | None = None) -> pd.DataFrame
     cols = SERIES + ["label", "position", "commit", "before_commit", "value_before", "best_after",
                      "ratio", "threshold"]
     return pd.DataFrame(rows, columns=cols)
+
+
+HISTORY_KINDS = ("lecture",)   # the comparisons whose history the report draws: the lecture's ratios
+
+
+def side_label(num: str, den: str) -> str:
+    """A short name of comparison ``num / den`` from its case keys (``kernel|backend|placement|
+    transform|size|dtype|variant|devices``): kernel, size and variant, then the fields that differ."""
+    a, b = num.split("|"), den.split("|")
+    show = lambda p, i: f"{p[i]} dev" if i == 7 else p[i]
+    differ = [i for i in range(1, 8) if a[i] != b[i]]
+    size = a[4] if a[4] == b[4] else ""
+    variant = a[6] if a[6] == b[6] else ""
+    head = " ".join(x for x in (a[0], size, f"[{variant}]" if variant else "") if x)
+    return f"{head}: {'/'.join(show(a, i) for i in differ)} vs {'/'.join(show(b, i) for i in differ)}"
+
+
+def speedup_history(comparisons: dict, rows: pd.DataFrame, kinds=HISTORY_KINDS) -> pd.DataFrame:
+    """The measured ratios of the comparisons of ``kinds`` at every commit of ``rows`` (commit-date
+    order per machine), each with its 95% interval (processes resampled first, then passes).
+
+    Columns: machine, position, commit, id, label, kinds, ratio, lo, hi, processes."""
+    from jaxbench import store
+
+    order = (rows[["machine", "commit", "date"]].drop_duplicates()
+             .sort_values(["machine", "date", "commit"], kind="stable"))
+    order["position"] = order.groupby("machine").cumcount()
+    out = []
+    for machine, commit, position in zip(order["machine"], order["commit"], order["position"]):
+        entry = ((comparisons.get(machine) or {}).get("commits") or {}).get(commit)
+        if not entry:
+            continue
+        mine = {cid: e for cid, e in (entry.get("comparisons") or {}).items() if set(e.get("kinds", [])) & set(kinds)}
+        for r in store.summary({"comparisons": mine, "processes": entry.get("processes", [])}):
+            if r["processes"]:
+                out.append({"machine": machine, "position": position, "commit": commit, "id": r["id"],
+                            "label": side_label(r["num"], r["den"]), "kinds": r["kinds"], "ratio": r["ratio"],
+                            "lo": r["lo"], "hi": r["hi"], "processes": r["processes"]})
+    cols = ["machine", "position", "commit", "id", "label", "kinds", "ratio", "lo", "hi", "processes"]
+    return pd.DataFrame(out, columns=cols)

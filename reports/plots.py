@@ -23,7 +23,7 @@ import math
 # plot_style first: it selects the Agg backend
 from .plot_style import (COLORS, DPI, add_note, by_backend, error_bar, figure_title, fmt_seconds,  # noqa: F401
                          speedup_axis, status_text, time_axis)
-from .plots_across import IDEAL_LABEL, devices, history, machines  # noqa: F401
+from .plots_across import IDEAL_LABEL, devices, history, machines, speedup_history  # noqa: F401
 from .tables import lecture_cell, speedup_cell
 
 import matplotlib.pyplot as plt  # noqa: E402
@@ -296,5 +296,5 @@ def save(fig: plt.Figure, path_stem, formats=("png",)) -> list:
     return out
 
 
-__all__ = ["speedup_bars", "scaling", "placement", "ladder", "machines", "history", "devices", "save",
+__all__ = ["speedup_bars", "scaling", "placement", "ladder", "machines", "history", "speedup_history", "devices", "save",
            "figure_title", "IDEAL_LABEL", "LADDER_NAMES"]

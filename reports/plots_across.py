@@ -52,10 +52,11 @@ def machines(wide: pd.DataFrame, machine_names: list[str], title: str, no_gpu=()
 
 
 def history(series: pd.DataFrame, regressions: pd.DataFrame, title: str) -> plt.Figure:
-    """Median time against commit (in commit-date order), IQR error bars, regression marks.
+    """Median time against commit (in commit-date order), asv's 99% interval of the median as error
+    bars (the interval asv publish weighs its step fit with), regression marks.
 
     ``series``: one row per (label, commit) with ``position`` (0..n-1), ``commit``, ``median``,
-    ``q25``, ``q75``; ``regressions``: rows with ``label`` and ``position`` of the first commit
+    ``ci99_lo``, ``ci99_hi``; ``regressions``: rows with ``label`` and ``position`` of the first commit
     after an upward step that asv would report (see :mod:`reports.history`).
     """
     fig, ax = plt.subplots(figsize=(9, 4))
@@ -65,8 +66,9 @@ def history(series: pd.DataFrame, regressions: pd.DataFrame, title: str) -> plt.
         color = COLORS.get(g["backend"].iloc[0], MACHINE_COLORS[j % len(MACHINE_COLORS)])
         ax.plot(g["position"], g["median"], marker="o", ms=3.5, lw=1.2, label=lab, color=color,
                 ls=["-", "--", ":", "-."][j % 4])
-        ok = g["q25"].notna()
-        ax.vlines(g.loc[ok, "position"], g.loc[ok, "q25"], g.loc[ok, "q75"], color=color, lw=0.8, alpha=0.6)
+        ok = g["ci99_lo"].notna() & g["ci99_hi"].notna() & (g["ci99_hi"] > 0)
+        ax.vlines(g.loc[ok, "position"], g.loc[ok, "ci99_lo"].clip(lower=g["median"].min() / 100),
+                  g.loc[ok, "ci99_hi"], color=color, lw=0.8, alpha=0.6)
         reg = regressions[regressions["label"] == lab]
         for _, r in reg.iterrows():
             v = g.loc[g["position"] == r["position"], "median"]
@@ -77,7 +79,7 @@ def history(series: pd.DataFrame, regressions: pd.DataFrame, title: str) -> plt.
     ax.set_xticks(commits["position"], [c[:8] for c in commits["commit"]], rotation=45, fontsize=7)
     ax.set_yscale("log")
     ax.set_xlabel("commit (commit-date order)", fontsize=8)
-    ax.set_ylabel("median time per call (bars: IQR)", fontsize=8)
+    ax.set_ylabel("median time per call (bars: asv's 99% interval)", fontsize=8)
     time_axis(ax.yaxis)
     ax.grid(True, alpha=0.25)
     if ax.get_legend_handles_labels()[1]:
@@ -170,3 +172,26 @@ def devices(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
 
 
 __all__ = ["IDEAL_LABEL", "machines", "history", "devices"]
+
+
+def speedup_history(rows: pd.DataFrame, title: str) -> plt.Figure:
+    """Measured ratios against commit (commit-date order), one line per comparison, its 95%
+    interval as error bars (rows of :func:`reports.history.speedup_history`, one machine), log y."""
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    commits = rows.drop_duplicates("position").sort_values("position")
+    for j, (lab, g) in enumerate(rows.groupby("label", sort=True)):
+        g = g.sort_values("position")
+        color = MACHINE_COLORS[j % len(MACHINE_COLORS)]
+        err = np.vstack([(g["ratio"] - g["lo"]).clip(lower=0), (g["hi"] - g["ratio"]).clip(lower=0)])
+        ax.errorbar(g["position"], g["ratio"], yerr=np.nan_to_num(err), marker="o", ms=3.5, lw=1.1, capsize=3,
+                    label=lab, color=color, ls=["-", "--", ":", "-."][j % 4])
+    ax.axhline(1.0, color="#888888", lw=0.8)
+    ax.set_xticks(commits["position"], [c[:8] for c in commits["commit"]], rotation=45, fontsize=7)
+    ax.set_yscale("log")
+    ax.set_xlabel("commit (commit-date order)", fontsize=8)
+    ax.set_ylabel("ratio: first side's time / second's (bars: 95% interval)", fontsize=8)
+    ax.grid(True, alpha=0.25)
+    ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -44,8 +44,36 @@ def series_figure(g: pd.DataFrame, regs: pd.DataFrame, machine: str, kernel: str
                   "regressions asv publish would report.", kernel)
 
 
+def speedup_history_part(ctx, history_rows_: pd.DataFrame) -> tuple[Table | None, list, list]:
+    """The lecture's measured ratios at every commit of the machines with comparisons at two commits
+    or more: a table (``tables/speedup_history``; None where there is none) and one figure per machine."""
+    h = history.speedup_history(ctx.results.comparisons, history_rows_)
+    commits = h.groupby("machine")["position"].nunique()
+    skipped = [f"speed-up history {m}: comparisons for one commit only" for m in commits[commits < 2].index]
+    h = h[h["machine"].isin(commits[commits >= 2].index)]
+    if h.empty:
+        return None, [], skipped
+    multi = h["machine"].nunique() > 1
+    frame = pd.DataFrame({
+        **({"machine": h["machine"]} if multi else {}),
+        "comparison": h["label"], "commit": h["commit"].str[:8],
+        "ratio": [f"{x:.3g}x" for x in h["ratio"]],
+        "95% interval": [f"[{lo:.3g}, {hi:.3g}]" if lo == lo else "n/a" for lo, hi in zip(h["lo"], h["hi"])],
+        "processes": h["processes"].astype(str)})
+    table = Table(frame, "Speed-up history: the lecture's ratios measured as comparisons at each commit "
+                  "(time of the first side / time of the second; > 1: the second is faster)",
+                  ["Each ratio is paired in one process and measured in several processes; the interval "
+                   "resamples processes, then passes (docs/comparisons.md)."], "tab:speedup-history")
+    figures = []
+    for machine, g in h.groupby("machine", sort=True):
+        figures.append(Figure(slug("speedup_history", machine),
+                              lambda g=g, m=machine: plots.speedup_history(g, f"Speed-up history: lecture ratios, {m}"),
+                              f"The lecture's ratios on {machine} across commits, each with its 95% interval."))
+    return table, figures, skipped
+
+
 class History:
-    """The history figures and the regressions table."""
+    """The history figures, the speed-up history and the regressions table."""
 
     name = "history"
     title = "History"
@@ -61,4 +89,7 @@ class History:
             figures.append(series_figure(g, regs, machine, kernel, variant, ctx.kernels.get(kernel)))
         table = Table(tables.regressions_table(regs),
                       "Regressions asv publish would flag (asv.step_detect, asv's threshold)", [], "tab:regressions")
-        return Part([Doc("tables/regressions", [table])], figures, (figures or [ONE]) + [table], skipped)
+        speedups, speedup_figures, not_drawn = speedup_history_part(ctx, ordered)
+        docs = [Doc("tables/regressions", [table])] + ([Doc("tables/speedup_history", [speedups])] if speedups else [])
+        page = (figures or [ONE]) + [table] + speedup_figures + ([speedups] if speedups else [])
+        return Part(docs, figures + speedup_figures, page, skipped + not_drawn)

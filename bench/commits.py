@@ -1,0 +1,124 @@
+"""``python -m bench --commits A..B`` (``make bench COMMITS=A..B``): the default run on each commit of
+a range, in asv's virtualenv, commits interleaved, so the report's history shows every commit.
+
+    python -m bench --commits HEAD~3..HEAD        # HEAD~2, HEAD~1, HEAD (git's A..B: A excluded)
+    python -m bench --commits 1a2b3c,HEAD         # a list of revisions, in the order given
+
+Each commit is measured by ``asv run <hash>^!`` without ``--python=same``: asv builds the commit's
+wheel and installs it into the virtualenv of asv.conf.json's matrix (created once, under
+``.asv/env``), and the suite (bench/, asv's ``benchmark_dir``) of this checkout measures the
+commit's ``kernels`` (asv's model: one suite, the code of each commit). The passes go round the
+commits as the gate does, reversing the order every pass, so a slow spell of the machine falls on
+every commit alike: timed rounds first (``--rounds``, one process per case each), then the
+comparison passes (``--processes``, every declared comparison per pass), then the calibration of
+each commit. No extra comparison processes (unlike a one-commit run): every commit gets the same.
+"""
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+MAX_COMMITS = 12   # more is a job for asv itself (asv run A..B), not for interleaved passes
+
+
+class CommitsError(ValueError):
+    """A commit range that cannot be measured (a usage error)."""
+
+
+def resolve(spec: str, cwd: Path) -> list[str]:
+    """Full hashes of ``spec``, oldest first: a git range ``A..B`` (first-parent history, A excluded,
+    as asv and git read it) or comma-separated revisions (in the order given)."""
+    def git(*args) -> str:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+        if done.returncode != 0:
+            first = (done.stderr.strip().splitlines() or ["not a commit of this repository"])[0]
+            raise CommitsError(f"--commits {spec!r}: {first}")
+        return done.stdout.strip()
+
+    spec = spec.strip()
+    if ".." in spec:
+        hashes = git("rev-list", "--first-parent", "--reverse", spec).split()
+        if not hashes:
+            raise CommitsError(f"--commits {spec!r}: the range holds no commit (git's A..B excludes A: "
+                               f"HEAD~3..HEAD is the last three)")
+    else:
+        revs = [r.strip() for r in spec.split(",") if r.strip()]
+        if not revs:
+            raise CommitsError("--commits: no revision given")
+        hashes = []
+        for r in revs:
+            try:
+                hashes.append(git("rev-parse", "--verify", "--quiet", f"{r}^{{commit}}"))
+            except CommitsError:
+                raise CommitsError(f"--commits {spec!r}: {r!r} is not a commit of this repository") from None
+    if len(set(hashes)) != len(hashes):
+        raise CommitsError(f"--commits {spec!r}: a commit is named twice")
+    if len(hashes) > MAX_COMMITS:
+        raise CommitsError(f"--commits {spec!r}: {len(hashes)} commits; at most {MAX_COMMITS} are interleaved "
+                           f"(for a long history use asv itself: asv run {spec}, docs/asv.md)")
+    return hashes
+
+
+def order(commits: list[str], pass_no: int) -> list[str]:
+    """The commits in pass ``pass_no`` (1-based): oldest first, then newest first, alternating."""
+    return list(commits) if pass_no % 2 else list(reversed(commits))
+
+
+def kernel_regexes(kernel_list, gpu: bool, full: bool, timed_only: bool, selection) -> tuple[list[str], int, dict]:
+    """The ``-b`` regexes, case count and wanted keys of every kernel together (one asv invocation
+    per commit and pass: each invocation may reinstall the commit into the virtualenv)."""
+    regexes, chosen, wanted = [], 0, {}
+    for kernel in kernel_list:
+        rx, n, _, w = selection(kernel, gpu, full, timed_only=timed_only)
+        regexes += rx
+        chosen += n
+        wanted.update(w)
+    return regexes, chosen, wanted
+
+
+def measure_commits(args, commits: list[str], gpu: bool, runners: dict, env: dict, machine_dir: Path,
+                    selection, outcomes: dict, failed_runs: list, kept: list, say=print) -> None:
+    """Timed rounds, comparison passes and calibration of every commit, interleaved.
+
+    ``runners[commit](regexes, append) -> exit code`` runs asv on that commit in the virtualenv."""
+    from jaxbench import rounds as rounds_file
+
+    from . import outcome, paired_run
+
+    def timed(kind: str, regexes, chosen, wanted, c, append) -> int:
+        say(f"  {c[:10]} {chosen:4d} {kind} ...", end="", flush=True)
+        t0 = time.monotonic()
+        rc = runners[c](regexes, append)
+        status = outcome.statuses(machine_dir, c, wanted)
+        outcomes[(c, kind)] = status
+        say(f" {time.monotonic() - t0:5.0f} s: {outcome.line(status)}" + (f" (asv exit {rc})" if rc else ""),
+            flush=True)
+        for name in outcome.failures(status)[:5]:
+            say(f"      failed: {name}")
+        return rc
+
+    for r in range(1, args.rounds + 1):
+        say(f"\n== round {r}/{args.rounds}" + (" (all benchmarks)" if r == 1 else " (steady-state timings)"),
+            flush=True)
+        regexes, chosen, wanted = kernel_regexes(args.kernel_list, gpu, args.full, r > 1 or args.timed_only, selection)
+        for c in order(commits, r):
+            rc = timed("cases", regexes, chosen, wanted, c, r > 1 or args.append)
+            if rc != 0:
+                failed_runs.append((f"{c[:10]} (round {r})", rc))
+            rounds_file.record(machine_dir, c, r + int(args.append), "bench_")
+            kept.append(f"{c[:10]} round {r}")
+    if args.comparisons:
+        selections, measured = paired_run.selections_of(args.kernel_list, gpu)
+        with paired_run.drop_folder(env) as drops:
+            for p in range(1, args.processes + 1 if measured else 1):
+                for c in order(commits, p + args.rounds):
+                    paired_run.one_pass(p, f"/{args.processes} of {c[:10]}", measured, selections, runners[c], drops,
+                                        machine_dir, c, fresh=p == 1 and not args.append, say=say)
+                    kept.append(f"{c[:10]} comparisons pass {p}")
+    if not args.timed_only:
+        say("\n== calibration: GEMM peak and copy bandwidth of this machine, per commit", flush=True)
+        for c in order(commits, 1):
+            rc = runners[c]([r"^bench_calibration\."], False)
+            if rc != 0:
+                failed_runs.append((f"calibration {c[:10]}", rc))
