@@ -5,11 +5,11 @@
     python -m bench --full                  # each kernel's full benchmark grid (long)
     python -m bench --machine lab-gpu       # results under that asv machine name
 
-What it runs, per kernel (so an interrupted run keeps every kernel already finished; asv merges
-them into one results file per commit and environment):
+What it runs, per chunk of kernels (three per round, so an interrupted run keeps every chunk
+already finished; asv merges them into one results file per commit and environment):
 
     JAXBENCH_SIZES=default|full asv run --python=same --set-commit-hash $(git rev-parse HEAD) \\
-        --machine M -b <the valid cases of that kernel> [-a rounds=1]
+        --machine M -b <the valid cases of those kernels> [-a rounds=1]
 
 Only valid cases are selected (``bench.common.selected``); ``jax-gpu`` cases are selected only
 where JAX sees a GPU (elsewhere asv records them as n/a, NaN, without starting a process).
@@ -299,10 +299,28 @@ def asv_runner(args, config: Path, commit: str, machine: str, env: dict, log, in
     return run_asv
 
 
+INVOCATIONS = 3   # asv invocations per round: each costs ~12 s of asv start-up, discovery and results I/O here
+
+
+def kernel_chunks(kernels: list[str], cases: dict, n: int = INVOCATIONS) -> list[list[str]]:
+    """``kernels`` in order, cut into at most ``n`` contiguous chunks of about equal case counts.
+
+    One asv invocation per chunk: asv saves a pass's results when the invocation ends, so an
+    interrupt loses the chunk in progress only, while 11 invocations (one per kernel) cost ~2 min
+    more per round than one (a round of 211 cases: ~300 s in 11 invocations, 166-175 s in one)."""
+    total, chunks, done = sum(cases[k] for k in kernels), [[]], 0
+    for k in kernels:
+        if chunks[-1] and done >= total * len(chunks) / n:
+            chunks.append([])
+        chunks[-1].append(k)
+        done += cases[k]
+    return [c for c in chunks if c]
+
+
 def timed_rounds(args, gpu: bool, run_asv, machine_dir: Path, commit: str, outcomes: dict,
                  failed_runs: list, kept: list) -> None:
     """The asv rounds: round 1 every benchmark of each kernel, later rounds the steady-state timings;
-    one console line per kernel and round."""
+    one asv invocation and one console line per chunk of kernels (:func:`kernel_chunks`) and round."""
     from jaxbench import rounds as rounds_file
 
     from . import outcome
@@ -310,23 +328,25 @@ def timed_rounds(args, gpu: bool, run_asv, machine_dir: Path, commit: str, outco
     for r in range(1, args.rounds + 1):
         print(f"\n== round {r}/{args.rounds}" + (" (all benchmarks)" if r == 1 else " (steady-state timings)"),
               flush=True)
-        for kernel in args.kernel_list:
-            regexes, chosen, _, wanted = selection(kernel, gpu, args.full, timed_only=r > 1 or args.timed_only)
-            if not regexes:
-                continue
-            print(f"  {kernel:10s} {chosen:4d} cases ...", end="", flush=True)
+        picked = {k: selection(k, gpu, args.full, timed_only=r > 1 or args.timed_only) for k in args.kernel_list}
+        live = [k for k in args.kernel_list if picked[k][0]]
+        for chunk in kernel_chunks(live, {k: picked[k][1] for k in live}):
+            name = ", ".join(chunk)
+            wanted = {b: keys for k in chunk for b, keys in picked[k][3].items()}
+            print(f"  {name:10s} {sum(picked[k][1] for k in chunk):4d} cases ...", end="", flush=True)
             t0 = time.monotonic()
-            rc = run_asv(regexes, append=r > 1 or args.append)
+            rc = run_asv([rx for k in chunk for rx in picked[k][0]], append=r > 1 or args.append)
             status = outcome.statuses(machine_dir, commit, wanted)
-            outcomes[(kernel, r)] = status
+            outcomes[(name, r)] = status
             print(f" {time.monotonic() - t0:5.0f} s: {outcome.line(status)}"
                   + (f" (asv exit {rc})" if rc else ""), flush=True)
-            for name in outcome.failures(status)[:5]:
-                print(f"      failed: {name}")
+            for failed in outcome.failures(status)[:5]:
+                print(f"      failed: {failed}")
             if rc != 0:
-                failed_runs.append((f"{kernel} (round {r})", rc))
-            rounds_file.record(machine_dir, commit, r + int(args.append), f"bench_{kernel}.")
-            kept.append(f"{kernel} round {r}")
+                failed_runs.append((f"{name} (round {r})", rc))
+            for k in chunk:
+                rounds_file.record(machine_dir, commit, r + int(args.append), f"bench_{k}.")
+                kept.append(f"{k} round {r}")
 
 
 def measure(args, config: Path, results_dir: Path, machine: str, commit: str, started: float) -> int | None:

@@ -31,7 +31,7 @@ from jaxbench.rounds import params_key
 PROCESSES = 3          # processes per comparison, at least
 MAX_PROCESSES = 5      # at most, for the imprecise ones
 TARGET = 0.10          # half-width of the 95% interval aimed for
-BUDGET_S = 330.0       # seconds all passes may take; an extra pass starts only if it fits (the first PROCESSES always run)
+BUDGET_S = 420.0       # seconds all passes may take; an extra pass starts only if it fits (the first PROCESSES always run)
 
 
 def comparison_selection(kernel: str, gpu: bool, only: set | None = None) -> tuple[list[str], int, dict]:

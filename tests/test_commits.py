@@ -110,3 +110,21 @@ def test_speedup_history_reads_each_commit_s_lecture_comparisons_in_commit_order
     assert h["ratio"].tolist() == pytest.approx([2.05, 4.1], rel=0.03)
     assert all(lo <= r <= hi for r, lo, hi in zip(h["ratio"], h["lo"], h["hi"])) and (h["processes"] == 3).all()
     assert h["label"].iloc[0].startswith("selu ")
+
+
+def test_a_commit_is_run_in_asv_s_virtualenv_and_the_checkout_in_this_python(monkeypatch, tmp_path):
+    import io
+
+    import bench.__main__ as bench_main
+
+    seen = []
+    monkeypatch.setattr(bench_main.subprocess, "run",
+                        lambda cmd, **kw: seen.append(cmd) or subprocess.CompletedProcess(cmd, 0))
+    args = argparse.Namespace(launch_method="forkserver", full=False)
+    log = io.StringIO()
+    bench_main.asv_runner(args, tmp_path / "conf.json", "a" * 40, "vm", {}, log, in_env=True)(["^x"], True)
+    bench_main.asv_runner(args, tmp_path / "conf.json", "b" * 40, "vm", {}, log)(["^x"], False)
+    in_env, here = seen
+    assert "a" * 40 + "^!" in in_env and "--python=same" not in in_env and "--append-samples" in in_env
+    assert here[here.index("--set-commit-hash") + 1] == "b" * 40 and "--python=same" in here
+    assert all("repeat=(3,10,0.4)" in cmd for cmd in seen) and log.getvalue().count("$ ") == 2

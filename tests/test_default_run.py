@@ -138,3 +138,16 @@ def test_health_report_prefers_pairs_and_shows_asv_beside(loaded):
     plain = health.report(t, loaded.benchmarks, {}, commits)
     assert "from asv's medians" in plain.lines[0] and not plain.null_across
     assert not math.isnan(plain.null["share_within"]) or plain.null["pairs"] == 0
+
+
+def test_a_round_is_three_invocations_over_contiguous_chunks_of_kernels():
+    from bench.__main__ import kernel_chunks
+
+    cases = {"batching": 23, "cnn_step": 13, "fgsm": 7, "grad": 14, "hessian": 18, "matmul": 41, "norm": 12,
+             "rowdot": 28, "selu": 19, "svt_hard": 22, "svt_soft": 14}
+    chunks = kernel_chunks(list(cases), cases)
+    assert len(chunks) == 3 and [k for c in chunks for k in c] == list(cases)      # all, in order, once
+    sums = [sum(cases[k] for k in c) for c in chunks]
+    assert max(sums) <= 2 * min(sums)                                               # about a third each
+    assert kernel_chunks(["batching", "selu"], cases) == [["batching"], ["selu"]]   # never more than kernels
+    assert kernel_chunks([], cases) == []
