@@ -333,15 +333,10 @@ def timed_rounds(args, gpu: bool, run_asv, machine_dir: Path, commit: str, outco
         for chunk in kernel_chunks(live, {k: picked[k][1] for k in live}):
             name = ", ".join(chunk)
             wanted = {b: keys for k in chunk for b, keys in picked[k][3].items()}
-            print(f"  {name:10s} {sum(picked[k][1] for k in chunk):4d} cases ...", end="", flush=True)
-            t0 = time.monotonic()
-            rc = run_asv([rx for k in chunk for rx in picked[k][0]], append=r > 1 or args.append)
-            status = outcome.statuses(machine_dir, commit, wanted)
-            outcomes[(name, r)] = status
-            print(f" {time.monotonic() - t0:5.0f} s: {outcome.line(status)}"
-                  + (f" (asv exit {rc})" if rc else ""), flush=True)
-            for failed in outcome.failures(status)[:5]:
-                print(f"      failed: {failed}")
+            regexes = [rx for k in chunk for rx in picked[k][0]]
+            rc, outcomes[(name, r)] = outcome.run_pass(name, sum(picked[k][1] for k in chunk),
+                                                       lambda: run_asv(regexes, append=r > 1 or args.append),
+                                                       machine_dir, commit, wanted)
             if rc != 0:
                 failed_runs.append((f"{name} (round {r})", rc))
             for k in chunk:

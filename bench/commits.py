@@ -16,7 +16,6 @@ each commit. No extra comparison processes (unlike a one-commit run): every comm
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
 MAX_COMMITS = 12   # more is a job for asv itself (asv run A..B), not for interleaved passes
@@ -86,35 +85,25 @@ def measure_commits(args, commits: list[str], gpu: bool, runners: dict, env: dic
 
     from . import outcome, paired_run
 
-    def timed(kind: str, regexes, chosen, wanted, c, append) -> int:
-        say(f"  {c[:10]} {chosen:4d} {kind} ...", end="", flush=True)
-        t0 = time.monotonic()
-        rc = runners[c](regexes, append)
-        status = outcome.statuses(machine_dir, c, wanted)
-        outcomes[(c, kind)] = status
-        say(f" {time.monotonic() - t0:5.0f} s: {outcome.line(status)}" + (f" (asv exit {rc})" if rc else ""),
-            flush=True)
-        for name in outcome.failures(status)[:5]:
-            say(f"      failed: {name}")
-        return rc
-
     for r in range(1, args.rounds + 1):
         say(f"\n== round {r}/{args.rounds}" + (" (all benchmarks)" if r == 1 else " (steady-state timings)"),
             flush=True)
         regexes, chosen, wanted = kernel_regexes(args.kernel_list, gpu, args.full, r > 1 or args.timed_only, selection)
         for c in order(commits, r):
-            rc = timed("cases", regexes, chosen, wanted, c, r > 1 or args.append)
+            rc, outcomes[(c, r)] = outcome.run_pass(c[:10], chosen, lambda: runners[c](regexes, r > 1 or args.append),
+                                                    machine_dir, c, wanted, say)
             if rc != 0:
                 failed_runs.append((f"{c[:10]} (round {r})", rc))
             rounds_file.record(machine_dir, c, r + int(args.append), "bench_")
             kept.append(f"{c[:10]} round {r}")
     if args.comparisons:
         selections, measured = paired_run.selections_of(args.kernel_list, gpu)
+        later = paired_run.selections_of(args.kernel_list, gpu, every_point=False)[0]
         with paired_run.drop_folder(env) as drops:
             for p in range(1, args.processes + 1 if measured else 1):
                 for c in order(commits, p + args.rounds):
-                    paired_run.one_pass(p, f"/{args.processes} of {c[:10]}", measured, selections, runners[c], drops,
-                                        machine_dir, c, fresh=p == 1 and not args.append, say=say)
+                    paired_run.one_pass(p, f"/{args.processes} of {c[:10]}", measured, selections if p == 1 else later,
+                                        runners[c], drops, machine_dir, c, fresh=p == 1 and not args.append, say=say)
                     kept.append(f"{c[:10]} comparisons pass {p}")
     if not args.timed_only:
         say("\n== calibration: GEMM peak and copy bandwidth of this machine, per commit", flush=True)

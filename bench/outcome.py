@@ -7,6 +7,7 @@ ok case, ``null`` for a failure and NaN for a skip (``SkipNotImplemented``: no G
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 from jaxbench.rounds import commit_results, params_key
@@ -50,3 +51,16 @@ def line(status: dict) -> str:
                                  (("failed", "failed"), ("missing", "without a result"), ("skipped", "n/a (skipped)"))
                                  if t[k]]
     return ", ".join(parts)
+
+
+def run_pass(label: str, cases: int, run, machine_dir: Path, commit: str, wanted: dict, say=print) -> tuple[int, dict]:
+    """One asv pass (``run() -> exit code``) with its console line, ``<label> <cases> cases ... <s> s:
+    <outcome>``, and the failed cases by name; (exit code, :func:`statuses` of ``wanted``)."""
+    say(f"  {label:10s} {cases:4d} cases ...", end="", flush=True)
+    t0 = time.monotonic()
+    rc = run()
+    status = statuses(machine_dir, commit, wanted)
+    say(f" {time.monotonic() - t0:5.0f} s: {line(status)}" + (f" (asv exit {rc})" if rc else ""), flush=True)
+    for name in failures(status)[:5]:
+        say(f"      failed: {name}")
+    return rc, status

@@ -459,5 +459,5 @@ def commit_matches(df: pd.DataFrame, machine: str, prefix: str) -> list[str]:
 
 
 __all__ = ["COLUMNS", "ResultsWarning", "Results", "load_results", "current", "one_device", "sharded",
-           "latest_commits", "select", "commit_matches", "parse_param", "split_name", "role_of", "devices_of",
+           "latest_commits", "latest_env", "select", "commit_matches", "parse_param", "split_name", "role_of", "devices_of",
            "case_rounds", "FACTS_FILE", "REMEASURE_FILE", "NOT_IN_CSV", "REGISTRY_COLUMNS", "registry", "with_registry"]

@@ -128,3 +128,21 @@ def test_a_commit_is_run_in_asv_s_virtualenv_and_the_checkout_in_this_python(mon
     assert "a" * 40 + "^!" in in_env and "--python=same" not in in_env and "--append-samples" in in_env
     assert here[here.index("--set-commit-hash") + 1] == "b" * 40 and "--python=same" in here
     assert all("repeat=(3,10,0.4)" in cmd for cmd in seen) and log.getvalue().count("$ ") == 2
+
+
+def test_a_commit_measured_in_two_environments_is_read_once_latest_run_first():
+    from jaxbench.load import ResultsWarning, latest_env
+
+    base = {"machine": "vm", "commit": "c" * 40, "benchmark": "bench_selu.Selu.time_selu"}
+    df = pd.DataFrame([dict(base, env="existing-py", params='{"size": 1000}', median=2.0, started=100.0),
+                       dict(base, env="virtualenv-py", params='{"size": 1000}', median=3.0, started=200.0),
+                       dict(base, env="existing-py", params='{"size": 99}', median=5.0, started=100.0),
+                       dict(base, commit="d" * 40, env="existing-py", params='{"size": 1000}', median=7.0,
+                            started=50.0)])
+    problems = []
+    with pytest.warns(ResultsWarning, match="measured in 2 asv environments"):
+        out = latest_env(df, problems)
+    assert sorted(out["median"]) == [3.0, 5.0, 7.0]       # the later run of the shared case; the rest kept
+    assert len(problems) == 1 and "cccccccc was measured in 2 asv environments" in problems[0]
+    one = df[df["env"] == "existing-py"]
+    assert latest_env(one, []) is one                      # one environment: untouched
