@@ -98,12 +98,11 @@ def measure_commits(args, commits: list[str], gpu: bool, runners: dict, env: dic
             kept.append(f"{c[:10]} round {r}")
     if args.comparisons:
         selections, measured = paired_run.selections_of(args.kernel_list, gpu)
-        later = paired_run.selections_of(args.kernel_list, gpu, every_point=False)[0]
         with paired_run.drop_folder(env) as drops:
             for p in range(1, args.processes + 1 if measured else 1):
                 for c in order(commits, p + args.rounds):
-                    paired_run.one_pass(p, f"/{args.processes} of {c[:10]}", measured, selections if p == 1 else later,
-                                        runners[c], drops, machine_dir, c, fresh=p == 1 and not args.append, say=say)
+                    paired_run.one_pass(p, f"/{args.processes} of {c[:10]}", measured, selections, runners[c], drops,
+                                        machine_dir, c, fresh=p == 1 and not args.append, say=say)
                     kept.append(f"{c[:10]} comparisons pass {p}")
     if not args.timed_only:
         say("\n== calibration: GEMM peak and copy bandwidth of this machine, per commit", flush=True)

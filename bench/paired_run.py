@@ -34,15 +34,9 @@ TARGET = 0.10          # half-width of the 95% interval aimed for
 BUDGET_S = 420.0       # seconds all passes may take; an extra pass starts only if it fits (the first PROCESSES always run)
 
 
-def comparison_selection(kernel: str, gpu: bool, only: set | None = None,
-                         every_point: bool = True) -> tuple[list[str], int, dict]:
+def comparison_selection(kernel: str, gpu: bool, only: set | None = None) -> tuple[list[str], int, dict]:
     """asv ``-b`` regexes selecting the comparisons of one kernel that can run here (those of
-    ``only``, if given); (regexes, comparisons measured, wanted) as :func:`selection`.
-
-    ``every_point=False``: asv runs one ``track_ratio`` point per class. Its ``setup_cache`` (the
-    process that measures and records every comparison of the class) runs all the same, and asv
-    keeps the other points' values of the earlier pass, while the ~200 other points would each be
-    a forked process that only reads the cache back (~0.09 s each here)."""
+    ``only``, if given); (regexes, selected, wanted) as :func:`selection`."""
     module = importlib.import_module(f"bench.bench_{kernel}")
     regexes, chosen, wanted = [], 0, {}
     for cls_name, cls in sorted(vars(module).items()):
@@ -50,10 +44,9 @@ def comparison_selection(kernel: str, gpu: bool, only: set | None = None,
             continue
         keep = [c for c in paired_suite.runnable(cls, gpu) if only is None or c in only]
         if keep:
-            points = keep if every_point else keep[:1]
-            alts = "|".join(re.escape(repr(c)) for c in points)
+            alts = "|".join(re.escape(repr(c)) for c in keep)
             regexes.append(f"^{re.escape(f'bench_{kernel}.{cls_name}.track_ratio')}\\(({alts})\\)$")
-            wanted[f"bench_{kernel}.{cls_name}.track_ratio"] = [params_key([repr(c)]) for c in points]
+            wanted[f"bench_{kernel}.{cls_name}.track_ratio"] = [params_key([repr(c)]) for c in keep]
             chosen += len(keep)
     return regexes, chosen, wanted
 
@@ -99,10 +92,7 @@ def one_pass(p: int, label: str, kernels_now: list[str], selections: dict, run_a
     regexes = [rx for k in kernels_now for rx in selections[k][0]]
     wanted = {name: keys for k in kernels_now for name, keys in selections[k][2].items()}
     count = sum(selections[k][1] for k in kernels_now)
-    points = sum(len(keys) for keys in wanted.values())
-    say(f"\n== comparisons, pass {p}{label}: {', '.join(kernels_now)} ({count} comparisons"
-        + (f"; asv runs {points} of their points, one per class" if points < count else "") + ") ...",
-        end="", flush=True)
+    say(f"\n== comparisons, pass {p}{label}: {', '.join(kernels_now)} ({count} comparisons) ...", end="", flush=True)
     t0 = time.monotonic()
     rc = run_asv(regexes, False)
     added = store.collect(drops, machine_dir, commit, fresh=fresh)
@@ -123,12 +113,11 @@ def run(kernel_list, gpu: bool, run_asv, env: dict, machine_dir: Path, commit: s
     pass's start and before ``deadline`` (a ``time.monotonic()`` value: the whole run's budget)."""
     kept = [] if kept is None else kept
     selections, measured = selections_of(kernel_list, gpu)
-    later = selections_of(kernel_list, gpu, every_point=False)[0]
     started = time.monotonic()
     with drop_folder(env) as drops:
         for p in range(1, processes + 1 if measured else 1):
-            one_pass(p, f"/{processes}", measured, selections if p == 1 else later, run_asv, drops, machine_dir,
-                     commit, fresh=p == 1 and not append, say=say)
+            one_pass(p, f"/{processes}", measured, selections, run_asv, drops, machine_dir, commit,
+                     fresh=p == 1 and not append, say=say)
             kept.append(f"comparisons pass {p}")
         p = processes
         while measured:
@@ -149,7 +138,7 @@ def run(kernel_list, gpu: bool, run_asv, env: dict, machine_dir: Path, commit: s
             only = drops / "only.txt"   # not a drop: store.collect reads *.json
             only.write_text("\n".join(chosen), encoding="utf-8")
             env[store.ONLY_ENV] = str(only)
-            subset = {k: comparison_selection(k, gpu, set(chosen), every_point=False) for k in measured}
+            subset = {k: comparison_selection(k, gpu, set(chosen)) for k in measured}
             one_pass(p, f" (+1 process for {len(chosen)} imprecise comparisons, lecture first)",
                      [k for k in measured if subset[k][0]], subset, run_asv, drops, machine_dir, commit,
                      fresh=False, say=say)
@@ -158,9 +147,9 @@ def run(kernel_list, gpu: bool, run_asv, env: dict, machine_dir: Path, commit: s
     return kept
 
 
-def selections_of(kernel_list, gpu: bool, every_point: bool = True) -> tuple[dict, list[str]]:
+def selections_of(kernel_list, gpu: bool) -> tuple[dict, list[str]]:
     """({kernel: comparison_selection}, the kernels with a comparison that can run here)."""
-    selections = {k: comparison_selection(k, gpu, every_point=every_point) for k in kernel_list}
+    selections = {k: comparison_selection(k, gpu) for k in kernel_list}
     return selections, [k for k in kernel_list if selections[k][0]]
 
 

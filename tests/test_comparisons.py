@@ -245,16 +245,3 @@ def test_no_extra_process_past_the_runs_deadline(tmp_path):
                    deadline=time.monotonic(), say=lambda *a, **k: said.append(" ".join(map(str, a))))
     assert len(calls) == 3 and "get no more processes" in said[-1]
 
-
-def test_later_passes_run_one_asv_point_per_class_and_still_measure_every_comparison():
-    """After pass 1, asv runs one track_ratio point per class: its setup_cache still measures and
-    records the whole class; the other points would only fork to read the cache back."""
-    from bench import paired_run
-
-    every, n, wanted = paired_run.comparison_selection("selu", False)
-    one, m, wanted_one = paired_run.comparison_selection("selu", False, every_point=False)
-    assert n == m > len(wanted_one)                                        # same comparisons measured
-    assert sorted(wanted_one) == sorted(wanted)                             # every class still runs
-    assert all(len(keys) == 1 and keys[0] == wanted[name][0] for name, keys in wanted_one.items())
-    assert len(one) == len(every) and all(len(a) <= len(b) for a, b in zip(one, every))
-    assert sum(len(a) for a in one) < sum(len(b) for b in every)
