@@ -64,16 +64,6 @@ def _gpu_present() -> bool:
         return False
 
 
-def _in_default_run(cls, method: str, values) -> bool:
-    """The default run's cases are declared in the registry (``kernels.in_default_run``)."""
-    import kernels
-    from jaxbench.load import role_of
-
-    from . import common
-
-    return kernels.in_default_run(common.case_of(cls.spec, values), role_of(cls.spec.name, method))
-
-
 def selection(kernel: str, gpu: bool, full: bool = True,
               timed_only: bool = False) -> tuple[list[str], int, int, dict]:
     """asv ``-b`` regexes selecting the runnable cases of one kernel; (regexes, selected, total,
@@ -105,8 +95,8 @@ def selection(kernel: str, gpu: bool, full: bool = True,
             chosen, total = chosen + n, total + n
         else:
             total += len(list(_product(cls.params))) * len(methods)
-            keep = [v for v in common.selected(cls) if (gpu or v[0] != "jax-gpu")
-                    and (full or _in_default_run(cls, methods[0], v))]
+            # the suite's grid is the run's (bench/common.py: JAXBENCH_SIZES, set by measure())
+            keep = [v for v in common.selected(cls) if gpu or v[0] != "jax-gpu"]
             chosen += len(keep) * len(methods)
             if keep:
                 alts = "|".join(re.escape(", ".join(repr(x) for x in v)) for v in keep)

@@ -15,6 +15,7 @@ from asv import runner
 import kernels
 from bench import common
 from bench.__main__ import selection
+from jaxbench.load import role_of
 
 KERNELS = sorted(kernels.kernels())
 # a skipped point costs ~0.09 s with forkserver here (docs/asv.md): this many is ~2 min of a plain run
@@ -84,6 +85,12 @@ def test_plain_default_grid_is_the_default_run_with_few_skipped_processes(monkey
             skipped += common.launched(cls) - len(measured) * methods
             for m in (m for m in dir(cls) if m.startswith(("time_", "track_", "peakmem_"))):
                 assert len(wanted.get(f"bench_{kernel}.{name}.{m}", [])) == len(measured), (name, m)
+                role = role_of(kernel, m)                  # the registry is the oracle: sound ...
+                assert all(kernels.in_default_run(common.case_of(cls.spec, v), role) for v in measured), (name, m)
+                if role == "time":                         # ... and complete
+                    cases = {c for size in kernels.kernel(kernel).default_grid() for c in kernels.cases(kernel, size=size)
+                             if c.backend != "jax-gpu" and kernels.in_default_run(c, "time")}
+                    assert {common.case_of(cls.spec, v) for v in measured} == cases, name
         accuracy = sum(common.launched(c) for c in classes.values() if not hasattr(c, "skip_params") and not hasattr(c, "comparisons")
                        and getattr(c, "default_run", True))
         assert chosen == runs + accuracy, kernel
