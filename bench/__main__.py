@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "asv.conf.json"
 # extra comparison processes (imprecise ratios) start only if they end within this much of the
 # run's start: the calibration, health and report (~1 min) then keep `make bench` under 10 min
-RUN_BUDGET_S = 540.0
+RUN_BUDGET_S = 510.0
 
 
 def _asv(*args) -> list[str]:
@@ -289,6 +289,22 @@ def asv_runner(args, config: Path, commit: str, machine: str, env: dict, log, in
     return run_asv
 
 
+def worker_runner(env: dict, log):
+    """``run_worker(devices, kernels, reverse) -> exit code``: one comparison process outside asv
+    (bench/paired_worker.py), in this Python, with ``env`` as it is at the call and the environment
+    variables asv.conf.json's matrix gives asv's benchmark processes; its output goes to the log."""
+    matrix_env = {k: str(v) for k, v in _conf().get("matrix", {}).get("env", {}).items()}
+
+    def run_worker(devices: int, kernel_names: list[str], reverse: bool = False) -> int:
+        cmd = [sys.executable, "-m", "bench.paired_worker", "--devices", str(devices),
+               "--kernels", ",".join(kernel_names)] + (["--reverse"] if reverse else [])
+        log.write(f"\n$ {' '.join(cmd)}\n")
+        log.flush()
+        return subprocess.run(cmd, cwd=ROOT, env={**env, **matrix_env}, stdout=log, stderr=subprocess.STDOUT).returncode
+
+    return run_worker
+
+
 INVOCATIONS = 3   # asv invocations per round: each costs ~12 s of asv start-up, discovery and results I/O here
 
 
@@ -355,8 +371,9 @@ def measure(args, config: Path, results_dir: Path, machine: str, commit: str, st
             if args.commits is not None:
                 commits_run(args, config, machine, env, log, gpu, results_dir / machine, outcomes, failed_runs, kept)
             else:
-                checkout_run(args, gpu, run_asv, env, results_dir / machine, commit, started, outcomes,
-                             failed_runs, kept)
+                checkout_run(args, gpu, run_asv, worker_runner(env, log), env, results_dir / machine, commit,
+                             started, outcomes, failed_runs, kept, lambda entry: _record(config, machine, commit,
+                                                                                         entry, log))
         except KeyboardInterrupt:
             print(f"\n\njaxbench: interrupted after {(time.monotonic() - started) / 60:.1f} min. Kept the results "
                   f"of the passes that finished: {', '.join(kept) or 'none'} (asv JSON in {results_dir / machine}, "
@@ -368,16 +385,24 @@ def measure(args, config: Path, results_dir: Path, machine: str, commit: str, st
     return None
 
 
-def checkout_run(args, gpu: bool, run_asv, env: dict, machine_dir: Path, commit: str, started: float,
-                 outcomes: dict, failed_runs: list, kept: list) -> None:
+def _record(config: Path, machine: str, commit: str, entry: dict, log) -> None:
+    """The comparisons' pooled ratios into asv's results (bench/asv_record.py); the account to the log."""
+    from . import asv_record
+
+    log.write(f"\n{asv_record.record(config, machine, commit, entry)}\n")
+    log.flush()
+
+
+def checkout_run(args, gpu: bool, run_asv, run_worker, env: dict, machine_dir: Path, commit: str, started: float,
+                 outcomes: dict, failed_runs: list, kept: list, record=None) -> None:
     """The checkout's run: the asv rounds, the comparison passes, the calibration."""
     timed_rounds(args, gpu, run_asv, machine_dir, commit, outcomes, failed_runs, kept)
     if args.comparisons:   # every ratio the report states, paired, in several processes
         from . import paired_run
 
-        paired_run.run(args.kernel_list, gpu, run_asv, env, machine_dir, commit,
+        paired_run.run(args.kernel_list, gpu, run_worker, env, machine_dir, commit,
                        append=args.append, processes=args.processes, kept=kept,
-                       deadline=started + RUN_BUDGET_S)
+                       deadline=started + RUN_BUDGET_S, record=record)
     if not args.timed_only:   # the machine's measured peaks: the reports' "percent of peak"
         print("\n== calibration: GEMM peak and copy bandwidth of this machine", flush=True)
         rc = run_asv([r"^bench_calibration\."])

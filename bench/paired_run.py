@@ -1,21 +1,28 @@
 """``python -m bench``'s comparison passes: every kernel's declared comparisons, in several processes.
 
-Pass p runs, kernel after kernel, the comparison classes of the asv suite (bench/paired_suite.py):
-one asv ``setup_cache`` process per class measures all the kernel's comparisons paired and drops
-its raw passes into a temporary folder, which is collected into ``jaxbench-comparisons.jsonc``
-after each kernel (an interrupted run keeps every kernel already collected). After ``processes``
-passes (default ``PROCESSES``), the comparisons whose 95% interval is still wider than +-``TARGET``
-get more processes, up to ``MAX_PROCESSES``: lecture ratios first, then the widest, as many as fit
-the comparisons' ``BUDGET_S`` (all passes together) and the run's deadline; such a process measures
-only the groups of those comparisons (``JAXBENCH_COMPARISONS_ONLY``).
+A pass is one worker process per device count (bench/paired_worker.py), which measures, kernel
+after kernel, the comparison classes of the asv suite (bench/paired_suite.py) with the classes'
+own code and drops one record per class into a temporary folder, collected into
+``jaxbench-comparisons.jsonc`` after the pass (an interrupted run keeps every pass already
+collected); after each pass the pooled ratios go into asv's results as the ``track_ratio`` values
+(bench/asv_record.py). After ``processes`` passes (default ``PROCESSES``), the comparisons whose
+95% interval is still wider than +-``TARGET`` get more processes, up to ``MAX_PROCESSES``: lecture
+ratios first, then the widest, as many as fit the comparisons' ``BUDGET_S`` (all passes together)
+and the run's deadline; such a process measures only the groups of those comparisons
+(``JAXBENCH_COMPARISONS_ONLY``). ``--commits`` runs its passes through asv instead
+(:func:`one_pass`): each commit's code lives in asv's virtualenv.
 
 Why 3 processes at least: the interval resamples processes first, and with two there is almost
 nothing to resample (DESIGN.md, asv facts); docs/comparisons.md gives the re-run coverage measured.
+Why worker processes rather than asv's: asv starts one ``setup_cache`` process per comparison
+class, 16 a pass in the default run, each paying ~3.5 s of start-up; measured on the 2-core VM, a
+pass through asv took 107-122 s, the two worker processes of the same pass ~83 s.
 """
 from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import math
 import re
 import shutil
@@ -29,7 +36,7 @@ from . import outcome, paired_suite
 from jaxbench.rounds import params_key
 
 PROCESSES = 3          # processes per comparison, at least
-MAX_PROCESSES = 5      # at most, for the imprecise ones
+MAX_PROCESSES = 6      # at most, for the imprecise ones (lecture ratios first)
 TARGET = 0.10          # half-width of the 95% interval aimed for
 BUDGET_S = 420.0       # seconds all passes may take; an extra pass starts only if it fits (the first PROCESSES always run)
 
@@ -51,8 +58,7 @@ def comparison_selection(kernel: str, gpu: bool, only: set | None = None) -> tup
     return regexes, chosen, wanted
 
 
-PROCESS_START_S = 2.0   # a setup_cache process's start beyond its prepare and sampling (JAX import): measured 1.5-3 s
-INVOCATION_S = 10.0     # asv's start-up and benchmark discovery, per invocation (~8 s measured)
+PROCESS_START_S = 3.5   # a measuring process's start beyond its groups (Python, JAX, flax, the suite): 3.4-3.9 s measured
 
 
 def wide_comparisons(entry: dict, target: float = TARGET, max_processes: int = MAX_PROCESSES) -> list[dict]:
@@ -70,25 +76,27 @@ def _process_class(row: dict) -> tuple[str, int]:
 
 def extra_pass(rows: list[dict], seconds: dict[tuple, float], left_s: float) -> list[str]:
     """The ids of the comparisons that get one more process, in the order of ``rows``, as many as
-    fit ``left_s``: one asv invocation (``INVOCATION_S``), a process start per class
-    (``PROCESS_START_S``) and the recorded seconds of each comparison's group (``seconds``, from
-    :func:`jaxbench.store.group_seconds`; a group shared by several comparisons is paid once)."""
-    chosen, groups, classes, spent = [], set(), set(), INVOCATION_S
+    fit ``left_s``: a process start per device count (``PROCESS_START_S``: one worker process
+    measures every kernel of that count) and the recorded seconds of each comparison's group
+    (``seconds``, from :func:`jaxbench.store.group_seconds`; a group shared by several comparisons
+    is paid once)."""
+    chosen, groups, processes, spent = [], set(), set(), 0.0
     for r in rows:
         group = next((sides for sides in seconds if r["num"] in sides and r["den"] in sides), None)
-        cls = _process_class(r)
-        cost = (0.0 if group in groups else seconds.get(group, 10.0)) + (0.0 if cls in classes else PROCESS_START_S)
+        devices = _process_class(r)[1]
+        cost = (0.0 if group in groups else seconds.get(group, 10.0)) + (0.0 if devices in processes else PROCESS_START_S)
         if spent + cost <= left_s:
             chosen.append(r["id"])
             groups.add(group)
-            classes.add(cls)
+            processes.add(devices)
             spent += cost
     return chosen
 
 
 def one_pass(p: int, label: str, kernels_now: list[str], selections: dict, run_asv, drops: Path, machine_dir: Path,
           commit: str, fresh: bool, say) -> None:
-    """One comparison pass: one asv invocation over ``selections`` of ``kernels_now``, then collect."""
+    """One comparison pass through asv (``--commits``: each commit's code in asv's virtualenv): one
+    asv invocation over ``selections`` of ``kernels_now``, each class's ``setup_cache`` a process; then collect."""
     regexes = [rx for k in kernels_now for rx in selections[k][0]]
     wanted = {name: keys for k in kernels_now for name, keys in selections[k][2].items()}
     count = sum(selections[k][1] for k in kernels_now)
@@ -101,24 +109,65 @@ def one_pass(p: int, label: str, kernels_now: list[str], selections: dict, run_a
         + (f" (asv exit {rc})" if rc else ""), flush=True)
 
 
-def run(kernel_list, gpu: bool, run_asv, env: dict, machine_dir: Path, commit: str, *, append: bool = False,
-        processes: int = PROCESSES, max_processes: int = MAX_PROCESSES, budget_s: float = BUDGET_S,
-        deadline: float | None = None, say=print, kept: list | None = None) -> list[str]:
-    """The comparison passes (``run_asv(regexes, append)`` runs asv with ``env``); ``kept`` (returned)
-    gains one entry per pass collected, also when a Ctrl-C ends the run.
+def device_counts(kernel_list, gpu: bool, only: set | None = None) -> dict[int, list[str]]:
+    """{forced devices: the kernels with a comparison class of that count that can run here}
+    (those holding a comparison of ``only``, if given), kernels in ``kernel_list``'s order."""
+    out: dict[int, list[str]] = {}
+    for k in kernel_list:
+        module = importlib.import_module(f"bench.bench_{k}")
+        for cls in vars(module).values():
+            if isinstance(cls, type) and hasattr(cls, "comparisons") and cls.__module__ == module.__name__:
+                if any(only is None or c in only for c in paired_suite.runnable(cls, gpu)):
+                    out.setdefault(cls.devices, [])
+                    if k not in out[cls.devices]:
+                        out[cls.devices].append(k)
+    return dict(sorted(out.items()))
 
-    One asv invocation per pass covers every kernel still to measure (asv's start-up and benchmark
-    discovery cost ~8 s an invocation here); each class's ``setup_cache`` is its own process.
-    Extra passes (kernels still wider than ``TARGET``) must end within ``budget_s`` of the first
-    pass's start and before ``deadline`` (a ``time.monotonic()`` value: the whole run's budget)."""
+
+def worker_pass(p: int, label: str, per_devices: dict[int, list[str]], run_worker, drops: Path, machine_dir: Path,
+                commit: str, fresh: bool, say) -> None:
+    """One comparison pass outside asv: one worker process per device count (bench/paired_worker.py),
+    kernels in reverse order on even passes (so no kernel always runs first in a process); then collect."""
+    reverse = p % 2 == 0
+    kernels_now = list(dict.fromkeys(k for ks in per_devices.values() for k in ks))
+    say(f"\n== comparisons, pass {p}{label}: {len(per_devices)} process(es) ({', '.join(kernels_now)}"
+        f"{', in reverse' if reverse else ''}) ...", end="", flush=True)
+    t0 = time.monotonic()
+    failed = [f"{n} device(s): exit {rc}" for n, ks in per_devices.items() if (rc := run_worker(n, ks, reverse))]
+    asked = sum(len(json.loads(f.read_text(encoding="utf-8")).get("comparisons", {})) for f in drops.glob("*.json"))
+    added = store.collect(drops, machine_dir, commit, fresh=fresh)
+    say(f" {time.monotonic() - t0:.0f} s: {asked} comparisons in {added} class record(s)"
+        + (f" (worker {'; '.join(failed)}: see the log)" if failed else ""), flush=True)
+
+
+def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit: str, *, append: bool = False,
+        processes: int = PROCESSES, max_processes: int = MAX_PROCESSES, budget_s: float = BUDGET_S,
+        deadline: float | None = None, say=print, kept: list | None = None, record=None) -> list[str]:
+    """The checkout's comparison passes; ``kept`` (returned) gains one entry per pass collected,
+    also when a Ctrl-C ends the run.
+
+    A pass is one worker process per device count (``run_worker(devices, kernels, reverse) -> exit
+    code``, with ``env``), each measuring every kernel's comparison classes of that count
+    (bench/paired_worker.py): asv would start one process per class, 16 in the default run, at
+    ~3.5 s of start-up each. ``record(entry)``, if given, is called after every pass with the
+    commit's comparisons (bench/asv_record.py writes them into asv's results). Extra passes
+    (comparisons still wider than ``TARGET``) must end within ``budget_s`` of the first pass's
+    start and before ``deadline`` (a ``time.monotonic()`` value: the whole run's budget)."""
     kept = [] if kept is None else kept
-    selections, measured = selections_of(kernel_list, gpu)
+    per_devices = device_counts(kernel_list, gpu)
+    measured = list(dict.fromkeys(k for ks in per_devices.values() for k in ks))
+
+    def recorded():
+        if record is not None:
+            record(store.load(machine_dir)["commits"].get(commit) or {})
+
     started = time.monotonic()
     with drop_folder(env) as drops:
         for p in range(1, processes + 1 if measured else 1):
-            one_pass(p, f"/{processes}", measured, selections, run_asv, drops, machine_dir, commit,
-                     fresh=p == 1 and not append, say=say)
+            worker_pass(p, f"/{processes}", per_devices, run_worker, drops, machine_dir, commit,
+                        fresh=p == 1 and not append, say=say)
             kept.append(f"comparisons pass {p}")
+            recorded()
         p = processes
         while measured:
             # one more process for the comparisons still imprecise, lecture ones first, while time lasts
@@ -138,12 +187,12 @@ def run(kernel_list, gpu: bool, run_asv, env: dict, machine_dir: Path, commit: s
             only = drops / "only.txt"   # not a drop: store.collect reads *.json
             only.write_text("\n".join(chosen), encoding="utf-8")
             env[store.ONLY_ENV] = str(only)
-            subset = {k: comparison_selection(k, gpu, set(chosen)) for k in measured}
-            one_pass(p, f" (+1 process for {len(chosen)} imprecise comparisons, lecture first)",
-                     [k for k in measured if subset[k][0]], subset, run_asv, drops, machine_dir, commit,
-                     fresh=False, say=say)
+            worker_pass(p, f" (+1 process for {len(chosen)} imprecise comparisons, lecture first)",
+                        device_counts(measured, gpu, set(chosen)), run_worker, drops, machine_dir, commit,
+                        fresh=False, say=say)
             env.pop(store.ONLY_ENV, None)
             kept.append(f"comparisons pass {p}")
+            recorded()
     return kept
 
 

@@ -87,6 +87,7 @@ def measure_group(group, **sampling) -> dict:
         record["stopped"] = "no comparison has both sides here"
     del runs
     gc.collect()
+    record["wall_seconds"] = round(time.perf_counter() - t0, 3)   # prepare, calls per sample, sampling, freeing
     return record
 
 

@@ -97,12 +97,14 @@ def only_ids() -> set[str] | None:
 
 
 def group_seconds(entry: dict) -> dict[tuple, float]:
-    """{sides of a group: mean prepare + sampling seconds of the processes that measured it}."""
+    """{sides of a group: mean seconds the processes that measured it spent on it (its wall time where
+    recorded, else prepare + sampling)}."""
     per: dict[tuple, list] = {}
     for proc in (entry or {}).get("processes", []):
         for g in proc.get("groups", []):
             if g.get("sides"):
-                per.setdefault(tuple(g["sides"]), []).append((g.get("prepare_seconds") or 0.0) + (g.get("sample_seconds") or 0.0))
+                wall = g.get("wall_seconds") or (g.get("prepare_seconds") or 0.0) + (g.get("sample_seconds") or 0.0)
+                per.setdefault(tuple(g["sides"]), []).append(wall)
     return {k: sum(v) / len(v) for k, v in per.items()}
 
 

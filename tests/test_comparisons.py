@@ -173,47 +173,54 @@ def test_report_reads_paired_ratio_and_marks_the_unpaired():
 
 # --------------------------------------------------------------------------- the runner's passes
 
-def _fake_asv(env, ratio_of_pass):
-    """A stand-in for `asv run`: each call drops one process record of selu's comparisons."""
+def _fake_worker(env, ratio_of_pass):
+    """A stand-in for bench/paired_worker.py: each call drops one process record of selu's comparisons."""
     calls, only = [], []
 
-    def run_asv(regexes, append):
-        calls.append(regexes)
+    def run_worker(devices, kernel_names, reverse=False):
+        calls.append((devices, list(kernel_names), reverse))
         only.append(set(Path(env[store.ONLY_ENV]).read_text().split("\n")) if store.ONLY_ENV in env else None)
+        if devices != 1:
+            return 0                     # (the two-device process records nothing here)
         comps = declare.for_kernel("selu", devices=1)[:1]
-        k = len(calls)
+        k = len([c for c in calls if c[0] == 1])
         rec = {"pid": k, "groups": [{"sides": [declare.key(comps[0].num), declare.key(comps[0].den)],
                                      "numbers": [1, 1], "missing": {}, "stopped": "fake",
                                      "passes": [[ratio_of_pass(k) * 1e-3, 1e-3]] * 5}]}
-        store.drop(rec, "SeluComparisons", 2, comps, env[store.OUT_ENV])
+        store.drop(rec, "SeluComparisons", 1, comps, env[store.OUT_ENV])
         return 0
-    run_asv.only = only
-    return run_asv, calls
+    run_worker.only = only
+    return run_worker, calls
 
 
 def test_runner_runs_the_processes_asked_and_more_only_for_imprecise_kernels(tmp_path):
     from bench import paired_run
 
-    env = {}
-    precise, calls = _fake_asv(env, lambda k: 2.0)
-    paired_run.run(["selu"], False, precise, env, tmp_path / "m1", "c", processes=3, say=lambda *a, **k: None)
-    assert len(calls) == 3 and store.OUT_ENV not in env                 # 3 processes, drop folder cleaned
+    env, recorded = {}, []
+    precise, calls = _fake_worker(env, lambda k: 2.0)
+    paired_run.run(["selu"], False, precise, env, tmp_path / "m1", "c", processes=3, say=lambda *a, **k: None,
+                   record=recorded.append)
+    # selu has one-device and two-device comparisons: one worker process per device count and pass,
+    # kernels in reverse order on even passes
+    assert calls == [(1, ["selu"], False), (2, ["selu"], False), (1, ["selu"], True), (2, ["selu"], True),
+                     (1, ["selu"], False), (2, ["selu"], False)]
+    assert store.OUT_ENV not in env                                     # drop folder cleaned
     entry = store.load(tmp_path / "m1")["commits"]["c"]
     assert len(entry["processes"]) == 3
-    noisy, calls = _fake_asv(env, lambda k: (1.0, 3.0)[k % 2])         # processes disagree: wide
+    assert [len(e["processes"]) for e in recorded] == [1, 2, 3]         # asv's values after every pass
+    noisy, calls = _fake_worker(env, lambda k: (1.0, 3.0)[k % 2])       # processes disagree: wide
     kept = paired_run.run(["selu"], False, noisy, env, tmp_path / "m2", "c", processes=3, max_processes=5,
                           say=lambda *a, **k: None)
-    assert len(calls) == 5 and len(kept) == 5                           # up to 5 for the imprecise
+    assert len(kept) == 5 and len(calls) == 8                           # up to 5 for the imprecise
     wide_id = declare.for_kernel("selu", devices=1)[0].id
-    assert noisy.only[:3] == [None] * 3 and noisy.only[3:] == [{wide_id}] * 2   # extra passes: only the wide one
-    other = declare.for_kernel("selu", devices=1)[1].id
-    assert len(calls[3]) == 1 and re.escape(repr(wide_id)) in calls[3][0] and re.escape(repr(other)) not in calls[3][0]
+    assert noisy.only[:6] == [None] * 6 and noisy.only[6:] == [{wide_id}] * 2   # extra passes: only the wide one
+    assert [c[0] for c in calls[6:]] == [1, 1]                          # ... in its device count's process only
     assert len(store.load(tmp_path / "m2")["commits"]["c"]["processes"]) == 5
 
 
 def test_extra_processes_go_to_wide_lecture_ratios_first_and_fit_the_time_left(monkeypatch):
     """Lecture ratios first, then the widest; each group's recorded seconds paid once, a process
-    start per class, one asv invocation; nothing that does not fit the time left."""
+    start per device count; nothing that does not fit the time left."""
     from bench import paired_run
 
     def row(cid, num, den, kinds, hw, processes=3):
@@ -227,10 +234,10 @@ def test_extra_processes_go_to_wide_lecture_ratios_first_and_fit_the_time_left(m
     order = paired_run.wide_comparisons({}, target=0.10, max_processes=5)
     assert [r["id"] for r in order] == ["lecture", "wide numpy", "sharded"]
     seconds = {(a, b): 6.0, (c, d): 20.0}
-    inv, start = paired_run.INVOCATION_S, paired_run.PROCESS_START_S
-    assert paired_run.extra_pass(order, seconds, inv + start + 6.0) == ["lecture", "wide numpy"]   # one group, paid once
-    assert paired_run.extra_pass(order, seconds, inv + 2 * start + 26.0) == ["lecture", "wide numpy", "sharded"]
-    assert paired_run.extra_pass(order, seconds, inv + 5.0) == []                                    # nothing fits
+    start = paired_run.PROCESS_START_S
+    assert paired_run.extra_pass(order, seconds, start + 6.0) == ["lecture", "wide numpy"]   # one group, paid once
+    assert paired_run.extra_pass(order, seconds, 2 * start + 26.0) == ["lecture", "wide numpy", "sharded"]
+    assert paired_run.extra_pass(order, seconds, 5.0) == []                                    # nothing fits
 
 
 def test_no_extra_process_past_the_runs_deadline(tmp_path):
@@ -239,9 +246,9 @@ def test_no_extra_process_past_the_runs_deadline(tmp_path):
     from bench import paired_run
 
     env = {}
-    noisy, calls = _fake_asv(env, lambda k: (1.0, 3.0)[k % 2])
+    noisy, calls = _fake_worker(env, lambda k: (1.0, 3.0)[k % 2])
     said = []
     paired_run.run(["selu"], False, noisy, env, tmp_path / "m", "c", processes=3, max_processes=5,
                    deadline=time.monotonic(), say=lambda *a, **k: said.append(" ".join(map(str, a))))
-    assert len(calls) == 3 and "get no more processes" in said[-1]
+    assert len(calls) == 6 and "get no more processes" in said[-1]
 

@@ -1,0 +1,78 @@
+"""One comparison process outside asv: every kernel's comparisons of one device count, in turn.
+
+    python -m bench.paired_worker --devices N --kernels matmul,selu [--reverse]
+
+The asv suite measures a kernel's comparisons in its comparison class's ``setup_cache``
+(bench/paired_suite.py), one process per class: 16 processes a pass in the default run, each paying
+~3.5 s of start-up (Python, JAX, the suite) for 0.2-16 s of measuring. ``python -m bench``'s later
+passes (asv already holds pass 1's ``track_ratio`` values) run this module instead: ONE process per
+device count measures the same classes' comparisons, kernel after kernel, with the same code
+(:func:`jaxbench.measure.measure`), and drops one record per class into ``JAXBENCH_COMPARISONS_OUT``
+exactly as the class's ``setup_cache`` does, so each comparison still gets one record per process.
+``JAXBENCH_COMPARISONS_ONLY`` narrows it to the groups of some comparisons (the extra passes).
+Forced host devices (N > 1) are set before JAX starts, as in the asv class's process; the grid
+(default run or full) follows ``JAXBENCH_SIZES``, as the suite's does.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def classes(kernel_list, devices: int, full: bool) -> list[tuple[str, tuple]]:
+    """[(class name, comparisons)] of ``kernel_list``'s comparison classes with ``devices`` devices,
+    in kernel order (the asv suite's classes, bench/paired_suite.py)."""
+    import kernels
+
+    from . import paired_suite
+
+    out = []
+    for k in kernel_list:
+        for name, cls in paired_suite.comparison_classes(kernels.kernel(k), full).items():
+            if cls.devices == devices:
+                out.append((name, cls.comparisons))
+    return out
+
+
+def measure_classes(chosen, devices: int, only: set | None) -> int:
+    """Measure and drop each class's comparisons (those of ``only``, if given); the classes measured."""
+    from jaxbench import measure, store
+
+    done = 0
+    for name, comps in chosen:
+        comps = [c for c in comps if only is None or c.id in only]
+        if comps:
+            store.drop(measure.measure(comps), name, devices, comps)
+            done += 1
+    return done
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.paired_worker", description=__doc__.split("\n")[0])
+    ap.add_argument("--devices", type=int, default=1, help="host devices forced in this process (default 1)")
+    ap.add_argument("--kernels", required=True, help="comma-separated kernel names, measured in this order")
+    ap.add_argument("--reverse", action="store_true", help="measure the kernels in reverse order")
+    args = ap.parse_args(argv)
+    import kernels
+
+    from jaxbench import store
+
+    from . import common
+
+    names = [k for k in args.kernels.split(",") if k]
+    unknown = sorted(set(names) - set(kernels.kernels()))
+    if unknown or args.devices < 1:
+        ap.error(f"unknown kernel(s) {', '.join(unknown)}" if unknown else f"--devices {args.devices}: need >= 1")
+    if not os.environ.get(store.OUT_ENV):
+        ap.error(f"{store.OUT_ENV} is not set: the records would go nowhere")
+    if args.devices > 1:
+        kernels.force_host_devices(args.devices)   # before JAX starts: read once per process
+    common.enable_persistent_cache()
+    chosen = classes(names[::-1] if args.reverse else names, args.devices, common.size_mode() == "full")
+    measure_classes(chosen, args.devices, store.only_ids())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

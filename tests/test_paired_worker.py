@@ -1,0 +1,97 @@
+"""The comparison passes outside asv (bench/paired_worker.py) and their ratios written back into
+asv's results (bench/asv_record.py): the same classes and records as the asv suite's processes,
+clear errors, and values asv itself reads back. Nothing here times anything."""
+import json
+import math
+import sys
+
+import pytest
+
+from jaxbench import declare, store
+
+
+def test_worker_measures_the_suites_classes_of_its_device_count():
+    from bench import paired_suite, paired_worker
+    import kernels
+
+    suite = paired_suite.comparison_classes(kernels.kernel("selu"), False)
+    one = paired_worker.classes(["selu"], 1, False)
+    two = paired_worker.classes(["selu"], 2, False)
+    assert [n for n, _ in one] == ["SeluComparisons"] and [n for n, _ in two] == ["SeluComparisonsDevices2"]
+    assert one[0][1] == suite["SeluComparisons"].comparisons                 # the very comparisons asv's class has
+    assert paired_worker.classes(["norm", "selu"], 1, False)[0][0] == "NormComparisons"   # kernels in the order given
+
+
+def test_worker_drops_one_record_per_class_with_only_the_comparisons_asked(tmp_path, monkeypatch):
+    from bench import paired_worker
+    from jaxbench import measure
+
+    monkeypatch.setenv(store.OUT_ENV, str(tmp_path))
+    seen = []
+    monkeypatch.setattr(measure, "measure", lambda comps: seen.append([c.id for c in comps]) or {"pid": 1, "groups": []})
+    comps = declare.for_kernel("selu")
+    chosen = [("SeluComparisons", tuple(comps)), ("Empty", tuple(comps[1:]))]
+    assert paired_worker.measure_classes(chosen, 1, only={comps[0].id}) == 1   # "Empty" holds none of them
+    assert seen == [[comps[0].id]]
+    (drop,) = tmp_path.glob("*.json")
+    rec = json.loads(drop.read_text())
+    assert rec["class"] == "SeluComparisons" and rec["devices"] == 1 and list(rec["comparisons"]) == [comps[0].id]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--kernels", "selu,nosuch"], "unknown kernel(s) nosuch"),
+    (["--kernels", "selu", "--devices", "0"], "--devices 0: need >= 1"),
+    (["--kernels", "selu"], "JAXBENCH_COMPARISONS_OUT is not set"),
+])
+def test_worker_refuses_bad_input_clearly(argv, message, monkeypatch, capsys):
+    from bench import paired_worker
+
+    monkeypatch.delenv(store.OUT_ENV, raising=False)
+    with pytest.raises(SystemExit) as exc:
+        paired_worker.main(argv)
+    assert exc.value.code == 2 and message in capsys.readouterr().err
+
+
+def _bench(name, ids):
+    return {"name": name, "version": "v1", "params": [[repr(i) for i in ids]], "param_names": ["comparison"],
+            "type": "track", "unit": "x", "code": "", "timeout": 60}
+
+
+def test_values_are_the_pooled_points_nan_where_unmeasured():
+    from bench import asv_record
+
+    benches = {"bench_selu.SeluComparisons.track_ratio": _bench("bench_selu.SeluComparisons.track_ratio", ["a", "b", "c"]),
+               "bench_norm.NormComparisons.track_ratio": _bench("bench_norm.NormComparisons.track_ratio", ["z"]),
+               "bench_selu.time_selu": _bench("bench_selu.time_selu", ["a"])}
+    rows = [{"id": "a", "ratio": 2.5, "processes": 3}, {"id": "b", "ratio": math.nan, "processes": 0}]
+    got = asv_record.values(benches, rows)
+    assert list(got) == ["bench_selu.SeluComparisons.track_ratio"]          # no row: left as asv has it
+    a, b, c = got["bench_selu.SeluComparisons.track_ratio"]
+    assert a == 2.5 and math.isnan(b) and math.isnan(c)                      # NaN: asv's "skipped"
+
+
+def test_record_writes_the_ratios_through_asvs_own_results(tmp_path):
+    from asv import results as asv_results, util
+
+    from bench import asv_record
+
+    results_dir, name = tmp_path / "results", "bench_selu.SeluComparisons.track_ratio"
+    (results_dir / "vm").mkdir(parents=True)
+    util.write_json(str(results_dir / "vm" / "machine.json"), {"machine": "vm"}, 1)   # asv reads a machine's folder only with it
+    conf = tmp_path / "asv.conf.json"
+    conf.write_text(json.dumps({"version": 1, "project": "p", "repo": str(tmp_path), "results_dir": str(results_dir),
+                                "html_dir": str(tmp_path / "html"), "benchmark_dir": str(tmp_path)}))
+    util.write_json(str(results_dir / "benchmarks.json"), {name: _bench(name, ["a / b", "c / d"])}, 2)
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    res = asv_results.Results({"machine": "vm"}, {}, commit, 0, sys.executable, "existing-py_here", {})
+    res.save(str(results_dir))
+    entry = {"comparisons": {"a / b": {"num": "a", "den": "b", "transfer": False, "kinds": ["numpy"]}},
+             "processes": [{"started": 1.7e9, "groups": [{"sides": ["a", "b"], "passes": [[2e-3, 1e-3]] * 5}]}
+                           for _ in range(3)]}
+    said = asv_record.record(conf, "vm", commit, entry)
+    assert said.startswith("1 ratios of 1 track_ratio benchmarks written")
+    back = next(asv_results.iter_results_for_machine_and_hash(str(results_dir), "vm", commit))
+    a, c = back.get_result_value(name, [["'a / b'", "'c / d'"]])
+    assert a == pytest.approx(2.0) and math.isnan(c)
+    other = asv_record.record(conf, "vm", "f" * 40, entry)                  # no results file of that commit
+    assert other.startswith("no asv results of ffffffff")
