@@ -6,17 +6,17 @@ own code and drops one record per class into a temporary folder, collected into
 ``jaxbench-comparisons.jsonc`` after the pass (an interrupted run keeps every pass already
 collected); after each pass the pooled ratios go into asv's results as the ``track_ratio`` values
 (bench/asv_record.py). After ``processes`` passes (default ``PROCESSES``), the comparisons whose
-95% interval is still wider than +-``TARGET`` get more processes, up to ``MAX_PROCESSES``: lecture
-ratios first, then the widest, as many as fit the comparisons' ``BUDGET_S`` (all passes together)
-and the run's deadline; such a process measures only the groups of those comparisons
-(``JAXBENCH_COMPARISONS_ONLY``). ``--commits`` runs its passes through asv instead
-(:func:`one_pass`): each commit's code lives in asv's virtualenv.
+95% interval is still wider than +-``TARGET`` get more processes: the lecture ratios first, up to
+``LECTURE_MAX_PROCESSES``, then the others, up to ``MAX_PROCESSES``, widest first, as many as fit
+the comparisons' ``BUDGET_S`` (all passes together) and the run's deadline; such a process
+measures only the sides of those comparisons (``JAXBENCH_COMPARISONS_ONLY``). ``--commits`` runs
+its passes through asv instead (:func:`one_pass`): each commit's code lives in asv's virtualenv.
 
 Why 3 processes at least: the interval resamples processes first, and with two there is almost
 nothing to resample (DESIGN.md, asv facts); docs/comparisons.md gives the re-run coverage measured.
 Why worker processes rather than asv's: asv starts one ``setup_cache`` process per comparison
 class, 16 a pass in the default run, each paying ~3.5 s of start-up; measured on the 2-core VM, a
-pass through asv took 107-122 s, the two worker processes of the same pass ~83 s.
+pass through asv took 107-122 s, the two worker processes of the same pass 77-81 s.
 """
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ from . import outcome, paired_suite
 from jaxbench.rounds import params_key
 
 PROCESSES = 3          # processes per comparison, at least
-MAX_PROCESSES = 6      # at most, for the imprecise ones (lecture ratios first)
+MAX_PROCESSES = 6      # at most, for the imprecise ones
+LECTURE_MAX_PROCESSES = 8   # at most, for an imprecise lecture ratio (they go first)
 TARGET = 0.10          # half-width of the 95% interval aimed for
 BUDGET_S = 420.0       # seconds all passes may take; an extra pass starts only if it fits (the first PROCESSES always run)
 
@@ -61,12 +62,18 @@ def comparison_selection(kernel: str, gpu: bool, only: set | None = None) -> tup
 PROCESS_START_S = 3.5   # a measuring process's start beyond its groups (Python, JAX, flax, the suite): 3.4-3.9 s measured
 
 
-def wide_comparisons(entry: dict, target: float = TARGET, max_processes: int = MAX_PROCESSES) -> list[dict]:
-    """The measured comparisons still wider than +-``target`` with fewer than ``max_processes``
-    processes (rows of :func:`jaxbench.store.summary`): lecture ratios first, then the widest."""
-    rows = [r for r in store.summary(entry) if r["processes"] and not r["half_width"] <= target
-            and r["processes"] < max_processes]
-    return sorted(rows, key=lambda r: ("lecture" not in r["kinds"].split(","), -r["half_width"], r["id"]))
+def wide_comparisons(entry: dict, target: float = TARGET, max_processes: int = MAX_PROCESSES,
+                     lecture_max: int = LECTURE_MAX_PROCESSES) -> list[dict]:
+    """The comparisons that get the next extra process (rows of :func:`jaxbench.store.summary`,
+    widest first): the lecture ratios still wider than +-``target`` with fewer than
+    ``lecture_max`` processes; once there is none, the other comparisons still wider than
+    +-``target`` with fewer than ``max_processes``. Lecture ratios first across passes, not only
+    within one: a pass of lecture ratios alone measures only their sides (~27 s for all of them
+    on the 2-core VM, against ~80 s for a whole pass)."""
+    wide = [r for r in store.summary(entry) if r["processes"] and not r["half_width"] <= target]
+    lecture = [r for r in wide if "lecture" in r["kinds"].split(",") and r["processes"] < lecture_max]
+    rows = lecture or [r for r in wide if "lecture" not in r["kinds"].split(",") and r["processes"] < max_processes]
+    return sorted(rows, key=lambda r: (-r["half_width"], r["id"]))
 
 
 def _process_class(row: dict) -> tuple[str, int]:
@@ -74,20 +81,23 @@ def _process_class(row: dict) -> tuple[str, int]:
     return row["num"].split("|", 1)[0], max(int(row["num"].rsplit("|", 1)[1]), int(row["den"].rsplit("|", 1)[1]))
 
 
-def extra_pass(rows: list[dict], seconds: dict[tuple, float], left_s: float) -> list[str]:
+UNKNOWN_SIDE_S = 5.0    # a side no process has recorded yet
+
+
+def extra_pass(rows: list[dict], seconds: dict[str, float], left_s: float) -> list[str]:
     """The ids of the comparisons that get one more process, in the order of ``rows``, as many as
     fit ``left_s``: a process start per device count (``PROCESS_START_S``: one worker process
-    measures every kernel of that count) and the recorded seconds of each comparison's group
-    (``seconds``, from :func:`jaxbench.store.group_seconds`; a group shared by several comparisons
-    is paid once)."""
-    chosen, groups, processes, spent = [], set(), set(), 0.0
+    measures every kernel of that count) and the recorded seconds of each side not already paid
+    for (``seconds``, from :func:`jaxbench.store.side_seconds`: a side shared by several chosen
+    comparisons is prepared and timed once)."""
+    chosen, paid, processes, spent = [], set(), set(), 0.0
     for r in rows:
-        group = next((sides for sides in seconds if r["num"] in sides and r["den"] in sides), None)
+        sides = {r["num"], r["den"]} | ({store.TRANSFER + r["den"]} if r.get("transfer") else set())
         devices = _process_class(r)[1]
-        cost = (0.0 if group in groups else seconds.get(group, 10.0)) + (0.0 if devices in processes else PROCESS_START_S)
+        cost = sum(seconds.get(k, UNKNOWN_SIDE_S) for k in sides - paid) + (0.0 if devices in processes else PROCESS_START_S)
         if spent + cost <= left_s:
             chosen.append(r["id"])
-            groups.add(group)
+            paid |= sides
             processes.add(devices)
             spent += cost
     return chosen
@@ -127,13 +137,19 @@ def device_counts(kernel_list, gpu: bool, only: set | None = None) -> dict[int, 
 def worker_pass(p: int, label: str, per_devices: dict[int, list[str]], run_worker, drops: Path, machine_dir: Path,
                 commit: str, fresh: bool, say) -> None:
     """One comparison pass outside asv: one worker process per device count (bench/paired_worker.py),
-    kernels in reverse order on even passes (so no kernel always runs first in a process); then collect."""
+    kernels in reverse order on even passes (so no kernel always runs first in a process); then
+    collect (on Ctrl-C too: the records of the classes already measured are kept)."""
     reverse = p % 2 == 0
     kernels_now = list(dict.fromkeys(k for ks in per_devices.values() for k in ks))
     say(f"\n== comparisons, pass {p}{label}: {len(per_devices)} process(es) ({', '.join(kernels_now)}"
         f"{', in reverse' if reverse else ''}) ...", end="", flush=True)
     t0 = time.monotonic()
-    failed = [f"{n} device(s): exit {rc}" for n, ks in per_devices.items() if (rc := run_worker(n, ks, reverse))]
+    try:
+        failed = [f"{n} device(s): exit {rc}" for n, ks in per_devices.items() if (rc := run_worker(n, ks, reverse))]
+    except KeyboardInterrupt:   # nothing lost: the classes this pass finished are kept
+        added = store.collect(drops, machine_dir, commit, fresh=fresh)
+        say(f" interrupted; kept the {added} class record(s) this pass had finished", flush=True)
+        raise
     asked = sum(len(json.loads(f.read_text(encoding="utf-8")).get("comparisons", {})) for f in drops.glob("*.json"))
     added = store.collect(drops, machine_dir, commit, fresh=fresh)
     say(f" {time.monotonic() - t0:.0f} s: {asked} comparisons in {added} class record(s)"
@@ -141,8 +157,9 @@ def worker_pass(p: int, label: str, per_devices: dict[int, list[str]], run_worke
 
 
 def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit: str, *, append: bool = False,
-        processes: int = PROCESSES, max_processes: int = MAX_PROCESSES, budget_s: float = BUDGET_S,
-        deadline: float | None = None, say=print, kept: list | None = None, record=None) -> list[str]:
+        processes: int = PROCESSES, max_processes: int = MAX_PROCESSES, lecture_max: int = LECTURE_MAX_PROCESSES,
+        budget_s: float = BUDGET_S, deadline: float | None = None, say=print, kept: list | None = None,
+        record=None) -> list[str]:
     """The checkout's comparison passes; ``kept`` (returned) gains one entry per pass collected,
     also when a Ctrl-C ends the run.
 
@@ -172,11 +189,11 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
         while measured:
             # one more process for the comparisons still imprecise, lecture ones first, while time lasts
             entry = store.load(machine_dir)["commits"].get(commit) or {}
-            rows = [r for r in wide_comparisons(entry, max_processes=max_processes)
+            rows = [r for r in wide_comparisons(entry, max_processes=max_processes, lecture_max=lecture_max)
                     if r["num"].split("|", 1)[0] in measured]
             now_t = time.monotonic()
             left = min(budget_s - (now_t - started), math.inf if deadline is None else deadline - now_t)
-            chosen = extra_pass(rows, store.group_seconds(entry), left)
+            chosen = extra_pass(rows, store.side_seconds(entry), left)
             if len(chosen) < len(rows):
                 say(f"  {len(rows) - len(chosen)} comparison(s) still wider than +-{TARGET:.0%} get no more "
                     f"processes ({max(left, 0):.0f} s left of the time budget): the report shows the widths reached",
@@ -187,7 +204,8 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
             only = drops / "only.txt"   # not a drop: store.collect reads *.json
             only.write_text("\n".join(chosen), encoding="utf-8")
             env[store.ONLY_ENV] = str(only)
-            worker_pass(p, f" (+1 process for {len(chosen)} imprecise comparisons, lecture first)",
+            lecture = all("lecture" in r["kinds"].split(",") for r in rows)
+            worker_pass(p, f" (+1 process for {len(chosen)} imprecise {'lecture ratios' if lecture else 'comparisons'})",
                         device_counts(measured, gpu, set(chosen)), run_worker, drops, machine_dir, commit,
                         fresh=False, say=say)
             env.pop(store.ONLY_ENV, None)

@@ -96,15 +96,19 @@ def only_ids() -> set[str] | None:
     return {line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()}
 
 
-def group_seconds(entry: dict) -> dict[tuple, float]:
-    """{sides of a group: mean seconds the processes that measured it spent on it (its wall time where
-    recorded, else prepare + sampling)}."""
-    per: dict[tuple, list] = {}
+def side_seconds(entry: dict) -> dict[str, float]:
+    """{side key: mean seconds a process spent on it}: each recorded group's wall time (prepare,
+    calls per sample, sampling, freeing; prepare + sampling where no wall time was recorded) shared
+    equally among its sides, averaged over the processes that measured the side. A process asked
+    for some comparisons only (an extra pass) measures their sides only, so a cost is per side."""
+    per: dict[str, list] = {}
     for proc in (entry or {}).get("processes", []):
         for g in proc.get("groups", []):
-            if g.get("sides"):
+            sides = g.get("sides") or []
+            if sides:
                 wall = g.get("wall_seconds") or (g.get("prepare_seconds") or 0.0) + (g.get("sample_seconds") or 0.0)
-                per.setdefault(tuple(g["sides"]), []).append(wall)
+                for k in sides:
+                    per.setdefault(k, []).append(wall / len(sides))
     return {k: sum(v) / len(v) for k, v in per.items()}
 
 

@@ -218,9 +218,29 @@ def test_runner_runs_the_processes_asked_and_more_only_for_imprecise_kernels(tmp
     assert len(store.load(tmp_path / "m2")["commits"]["c"]["processes"]) == 5
 
 
+def test_an_interrupted_pass_keeps_the_classes_it_finished(tmp_path):
+    from bench import paired_run
+
+    env = {}
+    worker, calls = _fake_worker(env, lambda k: 2.0)
+
+    def interrupted(devices, kernel_names, reverse=False):
+        worker(devices, kernel_names, reverse)
+        if len(calls) == 3:          # pass 2's first process dropped its record, then Ctrl-C
+            raise KeyboardInterrupt
+        return 0
+    kept = []
+    with pytest.raises(KeyboardInterrupt):
+        paired_run.run(["selu"], False, interrupted, env, tmp_path / "m", "c", processes=3, kept=kept,
+                       say=lambda *a, **k: None)
+    assert kept == ["comparisons pass 1"] and store.OUT_ENV not in env
+    assert len(store.load(tmp_path / "m")["commits"]["c"]["processes"]) == 2   # pass 1's and pass 2's first
+
+
 def test_extra_processes_go_to_wide_lecture_ratios_first_and_fit_the_time_left(monkeypatch):
-    """Lecture ratios first, then the widest; each group's recorded seconds paid once, a process
-    start per device count; nothing that does not fit the time left."""
+    """Lecture ratios alone while one is wide (up to their own maximum), then the others, widest
+    first; each side's recorded seconds paid once, a process start per device count; nothing that
+    does not fit the time left."""
     from bench import paired_run
 
     def row(cid, num, den, kinds, hw, processes=3):
@@ -229,15 +249,19 @@ def test_extra_processes_go_to_wide_lecture_ratios_first_and_fit_the_time_left(m
     a, b, c, d = "selu|x|1", "selu|y|1", "matmul|x|1", "matmul|y|2"
     rows = [row("wide numpy", a, b, "numpy", 0.5), row("lecture", b, a, "lecture baseline,lecture", 0.2),
             row("sharded", c, d, "scaling", 0.3), row("precise", a, b, "numpy", 0.05),
-            row("at most", c, d, "lecture", 0.9, processes=5)]
+            row("at most", c, d, "lecture", 0.9, processes=8), row("baseline only", c, d, "lecture baseline", 0.4)]
     monkeypatch.setattr(paired_run.store, "summary", lambda entry: rows)
-    order = paired_run.wide_comparisons({}, target=0.10, max_processes=5)
-    assert [r["id"] for r in order] == ["lecture", "wide numpy", "sharded"]
-    seconds = {(a, b): 6.0, (c, d): 20.0}
+    first = paired_run.wide_comparisons({}, target=0.10, max_processes=5, lecture_max=8)
+    assert [r["id"] for r in first] == ["lecture"]                          # lecture ratios alone, while one is wide
+    rows[1]["processes"] = 8                                                # ... until they reach their maximum
+    then = paired_run.wide_comparisons({}, target=0.10, max_processes=5, lecture_max=8)
+    assert [r["id"] for r in then] == ["wide numpy", "baseline only", "sharded"]   # then the widest others
+    seconds = {a: 3.0, b: 3.0, c: 8.0, d: 12.0}
     start = paired_run.PROCESS_START_S
-    assert paired_run.extra_pass(order, seconds, start + 6.0) == ["lecture", "wide numpy"]   # one group, paid once
-    assert paired_run.extra_pass(order, seconds, 2 * start + 26.0) == ["lecture", "wide numpy", "sharded"]
-    assert paired_run.extra_pass(order, seconds, 5.0) == []                                    # nothing fits
+    assert paired_run.extra_pass(then, seconds, start + 6.0) == ["wide numpy"]
+    assert paired_run.extra_pass(then, seconds, start + 6.0 + 20.0) == ["wide numpy"]   # 2 devices: one more start
+    assert paired_run.extra_pass(then, seconds, 2 * start + 26.0) == ["wide numpy", "baseline only", "sharded"]
+    assert paired_run.extra_pass(then, seconds, 5.0) == []                                  # nothing fits
 
 
 def test_no_extra_process_past_the_runs_deadline(tmp_path):
@@ -252,3 +276,11 @@ def test_no_extra_process_past_the_runs_deadline(tmp_path):
                    deadline=time.monotonic(), say=lambda *a, **k: said.append(" ".join(map(str, a))))
     assert len(calls) == 6 and "get no more processes" in said[-1]
 
+
+
+def test_side_seconds_share_each_groups_wall_time_among_its_sides():
+    entry = {"processes": [{"groups": [{"sides": ["a", "b"], "wall_seconds": 4.0}]},
+                           {"groups": [{"sides": ["a", "b", "c"], "wall_seconds": 9.0}]},
+                           {"groups": [{"sides": ["a"], "prepare_seconds": 1.0, "sample_seconds": 2.0}]}]}
+    got = store.side_seconds(entry)
+    assert got == {"a": pytest.approx((2.0 + 3.0 + 3.0) / 3), "b": pytest.approx(2.5), "c": pytest.approx(3.0)}
