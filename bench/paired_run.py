@@ -204,8 +204,8 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
             only = drops / "only.txt"   # not a drop: store.collect reads *.json
             only.write_text("\n".join(chosen), encoding="utf-8")
             env[store.ONLY_ENV] = str(only)
-            lecture = all("lecture" in r["kinds"].split(",") for r in rows)
-            worker_pass(p, f" (+1 process for {len(chosen)} imprecise {'lecture ratios' if lecture else 'comparisons'})",
+            what = "lecture ratio" if all("lecture" in r["kinds"].split(",") for r in rows) else "comparison"
+            worker_pass(p, f" (+1 process for {len(chosen)} imprecise {what}{'s' if len(chosen) > 1 else ''})",
                         device_counts(measured, gpu, set(chosen)), run_worker, drops, machine_dir, commit,
                         fresh=False, say=say)
             env.pop(store.ONLY_ENV, None)
