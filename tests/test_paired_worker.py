@@ -95,3 +95,30 @@ def test_record_writes_the_ratios_through_asvs_own_results(tmp_path):
     assert a == pytest.approx(2.0) and math.isnan(c)
     other = asv_record.record(conf, "vm", "f" * 40, entry)                  # no results file of that commit
     assert other.startswith("no asv results of ffffffff")
+
+
+@pytest.mark.parametrize("devices", [1, 2])
+def test_worker_process_measures_and_drops_what_it_is_asked(devices, tmp_path):
+    """The real command, as python -m bench starts it: one norm comparison of each device count
+    (the sharded one needs 2 host devices forced before JAX starts), measured with passes, no side missing."""
+    import os
+    import subprocess
+
+    from pathlib import Path
+
+    comp = declare.for_kernel("norm", devices=devices)[0]
+    only = tmp_path / "only.txt"
+    only.write_text(comp.id)
+    drops = tmp_path / "drops"
+    env = dict(os.environ, **{store.OUT_ENV: str(drops), store.ONLY_ENV: str(only), "JAXBENCH_JAX_CACHE": ""})
+    env.pop("XLA_FLAGS", None)
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-m", "bench.paired_worker", "--devices", str(devices), "--kernels", "norm"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (drop,) = drops.glob("*.json")
+    rec = json.loads(drop.read_text())
+    assert rec["class"] == ("NormComparisons" if devices == 1 else "NormComparisonsDevices2")
+    assert list(rec["comparisons"]) == [comp.id] and rec["devices"] == devices
+    (group,) = rec["groups"]
+    assert group["missing"] == {} and len(group["passes"]) >= 4 and group["wall_seconds"] > 0
