@@ -377,7 +377,8 @@ def measure(args, config: Path, results_dir: Path, machine: str, commit: str, st
         except KeyboardInterrupt:
             print(f"\n\njaxbench: interrupted after {(time.monotonic() - started) / 60:.1f} min. Kept the results "
                   f"of the passes that finished: {', '.join(kept) or 'none'} (asv JSON in {results_dir / machine}, "
-                  f"commit {commit[:8]}); the pass in progress is lost (asv saves a pass when it ends). "
+                  f"commit {commit[:8]}); the pass in progress is lost (asv saves a pass when it ends; a "
+                  f"comparison pass keeps the classes it finished). "
                   f"Not done: calibration, health, report. `python -m reports --results "
                   f"{results_dir}` reports what was kept.", flush=True)
             return 130
