@@ -45,7 +45,7 @@ def checkout_results(results_dir: Path, machine: str, commit: str, python: str =
     from asv import results as asv_results
 
     found = [r for r in asv_results.iter_results_for_machine_and_hash(str(results_dir), machine, commit)
-             if r.env_name.startswith("existing-") and r._python == python]
+             if r.env_name.startswith("existing-") and r._python == python]   # (asv keeps the Python without a public accessor)
     return max(found, key=lambda r: r.date or 0) if found else None
 
 

@@ -42,21 +42,30 @@ TARGET = 0.10          # half-width of the 95% interval aimed for
 BUDGET_S = 420.0       # seconds all passes may take; an extra pass starts only if it fits (the first PROCESSES always run)
 
 
-def comparison_selection(kernel: str, gpu: bool, only: set | None = None) -> tuple[list[str], int, dict]:
-    """asv ``-b`` regexes selecting the comparisons of one kernel that can run here (those of
-    ``only``, if given); (regexes, selected, wanted) as :func:`selection`."""
+def suite_classes(kernel: str) -> list[tuple[str, type]]:
+    """[(name, class)] of the comparison classes of the asv suite's ``bench_<kernel>`` module, by name."""
     module = importlib.import_module(f"bench.bench_{kernel}")
+    return [(name, cls) for name, cls in sorted(vars(module).items())
+            if isinstance(cls, type) and hasattr(cls, "comparisons") and cls.__module__ == module.__name__]
+
+
+def comparison_selection(kernel: str, gpu: bool) -> tuple[list[str], int, dict]:
+    """asv ``-b`` regexes selecting the comparisons of one kernel that can run here;
+    (regexes, selected, wanted) as :func:`selection`."""
     regexes, chosen, wanted = [], 0, {}
-    for cls_name, cls in sorted(vars(module).items()):
-        if not (isinstance(cls, type) and hasattr(cls, "comparisons") and cls.__module__ == module.__name__):
-            continue
-        keep = [c for c in paired_suite.runnable(cls, gpu) if only is None or c in only]
+    for cls_name, cls in suite_classes(kernel):
+        keep = paired_suite.runnable(cls, gpu)
         if keep:
             alts = "|".join(re.escape(repr(c)) for c in keep)
             regexes.append(f"^{re.escape(f'bench_{kernel}.{cls_name}.track_ratio')}\\(({alts})\\)$")
             wanted[f"bench_{kernel}.{cls_name}.track_ratio"] = [params_key([repr(c)]) for c in keep]
             chosen += len(keep)
     return regexes, chosen, wanted
+
+
+def _is_lecture(row: dict) -> bool:
+    """Whether a comparison (a row of :func:`jaxbench.store.summary`) is a lecture figure's ratio."""
+    return "lecture" in row["kinds"].split(",")
 
 
 PROCESS_START_S = 3.5   # a measuring process's start beyond its groups (Python, JAX, flax, the suite): 3.4-3.9 s measured
@@ -71,8 +80,8 @@ def wide_comparisons(entry: dict, target: float = TARGET, max_processes: int = M
     within one: a pass of lecture ratios alone measures only their sides (~27 s for all of them
     on the 2-core VM, against ~80 s for a whole pass)."""
     wide = [r for r in store.summary(entry) if r["processes"] and not r["half_width"] <= target]
-    lecture = [r for r in wide if "lecture" in r["kinds"].split(",") and r["processes"] < lecture_max]
-    rows = lecture or [r for r in wide if "lecture" not in r["kinds"].split(",") and r["processes"] < max_processes]
+    lecture = [r for r in wide if _is_lecture(r) and r["processes"] < lecture_max]
+    rows = lecture or [r for r in wide if not _is_lecture(r) and r["processes"] < max_processes]
     return sorted(rows, key=lambda r: (-r["half_width"], r["id"]))
 
 
@@ -124,13 +133,9 @@ def device_counts(kernel_list, gpu: bool, only: set | None = None) -> dict[int, 
     (those holding a comparison of ``only``, if given), kernels in ``kernel_list``'s order."""
     out: dict[int, list[str]] = {}
     for k in kernel_list:
-        module = importlib.import_module(f"bench.bench_{k}")
-        for cls in vars(module).values():
-            if isinstance(cls, type) and hasattr(cls, "comparisons") and cls.__module__ == module.__name__:
-                if any(only is None or c in only for c in paired_suite.runnable(cls, gpu)):
-                    out.setdefault(cls.devices, [])
-                    if k not in out[cls.devices]:
-                        out[cls.devices].append(k)
+        for _, cls in suite_classes(k):
+            if any(only is None or c in only for c in paired_suite.runnable(cls, gpu)) and k not in out.get(cls.devices, []):
+                out.setdefault(cls.devices, []).append(k)
     return dict(sorted(out.items()))
 
 
@@ -190,7 +195,7 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
             # one more process for the comparisons still imprecise, lecture ones first, while time lasts
             entry = store.load(machine_dir)["commits"].get(commit) or {}
             rows = [r for r in wide_comparisons(entry, max_processes=max_processes, lecture_max=lecture_max)
-                    if r["num"].split("|", 1)[0] in measured]
+                    if _process_class(r)[0] in measured]
             now_t = time.monotonic()
             left = min(budget_s - (now_t - started), math.inf if deadline is None else deadline - now_t)
             chosen = extra_pass(rows, store.side_seconds(entry), left)
@@ -204,7 +209,7 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
             only = drops / "only.txt"   # not a drop: store.collect reads *.json
             only.write_text("\n".join(chosen), encoding="utf-8")
             env[store.ONLY_ENV] = str(only)
-            what = "lecture ratio" if all("lecture" in r["kinds"].split(",") for r in rows) else "comparison"
+            what = "lecture ratio" if all(map(_is_lecture, rows)) else "comparison"
             worker_pass(p, f" (+1 process for {len(chosen)} imprecise {what}{'s' if len(chosen) > 1 else ''})",
                         device_counts(measured, gpu, set(chosen)), run_worker, drops, machine_dir, commit,
                         fresh=False, say=say)

@@ -2,14 +2,15 @@
 
     python -m bench.paired_worker --devices N --kernels matmul,selu [--reverse]
 
-The asv suite measures a kernel's comparisons in its comparison class's ``setup_cache``
+Under ``asv run`` a kernel's comparisons are measured in its comparison class's ``setup_cache``
 (bench/paired_suite.py), one process per class: 16 processes a pass in the default run, each paying
-~3.5 s of start-up (Python, JAX, the suite) for 0.2-16 s of measuring. ``python -m bench``'s later
-passes (asv already holds pass 1's ``track_ratio`` values) run this module instead: ONE process per
-device count measures the same classes' comparisons, kernel after kernel, with the same code
-(:func:`jaxbench.measure.measure`), and drops one record per class into ``JAXBENCH_COMPARISONS_OUT``
-exactly as the class's ``setup_cache`` does, so each comparison still gets one record per process.
-``JAXBENCH_COMPARISONS_ONLY`` narrows it to the groups of some comparisons (the extra passes).
+~3.5 s of start-up (Python, JAX, the suite) for 0.2-16 s of measuring. ``python -m bench``'s
+comparison passes run this module instead: ONE process per device count measures the same
+classes' comparisons, kernel after kernel, with the same code (:func:`jaxbench.measure.measure`),
+and drops one record per class into ``JAXBENCH_COMPARISONS_OUT`` exactly as the class's
+``setup_cache`` does, so each comparison still gets one record per process (bench/asv_record.py
+then writes the pooled ratios into asv's results). ``JAXBENCH_COMPARISONS_ONLY`` narrows it to
+the sides of some comparisons (the extra passes).
 Forced host devices (N > 1) are set before JAX starts, as in the asv class's process; the grid
 (default run or full) follows ``JAXBENCH_SIZES``, as the suite's does.
 """
