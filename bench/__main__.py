@@ -36,10 +36,12 @@ CONF = ROOT / "asv.conf.json"
 # extra comparison processes (imprecise ratios) start only if they end within this much of the
 # run's start: the calibration, health and report (~1 min) then keep `make bench` under 10 min
 RUN_BUDGET_S = 530.0
+EXIT_DISK = 74   # EX_IOERR: the results folder could not be written (full or read-only disk)
 
 
 def _asv(*args) -> list[str]:
-    return [sys.executable, "-m", "asv", *args]
+    """asv's command line, its JSON writes atomic (jaxbench/asv_atomic.py)."""
+    return [sys.executable, "-m", "jaxbench.asv_atomic", *args]
 
 
 def _repeat(full: bool) -> str:
@@ -193,13 +195,27 @@ def _config(results_dir: Path | None, folder: Path) -> Path:
 
 
 def _run_tmp() -> Path:
-    """The run's temporary folder. asv's forkserver listens on a Unix socket inside TMPDIR
-    (``asv-forkserver-*/socket``), and a socket path longer than 107 bytes fails ("Failed to start
-    server thread"): under a long TMPDIR the folder goes to /tmp instead."""
+    """The run's temporary folder, its owner recorded (bench/run_folders.py). asv's forkserver
+    listens on a Unix socket inside TMPDIR (``asv-forkserver-*/socket``), and a socket path longer
+    than 107 bytes fails ("Failed to start server thread"): under a long TMPDIR the folder goes to
+    /tmp instead."""
+    from . import run_folders
+
     base = tempfile.gettempdir()
     if len(base) > 50 and os.path.isdir("/tmp"):   # + jaxbench-run-*/asv-forkserver-*/socket: 53 bytes
         base = "/tmp"
-    return Path(tempfile.mkdtemp(prefix="jaxbench-run-", dir=base))
+    return run_folders.make("jaxbench-run-", base)
+
+
+# free disk a run needs beyond rewriting every file of its results folder once (atomic writes
+# keep the old file until the new one is whole): new results, the log, the report's inputs
+ROOM_MARGIN = 4 << 20
+
+
+def room_needed(results_dir: Path) -> int:
+    """Bytes a run needs free on the results folder's disk: its files once more, plus the margin."""
+    size = sum(f.stat().st_size for f in results_dir.rglob("*") if f.is_file()) if results_dir.is_dir() else 0
+    return size + ROOM_MARGIN
 
 
 def main(argv=None) -> int:
@@ -209,17 +225,29 @@ def main(argv=None) -> int:
     which a stopped asv cannot remove -- lives in one ``jaxbench-run-*`` folder, removed however
     the run ends."""
     args = parse_args(argv)
-    from . import children, lock
+    from jaxbench import atomic
 
-    run_tmp = _run_tmp()
+    from . import children, lock, run_folders
+
+    for gone in run_folders.remove_stale():
+        print(f"jaxbench: removed {gone}, left by a run that is no longer running", flush=True)
     saved = os.environ.get("TMPDIR"), tempfile.tempdir
-    os.environ["TMPDIR"] = tempfile.tempdir = str(run_tmp)   # this process and every child
+    run_tmp = None
     try:
+        run_tmp = _run_tmp()
+        os.environ["TMPDIR"] = tempfile.tempdir = str(run_tmp)   # this process and every child
         with children.interrupts_as_keyboard_interrupt():
             return run(args, _config(Path(args.results_dir).resolve() if args.results_dir else None, run_tmp))
     except lock.Busy as exc:
         print(f"jaxbench: {exc}", file=sys.stderr, flush=True)
         return lock.EXIT_BUSY
+    except OSError as exc:      # a full or read-only disk: one line, never a traceback
+        if exc.errno not in atomic.DISK_ERRNOS:
+            raise
+        where = Path(exc.filename).parent if exc.filename else _results_dir(args)
+        err = exc if isinstance(exc, atomic.DiskError) else atomic.disk_error(where, exc)
+        print(f"jaxbench: {err}", file=sys.stderr, flush=True)
+        return EXIT_DISK
     except KeyboardInterrupt:   # before the measuring started or after it ended (run() reports its own)
         print("\njaxbench: interrupted", flush=True)
         return 130
@@ -229,7 +257,13 @@ def main(argv=None) -> int:
         else:
             os.environ["TMPDIR"] = saved[0]
         tempfile.tempdir = saved[1]
-        shutil.rmtree(run_tmp, ignore_errors=True)
+        if run_tmp is not None:
+            shutil.rmtree(run_tmp, ignore_errors=True)
+
+
+def _results_dir(args) -> Path:
+    """The run's results folder: ``--results-dir``, else asv.conf.json's ``results_dir``."""
+    return Path(args.results_dir).resolve() if args.results_dir else ROOT / _conf()["results_dir"]
 
 
 def run(args, config: Path) -> int:
@@ -237,7 +271,7 @@ def run(args, config: Path) -> int:
 
     started = time.monotonic()
     conf = _conf()
-    results_dir = Path(args.results_dir).resolve() if args.results_dir else ROOT / conf["results_dir"]
+    results_dir = _results_dir(args)
     html_dir = results_dir.parent / "html" if args.results_dir else ROOT / conf["html_dir"]
     if args.commits is not None:
         commit = args.commit_list[-1]   # the newest: the one the health check and report read
@@ -253,7 +287,13 @@ def run(args, config: Path) -> int:
         from asv.machine import Machine
 
         machine = Machine.get_unique_machine_name()
+    from jaxbench import atomic
+
+    # refused before anything is written: what the folder holds stays as it is
+    atomic.check_room(results_dir / machine, room_needed(results_dir))
     with lock.results_lock(results_dir / machine, wait_s=args.lock_wait):
+        for folder in (results_dir, results_dir / machine):   # what killed writers left half-written
+            atomic.remove_partials(folder)
         rc = measure(args, config, results_dir, machine, commit, started)
     if rc is not None:
         return rc
@@ -264,16 +304,21 @@ def run(args, config: Path) -> int:
     return 0
 
 
-def asv_runner(args, config: Path, commit: str, machine: str, env: dict, log, in_env: bool = False):
-    """``run_asv(regexes, append=False) -> exit code``: one ``asv run`` of the selected benchmarks:
+def asv_runner(args, config: Path, commit: str, machine: str, env: dict, log, in_env: bool = False,
+               room_for: Path | None = None):
+    """``run_asv(regexes, append=False, on_line=None) -> exit code``: one ``asv run`` of the selected
+    benchmarks (``on_line``: each line of asv's output, for progress):
     of the checkout in this Python (``--python=same``), or, ``in_env``, of ``commit`` built and
     installed into asv's virtualenv (``asv run <commit>^!``).
 
     One round per invocation: python -m bench runs the rounds itself, as passes over every kernel,
     so the processes of one case are minutes apart and the samples of each round can be told apart
     afterwards (asv concatenates them; rounds.record counts them). asv prints every grid point,
-    n/a ones included (~1,500 lines): that goes to the log."""
-    def run_asv(regexes: list[str], append: bool = False) -> int:
+    n/a ones included (~1,500 lines): that goes to the log. ``room_for``: the results folder whose
+    disk is checked after a failed invocation (:func:`jaxbench.atomic.check_room`)."""
+    from . import children
+
+    def run_asv(regexes: list[str], append: bool = False, on_line=None) -> int:
         where = [f"{commit}^!"] if in_env else ["--python=same", "--set-commit-hash", commit]
         cmd = _asv("run", "--config", str(config), *where, "--machine", machine, "--launch-method", args.launch_method, "--record-samples",
                    "-a", "rounds=1")
@@ -284,7 +329,12 @@ def asv_runner(args, config: Path, commit: str, machine: str, env: dict, log, in
             cmd += ["-b", rx]
         log.write(f"\n$ {' '.join(cmd)}\n")
         log.flush()
-        return subprocess.run(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
+        rc = children.run_logged(cmd, log, on_line, cwd=ROOT, env=env)
+        if rc != 0 and room_for is not None:   # asv failed: if the disk filled up, stop with one line
+            from jaxbench import atomic
+
+            atomic.check_room(room_for, ROOM_MARGIN)
+        return rc
 
     return run_asv
 
@@ -324,7 +374,7 @@ def kernel_chunks(kernels: list[str], cases: dict, n: int = INVOCATIONS) -> list
 
 
 def timed_rounds(args, gpu: bool, run_asv, machine_dir: Path, commit: str, outcomes: dict,
-                 failed_runs: list, kept: list) -> None:
+                 failed_runs: list, kept: list, deadline: float | None = None) -> None:
     """The asv rounds: round 1 every benchmark of each kernel, later rounds the steady-state timings;
     one asv invocation and one console line per chunk of kernels (:func:`kernel_chunks`) and round."""
     from jaxbench import rounds as rounds_file
@@ -340,9 +390,10 @@ def timed_rounds(args, gpu: bool, run_asv, machine_dir: Path, commit: str, outco
             name = ", ".join(chunk)
             wanted = {b: keys for k in chunk for b, keys in picked[k][3].items()}
             regexes = [rx for k in chunk for rx in picked[k][0]]
-            rc, outcomes[(name, r)] = outcome.run_pass(name, sum(picked[k][1] for k in chunk),
-                                                       lambda: run_asv(regexes, append=r > 1 or args.append),
-                                                       machine_dir, commit, wanted)
+            rc, outcomes[(name, r)] = outcome.run_pass(
+                name, sum(picked[k][1] for k in chunk),
+                lambda on_line: run_asv(regexes, append=r > 1 or args.append, on_line=on_line),
+                machine_dir, commit, wanted, deadline=deadline)
             if rc != 0:
                 failed_runs.append((f"{name} (round {r})", rc))
             for k in chunk:
@@ -366,7 +417,7 @@ def measure(args, config: Path, results_dir: Path, machine: str, commit: str, st
     print(f"asv's own output: {log_path}", flush=True)
     failed_runs, kept, outcomes = [], [], {}
     with open(log_path, "w", encoding="utf-8") as log:
-        run_asv = asv_runner(args, config, commit, machine, env, log)
+        run_asv = asv_runner(args, config, commit, machine, env, log, room_for=results_dir / machine)
         try:
             if args.commits is not None:
                 commits_run(args, config, machine, env, log, gpu, results_dir / machine, outcomes, failed_runs, kept)
@@ -397,7 +448,7 @@ def _record(config: Path, machine: str, commit: str, entry: dict, log) -> None:
 def checkout_run(args, gpu: bool, run_asv, run_worker, env: dict, machine_dir: Path, commit: str, started: float,
                  outcomes: dict, failed_runs: list, kept: list, record=None) -> None:
     """The checkout's run: the asv rounds, the comparison passes, the calibration."""
-    timed_rounds(args, gpu, run_asv, machine_dir, commit, outcomes, failed_runs, kept)
+    timed_rounds(args, gpu, run_asv, machine_dir, commit, outcomes, failed_runs, kept, deadline=started + RUN_BUDGET_S)
     if args.comparisons:   # every ratio the report states, paired, in several processes
         from . import paired_run
 
@@ -428,7 +479,8 @@ def commits_run(args, config: Path, machine: str, env: dict, log, gpu: bool, mac
     # asv 0.6.6's `asv setup` exits 1 even when it made the environment: the runs below tell
     print(f" {time.monotonic() - t0:.0f} s" + (f" (asv exit {rc}; see {log.name} if the runs fail)" if rc else ""),
           flush=True)
-    runners = {c: asv_runner(args, config, c, machine, env, log, in_env=True) for c in args.commit_list}
+    runners = {c: asv_runner(args, config, c, machine, env, log, in_env=True, room_for=machine_dir)
+               for c in args.commit_list}
     commits.measure_commits(args, args.commit_list, gpu, runners, env, machine_dir, selection, outcomes,
                             failed_runs, kept)
 
@@ -440,7 +492,8 @@ def summarize(args, results_dir: Path, machine: str, commit: str, started: float
     from .common import _TimeBench
 
     facts_path = facts.write(results_dir, machine, {
-        "launch_method": args.launch_method, "rounds": args.rounds, "sizes": "full" if args.full else "default",
+        "kernels": list(args.kernel_list), "launch_method": args.launch_method, "rounds": args.rounds,
+        "sizes": "full" if args.full else "default",
         "sample_time_s": _TimeBench.sample_time, "repeat": _repeat(args.full),
         "calls_per_sample": "timeit autorange in setup; back-to-back calls (docs/asv.md)"})
     print(f"\njaxbench: benchmarks done in {(time.monotonic() - started) / 60:.1f} min")

@@ -54,7 +54,7 @@ def record(config_path: Path, machine: str, commit: str, entry: dict) -> str:
     a one-line account of what was written, or why nothing was."""
     from asv import benchmarks as asv_benchmarks, config as asv_config, runner
 
-    from jaxbench import store
+    from jaxbench import atomic, store
 
     conf = asv_config.Config.load(str(config_path))
     results_dir = Path(conf.results_dir)
@@ -72,5 +72,6 @@ def record(config_path: Path, machine: str, commit: str, entry: dict) -> str:
                        started_at=started_at)
         written += 1
         measured += sum(not math.isnan(v) for v in vals)
-    res.save(str(results_dir))
+    with atomic.asv_writes():            # a kill while saving leaves the previous file whole
+        res.save(str(results_dir))
     return f"{measured} ratios of {written} track_ratio benchmarks written to asv's results under {results_dir / machine}"

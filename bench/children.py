@@ -90,3 +90,20 @@ def kill_marked(mark: str, wait_s: float = 5.0) -> list[int]:
     while marked(mark) and time.monotonic() < deadline:
         time.sleep(0.1)
     return pids
+
+
+def run_logged(cmd, log, on_line=None, **kwargs) -> int:
+    """``subprocess.run(cmd, stdout=log, stderr=STDOUT).returncode``, each output line also handed
+    to ``on_line`` as it comes (progress); the child is killed if the caller is interrupted."""
+    if on_line is None:
+        return subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, **kwargs).returncode
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+                          bufsize=1, **kwargs) as proc:
+        try:
+            for line in proc.stdout:
+                log.write(line)
+                on_line(line)
+            return proc.wait()
+        except BaseException:
+            proc.kill()
+            raise

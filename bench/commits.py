@@ -83,6 +83,8 @@ def measure_commits(args, commits: list[str], gpu: bool, runners: dict, env: dic
     ``runners[commit](regexes, append) -> exit code`` runs asv on that commit in the virtualenv."""
     from jaxbench import rounds as rounds_file
 
+    from jaxbench import store
+
     from . import outcome, paired_run
 
     for r in range(1, args.rounds + 1):
@@ -90,19 +92,20 @@ def measure_commits(args, commits: list[str], gpu: bool, runners: dict, env: dic
             flush=True)
         regexes, chosen, wanted = kernel_regexes(args.kernel_list, gpu, args.full, r > 1 or args.timed_only, selection)
         for c in order(commits, r):
-            rc, outcomes[(c, r)] = outcome.run_pass(c[:10], chosen, lambda: runners[c](regexes, r > 1 or args.append),
+            rc, outcomes[(c, r)] = outcome.run_pass(c[:10], chosen, lambda on_line: runners[c](regexes, r > 1 or args.append, on_line),
                                                     machine_dir, c, wanted, say)
             if rc != 0:
                 failed_runs.append((f"{c[:10]} (round {r})", rc))
-            rounds_file.record(machine_dir, c, r + int(args.append), "bench_")
+            rounds_file.record(machine_dir, c, r + int(args.append), tuple(f"bench_{k}." for k in args.kernel_list))
             kept.append(f"{c[:10]} round {r}")
     if args.comparisons:
         selections, measured = paired_run.selections_of(args.kernel_list, gpu)
+        run_id = None if args.append else store.run_id()
         with paired_run.drop_folder(env) as drops:
             for p in range(1, args.processes + 1 if measured else 1):
                 for c in order(commits, p + args.rounds):
                     paired_run.one_pass(p, f"/{args.processes} of {c[:10]}", measured, selections, runners[c], drops,
-                                        machine_dir, c, fresh=p == 1 and not args.append, say=say)
+                                        machine_dir, c, run=run_id, say=say)
                     kept.append(f"{c[:10]} comparisons pass {p}")
     if not args.timed_only:
         say("\n== calibration: GEMM peak and copy bandwidth of this machine, per commit", flush=True)

@@ -19,6 +19,8 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from jaxbench import atomic
+
 # Plain JSON, named .jsonc on purpose: asv reads every *.json under the results folder as a
 # results file and warns "No version specified" on this one at every `asv publish`.
 FACTS_NAME = "jaxbench-facts.jsonc"
@@ -132,17 +134,30 @@ def collect(machine: str | None = None) -> dict:
     }
 
 
+def _previous(path: Path) -> dict:
+    """The facts file as it is ({} when absent or unreadable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def write(results_dir: str | os.PathLike, machine: str, measurement: dict | None = None) -> Path:
     """Write ``<results_dir>/<machine>/jaxbench-facts.jsonc``; returns its path.
 
-    ``measurement``: how python -m bench ran asv (launch method, rounds, samples), kept with the facts."""
+    ``measurement``: how python -m bench ran asv (launch method, rounds, samples, kernels), kept
+    with the facts; ``measured_kernels`` keeps it per kernel across runs of some kernels."""
     path = Path(results_dir) / machine / FACTS_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
     facts = collect(machine)
     if measurement:
         facts["measurement"] = measurement
-    path.write_text(json.dumps(facts, indent=2, sort_keys=True) + "\n")
-    return path
+        # a run of some kernels keeps how the others were measured (the latest run of each)
+        facts["measured_kernels"] = dict(_previous(path).get("measured_kernels") or {},
+                                         **{k: dict(measurement, written_at=facts["written_at"])
+                                            for k in measurement.get("kernels", [])})
+    return atomic.write_text(path, json.dumps(facts, indent=2, sort_keys=True) + "\n")
 
 
 def main(argv=None) -> int:

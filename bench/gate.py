@@ -189,7 +189,12 @@ def main(argv=None) -> int:
     """The gate; Ctrl-C or SIGTERM stops it at once (exit 130): its runs stopped as process groups,
     its worktrees removed, its temporary folder deleted, and it says what it kept."""
     args = parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="jaxbench-gate-"))
+    from . import run_folders
+
+    if removed := run_folders.remove_stale():   # folders (and worktrees) of runs killed outright
+        remove_worktrees([])
+        print("gate: removed " + ", ".join(map(str, removed)) + ", left by runs no longer running", flush=True)
+    tmp = run_folders.make("jaxbench-gate-")
     started = time.monotonic()
     try:
         with children.interrupts_as_keyboard_interrupt():

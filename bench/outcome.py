@@ -7,6 +7,7 @@ ok case, ``null`` for a failure and NaN for a skip (``SkipNotImplemented``: no G
 from __future__ import annotations
 
 import math
+import re
 import time
 from pathlib import Path
 
@@ -53,14 +54,47 @@ def line(status: dict) -> str:
     return ", ".join(parts)
 
 
-def run_pass(label: str, cases: int, run, machine_dir: Path, commit: str, wanted: dict, say=print) -> tuple[int, dict]:
-    """One asv pass (``run() -> exit code``) with its console line, ``<label> <cases> cases ... <s> s:
-    <outcome>``, and the failed cases by name; (exit code, :func:`statuses` of ``wanted``)."""
-    say(f"  {label:10s} {cases:4d} cases ...", end="", flush=True)
+# asv's line for a benchmark it finished: "[ 5.26%] ··· bench_x.Class.time_x      ok" (the name may
+# be cut on the left, "..._x.Class.time_x"); one per benchmark, after all its parameter cases ran
+ASV_DONE = re.compile(r"^\[\s*[\d.]+%\] ·{3} (\S+)\s+(ok|failed|n/a|skipped)\s*$")
+
+
+def asv_progress(wanted: dict, phase):
+    """``on_line(line)`` for asv's output: each finished benchmark advances ``phase`` by its
+    selected cases (``wanted``: {benchmark: [params key, ...]})."""
+    seen = set()
+
+    def on_line(line: str) -> None:
+        m = ASV_DONE.match(line.strip())
+        if not m:
+            return
+        shown = m.group(1).lstrip(".")
+        for name, keys in wanted.items():
+            if name not in seen and name.endswith(shown):
+                seen.add(name)
+                phase.advance(len(keys))
+                return
+    return on_line
+
+
+def run_pass(label: str, cases: int, run, machine_dir: Path, commit: str, wanted: dict, say=print,
+             deadline: float | None = None) -> tuple[int, dict]:
+    """One asv pass (``run(on_line) -> exit code``, ``on_line`` fed asv's output) with its console
+    line, ``<label> <cases> cases ... <s> s: <outcome>``, and the failed cases by name; (exit code,
+    :func:`statuses` of ``wanted``). On a terminal a bar shows the cases done while it runs
+    (:class:`jaxbench.progress.Phase`) and the line is printed whole at the end; in a log the line's
+    start is printed first, as the pass begins."""
+    from jaxbench.progress import Phase
+
+    head = f"  {label:10s} {cases:4d} cases ..."
     t0 = time.monotonic()
-    rc = run()
+    with Phase(label, cases, deadline=deadline) as phase:
+        if not phase.enabled:
+            say(head, end="", flush=True)
+        rc = run(asv_progress(wanted, phase))
     status = statuses(machine_dir, commit, wanted)
-    say(f" {time.monotonic() - t0:5.0f} s: {line(status)}" + (f" (asv exit {rc})" if rc else ""), flush=True)
+    say((head if phase.enabled else "") + f" {time.monotonic() - t0:5.0f} s: {line(status)}"
+        + (f" (asv exit {rc})" if rc else ""), flush=True)
     for name in failures(status)[:5]:
         say(f"      failed: {name}")
     return rc, status

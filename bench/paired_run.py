@@ -113,7 +113,7 @@ def extra_pass(rows: list[dict], seconds: dict[str, float], left_s: float) -> li
 
 
 def one_pass(p: int, label: str, kernels_now: list[str], selections: dict, run_asv, drops: Path, machine_dir: Path,
-          commit: str, fresh: bool, say) -> None:
+          commit: str, run: str | None, say) -> None:
     """One comparison pass through asv (``--commits``: each commit's code in asv's virtualenv): one
     asv invocation over ``selections`` of ``kernels_now``, each class's ``setup_cache`` a process; then collect."""
     regexes = [rx for k in kernels_now for rx in selections[k][0]]
@@ -122,7 +122,7 @@ def one_pass(p: int, label: str, kernels_now: list[str], selections: dict, run_a
     say(f"\n== comparisons, pass {p}{label}: {', '.join(kernels_now)} ({count} comparisons) ...", end="", flush=True)
     t0 = time.monotonic()
     rc = run_asv(regexes, False)
-    added = store.collect(drops, machine_dir, commit, fresh=fresh)
+    added = store.collect(drops, machine_dir, commit, run=run)
     status = outcome.statuses(machine_dir, commit, wanted)
     say(f" {time.monotonic() - t0:.0f} s: {outcome.line(status)}, {added} process(es) recorded"
         + (f" (asv exit {rc})" if rc else ""), flush=True)
@@ -139,25 +139,40 @@ def device_counts(kernel_list, gpu: bool, only: set | None = None) -> dict[int, 
     return dict(sorted(out.items()))
 
 
+def pass_classes(per_devices: dict[int, list[str]], only: set | None = None) -> int:
+    """How many class records a worker pass drops: the comparison classes of each device count's
+    kernels (those holding a comparison of ``only``, if given)."""
+    return sum(1 for n, ks in per_devices.items() for k in ks for _, cls in suite_classes(k)
+               if cls.devices == n and any(only is None or c.id in only for c in cls.comparisons))
+
+
 def worker_pass(p: int, label: str, per_devices: dict[int, list[str]], run_worker, drops: Path, machine_dir: Path,
-                commit: str, fresh: bool, say) -> None:
+                commit: str, run: str | None, say, only: set | None = None, deadline: float | None = None) -> None:
     """One comparison pass outside asv: one worker process per device count (bench/paired_worker.py),
     kernels in reverse order on even passes (so no kernel always runs first in a process); then
-    collect (on Ctrl-C too: the records of the classes already measured are kept)."""
+    collect (on Ctrl-C too: the records of the classes already measured are kept). On a terminal a
+    bar counts the class records dropped (:class:`jaxbench.progress.Phase`)."""
+    from jaxbench.progress import Phase
+
     reverse = p % 2 == 0
     kernels_now = list(dict.fromkeys(k for ks in per_devices.values() for k in ks))
-    say(f"\n== comparisons, pass {p}{label}: {len(per_devices)} process(es) ({', '.join(kernels_now)}"
-        f"{', in reverse' if reverse else ''}) ...", end="", flush=True)
+    head = (f"\n== comparisons, pass {p}{label}: {len(per_devices)} process(es) ({', '.join(kernels_now)}"
+            f"{', in reverse' if reverse else ''}) ...")
     t0 = time.monotonic()
-    try:
-        failed = [f"{n} device(s): exit {rc}" for n, ks in per_devices.items() if (rc := run_worker(n, ks, reverse))]
-    except KeyboardInterrupt:   # nothing lost: the classes this pass finished are kept
-        added = store.collect(drops, machine_dir, commit, fresh=fresh)
-        say(f" interrupted; kept the {added} class record(s) this pass had finished", flush=True)
-        raise
+    phase = Phase(f"  pass {p}", pass_classes(per_devices, only), unit="classes", deadline=deadline,
+                  poll=lambda: len(list(drops.glob("*.json"))))
+    say(head, **({"flush": True} if phase.enabled else {"end": "", "flush": True}))
+    with phase:
+        try:
+            failed = [f"{n} device(s): exit {rc}" for n, ks in per_devices.items()
+                      if (rc := run_worker(n, ks, reverse))]
+        except KeyboardInterrupt:   # nothing lost: the classes this pass finished are kept
+            added = store.collect(drops, machine_dir, commit, run=run)
+            say(f" interrupted; kept the {added} class record(s) this pass had finished", flush=True)
+            raise
     asked = sum(len(json.loads(f.read_text(encoding="utf-8")).get("comparisons", {})) for f in drops.glob("*.json"))
-    added = store.collect(drops, machine_dir, commit, fresh=fresh)
-    say(f" {time.monotonic() - t0:.0f} s: {asked} comparisons in {added} class record(s)"
+    added = store.collect(drops, machine_dir, commit, run=run)
+    say(("  " if phase.enabled else "") + f" {time.monotonic() - t0:.0f} s: {asked} comparisons in {added} class record(s)"
         + (f" (worker {'; '.join(failed)}: see the log)" if failed else ""), flush=True)
 
 
@@ -183,11 +198,12 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
         if record is not None:
             record(store.load(machine_dir)["commits"].get(commit) or {})
 
+    run = None if append else store.run_id()   # this run renews the classes it measures, keeps the rest
     started = time.monotonic()
     with drop_folder(env) as drops:
         for p in range(1, processes + 1 if measured else 1):
-            worker_pass(p, f"/{processes}", per_devices, run_worker, drops, machine_dir, commit,
-                        fresh=p == 1 and not append, say=say)
+            worker_pass(p, f"/{processes}", per_devices, run_worker, drops, machine_dir, commit, run=run, say=say,
+                        deadline=deadline)
             kept.append(f"comparisons pass {p}")
             recorded()
         p = processes
@@ -212,7 +228,7 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
             what = "lecture ratio" if all(map(_is_lecture, rows)) else "comparison"
             worker_pass(p, f" (+1 process for {len(chosen)} imprecise {what}{'s' if len(chosen) > 1 else ''})",
                         device_counts(measured, gpu, set(chosen)), run_worker, drops, machine_dir, commit,
-                        fresh=False, say=say)
+                        run=run, say=say, only=set(chosen), deadline=deadline)
             env.pop(store.ONLY_ENV, None)
             kept.append(f"comparisons pass {p}")
             recorded()

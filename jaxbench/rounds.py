@@ -19,6 +19,8 @@ import itertools
 import json
 from pathlib import Path
 
+from . import atomic
+
 ROUNDS_FILE = "jaxbench-rounds.jsonc"
 NOT_RESULTS = {"machine.json", "benchmarks.json"}
 
@@ -74,9 +76,10 @@ def load(machine_dir: Path) -> dict:
     return data
 
 
-def record(machine_dir: Path, commit: str, round_no: int, prefix: str) -> Path:
-    """After round ``round_no`` of the benchmarks whose names start with ``prefix``: store how many
-    samples each of their cases gained in it (round 1 starts the lists afresh)."""
+def record(machine_dir: Path, commit: str, round_no: int, prefix: str | tuple[str, ...]) -> Path:
+    """After round ``round_no`` of the benchmarks whose names start with ``prefix`` (or one of
+    them): store how many samples each of their cases gained in it (round 1 starts their lists
+    afresh); every other benchmark's counts stay as they were."""
     machine_dir = Path(machine_dir)
     data = load(machine_dir)
     mine = data["commits"].setdefault(commit, {})
@@ -90,10 +93,7 @@ def record(machine_dir: Path, commit: str, round_no: int, prefix: str) -> Path:
             elif total > sum(counts):
                 counts = counts + [total - sum(counts)]
             mine[name][key] = counts
-    path = machine_dir / ROUNDS_FILE
-    machine_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    return path
+    return atomic.write_json(machine_dir / ROUNDS_FILE, data, indent=1)
 
 
 def split(samples: list, counts: list | None) -> list[list]:

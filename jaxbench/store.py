@@ -10,7 +10,8 @@
 
 A measuring process (the asv suite's ``setup_cache``) drops its record as one JSON file into the
 folder named by ``JAXBENCH_COMPARISONS_OUT`` (when set); :func:`collect` moves the drops of a run
-into the file, appending to what the commit already has (nothing recorded is ever dropped).
+into the file, merging with what the commit already has: a run renews the records of the classes
+it measured and keeps every other record.
 :func:`summary` turns a commit's processes into one row per comparison: the point, the 95%
 interval that resamples processes then passes (:mod:`jaxbench.pairstats`), the processes and passes.
 """
@@ -21,7 +22,7 @@ import os
 import time
 from pathlib import Path
 
-from . import pairstats
+from . import atomic, pairstats
 
 FILE = "jaxbench-comparisons.jsonc"
 OUT_ENV = "JAXBENCH_COMPARISONS_OUT"
@@ -48,10 +49,7 @@ def drop(record: dict, cls: str, devices: int, comparisons, folder: str | os.Pat
     payload = dict(record, **{"class": cls, "devices": devices,
                               "comparisons": {c.id: comparison_entry(c) for c in comparisons}})
     path = folder / f"{cls}-{os.getpid()}-{time.time_ns()}.json"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload), encoding="utf-8")
-    tmp.replace(path)                       # readers never see half a file
-    return path
+    return atomic.write_json(path, payload)     # readers never see half a file
 
 
 def load(machine_dir: str | os.PathLike) -> dict:
@@ -66,23 +64,31 @@ def load(machine_dir: str | os.PathLike) -> dict:
     return data
 
 
-def collect(drop_dir: str | os.PathLike, machine_dir: str | os.PathLike, commit: str, fresh: bool = False) -> int:
+def run_id() -> str:
+    """A new run's id, stored in each process record it collects (:func:`collect`)."""
+    return f"{os.getpid()}-{time.time_ns()}"
+
+
+def collect(drop_dir: str | os.PathLike, machine_dir: str | os.PathLike, commit: str, run: str | None = None) -> int:
     """Move every drop of ``drop_dir`` into the machine's comparisons file under ``commit``; the
-    number of processes added. ``fresh``: start the commit's entry anew (a new run of it)."""
+    number of processes added.
+
+    Merge, never replace: every record of the file is kept, except that a run (``run``: its id,
+    stored in each record it adds) renews what it measures: the first time a class of the run's
+    drops arrives, the commit's records of that class from other runs go. A run of one kernel
+    keeps every other kernel's records; ``run=None`` (``--append``) keeps everything."""
     drops = sorted(Path(drop_dir).glob("*.json")) if Path(drop_dir).is_dir() else []
+    records = [json.loads(f.read_text(encoding="utf-8")) for f in drops]
     data = load(machine_dir)
-    entry = data["commits"].get(commit) if not fresh else None
-    entry = entry or {"method": METHOD, "comparisons": {}, "processes": []}
-    for f in drops:
-        rec = json.loads(f.read_text(encoding="utf-8"))
+    entry = data["commits"].get(commit) or {"method": METHOD, "comparisons": {}, "processes": []}
+    if run is not None:
+        renewed = {r.get("class") for r in records}
+        entry["processes"] = [p for p in entry["processes"] if p.get("class") not in renewed or p.get("run") == run]
+    for rec in records:
         entry["comparisons"].update(rec.pop("comparisons", {}))
-        entry["processes"].append(rec)
+        entry["processes"].append(dict(rec, run=run) if run is not None else rec)
     data["commits"][commit] = entry
-    path = Path(machine_dir) / FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    tmp.replace(path)
+    atomic.write_json(Path(machine_dir) / FILE, data)
     for f in drops:
         f.unlink()
     return len(drops)

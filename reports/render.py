@@ -1,13 +1,16 @@
 """The one renderer: writes every section's files (Markdown, LaTeX, CSV), draws every figure (with a
-progress bar) and assembles ``index.html``. It writes what the sections hand it
+progress bar on a terminal) and assembles ``index.html``. It writes what the sections hand it
 (:mod:`reports.parts`) and computes nothing.
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
+
+from jaxbench.progress import interactive
 
 from . import html as H
 from . import plots, writers
@@ -44,7 +47,8 @@ def draw(parts: list, built: Built, formats, progress: bool) -> dict:
     """Draw and save every figure of every part; stem -> its PNG path (None without PNG)."""
     png = {}
     jobs = [(anchor_of(section), f) for section, part in parts for f in part.figures]
-    for anchor, f in tqdm(jobs, desc="figures", unit="fig", disable=not progress):
+    # a bar on a terminal only: in a log (make bench > log, CI) its updates would be carriage returns
+    for anchor, f in tqdm(jobs, desc="figures", unit="fig", disable=not (progress and interactive(sys.stderr))):
         paths = plots.save(f.draw(), built.out / "figures" / f.stem, image_formats(formats))
         built.files += paths
         png[f.stem] = next((p for p in paths if p.suffix == ".png"), None)

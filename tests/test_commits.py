@@ -62,7 +62,7 @@ def _runners(commit_list, env, calls):
     comps = declare.for_kernel("selu", devices=1)[:1]
 
     def runner(c):
-        def run_asv(regexes, append):
+        def run_asv(regexes, append, on_line=None):
             what = ("comparisons" if any("Comparisons" in rx for rx in regexes)
                     else "calibration" if any("calibration" in rx for rx in regexes) else "cases")
             calls.append((c, what, append))

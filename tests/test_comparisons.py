@@ -146,9 +146,9 @@ def test_collect_appends_processes_and_loses_nothing(tmp_path, monkeypatch):
                                                               "kinds": ["numpy"]})
     for pid, r in ((1, 2.0), (2, 2.2)):
         store.drop(_record(r, pid), "SeluComparisons", 1, [_C()], drops)
-    assert store.collect(drops, machine, "abc", fresh=True) == 2 and not list(drops.glob("*.json"))
+    assert store.collect(drops, machine, "abc", run="r1") == 2 and not list(drops.glob("*.json"))
     store.drop(_record(2.1, 3), "SeluComparisons", 1, [_C()], drops)
-    assert store.collect(drops, machine, "abc") == 1
+    assert store.collect(drops, machine, "abc", run="r1") == 1
     entry = store.load(machine)["commits"]["abc"]
     assert len(entry["processes"]) == 3
     row = store.summary(entry)[0]
