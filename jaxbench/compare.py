@@ -1,30 +1,44 @@
-"""Is g faster than f? A paired, replicated timing of two callables (or two registry cases).
+"""Is g faster than f? Paired, replicated timings of two or more callables (or registry cases).
 
-``compare(f, g, *args)`` calls both once (warm-up, compilation: not timed), then times them in
-the same process, interleaved: one sample of each per pass, the order swapped every pass
-(:func:`jaxbench.passes.sample`), until the ratio ``time(f) / time(g)`` is known to within
-``target`` or ``budget_s`` is spent. It does so in ``processes`` fresh processes, one after the
-other (never in parallel: they would disturb each other), so that what differs from one process to
-the next (memory layout, thread pools, frequency) is sampled too; the interval is the two-level
-bootstrap of :func:`jaxbench.pairstats.interval` (processes, then passes).
+``compare(f, g, *args)`` calls each function once (warm-up, compilation: not timed), then times
+them in the same process, interleaved: one sample of each function per pass, the order reversed
+every other pass (:func:`jaxbench.passes.sample`), until every ratio ``time(f) / time(g)`` is known
+to within ``target`` or ``budget_s`` is spent. It does so in ``processes`` fresh processes, one
+after the other (never in parallel: they would disturb each other), so that what differs from one
+process to the next (memory layout, thread pools, frequency) is sampled too; the interval is the
+two-level bootstrap of :func:`jaxbench.pairstats.interval` (processes, then passes).
 
-Functions defined in ``__main__`` (a notebook, a script) or that cannot be pickled (lambdas, local
-functions) cannot run in a fresh process: they are measured in this process only, and the result
-says so in its ``note`` (no silent fallback). JAX's asynchronous dispatch is always included: when
-jax is imported, every call's result goes through ``jax.block_until_ready``.
+**Which arguments are functions**: the leading callables (or ``kernels.Case`` objects) are the
+functions compared; the first positional argument that is not callable starts the arguments each
+function is called with, and keyword arguments go to every function. Where an argument is itself
+callable, pass the arguments explicitly: ``compare(f, g, args=(fn, x))``.
+
+**Two functions** give a :class:`Result`: ``ratio`` = time(f) / time(g) (> 1: g is faster), its 95%
+interval ``[lo, hi]``, the counts, each side's median. **More** (``compare(loop, vmap, jit_vmap, x)``)
+give a :class:`Ladder`: every function against the first, all timed in the same passes, so every
+ratio is paired; ``ladder.rungs[i]`` is the Result of the first against function i + 1, and
+``ladder.pair(a, b)`` that of any two. Both show themselves in a notebook (``_repr_html_``: the
+headline, the interval, processes x passes, each function's median; ``_repr_pretty_`` in a terminal),
+give a pandas DataFrame (``to_frame()``: one row per ratio) and a matplotlib figure (``plot()``:
+each function's per-process medians, each ratio's interval).
+
+**Fresh processes** receive the functions and arguments by :mod:`jaxbench.compare_send`: importable
+ones by name, functions of a notebook or script (``__main__``), lambdas and closures by value
+(cloudpickle), a ``jax.jit`` function as the function it wraps, re-jitted there with the same
+options. What cannot be sent (a function holding a lock, a ``jax.jit`` with shardings...) is
+measured in this process only, and the result's ``note`` names it (no silent fallback). JAX's
+asynchronous dispatch is always included: when jax is imported, every call's result goes through
+``jax.block_until_ready``.
 
 This module imports neither jax nor kernels nor NumPy at import time (``import jaxbench`` stays cheap).
 """
 from __future__ import annotations
 
-import io
 import math
-import pickle
 import sys
-import types
 from dataclasses import dataclass, field
 
-SIDES = ("f", "g")
+NOT_SAMPLED = "process-to-process noise not sampled"
 
 
 @dataclass(frozen=True)
@@ -42,6 +56,7 @@ class Result:
     note: str = ""                   # why fewer processes than asked, said explicitly
     median_f: float = math.nan       # seconds per call of f, median over every pass of every process
     median_g: float = math.nan
+    process_medians: tuple = field(default=((), ()), repr=False)   # (f's, g's) median seconds per call, per process
 
     @property
     def half_width(self) -> float:
@@ -72,20 +87,129 @@ class Result:
         return f"{f} vs {g}: could not be measured (ratio {self.ratio}, interval [{self.lo}, {self.hi}])"
 
     def __str__(self) -> str:
-        from kernels.timing import format_seconds
+        from .compare_show import result_text
 
-        counts = [len(p) for p in self.per_process] or [0]
-        each = str(counts[0]) if min(counts) == max(counts) else f"{min(counts)}-{max(counts)}"
-        procs = f"{self.processes} process" + ("es" if self.processes != 1 else "")
-        times = ", ".join(f"{n} {format_seconds(t)}" for n, t in ((self.f_name, self.median_f), (self.g_name, self.median_g))
-                          if math.isfinite(t))
-        text = f"{self.headline()} ({procs} x {each} passes, paired" + (f"; {times})" if times else ")")
-        return text + (f"\n{self.note}" if self.note else "")
+        return result_text(self)
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        from .compare_show import pretty
+
+        pretty(self, p, cycle)
+
+    def _repr_html_(self) -> str:
+        from .compare_show import result_html
+
+        return result_html(self)
+
+    def to_frame(self):
+        """A one-row pandas DataFrame (columns: ``jaxbench.compare_show.FRAME_COLUMNS``)."""
+        from .compare_show import frame
+
+        return frame([self])
+
+    def plot(self):
+        """A matplotlib Figure: each side's per-process medians, and the ratio with its interval."""
+        from .compare_show import figure
+
+        return figure([self.f_name, self.g_name], [self.median_f, self.median_g], list(self.process_medians),
+                      [self], self.headline())
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """Several functions timed in the same passes; ``rungs[i]``: the first against function i + 1."""
+
+    names: tuple                     # the functions' names, the first one the reference
+    rungs: tuple                     # one Result per function after the first: ratio = time(first) / time(it)
+    samples: list = field(repr=False)   # samples[p][k][i]: function i's seconds per call, pass k of process p
+    note: str = ""
+
+    @property
+    def processes(self) -> int:
+        return len(self.samples)
+
+    @property
+    def passes(self) -> int:
+        """Passes in all, every process together."""
+        return sum(len(p) for p in self.samples)
+
+    @property
+    def medians(self) -> list[float]:
+        """Each function's median seconds per call, over every pass of every process."""
+        return [_median([row[i] for p in self.samples for row in p]) for i in range(len(self.names))]
+
+    @property
+    def process_medians(self) -> list[list[float]]:
+        """Each function's median seconds per call in each process."""
+        return [[_median([row[i] for row in p]) for p in self.samples] for i in range(len(self.names))]
+
+    def __len__(self) -> int:
+        return len(self.rungs)
+
+    def __iter__(self):
+        return iter(self.rungs)
+
+    def __getitem__(self, key) -> Result:
+        """A rung by position, or by the name of the function it compares with the first."""
+        if not isinstance(key, str):
+            return self.rungs[key]
+        i = self._index(key)
+        if i == 0:
+            raise KeyError(f"{key!r} is the reference every rung is compared with: use pair({key!r}, other)")
+        return self.rungs[i - 1]
+
+    def pair(self, a, b) -> Result:
+        """The paired Result of function ``a`` against ``b`` (names or positions), from the same passes."""
+        i, j = (self._index(k) for k in (a, b))
+        return _paired(self.samples, i, j, self.names, self.note)
+
+    def _index(self, key) -> int:
+        if isinstance(key, int) and -len(self.names) <= key < len(self.names):
+            return key % len(self.names)
+        if key in self.names:
+            return self.names.index(key)
+        raise KeyError(f"no function {key!r} in this ladder: {list(self.names)}")
+
+    def __str__(self) -> str:
+        from .compare_show import ladder_text
+
+        return ladder_text(self)
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        from .compare_show import pretty
+
+        pretty(self, p, cycle)
+
+    def _repr_html_(self) -> str:
+        from .compare_show import ladder_html
+
+        return ladder_html(self)
+
+    def to_frame(self):
+        """A pandas DataFrame, one row per rung (columns: ``jaxbench.compare_show.FRAME_COLUMNS``)."""
+        from .compare_show import frame
+
+        return frame(self.rungs)
+
+    def plot(self):
+        """A matplotlib Figure: each function's per-process medians, and every rung's ratio with its interval."""
+        from .compare_show import figure
+
+        return figure(list(self.names), self.medians, self.process_medians, list(self.rungs),
+                      f"{len(self.names)} functions against {self.names[0]}")
 
 
 def _x(r: float) -> str:
     """A ratio for the text: three significant digits (1.01, 5.43, 12.3)."""
     return f"{r:.3g}"
+
+
+def _median(values) -> float:
+    """The median of the finite values (NaN without any)."""
+    import numpy as np
+
+    v = [x for x in values if x is not None and math.isfinite(x)]
+    return float(np.median(v)) if v else math.nan
 
 
 # --- what one process does -------------------------------------------------------------------
@@ -97,9 +221,30 @@ def _is_case(obj) -> bool:
 
 
 def _name(obj) -> str:
+    """A case's label, a function's qualified name, ``jit(name)`` for a ``jax.jit`` function."""
+    from .compare_send import is_jitted
+
     if _is_case(obj):
         return obj.label
-    return getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj)
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj)
+    return f"jit({name})" if is_jitted(obj) else name
+
+
+def _labels(sides, names) -> tuple[str, ...]:
+    """``names`` as given, else each side's name, a repeated one numbered ('f', 'f #2')."""
+    if names is not None:
+        return tuple(str(n) for n in names)
+    out, seen = [], {}
+    for s in sides:
+        base = _name(s)
+        seen[base] = seen.get(base, 0) + 1
+        out.append(base if seen[base] == 1 else f"{base} #{seen[base]}")
+    return tuple(out)
+
+
+def _side(i: int) -> str:
+    """How errors name function i: f, g, h, then 'function 4', ..."""
+    return "fgh"[i] if i < 3 else f"function {i + 1}"
 
 
 def _runner(side: str, obj, args, kwargs):
@@ -112,125 +257,105 @@ def _runner(side: str, obj, args, kwargs):
         obj(*args, **kwargs)                     # warm-up / compilation, not timed
     except Exception as exc:
         raise RuntimeError(f"{side} ({_name(obj)}) failed on its warm-up call: {type(exc).__name__}: {exc}") from exc
-    jax = sys.modules.get("jax")                 # imported by now if f/g (or their arguments) use JAX
+    jax = sys.modules.get("jax")                 # imported by now if a side (or the arguments) use JAX
     if jax is None:
         return lambda: obj(*args, **kwargs)
     block = jax.block_until_ready
     return lambda: block(obj(*args, **kwargs))
 
 
-def _measure_here(f, g, args, kwargs, sampling: dict) -> dict:
-    """Warm up and time f and g interleaved in THIS process: {"passes": [[tf, tg], ...], ...}.
+def _measure_here(sides, args, kwargs, sampling: dict) -> dict:
+    """Warm up and time ``sides`` interleaved in THIS process: {"passes": [[t0, t1, ...], ...], ...}.
 
-    Module-level, so that a fresh process can run it (``ProcessPoolExecutor`` with spawn)."""
+    Module-level, so that a fresh process can run it (:func:`jaxbench.compare_send.run_fresh`)."""
     from . import passes
 
-    runs = [_runner(side, obj, args if not _is_case(obj) else (), kwargs if not _is_case(obj) else {})
-            for side, obj in zip(SIDES, (f, g))]
-    s = passes.sample(runs, [(0, 1)], **sampling)
+    runs = [_runner(_side(i), obj, () if _is_case(obj) else args, {} if _is_case(obj) else kwargs)
+            for i, obj in enumerate(sides)]
+    s = passes.sample(runs, [(0, i) for i in range(1, len(runs))], **sampling)
     return {"passes": s.passes, "numbers": s.numbers, "stopped": s.stopped, "seconds": s.seconds}
 
 
-def _measure_pickled(payload: bytes, sampling: dict) -> dict:
-    """:func:`_measure_here` of ``(f, g, args, kwargs)`` pickled by :func:`_payload` (the fresh
-    process's side: unpickling imports f's and g's modules)."""
-    f, g, args, kwargs = pickle.loads(payload)
-    return _measure_here(f, g, args, kwargs, sampling)
+# --- where the processes run --------------------------------------------------------------------
 
+def _unsendable(sides, args, kwargs, labels) -> str:
+    """What cannot be sent to a fresh process, named, with why ('' if everything can)."""
+    from .compare_send import why_not
 
-def _in_fresh_process(payload: bytes, sampling: dict) -> dict:
-    """:func:`_measure_pickled` in a fresh spawned process, waited for (one process at a time)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # A new executor per process: a pool would reuse its worker, and its state, for the next one.
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(_measure_pickled, payload, sampling).result()
-
-
-# --- can it run in a fresh process? ---------------------------------------------------------
-
-def _resolve(module: str, qualname: str):
-    """The object named ``qualname`` in ``module`` (imported): how :class:`_ByReference` unpickles."""
-    import importlib
-
-    obj = importlib.import_module(module)
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
-def _importable_name(obj):
-    """(module, qualname) under which ``obj`` itself is importable, else None."""
-    mod, qual = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
-    if not (isinstance(mod, str) and isinstance(qual, str)) or mod == "__main__" or "<" in qual:
-        return None
-    try:
-        return (mod, qual) if _resolve(mod, qual) is obj else None
-    except Exception:
-        return None
-
-
-class _ByReference(pickle.Pickler):
-    """A pickler that sends importable callables by name, whatever their type (a ``jax.jit``
-    function is not a plain function: the standard pickler refuses it), and records whether
-    anything pickled lives in ``__main__`` (a fresh process cannot import a notebook's names)."""
-
-    def __init__(self, file):
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.in_main = False
-
-    def reducer_override(self, obj):
-        plain = isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType, types.MethodType))
-        mod = getattr(obj, "__module__", None) if plain else type(obj).__module__
-        if mod == "__main__" or getattr(obj, "__module__", None) == "__main__":
-            self.in_main = True
-        if callable(obj) and not isinstance(obj, type):
-            name = _importable_name(obj)
-            if name is not None:
-                return _resolve, name
-        return NotImplemented
-
-
-def _payload(f, g, args, kwargs) -> tuple[bytes | None, str]:
-    """``(f, g, args, kwargs)`` pickled for a fresh process, or (None, why it cannot run in one)."""
+    named = [(f"{_side(i)} ({labels[i]})", obj) for i, obj in enumerate(sides)]
+    named += [(f"argument {k + 1} ({type(a).__name__})", a) for k, a in enumerate(args)]
+    named += [(f"keyword argument {k}", v) for k, v in kwargs.items()]
     problems = []
-    for side, obj in zip(SIDES, (f, g)):
-        if getattr(obj, "__module__", None) == "__main__":
-            problems.append((side, "main"))
-            continue
-        try:
-            _ByReference(io.BytesIO()).dump(obj)
-        except Exception as exc:       # PicklingError, AttributeError ("Can't pickle local object")...
-            problems.append((side, f"{type(exc).__name__}: {exc}"))
-    if problems:
-        sides = " and ".join(side for side, _ in problems)
-        verb = "are" if len(problems) > 1 else "is"
-        if all(why == "main" for _, why in problems):
-            return None, f"{sides} {verb} defined in __main__ and cannot run in a fresh process"
-        whys = "; ".join(f"{side}: {why}" for side, why in problems if why != "main")
-        return None, (f"{sides} cannot be pickled by reference (lambdas, local functions and functions defined in "
-                      f"__main__ cannot) and cannot run in a fresh process ({whys})")
-    buf = io.BytesIO()
-    pickler = _ByReference(buf)
+    for what, obj in named:
+        why = why_not(obj)
+        if why:
+            problems.append(f"{what}: {why}")
+    return "; ".join(problems)
+
+
+def _measure(sides, args, kwargs, processes: int, sampling: dict, labels) -> tuple[list[dict], str]:
+    """The records of ``processes`` fresh processes, or of this process alone with the note saying why."""
+    from . import compare_send
+
+    if processes == 1:
+        return [_measure_here(sides, args, kwargs, sampling)], f"1 process (processes=1): {NOT_SAMPLED}"
+    each = dict(sampling, budget_s=sampling["budget_s"] / processes)
     try:
-        pickler.dump((f, g, args, kwargs))
+        call = compare_send.dumps((_measure_here, (sides, args, kwargs, each)))
     except Exception as exc:
-        return None, f"the arguments cannot be pickled ({type(exc).__name__}: {exc}) and cannot go to a fresh process"
-    if pickler.in_main:
-        return None, "f/g or their arguments use objects defined in __main__ and cannot run in a fresh process"
-    return buf.getvalue(), ""
+        why = (_unsendable(sides, args, kwargs, labels)
+               or f"the functions and arguments together ({type(exc).__name__}: {exc})")
+        return ([_measure_here(sides, args, kwargs, sampling)],
+                f"1 process: cannot send to a fresh process: {why}; {NOT_SAMPLED}")
+    records = []
+    for k in range(processes):
+        try:
+            records.append(compare_send.run_fresh(call))
+        except compare_send.LoadFailed as exc:
+            if records:
+                raise RuntimeError(f"fresh process {k + 1} of {processes} could not load what was sent: {exc}") from None
+            return ([_measure_here(sides, args, kwargs, sampling)],
+                    f"1 process: a fresh process could not load what was sent ({exc}); {NOT_SAMPLED}")
+        except RuntimeError as exc:
+            raise RuntimeError(f"in fresh process {k + 1} of {processes}: {exc}") from None
+    return records, ""
 
 
 # --- the engine -----------------------------------------------------------------------------
 
-def _check(f, g, args, kwargs, processes, target, budget_s, min_passes, max_passes, names):
-    for side, obj in zip(SIDES, (f, g)):
-        if not (_is_case(obj) or callable(obj)):
-            raise TypeError(f"compare: {side} must be a callable or a kernels.Case, not {type(obj).__name__} ({obj!r:.80})")
-    if _is_case(f) and _is_case(g) and (args or kwargs):
-        raise TypeError("compare: f and g are both kernels.Case objects, which take no arguments; "
+def _is_side(obj) -> bool:
+    return _is_case(obj) or callable(obj)
+
+
+def _split(positional, args) -> tuple[tuple, tuple]:
+    """(functions, arguments): the leading callables, then the rest; every positional is a function
+    where ``args`` is given."""
+    if args is not None:
+        for i, obj in enumerate(positional):
+            if not _is_side(obj):
+                raise TypeError(f"compare: {_side(i)} must be a callable or a kernels.Case, not "
+                                f"{type(obj).__name__} ({obj!r:.80}); with args=, every positional argument is a function")
+        return tuple(positional), tuple(args)
+    n = 0
+    while n < len(positional) and _is_side(positional[n]):
+        n += 1
+    return tuple(positional[:n]), tuple(positional[n:])
+
+
+def _check_sides(positional, sides, args, kwargs) -> None:
+    if len(sides) < 2:
+        if len(positional) > len(sides):
+            obj = positional[len(sides)]
+            raise TypeError(f"compare: {_side(len(sides))} must be a callable or a kernels.Case, not {type(obj).__name__} "
+                            f"({obj!r:.80}): compare needs at least two functions (the leading callables; the first "
+                            "argument that is not callable starts their arguments)")
+        raise TypeError(f"compare: needs at least two functions to compare, got {len(sides)}")
+    if all(_is_case(s) for s in sides) and (args or kwargs):
+        raise TypeError("compare: every side is a kernels.Case object, which take no arguments; "
                         f"got {len(args)} positional and {len(kwargs)} keyword argument(s)")
+
+
+def _check(processes, target, budget_s, min_passes, max_passes, names, n_sides) -> None:
     if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
         raise ValueError(f"compare: processes must be an integer >= 1, not {processes!r}")
     if not (isinstance(target, (int, float)) and target > 0):
@@ -239,55 +364,46 @@ def _check(f, g, args, kwargs, processes, target, budget_s, min_passes, max_pass
         raise ValueError(f"compare: budget_s (seconds of sampling in all) must be > 0, not {budget_s!r}")
     if not (isinstance(min_passes, int) and isinstance(max_passes, int) and 2 <= min_passes <= max_passes):
         raise ValueError(f"compare: need 2 <= min_passes ({min_passes!r}) <= max_passes ({max_passes!r})")
-    if names is not None and (isinstance(names, str) or len(names) != 2):
-        raise ValueError(f"compare: names must be two names (for f and g), not {names!r}")
+    if names is not None and (isinstance(names, str) or len(names) != n_sides):
+        raise ValueError(f"compare: names must be {n_sides} names (one per function), not {names!r}")
 
 
-def compare(f, g, *args, processes: int = 3, target: float = 0.05, budget_s: float = 10.0, min_passes: int = 5,
-            max_passes: int = 200, names=None, **kwargs) -> Result:
-    """Time ``f(*args, **kwargs)`` against ``g(*args, **kwargs)``, paired, in ``processes`` processes.
+def compare(*functions_then_args, processes: int = 3, target: float = 0.05, budget_s: float = 10.0,
+            min_passes: int = 5, max_passes: int = 200, names=None, args=None, **kwargs):
+    """Time ``f(*args, **kwargs)`` against ``g(*args, **kwargs)`` (and ``h``...), paired, in ``processes`` processes.
 
-    ``f``/``g``: callables (called once first, untimed: warm-up and compilation), or ``kernels.Case``
-    objects (each process prepares the case and times its ``run``). ``target``: the relative
-    half-width to stop at in each process (0.05: +-5%); ``budget_s``: seconds of sampling in all,
-    shared between the processes; ``names``: (name of f, name of g) for the text.
+    ``compare(f, g, *args, **kwargs)``: the leading callables are the functions (or ``kernels.Case``
+    objects: each process prepares the case and times its ``run``), called once first, untimed
+    (warm-up and compilation); the first non-callable starts their arguments (``args=`` gives them
+    explicitly). ``target``: the relative half-width to stop at in each process (0.05: +-5%);
+    ``budget_s``: seconds of sampling in all, shared between the processes; ``names``: one name per
+    function for the text.
 
-    Returns a :class:`Result`: ``ratio`` = time(f) / time(g), ``str(result)`` reads
+    Two functions: a :class:`Result`, ``ratio`` = time(f) / time(g); ``str(result)`` reads
     ``g is 5.4x [4.9, 6.3] faster than f (3 processes x 12 passes, paired; f 2.94 ms, g 544 us)``.
+    More: a :class:`Ladder` of every function against the first, from the same passes.
     """
-    _check(f, g, args, kwargs, processes, target, budget_s, min_passes, max_passes, names)
-    f_name, g_name = (str(n) for n in names) if names is not None else (_name(f), _name(g))
-    note = ""
-    payload = None
-    if processes > 1:
-        payload, problem = _payload(f, g, args, kwargs)
-        if payload is None:
-            note = f"1 process: {problem}; process-to-process noise not sampled"
-            processes = 1
-    else:
-        note = "1 process (processes=1): process-to-process noise not sampled"
+    sides, call_args = _split(functions_then_args, args)
+    _check_sides(functions_then_args, sides, call_args, kwargs)
+    _check(processes, target, budget_s, min_passes, max_passes, names, len(sides))
+    labels = _labels(sides, names)
     sampling = {"min_passes": min_passes, "max_passes": max_passes, "target": float(target),
-                "budget_s": float(budget_s) / processes}
-    records = []
-    for _ in range(processes):
-        if payload is not None:
-            records.append(_in_fresh_process(payload, sampling))
-        else:
-            records.append(_measure_here(f, g, args, kwargs, sampling))
-    return _result(records, f_name, g_name, note)
+                "budget_s": float(budget_s)}
+    records, note = _measure(sides, call_args, kwargs, processes, sampling, labels)
+    samples = [r["passes"] for r in records]
+    rungs = tuple(_paired(samples, 0, i, labels, note) for i in range(1, len(sides)))
+    return rungs[0] if len(rungs) == 1 else Ladder(labels, rungs, samples, note)
 
 
-def _result(records, f_name: str, g_name: str, note: str) -> Result:
-    """The Result of the processes' records (see :func:`_measure_here`)."""
-    import numpy as np
-
+def _paired(samples, i: int, j: int, labels, note: str) -> Result:
+    """The Result of function i against function j from the same passes: pooled median of the per-pass
+    ratios, :func:`jaxbench.pairstats.interval` (processes, then passes), medians per side."""
     from . import pairstats
 
-    per_process = [pairstats.pass_ratios(r["passes"], 0, 1) for r in records]
-    pt, lo, hi = pairstats.interval(per_process, f"{f_name} / {g_name}")
-    tf = [p[0] for r in records for p in r["passes"]]
-    tg = [p[1] for r in records for p in r["passes"]]
-    return Result(ratio=pt, lo=lo, hi=hi, processes=len(records), passes=sum(len(p) for p in per_process),
-                  per_process=per_process, f_name=f_name, g_name=g_name, note=note,
-                  median_f=float(np.median(tf)) if tf else math.nan,
-                  median_g=float(np.median(tg)) if tg else math.nan)
+    per_process = [pairstats.pass_ratios(p, i, j) for p in samples]
+    pt, lo, hi = pairstats.interval(per_process, f"{labels[i]} / {labels[j]}")
+    side = [[[row[s] for row in p] for p in samples] for s in (i, j)]
+    return Result(ratio=pt, lo=lo, hi=hi, processes=len(samples), passes=sum(len(p) for p in per_process),
+                  per_process=per_process, f_name=labels[i], g_name=labels[j], note=note,
+                  median_f=_median(t for p in side[0] for t in p), median_g=_median(t for p in side[1] for t in p),
+                  process_medians=tuple(tuple(_median(p) for p in s) for s in side))

@@ -1,17 +1,22 @@
 """``%compare``: :func:`jaxbench.compare.compare` as an IPython magic (``%load_ext jaxbench``).
 
-    %compare [-p N] [-t SECONDS] EXPR_A vs EXPR_B
+    %compare [-n PROCESSES] [-p N] [-t SECONDS] [-o] EXPR_A vs EXPR_B [vs EXPR_C ...]
 
-Both expressions are evaluated in the notebook's namespace, each call's result blocked on with
-``jax.block_until_ready`` where jax is imported; the line prints (and returns) the
-:class:`~jaxbench.compare.Result`: "EXPR_B is R x [lo, hi] faster than EXPR_A (...)".
-``-t SECONDS``: seconds of sampling at most (default 5); ``-p N``: passes at most (default 200).
-The expressions are measured in THIS process (an expression of the notebook cannot be shipped to a
-fresh process): the result's note says so. For several processes, call
-``jaxbench.compare(f, g, *args, processes=3)`` with functions importable from a module.
+Each expression becomes a function of no arguments, evaluated in the notebook's namespace (compiled
+once, as ``%timeit`` does), each call's result blocked on with ``jax.block_until_ready`` where jax is
+imported. Two expressions give a :class:`~jaxbench.compare.Result` ("EXPR_B is R x [lo, hi] faster
+than EXPR_A (...)"), more a :class:`~jaxbench.compare.Ladder` (each against the first, from the same
+passes). The magic displays it (HTML in a notebook, text in a terminal); ``-o`` also returns it, as
+``%timeit -o`` does (``r = %compare -o ...``).
 
-As a cell magic, the cell holds the two expressions (``EXPR_A vs EXPR_B``, on one line or more) and
-the first line the options. IPython is imported only here, when the extension is loaded.
+``-n PROCESSES``: fresh processes (default 3), one after the other. The expressions and the notebook
+names they use (functions, arrays) are sent there by value (:mod:`jaxbench.compare_send`); where
+something cannot be sent, they are measured in this process only and the result's note names what.
+``-t SECONDS``: seconds of sampling at most, all processes together (default 5); ``-p N``: passes at
+most per process (default 200).
+
+As a cell magic, the cell holds the expressions (``EXPR_A vs EXPR_B``, on one line or more) and the
+first line the options. IPython is imported only here, when the extension is loaded.
 """
 from __future__ import annotations
 
@@ -19,26 +24,24 @@ import re
 
 BUDGET_S = 5.0
 MAX_PASSES = 200
-USAGE = "usage: %compare [-p MAX_PASSES] [-t SECONDS] EXPR_A vs EXPR_B"
-NOTE = ("1 process: %compare evaluates expressions of this notebook, which cannot be shipped to a fresh process; "
-        "process-to-process noise not sampled (jaxbench.compare(f, g, *args, processes=3) with importable functions "
-        "samples it)")
+PROCESSES = 3
+USAGE = "usage: %compare [-n PROCESSES] [-p MAX_PASSES] [-t SECONDS] [-o] EXPR_A vs EXPR_B [vs EXPR_C ...]"
 _VS = re.compile(r"\s+vs\s+")
+_VALUED = {"-n": ("n", int, "an integer"), "-p": ("p", int, "an integer"), "-t": ("t", float, "a number of seconds")}
 
 
-def split(text: str) -> tuple[str, str]:
-    """``'EXPR_A vs EXPR_B'`` -> ``('EXPR_A', 'EXPR_B')``; ValueError unless exactly one ``vs``."""
-    parts = _VS.split(" " + text.strip() + " ")
-    parts = [p.strip() for p in parts]
-    if len(parts) != 2 or not all(parts):
-        found = len(parts) - 1
-        raise ValueError(f"{USAGE}\n  (need exactly one ' vs ' between two expressions; found {found} in {text.strip()!r})")
-    return parts[0], parts[1]
+def split(text: str) -> tuple[str, ...]:
+    """``'EXPR_A vs EXPR_B vs EXPR_C'`` -> ``('EXPR_A', 'EXPR_B', 'EXPR_C')``; ValueError unless at
+    least two non-empty expressions."""
+    parts = [p.strip() for p in _VS.split(" " + text.strip() + " ")]
+    if len(parts) < 2 or not all(parts):
+        raise ValueError(f"{USAGE}\n  (need at least two expressions separated by ' vs '; got {text.strip()!r})")
+    return tuple(parts)
 
 
 def thunk(expr: str, namespace: dict):
     """A zero-argument function returning ``expr`` evaluated in ``namespace`` (compiled once, as
-    %timeit does: the cost of the call itself is the same for both sides)."""
+    %timeit does: the cost of the call itself is the same for every side)."""
     code = compile(f"def __jaxbench_compare_thunk():\n    return ({expr}\n    )\n", "<%compare>", "exec")
     local: dict = {}
     exec(code, namespace, local)       # globals: the user's namespace, so its names resolve at call time
@@ -48,66 +51,78 @@ def thunk(expr: str, namespace: dict):
 
 
 def run(line: str, namespace: dict, cell: str | None = None, out=print):
-    """What ``%compare`` does, without IPython: parse, measure in this process, print, return."""
-    from dataclasses import replace
-
+    """What ``%compare`` does, without IPython: parse, measure, hand the result to ``out``, return it."""
     from .compare import compare
 
     opts, rest = _options(line)
-    text = rest if cell is None else rest + " " + cell
-    expr_a, expr_b = split(text)
+    exprs = split(rest if cell is None else rest + " " + cell)
     try:
-        fa, fb = thunk(expr_a, namespace), thunk(expr_b, namespace)
+        fns = [thunk(e, namespace) for e in exprs]
     except SyntaxError as exc:
         raise ValueError(f"{USAGE}\n  (not an expression: {exc.text!r}: {exc.msg})") from exc
-    result = compare(fa, fb, processes=1, budget_s=opts["t"], max_passes=opts["p"], names=(expr_a, expr_b))
-    result = replace(result, note=NOTE)
-    out(str(result))
+    result = compare(*fns, args=(), processes=opts["n"], budget_s=opts["t"], max_passes=opts["p"], names=exprs)
+    out(result)
     return result
 
 
 def _options(line: str) -> tuple[dict, str]:
-    """Leading ``-p N`` / ``-t SECONDS`` options, and the rest of the line."""
-    opts = {"p": MAX_PASSES, "t": BUDGET_S}
-    words = line.strip().split(None, 2)
+    """Leading ``-n N`` / ``-p N`` / ``-t SECONDS`` / ``-o`` options, and the rest of the line."""
+    opts = {"n": PROCESSES, "p": MAX_PASSES, "t": BUDGET_S, "o": False}
     rest = line.strip()
-    while words and words[0] in ("-p", "-t"):
-        if len(words) < 2:
-            raise ValueError(f"{USAGE}\n  ({words[0]} needs a value)")
-        flag, value = words[0], words[1]
+    while True:
+        words = rest.split(None, 1)
+        if not words or (words[0] not in _VALUED and words[0] != "-o"):
+            break
+        flag, rest = words[0], (words[1] if len(words) > 1 else "")
+        if flag == "-o":
+            opts["o"] = True
+            continue
+        key, kind, what = _VALUED[flag]
+        words = rest.split(None, 1)
+        if not words:
+            raise ValueError(f"{USAGE}\n  ({flag} needs a value)")
+        value, rest = words[0], (words[1] if len(words) > 1 else "")
         try:
-            opts[flag[1]] = int(value) if flag == "-p" else float(value)
+            opts[key] = kind(value)
         except ValueError:
-            kind = "an integer" if flag == "-p" else "a number of seconds"
-            raise ValueError(f"{USAGE}\n  ({flag} needs {kind}, not {value!r})") from None
-        rest = words[2] if len(words) > 2 else ""
-        words = rest.split(None, 2)
+            raise ValueError(f"{USAGE}\n  ({flag} needs {what}, not {value!r})") from None
+    _check_options(opts)
+    return opts, rest
+
+
+def _check_options(opts: dict) -> None:
     if opts["t"] <= 0:
         raise ValueError(f"{USAGE}\n  (-t must be > 0 seconds, not {opts['t']})")
     if opts["p"] < 5:
         raise ValueError(f"{USAGE}\n  (-p must be >= 5 passes, not {opts['p']})")
-    return opts, rest
+    if opts["n"] < 1:
+        raise ValueError(f"{USAGE}\n  (-n must be >= 1 process, not {opts['n']})")
 
 
 def magics_class():
     """The IPython ``Magics`` class (built here so that this module imports without IPython)."""
     from IPython.core.error import UsageError
     from IPython.core.magic import Magics, line_cell_magic, magics_class as register
+    from IPython.display import display
 
     @register
     class CompareMagics(Magics):
         @line_cell_magic
         def compare(self, line, cell=None):
-            """%compare [-p MAX_PASSES] [-t SECONDS] EXPR_A vs EXPR_B: is EXPR_B faster than EXPR_A?
+            """%compare [-n PROCESSES] [-p MAX_PASSES] [-t SECONDS] [-o] EXPR_A vs EXPR_B [vs EXPR_C ...]
 
-            Times both expressions paired and interleaved in this process (after one untimed call
-            each: warm-up, compilation) and prints "EXPR_B is R x [lo, hi] faster than EXPR_A".
-            -t: seconds of sampling at most (default 5); -p: passes at most (default 200).
+            Times the expressions paired and interleaved (after one untimed call each: warm-up,
+            compilation) in -n fresh processes (default 3; this one where the expressions cannot be
+            sent) and displays "EXPR_B is R x [lo, hi] faster than EXPR_A"; with more expressions,
+            each against the first. -t: seconds of sampling at most (default 5); -p: passes at most
+            per process (default 200); -o: return the result too.
             """
             try:
-                return run(line, self.shell.user_ns, cell)
+                opts, _ = _options(line)
+                result = run(line, self.shell.user_ns, cell, out=display)
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
+            return result if opts["o"] else None
 
     return CompareMagics
 
