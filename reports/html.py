@@ -16,6 +16,9 @@ th{border-bottom:2px solid #999;background:#f6f6f6}td:first-child,th:first-child
 img{max-width:100%;border:1px solid #eee;margin:.4em 0}.note{color:#555;font-size:13px}
 .warn{background:#fff4e5;border-left:4px solid #f0a030;padding:.4em .8em;font-size:13px}
 code{background:#f3f3f3;padding:0 3px}nav a{margin-right:1em}
+table.lecture td{text-align:left;vertical-align:top}table.lecture td.num{text-align:right}
+table.lecture th{text-align:left}ol.note{color:#555;font-size:13px;padding-left:2em}
+details{margin:.6em 0}summary{cursor:pointer;color:#333}
 """
 
 
@@ -79,6 +82,11 @@ def page(title: str, sections: list[tuple[str, str, str]]) -> str:
 def esc(text: str) -> str:
     """``text`` escaped for HTML."""
     return html.escape(str(text))
+
+
+def details(summary: str, inner: str) -> str:
+    """``inner`` folded under a one-line ``summary`` (opens on a click; no script)."""
+    return f"<details><summary>{esc(summary)}</summary>{inner}</details>"
 
 
 def note(text: str) -> str:

@@ -15,8 +15,9 @@ the ratio as the lecture frames it with its interval, and a verdict:
 - ``figure only``: the notes make no claim with this figure (it is the baseline of the next rows).
 
 A ratio without an interval (results recorded without samples; metrics, which are one number) is
-judged on its value, and the verdict says so. Written as ``lecture.md``, ``lecture.tex`` and the
-first section of ``index.html`` by :mod:`reports.sections.lecture`; the case lookup lives in
+judged on its value, and the verdict says so. :func:`table` is the long form (each verdict with its
+numbers; the page's details); the short table fit to paste (``lecture.md``, ``lecture.tex``, the top
+of ``index.html``) is :mod:`reports.lecture_table`'s; the case lookup lives in
 :mod:`reports.lecture_cases`, the data file and its rules in :mod:`reports.claims`.
 """
 from __future__ import annotations
@@ -55,6 +56,9 @@ class Cell:
     backend: str = ""
     size: object = None
     reason: str = ""
+    figure: str = "-"               # this machine's figure alone (the median, or the metric)
+    paired: bool = True             # the ratio is a measured comparison (else: across processes)
+    caveats: list = field(default_factory=list)   # what the short table's note adds: size, backend...
 
 
 def _ratio_side(fig: Figure, which: str, base: Side, t, machine, no_gpu, kernels) -> Side:
@@ -89,6 +93,16 @@ def _notes_tail(fig: Figure) -> str:
     return f"; notes: {tables.fmt_num(fig.notes_ratio, suffix='x')}" if fig.notes_ratio else ""
 
 
+def _caveats(fig: Figure, side: Side, lo: float) -> list[str]:
+    """What the short table's note says of a measured case: no interval, the backend, the size."""
+    out = [] if lo == lo else [tables.NO_INTERVAL]
+    if "GPU" in fig.setting and side.backend == "jax-cpu":
+        out.append("on jax-cpu, the notes' on a GPU")
+    elif len(fig.case.get("backends") or []) > 1:
+        out.append(f"on {side.backend}")
+    return out + ([f"at {side.size_note}"] if side.size_note else [])
+
+
 def timing_cell(fig: Figure, t: pd.DataFrame, df: pd.DataFrame, machine: str, no_gpu: set,
                 comparisons: paired.Lookup | None = None, kernels=None) -> Cell:
     """A figure with a case: the case's median and the lecture's ratio on ``machine``, the ratio
@@ -102,7 +116,7 @@ def timing_cell(fig: Figure, t: pd.DataFrame, df: pd.DataFrame, machine: str, no
     extra = [x for x in (side.backend if len(fig.case.get("backends") or []) > 1 else "", side.size_note) if x]
     measured = tables.fmt_time(r["median"]) + interval + (f" ({'; '.join(extra)})" if extra else "")
     cell = Cell(machine, FIGURE_ONLY, measured=measured, value=r["median"], lo=lo, hi=hi, backend=side.backend,
-                size=int(r["size"]))
+                size=int(r["size"]), figure=tables.fmt_time(r["median"]), caveats=_caveats(fig, side, lo))
     if not fig.ratio:
         cell.verdict = f"{FIGURE_ONLY} (the baseline of the rows below)" if not fig.claim else ""
         return cell
@@ -114,6 +128,7 @@ def timing_cell(fig: Figure, t: pd.DataFrame, df: pd.DataFrame, machine: str, no
         cell.state = ABSENT if fig.claim else FIGURE_ONLY
         cell.verdict = f"{ABSENT}: {label}: {missing[0].reason}" if fig.claim else \
             f"{FIGURE_ONLY}; {label}: {ABSENT} ({missing[0].reason})"
+        cell.caveats.append(f"{label}: {ABSENT} ({missing[0].reason})")
         return cell
     transfer = 0.0
     if fig.ratio.get("plus_transfer"):
@@ -124,11 +139,14 @@ def timing_cell(fig: Figure, t: pd.DataFrame, df: pd.DataFrame, machine: str, no
             return cell
     measured = (comparisons or paired.EMPTY).ratio(num.row, den.row, transfer)
     point, lo_r, hi_r = measured.point, measured.lo, measured.hi
-    cell.ratio, cell.ratio_lo, cell.ratio_hi = point, lo_r, hi_r
+    cell.ratio, cell.ratio_lo, cell.ratio_hi, cell.paired = point, lo_r, hi_r, measured.paired
     ratio_text = _fmt_ratio(point, lo_r, hi_r, not measured.paired)
     size_note = f" (at {side.size_note.split(',')[0]})" if side.size_note else ""
     if fig.ratio.get("plus_transfer"):
         size_note += f" (transfer {tables.fmt_time(transfer)}, median)"
+        cell.caveats.append(f"transfer {tables.fmt_time(transfer)}, median")
+    if not measured.paired and point == point:
+        cell.caveats.append(f"{tables.ACROSS_TEXT}: no verdict")
     if not fig.claim:
         cell.verdict = f"{FIGURE_ONLY}: {label} = {ratio_text}{size_note}{_notes_tail(fig)}"
         return cell
@@ -186,6 +204,7 @@ def _metric_verdict(fig: Figure, cell: Cell, value: float, shown: str) -> Cell:
         cell.state = judge("about", c["tolerance"], value / fig.value, math.nan, math.nan)
     says = c.get("says", "{r}").format(r=shown)
     cell.verdict = f"{cell.state}: {says} ({rule_text(c, fig.value)}; one number, no interval)"
+    cell.caveats.append("one number, no interval")
     return cell
 
 
@@ -200,16 +219,16 @@ def metric_cell(fig: Figure, df: pd.DataFrame, machine: str, no_gpu: set, comput
             value = 1.0 - r["median"] if "one_minus" in r["benchmark"] else r["median"]
             shown = f"{value:.3f}"
             cell = Cell(machine, FIGURE_ONLY, measured=f"{shown} (asv track {r['benchmark'].split('.')[-1]})",
-                        value=value)
+                        value=value, figure=shown)
             return _metric_verdict(fig, cell, value, shown)
         if isinstance(computed, str):
             return Cell(machine, ABSENT, measured="-", verdict=f"{ABSENT}: {computed}", reason=computed)
         rmse, rho, source = computed
         value = rmse if want == "rmse" else rho
         shown = f"{value:.3f}"
-        cell = Cell(machine, FIGURE_ONLY, value=value,
-                    measured=f"{shown} (computed by the report from {Path(source).name}, seed-0 split; "
-                             "the same on every machine)")
+        computed_from = f"computed by the report from {Path(source).name}, seed-0 split"
+        cell = Cell(machine, FIGURE_ONLY, value=value, figure=shown, caveats=[computed_from],
+                    measured=f"{shown} ({computed_from}; the same on every machine)")
         return _metric_verdict(fig, cell, value, shown)
     # accuracy track of a kernel: value = 1 - tracked error
     kernel = fig.case.get("kernel", "cnn_step")
@@ -222,7 +241,7 @@ def metric_cell(fig: Figure, df: pd.DataFrame, machine: str, no_gpu: set, comput
             r = ok.iloc[0]
             value = 1.0 - r["median"]
             shown = f"{100 * value:.1f}%"
-            cell = Cell(machine, FIGURE_ONLY, value=value, backend=backend,
+            cell = Cell(machine, FIGURE_ONLY, value=value, backend=backend, figure=shown, caveats=[f"on {backend}"],
                         measured=f"{shown} ({backend}; asv track {r['benchmark'].split('.')[-1]})")
             return _metric_verdict(fig, cell, value, shown)
         if backend == coverage.GPU_BACKEND and machine in no_gpu:
@@ -310,20 +329,8 @@ def table(lec: Lecture) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def latex_table(lec: Lecture) -> tuple[pd.DataFrame, list, list]:
-    """The same table for LaTeX: the source (seed file abbreviated, legend in the notes) in the notes'
-    figure cell, no claim column (each verdict says its claim); (frame, keys, groups) with the two
-    columns of each machine kept together, so a table too wide for the page splits by machine."""
-    t = table(lec)
-    t["Notes"] = [f"{f.figure} ({SHORT_SOURCE.get(f.source, f.source)}, {f.setting})" for f in lec.figures]
-    t = t.drop(columns=["Lecture's claim", "Notes' figure", "Source"])
-    t = t[["Demo", "Notes"] + [c for c in t.columns if c not in ("Demo", "Notes")]]
-    groups = [[f"{m}: median [95% CI]", f"{m}: verdict"] for m in lec.machines]
-    return t, ["Demo", "Notes"], groups
-
-
 def notes(lec: Lecture, gpu_lines=()) -> list[str]:
-    """The notes under the lecture table: the sources, the rules, the GPU lines, the figures' notes."""
+    """The notes under the long table: the sources, the rules, the GPU lines, the figures' notes."""
     out = ["Sources (shared/seeds): " + "; ".join(f"{v} = {k}" for k, v in SHORT_SOURCE.items()) + ".",
            "Median: asv's median per call, 95% interval from the two-level bootstrap (rounds, then samples). "
            "Ratios: measured comparisons (both sides in one process, interleaved, in 3 or more processes; "
@@ -348,5 +355,5 @@ def verdicts(lec: Lecture) -> pd.DataFrame:
 
 
 __all__ = ["DATA_FILE", "KINDS", "METRICS", "SHORT_SOURCE", "Figure", "load_figures", "judge", "rule_text",
-           "resolve", "Cell", "Lecture", "evaluate", "table", "latex_table", "notes", "verdicts", "ladder_rows",
+           "resolve", "Cell", "Lecture", "evaluate", "table", "notes", "verdicts", "ladder_rows",
            "placement_rows", "trivial_metrics", "HOLDS", "FAILS", "UNSURE", "ABSENT", "FIGURE_ONLY"]

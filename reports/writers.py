@@ -63,7 +63,8 @@ _CMR8 = {**dict.fromkeys("0123456789a", 4.25), **dict.fromkeys("bdhnpu", 4.72), 
          "I": 3.06, "J": 4.36, "K": 6.60, "L": 5.31, "M": 7.78, "O": 6.61, "P": 5.78, "Q": 6.61, "R": 6.25,
          "S": 4.72, "T": 6.14, "W": 8.73, "Z": 5.19, '"': 4.25, "#": 7.08, "$": 4.25, "%": 7.08, "&": 6.61,
          "(": 3.31, ")": 3.31, "*": 4.25, "+": 6.61, "-": 2.83, "/": 4.25, "<": 6.61, "=": 6.61, ">": 6.61,
-         "?": 4.01, "@": 6.61, "\\": 4.25, "^": 4.25, "_": 3.06, "{": 4.25, "}": 4.25, "~": 6.61, " ": 2.83}
+         "?": 4.01, "@": 6.61, "\\": 4.25, "^": 4.25, "_": 3.06, "{": 4.25, "}": 4.25, "~": 6.61, " ": 2.83,
+         "\u00b5": 5.10, "\u00d7": 6.61}
 
 
 def text_width_pt(text) -> float:
@@ -241,14 +242,23 @@ def to_latex(table: pd.DataFrame, caption: str = "", label: str = "", notes: lis
 
 def latex_document(body: str) -> str:
     """A minimal document around written tables (how tests/test_lecture.py compiles them)."""
-    return ("\\documentclass[a4paper]{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
+    return ("\\documentclass[a4paper]{article}\n\\usepackage{booktabs,tabularx}\n\\begin{document}\n"
             + body + "\n\\end{document}\n")
+
+
+def beamer_document(body: str, title: str = "The lecture, reproduced", options: str = "") -> str:
+    """A minimal beamer presentation with ``body`` inside one frame (``options``: the frame's, e.g.
+    'shrink'); how tests/test_lecture.py compiles the lecture's fragment on a slide."""
+    frame = f"\\begin{{frame}}[{options}]" if options else "\\begin{frame}"
+    return ("\\documentclass{beamer}\n\\usepackage{booktabs,tabularx}\n\\begin{document}\n"
+            f"{frame}{{{tex_escape(title)}}}\n" + body + "\n\\end{frame}\n\\end{document}\n")
 
 
 def doc_markdown(doc) -> str:
     """A :class:`reports.parts.Doc` as Markdown: its heading and bullet lines (when it has a
-    heading), then each table with its caption and notes."""
-    body = "\n".join(to_markdown(t.frame, t.caption, t.notes) for t in doc.tables)
+    heading), then each table with its caption and notes; a table given as text (a section's own
+    layout, e.g. the lecture's) is written as it is."""
+    body = "\n".join(t if isinstance(t, str) else to_markdown(t.frame, t.caption, t.notes) for t in doc.tables)
     if not doc.heading:
         return body
     return "\n".join([f"## {doc.heading}", ""] + [f"- {x}" for x in doc.lines] + [""]) + "\n" + body
@@ -256,12 +266,12 @@ def doc_markdown(doc) -> str:
 
 def doc_latex(doc) -> str:
     """A :class:`reports.parts.Doc` as LaTeX: each of its LaTeX tables (default: its tables), joined
-    by ``doc.latex_sep``."""
+    by ``doc.latex_sep``; one given as text is written as it is."""
     return doc.latex_sep.join(
-        to_latex(t.frame, t.caption, t.label, t.notes, keys=t.keys, groups=t.groups,
-                 **({"left": t.left} if t.left is not None else {}))
+        t if isinstance(t, str) else to_latex(t.frame, t.caption, t.label, t.notes, keys=t.keys, groups=t.groups,
+                                              **({"left": t.left} if t.left is not None else {}))
         for t in (doc.latex if doc.latex is not None else doc.tables))
 
 
-__all__ = ["LEFT", "to_markdown", "to_latex", "tex_escape", "latex_document", "text_width_pt", "split_columns",
-           "doc_markdown", "doc_latex"]
+__all__ = ["LEFT", "to_markdown", "to_latex", "tex_escape", "latex_document", "beamer_document", "text_width_pt",
+           "split_columns", "doc_markdown", "doc_latex"]

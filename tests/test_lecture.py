@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import shutil
+import subprocess
 import warnings
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pandas as pd
 import pytest
 
 from _support import compile_latex
-from reports import coverage, lecture as L, paired, plots, speedup, tables, writers
+from reports import coverage, lecture as L, lecture_table as S, paired, plots, speedup, tables, writers
 from reports.build import build
 from jaxbench.load import ResultsWarning, current, latest_commits, load_results, select
 
@@ -248,37 +249,69 @@ def _md_rows(md: str) -> list[list[str]]:
     return [[c.strip() for c in ln.strip("|").split(" | ")] for ln in lines]
 
 
-def test_lecture_md(report):
+VERDICT = re.compile(r"^(holds|fails|unclear|n/a|no claim) \((\d+)\)$")     # a word or two, its note's number
+
+
+def _md_tables(md: str) -> list[tuple[list[list[str]], list[str]]]:
+    """Each table of a Markdown file: (its rows, header first; the numbered notes under it, in order)."""
+    out = []
+    for block in md.split("\n**"):
+        rows = _md_rows(block)
+        if rows:
+            notes = re.findall(r"^(\d+)\. (.*)$", block, flags=re.M)
+            assert [int(n) for n, _ in notes] == list(range(1, len(notes) + 1))      # numbered 1, 2, 3...
+            out.append((rows, [text for _, text in notes]))
+    return out
+
+
+def test_lecture_md_is_a_short_table_per_machine(report):
     md = (report / "lecture.md").read_text()
-    rows = _md_rows(md)
-    head, body = rows[0], rows[2:]
-    assert head[:4] == ["Demo", "Notes' figure", "Source", "Lecture's claim"]
-    assert head[4:] == ["cpu-box: median [95% CI]", "cpu-box: verdict", "gpu-box: median [95% CI]",
-                        "gpu-box: verdict"]                                   # one column pair per machine
     figs = L.load_figures()
-    assert len(body) == len(figs)                                             # a row per figure
-    for fig, row in zip(figs, body):
-        assert row[0] == fig.demo and row[1] == fig.figure and fig.source in row[2]
-    by = {f.id: r for f, r in zip(figs, body)}
-    assert by["selu-001-jit"][5].startswith("holds: jit ")
-    assert by["norm-jit"][5].startswith("does not hold: ")
-    assert by["rowdot-jit_vmap"][7].startswith("not measurable here: ")
-    assert by["matmul-000-gpu"][5] == "not measured: no GPU on cpu-box"
-    # the median with its interval, the interval containing it
-    cell = re.compile(r"^([\d.]+) (s|ms|us|ns) \[([\d.]+) (s|ms|us|ns), ([\d.]+) (s|ms|us|ns)\]")
-    unit = {"s": 1, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+    found = _md_tables(md)
+    assert [rows[0] for rows, _ in found] == [["Demo", "Notes' figure", m, "Ratio [95% CI]", "Verdict"]
+                                              for m in ("cpu-box", "gpu-box")]     # five columns, one table each
+    for rows, notes in found:
+        body = rows[2:]
+        assert len(body) == len(figs)                                         # a row per figure
+        numbers = set()
+        for fig, row in zip(figs, body):
+            assert row[0] == fig.demo and row[1] == fig.figure
+            m = VERDICT.match(row[4])
+            assert m, row[4]                                                  # one word or two, and a note
+            numbers.add(int(m.group(2)))
+        assert numbers == set(range(1, len(notes) + 1))                       # every note is used
+        assert len(set(notes)) == len(notes)                                  # identical notes: one number
+    (cpu, cpu_notes), (gpu, gpu_notes) = found
+    by = {f.id: r for f, r in zip(figs, cpu[2:])}
+    by_gpu = {f.id: r for f, r in zip(figs, gpu[2:])}
+    word = lambda row: VERDICT.match(row[4]).group(1)  # noqa: E731
+    note = lambda row, notes: notes[int(VERDICT.match(row[4]).group(2)) - 1]  # noqa: E731
+    assert word(by["selu-001-jit"]) == "holds" and word(by["norm-jit"]) == "fails"
+    assert word(by_gpu["rowdot-jit_vmap"]) == "unclear" and word(by["selu-001-eager"]) == "no claim"
+    assert word(by["matmul-000-gpu"]) == "n/a" and note(by["matmul-000-gpu"], cpu_notes) == \
+        "not measured: no GPU on cpu-box."
+    assert len({by[f][4] for f in ("matmul-000-gpu", "matmul-000-implicit", "matmul-000-explicit")}) == 1  # shared
+    # the note states the rule, its threshold and the caveats
+    assert note(by["selu-001-jit"], cpu_notes) == "jit is faster than eager (eager / jit needs > 1x; notes: 3.94x)."
+    assert "needs > 2500x" in note(by["rowdot-jit_vmap"], cpu_notes)
+    assert "on jax-cpu, the notes' on a GPU" in note(by["rowdot-jit_vmap"], cpu_notes)
+    assert "at rows = 100, the largest measured" in note(by["rowdot-jit_loop"], cpu_notes)
+    assert "transfer 3 ms, median" in note(by_gpu["matmul-000-implicit"], gpu_notes)
+    # this machine's median alone; the ratio with its interval, the interval containing it
+    assert by["selu-001-jit"][2:4] == ["138 us", "7.78x [7.59, 7.97]"]
+    ratio = re.compile(r"^([\d.,]+)x \[([\d.,]+), ([\d.,]+)\]$")
     checked = 0
-    for r in body:
-        for c in (r[4], r[6]):
-            m = cell.match(c)
-            if m:
-                v, lo, hi = (float(m.group(i)) * unit[m.group(i + 1)] for i in (1, 3, 5))
-                assert lo <= v <= hi, c
-                checked += 1
+    for r in cpu[2:] + gpu[2:]:
+        m = ratio.match(r[3])
+        if m:
+            point, lo, hi = (float(m.group(i).replace(",", "")) for i in (1, 2, 3))
+            assert lo <= point <= hi, r[3]
+            checked += 1
     assert checked >= 20
     assert "jax-gpu: not measured on cpu-box (no GPU)" in md
     csv = pd.read_csv(report / "lecture.csv")
     assert set(csv["state"]) >= {L.HOLDS, L.FAILS, L.UNSURE, L.ABSENT, L.FIGURE_ONLY}
+    assert csv["verdict"].str.startswith("holds: jit ").any()                 # the long form, in full
 
 
 def test_index_html_starts_with_the_lecture(report):
@@ -286,7 +319,11 @@ def test_index_html_starts_with_the_lecture(report):
     sections = re.findall(r'<section id="([a-z-]+)"', page)
     assert sections[0] == "lecture"
     first = page[page.index('<section id="lecture"'):page.index('<section id="machines-facts"')]
-    assert "489 ms" in first and "not measurable here" in first and "vmap ladder" in first
+    assert "489 ms" in first and "vmap ladder" in first
+    assert first.count("<table class=lecture>") == 2 and first.count("<ol class=note>") == 2
+    assert "<td>holds<sup>" in first and "746 \u00b5s" in first and "7.78\u00d7 [7.59, 7.97]" in first
+    details = first[first.index("<details>"):first.index("</details>")]      # the long form, folded
+    assert "not measurable here: " in details and "holds: jit 7.78x [7.59, 7.97] faster than eager" in details
     assert first.count('src="data:image/png;base64,') == 4      # ladder + placement, per machine
 
 
@@ -447,6 +484,69 @@ def test_latex_compiles_on_portrait_a4_without_overfull_boxes(report, tmp_path):
         if tex.name in ("lecture.tex", "summary.tex"):
             assert "Float too large" not in log, tex.name       # every part fits a page
     assert "a4paper" in writers.latex_document("")
+
+
+TEX_UNITS = re.compile(r"\d\s?(us|x)\b")          # '746 us', '10x', '3000 x 3000': units typed as letters
+TEX_VERDICT = re.compile(r" & (holds|fails|unclear|n/a|no claim)\\textsuperscript\{\d+\} \\tabularnewline$", re.M)
+
+
+def _pdflatex(doc: str, tmp: Path, name: str, needs=("booktabs.sty", "tabularx.sty")) -> str:
+    """``doc`` compiled with pdflatex in ``tmp``; its log. Skips where pdflatex or a file it needs is missing."""
+    exe = shutil.which("pdflatex")
+    if exe is None:
+        pytest.skip("pdflatex not installed (apt-get install -y texlive-latex-recommended)")
+    for need in needs:
+        if shutil.which("kpsewhich") and not subprocess.run(["kpsewhich", need], capture_output=True,
+                                                            text=True).stdout.strip():
+            pytest.skip(f"{need} not installed (texlive-latex-recommended, texlive-pictures for beamer)")
+    (tmp / f"{name}.tex").write_text(doc)
+    run = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"], cwd=tmp,
+                         capture_output=True, text=True, timeout=300)
+    log = (tmp / f"{name}.log").read_text(errors="replace")
+    assert run.returncode == 0, log[-3000:]
+    return log
+
+
+def _pages(log: str) -> int:
+    return int(re.search(r"Output written on .*?\((\d+) pages?,", log, flags=re.S).group(1))
+
+
+def test_units_are_typeset():
+    assert S.tex("746 us") == "746\\,$\\mu$s" and S.tex("2.94 ms") == "2.94\\,ms"
+    assert S.tex("~10x") == "$\\sim$10$\\times$" and S.tex("needs > 2500x") == "needs $>$ 2500$\\times$"
+    assert S.tex("matmul 3000 x 3000, x @ x.T") == "matmul 3000 $\\times$ 3000, x @ x.T"
+    assert S.tex("needs 0.83x-1.20x; seed-0") == "needs 0.83$\\times$--1.20$\\times$; seed-0"
+    assert S.typeset_units("1,683x [1,643, 1,725], 138 us") == "1,683\u00d7 [1,643, 1,725], 138 \u00b5s"
+    assert S.tex("-") == "--"
+
+
+def test_lecture_tex_is_a_fragment_with_short_verdicts_and_real_units(report):
+    tex = (report / "lecture.tex").read_text()
+    body = "\n".join(ln for ln in tex.splitlines() if not ln.startswith("%"))
+    assert "\\documentclass" not in tex and "\\begin{document}" not in tex        # \input-able
+    assert not TEX_UNITS.search(body), TEX_UNITS.search(body)
+    assert "\\,$\\mu$s" in body and "$\\times$ [" in body
+    assert body.count("\\begin{tabularx}{\\linewidth}") == 2                      # a table per machine
+    assert len(TEX_VERDICT.findall(body)) == 2 * len(L.load_figures())           # a word or two per row
+    assert "not measurable here" not in body and "\\textsuperscript{1}\\," in body   # the rules: in the notes
+
+
+def test_lecture_tex_cpu_rows_fit_one_a4_page(cpu_only, report, tmp_path):
+    out, _ = cpu_only
+    log = _pdflatex(writers.latex_document((out / "lecture.tex").read_text()), tmp_path, "cpu")
+    assert "Overfull \\hbox" not in log and _pages(log) == 1                     # the table and its notes
+    log = _pdflatex(writers.latex_document((report / "lecture.tex").read_text()), tmp_path, "both")
+    assert "Overfull \\hbox" not in log and _pages(log) == 2                     # a page per machine
+
+
+def test_lecture_tex_compiles_inside_a_beamer_frame(cpu_only, report, tmp_path):
+    needs = ("booktabs.sty", "tabularx.sty", "beamer.cls", "pgfcore.sty")
+    out, _ = cpu_only
+    log = _pdflatex(writers.beamer_document((out / "lecture.tex").read_text(), options="shrink"), tmp_path,
+                    "slide", needs)
+    assert "Overfull" not in log and _pages(log) == 1                             # shrunk to the frame
+    log = _pdflatex(writers.beamer_document((report / "lecture.tex").read_text()), tmp_path, "slides", needs)
+    assert "Overfull \\hbox" not in log                        # as wide as the frame (too tall for one: 50 rows)
 
 
 def test_latex_layout_splits_and_wraps():

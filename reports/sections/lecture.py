@@ -1,13 +1,23 @@
 """The lecture, reproduced: every figure of the seed notes next to each machine's measurement and
-the verdict on its claim (``lecture.md``, ``lecture.tex``, ``lecture.csv``), and the notes'
-placement figure per machine (``figures/lecture_placement_matmul_3000_<machine>.png``)."""
+the verdict on its claim: a short table per machine fit to paste (``lecture.md``, ``lecture.tex``: a
+fragment for a document or a beamer frame; :mod:`reports.lecture_table`), the long form with each
+verdict's numbers in the page's details and ``lecture.csv``, and the notes' placement figure per
+machine (``figures/lecture_placement_matmul_3000_<machine>.png``)."""
 from __future__ import annotations
 
+from .. import html as H
 from .. import lecture as L
+from .. import lecture_table as S
 from .. import plots
-from ..parts import Doc, Figure, Part, Table, slug
+from ..parts import Doc, Figure, Part, slug
 
 CAPTION = "The lecture, reproduced: each figure of the seed notes and this run's measurement"
+DETAILS = "Each verdict in full: the medians' intervals, the rules and the sources"
+
+
+def caption(machine: str) -> str:
+    """The caption of a machine's short table."""
+    return f"The lecture, reproduced on {machine}"
 
 
 def placement_figure(ctx, machine: str):
@@ -24,8 +34,14 @@ def placement_figure(ctx, machine: str):
                   kernel="matmul", order=(machine, 1)), None
 
 
+def details(lec, notes) -> str:
+    """The long table (every machine, each verdict with its numbers) folded in a <details> block."""
+    inner = f"<h3>{H.esc(CAPTION)}</h3>" + H.table(L.table(lec)) + H.notes_html(notes)
+    return H.details(DETAILS, inner)
+
+
 class Lecture:
-    """The lecture's table and verdicts; its placement figures."""
+    """The lecture's tables and verdicts; its placement figures."""
 
     name = "lecture"
     title = "The lecture, reproduced"
@@ -33,11 +49,10 @@ class Lecture:
     def part(self, ctx) -> Part:
         lec = L.evaluate(L.load_figures(), ctx.rates, ctx.df, ctx.machines, ctx.results.facts,
                          comparisons=ctx.comparisons, kernels=ctx.kernels)
-        notes = L.notes(lec, ctx.gpu_lines)
-        table = Table(L.table(lec), CAPTION, notes)
-        frame, keys, groups = L.latex_table(lec)
-        doc = Doc("lecture", [table], latex=[Table(frame, CAPTION, notes, "tab:lecture", keys, groups,
-                                                   left=list(frame.columns))], csv=L.verdicts(lec))
+        shorts = [S.short_table(lec, m, caption(m), ctx.gpu_lines) for m in ctx.machines]
+        doc = Doc("lecture", [S.to_markdown(s) for s in shorts], latex=[S.latex_fragment(shorts)] if shorts else [],
+                  csv=L.verdicts(lec))
         drawn = [placement_figure(ctx, m) for m in ctx.machines]
         figures = [f for f, _ in drawn if f is not None]
-        return Part([doc], figures, [table, *figures], [why for _, why in drawn if why])
+        page = [S.to_html(s) for s in shorts] + [details(lec, L.notes(lec, ctx.gpu_lines)), *figures]
+        return Part([doc], figures, page, [why for _, why in drawn if why])
