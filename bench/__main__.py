@@ -67,11 +67,12 @@ def _gpu_present() -> bool:
 
 
 def selection(kernel: str, gpu: bool, full: bool = True,
-              timed_only: bool = False) -> tuple[list[str], int, int, dict]:
+              timed_only: bool = False, steady: bool = True) -> tuple[list[str], int, int, dict]:
     """asv ``-b`` regexes selecting the runnable cases of one kernel; (regexes, selected, total,
     wanted), ``wanted`` = {benchmark name: [params key, ...]} of the selected cases.
 
-    ``timed_only``: only the steady-state ``time_`` benchmarks (the later rounds)."""
+    ``timed_only``: only the steady-state ``time_`` benchmarks (the later rounds); ``steady=False``:
+    none of them (the comparison processes time every steady-state case: bench/asv_record.py)."""
     from . import common
     from jaxbench.rounds import params_key
 
@@ -85,6 +86,8 @@ def selection(kernel: str, gpu: bool, full: bool = True,
         methods = [m for m in dir(cls) if re.match(r"(time|track|peakmem|mem|timeraw)_", m)]
         if timed_only:
             methods = [m for m in methods if m.startswith("time_")]
+        if not steady:
+            methods = [m for m in methods if not m.startswith("time_")]
         if not methods:
             continue
         prefix = re.escape(f"bench_{kernel}.{cls_name}.")
@@ -381,10 +384,13 @@ def timed_rounds(args, gpu: bool, run_asv, machine_dir: Path, commit: str, outco
 
     from . import outcome
 
-    for r in range(1, args.rounds + 1):
-        print(f"\n== round {r}/{args.rounds}" + (" (all benchmarks)" if r == 1 else " (steady-state timings)"),
-              flush=True)
-        picked = {k: selection(k, gpu, args.full, timed_only=r > 1 or args.timed_only) for k in args.kernel_list}
+    engine = args.comparisons   # steady-state times come from the comparison processes (asv_record)
+    for r in range(1, (1 if engine else args.rounds) + 1):
+        print(f"\n== round {r}/{args.rounds}" + (" (what only a fresh process measures: compile, transfer, peak "
+                                                  "memory, accuracy)" if engine else " (all benchmarks)" if r == 1
+                                                 else " (steady-state timings)"), flush=True)
+        picked = {k: selection(k, gpu, args.full, timed_only=r > 1 or args.timed_only, steady=not engine)
+                  for k in args.kernel_list}
         live = [k for k in args.kernel_list if picked[k][0]]
         for chunk in kernel_chunks(live, {k: picked[k][1] for k in live}):
             name = ", ".join(chunk)

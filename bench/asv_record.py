@@ -40,6 +40,68 @@ def values(benchmarks: dict, rows: list[dict]) -> dict[str, list[float]]:
     return out
 
 
+TIME_PREFIX = "time_"
+CI_LEVEL = 0.99   # asv's stats_ci_99_a/b: the process-level interval at asv's own level
+
+
+def _case_keys(name: str, bench: dict) -> list[str] | None:
+    """The case key of every parameter combination of a ``time_<kernel>`` benchmark, in asv's
+    order (None for a benchmark that is not a kernel's steady-state timing)."""
+    import itertools
+
+    import kernels
+    from jaxbench import declare
+    from jaxbench.load import parse_param, split_name
+
+    from . import common
+
+    kernel, method = split_name(name)
+    if method != TIME_PREFIX + kernel or kernel not in kernels.kernels():
+        return None
+    spec = kernels.kernel(kernel)
+    if list(bench.get("param_names") or []) != common.param_names(spec):
+        return None
+    combos = itertools.product(*[[parse_param(v) for v in axis] for axis in bench.get("params") or []])
+    return [declare.key(common.case_of(spec, combo)) for combo in combos]
+
+
+def time_values(benchmarks: dict, samples: dict) -> dict[str, list[dict | None]]:
+    """{time_ benchmark name: [per parameter: {"processes", "numbers"} of
+    :func:`jaxbench.store.side_samples`, or None where the engine has no sample]} for every
+    kernel's steady-state benchmark with at least one case measured by the engine."""
+    out = {}
+    for name, bench in benchmarks.items():
+        keys = _case_keys(name, bench) if name.split(".")[-1].startswith(TIME_PREFIX) else None
+        if keys and any(k in samples for k in keys):
+            out[name] = [samples.get(k) for k in keys]
+    return out
+
+
+def _time_result(runner, cells: list):
+    """asv's BenchmarkResult of one time_ benchmark: every pass of every process as its samples
+    (asv computes the median and quartiles from them), NaN (skipped) where nothing was measured."""
+    import statistics
+
+    result = [math.nan if c is None else 0.0 for c in cells]   # add_result recomputes measured values
+    samples = [None if c is None else [x for proc in c["processes"] for x in proc] for c in cells]
+    number = [None if c is None else int(statistics.median(c["numbers"])) for c in cells]
+    return runner.BenchmarkResult(result=result, samples=samples, number=number, errcode=0, stderr="", profile=None)
+
+
+def _process_ci(res, name: str, cells: list, key: str) -> None:
+    """Replace asv's sample-level 99% interval of each measured cell by the process-level one
+    (:func:`jaxbench.pairstats.interval`: processes, then passes, widened to Student-t over the
+    process medians); the processes themselves are the rounds of ``jaxbench-rounds.jsonc``."""
+    from jaxbench import pairstats
+
+    stats = res._stats.get(name) or []          # (asv keeps the stats without a public setter)
+    for j, c in enumerate(cells):
+        if c is None or j >= len(stats) or not stats[j]:
+            continue
+        _, lo, hi = pairstats.interval(c["processes"], f"{key}[{j}]", level=CI_LEVEL)
+        stats[j].update(ci_99_a=lo, ci_99_b=hi)
+
+
 def checkout_results(results_dir: Path, machine: str, commit: str, python: str = sys.executable):
     """The asv results of ``commit`` measured in ``python`` (``--python=same``), None if none yet."""
     from asv import results as asv_results
@@ -54,7 +116,7 @@ def record(config_path: Path, machine: str, commit: str, entry: dict) -> str:
     a one-line account of what was written, or why nothing was."""
     from asv import benchmarks as asv_benchmarks, config as asv_config, runner
 
-    from jaxbench import atomic, store
+    from jaxbench import atomic, rounds, store
 
     conf = asv_config.Config.load(str(config_path))
     results_dir = Path(conf.results_dir)
@@ -72,6 +134,24 @@ def record(config_path: Path, machine: str, commit: str, entry: dict) -> str:
                        started_at=started_at)
         written += 1
         measured += sum(not math.isnan(v) for v in vals)
+    timed, counts = time_values(benchmarks, store.side_samples(entry)), {}
+    for name, cells in timed.items():
+        res.add_result(benchmarks[name], _time_result(runner, cells), started_at=started_at, record_samples=True)
+        _process_ci(res, name, cells, name)
+        counts[name] = {key: [len(p) for p in c["processes"]]
+                        for key, c in zip(_param_keys(benchmarks[name]), cells) if c is not None}
     with atomic.asv_writes():            # a kill while saving leaves the previous file whole
         res.save(str(results_dir))
-    return f"{measured} ratios of {written} track_ratio benchmarks written to asv's results under {results_dir / machine}"
+    rounds.set_counts(results_dir / machine, commit, counts)   # a process = a round: the report's bootstrap
+    times = sum(c is not None for cells in timed.values() for c in cells)
+    return (f"{measured} ratios of {written} track_ratio benchmarks and {times} steady-state times of "
+            f"{len(timed)} time_ benchmarks written to asv's results under {results_dir / machine}")
+
+
+def _param_keys(bench: dict) -> list[str]:
+    """The params keys (:func:`jaxbench.rounds.params_key`) of a benchmark's combinations, in order."""
+    import itertools
+
+    from jaxbench.rounds import params_key
+
+    return [params_key(combo) for combo in itertools.product(*(bench.get("params") or []))]

@@ -5,12 +5,17 @@ after kernel, the comparison classes of the asv suite (bench/paired_suite.py) wi
 own code and drops one record per class into a temporary folder, collected into
 ``jaxbench-comparisons.jsonc`` after the pass (an interrupted run keeps every pass already
 collected); after each pass the pooled ratios go into asv's results as the ``track_ratio`` values
-(bench/asv_record.py). After ``processes`` passes (default ``PROCESSES``), the comparisons whose
-95% interval is still wider than +-``TARGET`` get more processes: the lecture ratios first, up to
-``LECTURE_MAX_PROCESSES``, then the others, up to ``MAX_PROCESSES``, widest first, as many as fit
-the comparisons' ``BUDGET_S`` (all passes together) and the run's deadline; such a process
-measures only the sides of those comparisons (``JAXBENCH_COMPARISONS_ONLY``). ``--commits`` runs
-its passes through asv instead (:func:`one_pass`): each commit's code lives in asv's virtualenv.
+(bench/asv_record.py), with every steady-state time the processes measured. After ``processes``
+passes (default ``PROCESSES``), the comparisons whose 95% interval is still wider than their
+target (``LECTURE_TARGET`` for the lecture ratios, ``TARGET`` for the others) get more
+processes: the lecture ratios first, up to ``LECTURE_MAX_PROCESSES``, then the others, up to
+``MAX_PROCESSES``, in the order of the narrowing one more process buys per second and as many as
+fit the comparisons' ``BUDGET_S`` (all passes together) and the run's deadline. Such a process
+measures only the sides of those comparisons (``JAXBENCH_COMPARISONS_ONLY``), each group in the
+passes that Kalibera & Jones's rule finds cheapest for the variance measured so far
+(``JAXBENCH_PASSES``, :mod:`jaxbench.allocation`): with the spread between processes dominating,
+few passes, more processes. ``--commits`` runs its passes through asv instead (:func:`one_pass`):
+each commit's code lives in asv's virtualenv.
 
 Why 3 processes at least: the interval resamples processes first, and with two there is almost
 nothing to resample (DESIGN.md, asv facts); docs/comparisons.md gives the re-run coverage measured.
@@ -30,16 +35,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from jaxbench import store
+from jaxbench import allocation, store
 
 from . import outcome, paired_suite
 from jaxbench.rounds import params_key
 
-PROCESSES = 3          # processes per comparison, at least
-MAX_PROCESSES = 6      # at most, for the imprecise ones
-LECTURE_MAX_PROCESSES = 8   # at most, for an imprecise lecture ratio (they go first)
+PROCESSES = 3          # processes per comparison, at least (the rest: jaxbench.allocation, while time lasts)
+MAX_PROCESSES = 12     # at most, for the imprecise ones
+LECTURE_MAX_PROCESSES = 24   # at most, for an imprecise lecture ratio (they go first)
 TARGET = 0.10          # half-width of the 95% interval aimed for
-BUDGET_S = 420.0       # seconds all passes may take; an extra pass starts only if it fits (the first PROCESSES always run)
+LECTURE_TARGET = 0.05  # ... for a lecture ratio
+BUDGET_S = 480.0       # seconds all passes may take; an extra pass starts only if it fits (the first PROCESSES always run)
 
 
 def suite_classes(kernel: str) -> list[tuple[str, type]]:
@@ -71,18 +77,55 @@ def _is_lecture(row: dict) -> bool:
 PROCESS_START_S = 3.5   # a measuring process's start beyond its groups (Python, JAX, flax, the suite): 3.4-3.9 s measured
 
 
+def _target(row: dict, target: float) -> float:
+    """The half-width aimed for: ``LECTURE_TARGET`` for a lecture ratio (at most ``target``)."""
+    return min(target, LECTURE_TARGET) if _is_lecture(row) else target
+
+
+def _gain(entry: dict, row: dict, costs: dict) -> float:
+    """How much one more process narrows the comparison's interval per second it costs
+    (:func:`jaxbench.allocation.gain_per_second`; its sides' recorded costs at their optimal passes)."""
+    comp = allocation.components(store.per_process(entry, row["id"]))
+    if comp is None:
+        return math.inf
+    over, per_pass = _row_costs(row, costs)
+    passes = allocation.optimal_passes(comp, over + PROCESS_START_S, per_pass)
+    return allocation.gain_per_second(comp, over + passes * per_pass, passes)
+
+
+def _row_costs(row: dict, costs: dict) -> tuple[float, float]:
+    """(overhead, seconds per pass) of a comparison's sides in one process (store.side_costs)."""
+    sides = {row["num"], row["den"]} | ({store.TRANSFER + row["den"]} if row.get("transfer") else set())
+    got = [costs.get(k, (UNKNOWN_SIDE_S, UNKNOWN_SIDE_S / 4)) for k in sides]
+    return sum(a for a, _ in got), sum(b for _, b in got)
+
+
 def wide_comparisons(entry: dict, target: float = TARGET, max_processes: int = MAX_PROCESSES,
                      lecture_max: int = LECTURE_MAX_PROCESSES) -> list[dict]:
-    """The comparisons that get the next extra process (rows of :func:`jaxbench.store.summary`,
-    widest first): the lecture ratios still wider than +-``target`` with fewer than
+    """The comparisons that get the next extra process (rows of :func:`jaxbench.store.summary`):
+    the lecture ratios still wider than their target (``LECTURE_TARGET``) with fewer than
     ``lecture_max`` processes; once there is none, the other comparisons still wider than
-    +-``target`` with fewer than ``max_processes``. Lecture ratios first across passes, not only
-    within one: a pass of lecture ratios alone measures only their sides (~27 s for all of them
+    +-``target`` with fewer than ``max_processes``. Each set in the order of the narrowing one more
+    process buys per second (:func:`_gain`, Kalibera & Jones: where the variance is), widest first
+    among equals. A pass of lecture ratios alone measures only their sides (~27 s for all of them
     on the 2-core VM, against ~80 s for a whole pass)."""
-    wide = [r for r in store.summary(entry) if r["processes"] and not r["half_width"] <= target]
+    wide = [r for r in store.summary(entry) if r["processes"] and not r["half_width"] <= _target(r, target)]
     lecture = [r for r in wide if _is_lecture(r) and r["processes"] < lecture_max]
     rows = lecture or [r for r in wide if not _is_lecture(r) and r["processes"] < max_processes]
-    return sorted(rows, key=lambda r: (-r["half_width"], r["id"]))
+    costs = store.side_costs(entry)
+    return sorted(rows, key=lambda r: (-_gain(entry, r, costs), -r["half_width"], r["id"]))
+
+
+def extra_passes_per_process(entry: dict, chosen: list[dict]) -> int:
+    """Passes per group for an extra process: the median of the chosen comparisons' optimal passes
+    (:func:`jaxbench.allocation.optimal_passes`; ``MIN_PASSES`` where nothing is known yet)."""
+    costs, want = store.side_costs(entry), []
+    for row in chosen:
+        comp = allocation.components(store.per_process(entry, row["id"]))
+        if comp is not None:
+            over, per_pass = _row_costs(row, costs)
+            want.append(allocation.optimal_passes(comp, over + PROCESS_START_S, per_pass))
+    return int(sorted(want)[len(want) // 2]) if want else allocation.MIN_PASSES
 
 
 def _process_class(row: dict) -> tuple[str, int]:
@@ -225,11 +268,13 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
             only = drops / "only.txt"   # not a drop: store.collect reads *.json
             only.write_text("\n".join(chosen), encoding="utf-8")
             env[store.ONLY_ENV] = str(only)
+            env[store.PASSES_ENV] = str(extra_passes_per_process(entry, [r for r in rows if r["id"] in chosen]))
             what = "lecture ratio" if all(map(_is_lecture, rows)) else "comparison"
             worker_pass(p, f" (+1 process for {len(chosen)} imprecise {what}{'s' if len(chosen) > 1 else ''})",
                         device_counts(measured, gpu, set(chosen)), run_worker, drops, machine_dir, commit,
                         run=run, say=say, only=set(chosen), deadline=deadline)
             env.pop(store.ONLY_ENV, None)
+            env.pop(store.PASSES_ENV, None)
             kept.append(f"comparisons pass {p}")
             recorded()
     return kept
@@ -250,6 +295,6 @@ def drop_folder(env: dict):
     try:
         yield drops
     finally:
-        env.pop(store.OUT_ENV, None)
-        env.pop(store.ONLY_ENV, None)
+        for name in (store.OUT_ENV, store.ONLY_ENV, store.PASSES_ENV):
+            env.pop(name, None)
         shutil.rmtree(drops, ignore_errors=True)

@@ -4,7 +4,8 @@ One record per group (:func:`jaxbench.declare.groups`): the sides' case keys, th
 the per-pass samples (``passes[k][i]``: side i's seconds per call in pass k), why sampling stopped,
 and the sides that could not run here with the reason (jax-gpu without a GPU, missing data...).
 A group's cases are freed before the next group is prepared. The asv suite's ``setup_cache``
-(bench/bench_comparisons.py) and :func:`jaxbench.compare` call :func:`measure`; a ratio is computed
+(bench/paired_suite.py), the worker processes of ``python -m bench`` (bench/paired_worker.py) and
+:func:`jaxbench.compare` call :func:`measure`; a ratio is computed
 from the records by :func:`ratios` (one process) or by the report (every process).
 """
 from __future__ import annotations
@@ -80,11 +81,10 @@ def measure_group(group, **sampling) -> dict:
     pairs = [p for p in (pair_indices(c, here) for c in group) if p is not None]
     record = {"sides": here, "missing": missing, "numbers": [], "passes": [], "stopped": "",
               "prepare_seconds": round(prepare_s, 3), "sample_seconds": 0.0}
-    if pairs:
+    if here:   # a group's sampling budget grows with its sides (17 sides got 4 passes of 1 s before)
+        sampling.setdefault("budget_s", max(passes_mod.BUDGET_S, passes_mod.BUDGET_PER_SIDE_S * len(here)))
         s = passes_mod.sample([runs[k] for k in here], pairs, **sampling)
         record.update(numbers=s.numbers, passes=s.passes, stopped=s.stopped, sample_seconds=round(s.seconds, 3))
-    elif here:
-        record["stopped"] = "no comparison has both sides here"
     del runs
     gc.collect()
     record["wall_seconds"] = round(time.perf_counter() - t0, 3)   # prepare, calls per sample, sampling, freeing
@@ -92,7 +92,10 @@ def measure_group(group, **sampling) -> dict:
 
 
 def measure(comparisons, progress=None, **sampling) -> dict:
-    """Every group of ``comparisons`` in this process: {"pid", "groups": [record, ...]}."""
+    """Every group of ``comparisons`` in this process: {"pid", "groups": [record, ...]}; the
+    sampling options given to the process (:func:`jaxbench.store.env_sampling`) apply unless
+    ``sampling`` overrides them."""
+    sampling = {**store.env_sampling(), **sampling}
     out = {"pid": os.getpid(), "started": time.time(), "groups": []}
     groups = declare.groups(list(comparisons))
     for i, g in enumerate(groups):

@@ -96,6 +96,14 @@ def record(machine_dir: Path, commit: str, round_no: int, prefix: str | tuple[st
     return atomic.write_json(machine_dir / ROUNDS_FILE, data, indent=1)
 
 
+def set_counts(machine_dir: Path, commit: str, counts: dict) -> Path:
+    """Store the per-round sample counts of whole benchmarks ({benchmark: {params key: [n, ...]}},
+    e.g. one round per measuring process), replacing theirs and keeping every other benchmark's."""
+    data = load(Path(machine_dir))
+    data["commits"].setdefault(commit, {}).update(counts)
+    return atomic.write_json(Path(machine_dir) / ROUNDS_FILE, data, indent=1)
+
+
 def split(samples: list, counts: list | None) -> list[list]:
     """The samples of one case cut into rounds (one list when the counts are unknown or disagree)."""
     if not counts or sum(counts) != len(samples):

@@ -27,6 +27,7 @@ from . import atomic, pairstats
 FILE = "jaxbench-comparisons.jsonc"
 OUT_ENV = "JAXBENCH_COMPARISONS_OUT"
 ONLY_ENV = "JAXBENCH_COMPARISONS_ONLY"   # a file of comparison ids, one a line: measure only their groups
+PASSES_ENV = "JAXBENCH_PASSES"   # passes per group in this process (an extra process: jaxbench.allocation)
 TRANSFER = "transfer:"      # side key prefix of the host->device transfer of a case's inputs
 METHOD = ("paired: both sides prepared in one process and timed interleaved, one sample of each per pass "
           "(order swapped every pass), passes until the in-process interval is within the target or the "
@@ -102,6 +103,27 @@ def only_ids() -> set[str] | None:
     return {line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()}
 
 
+def env_sampling() -> dict:
+    """The sampling options a process is given (``PASSES_ENV``: exactly that many passes per group)."""
+    n = os.environ.get(PASSES_ENV)
+    return {"min_passes": int(n), "max_passes": int(n)} if n else {}
+
+
+def side_costs(entry: dict) -> dict[str, tuple[float, float]]:
+    """{side key: (seconds a process spends on it besides its passes, seconds per pass)}: each
+    recorded group's overhead (wall time less sampling: prepare, calls per sample, freeing) and
+    sampling time per pass, shared equally among its sides, averaged over processes."""
+    per: dict[str, list] = {}
+    for proc in (entry or {}).get("processes", []):
+        for g in proc.get("groups", []):
+            sides, passes = g.get("sides") or [], len(g.get("passes") or [])
+            if sides and passes and g.get("wall_seconds"):
+                sample = g.get("sample_seconds") or 0.0
+                for k in sides:
+                    per.setdefault(k, []).append(((g["wall_seconds"] - sample) / len(sides), sample / passes / len(sides)))
+    return {k: (sum(a for a, _ in v) / len(v), sum(b for _, b in v) / len(v)) for k, v in per.items()}
+
+
 def side_seconds(entry: dict) -> dict[str, float]:
     """{side key: mean seconds a process spent on it}: each recorded group's wall time (prepare,
     calls per sample, sampling, freeing; prepare + sampling where no wall time was recorded) shared
@@ -126,7 +148,9 @@ def side_indices(num: str, den: str, transfer: bool, sides: list[str]):
 
 def per_process(entry: dict, cid: str) -> list[list[float]]:
     """The per-pass ratios of comparison ``cid`` in each process that measured it."""
-    e = entry["comparisons"][cid]
+    e = (entry.get("comparisons") or {}).get(cid)
+    if e is None:
+        return []
     out = []
     for proc in entry.get("processes", []):
         for g in proc.get("groups", []):
@@ -165,6 +189,34 @@ def summary(entry: dict) -> list[dict]:
     return rows
 
 
+def _devices(key: str) -> int:
+    """The device count of a case key (its last field; 1 where the key has none)."""
+    try:
+        return int(key.rsplit("|", 1)[1])
+    except (IndexError, ValueError):
+        return 1
+
+
+def side_samples(entry: dict) -> dict[str, dict]:
+    """{case key: {"processes": [[seconds per call, one per pass], ...], "numbers": [calls per
+    sample, one per process]}}: every steady-state case the comparisons timed, from the processes
+    whose device count is the case's own (a one-device side measured beside a sharded case, in a
+    process with host devices forced, is left out: forcing devices slows one-device cases)."""
+    out: dict[str, dict] = {}
+    for proc in (entry or {}).get("processes", []):
+        for g in proc.get("groups", []):
+            for i, k in enumerate(g.get("sides", [])):
+                if k.startswith(TRANSFER) or _devices(k) != int(proc.get("devices", 1)):
+                    continue
+                got = [p[i] for p in g.get("passes", []) if i < len(p) and p[i] is not None and p[i] > 0]
+                if got:
+                    mine = out.setdefault(k, {"processes": [], "numbers": []})
+                    mine["processes"].append(got)
+                    numbers = g.get("numbers") or []
+                    mine["numbers"].append(int(numbers[i]) if i < len(numbers) else 1)
+    return out
+
+
 def side_medians(entry: dict) -> dict[str, tuple[float, int]]:
     """{case key: (median seconds per call over every process and pass, samples)}: the in-process
     timings of each case that the comparisons measured (an independent check of asv's medians)."""
@@ -178,4 +230,5 @@ def side_medians(entry: dict) -> dict[str, tuple[float, int]]:
     return {k: (float(np.median(v)), len(v)) for k, v in samples.items() if v and not k.startswith(TRANSFER)}
 
 
-__all__ = ["FILE", "OUT_ENV", "ONLY_ENV", "METHOD", "only_ids", "drop", "load", "collect", "summary", "per_process", "side_medians", "TRANSFER"]
+__all__ = ["FILE", "OUT_ENV", "ONLY_ENV", "METHOD", "only_ids", "drop", "load", "collect", "summary", "per_process",
+           "side_samples", "side_medians", "TRANSFER"]

@@ -5,6 +5,7 @@ import json
 import math
 import sys
 
+import numpy as np
 import pytest
 
 from jaxbench import declare, store
@@ -89,7 +90,7 @@ def test_record_writes_the_ratios_through_asvs_own_results(tmp_path):
              "processes": [{"started": 1.7e9, "groups": [{"sides": ["a", "b"], "passes": [[2e-3, 1e-3]] * 5}]}
                            for _ in range(3)]}
     said = asv_record.record(conf, "vm", commit, entry)
-    assert said.startswith("1 ratios of 1 track_ratio benchmarks written")
+    assert said.startswith("1 ratios of 1 track_ratio benchmarks and 0 steady-state times")
     back = next(asv_results.iter_results_for_machine_and_hash(str(results_dir), "vm", commit))
     a, c = back.get_result_value(name, [["'a / b'", "'c / d'"]])
     assert a == pytest.approx(2.0) and math.isnan(c)
@@ -122,3 +123,44 @@ def test_worker_process_measures_and_drops_what_it_is_asked(devices, tmp_path):
     assert list(rec["comparisons"]) == [comp.id] and rec["devices"] == devices
     (group,) = rec["groups"]
     assert group["missing"] == {} and len(group["passes"]) >= 4 and group["wall_seconds"] > 0
+
+
+def test_the_engine_s_processes_become_asv_s_time_results_with_process_level_statistics(tmp_path):
+    """Every steady-state case the comparison processes timed is written as its time_ result: the
+    median of every pass, asv's quartiles from the same samples, its 99% interval over processes,
+    one round per process (jaxbench-rounds.jsonc); a one-device side timed in a process with forced
+    devices is left out; a case nobody measured is NaN (skipped)."""
+    from asv import results as asv_results, util
+
+    from bench import asv_record
+    from jaxbench import declare, rounds
+    from kernels import Case
+
+    results_dir, name = tmp_path / "results", "bench_selu.Selu.time_selu"
+    (results_dir / "vm").mkdir(parents=True)
+    util.write_json(str(results_dir / "vm" / "machine.json"), {"machine": "vm"}, 1)
+    conf = tmp_path / "asv.conf.json"
+    conf.write_text(json.dumps({"version": 1, "project": "p", "repo": str(tmp_path), "results_dir": str(results_dir),
+                                "html_dir": str(tmp_path / "html"), "benchmark_dir": str(tmp_path)}))
+    params = [["'numpy-cpu'", "'jax-cpu'"], ["'host'"], ["'eager'"], ["1000"], ["'float32'"], ["'lecture'"], ["1"]]
+    util.write_json(str(results_dir / "benchmarks.json"), {name: {
+        "name": name, "version": "v1", "params": params, "type": "time", "unit": "seconds", "code": "", "timeout": 60,
+        "param_names": ["backend", "placement", "transform", "size", "dtype", "formula", "devices"]}}, 2)
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    asv_results.Results({"machine": "vm"}, {}, commit, 0, sys.executable, "existing-py_here", {}).save(str(results_dir))
+    key = declare.key(Case("selu", "numpy-cpu", "host", "eager", 1000, "float32", "lecture", 1))
+    procs = [[1.0e-5, 1.1e-5, 0.9e-5], [2.0e-5, 2.1e-5], [1.5e-5, 1.4e-5, 1.6e-5, 1.5e-5]]
+    entry = {"comparisons": {}, "processes": [
+        {"devices": 1, "groups": [{"sides": [key], "numbers": [100], "passes": [[x] for x in p]}]} for p in procs]
+        + [{"devices": 2, "groups": [{"sides": [key], "numbers": [100], "passes": [[9.0]] * 3}]}]}   # forced devices: out
+    said = asv_record.record(conf, "vm", commit, entry)
+    assert "1 steady-state times of 1 time_ benchmarks" in said
+    back = next(asv_results.iter_results_for_machine_and_hash(str(results_dir), "vm", commit))
+    numpy_1000, jax_1000 = back.get_result_value(name, params)
+    everything = sorted(x for p in procs for x in p)
+    assert numpy_1000 == pytest.approx(np.median(everything)) and math.isnan(jax_1000)
+    stats = back.get_result_stats(name, params)[0]
+    assert stats["repeat"] == 9 and stats["q_25"] <= numpy_1000 <= stats["q_75"]
+    assert stats["ci_99_a"] < min(np.median(p) for p in procs) and stats["ci_99_b"] > max(np.median(p) for p in procs)
+    counts = rounds.load(results_dir / "vm")["commits"][commit][name]
+    assert counts == {"'numpy-cpu', 'host', 'eager', 1000, 'float32', 'lecture', 1": [3, 2, 4]}
