@@ -43,8 +43,7 @@ from jaxbench.rounds import params_key
 PROCESSES = 3          # processes per comparison, at least (the rest: jaxbench.allocation, while time lasts)
 MAX_PROCESSES = 12     # at most, for the imprecise ones
 LECTURE_MAX_PROCESSES = 24   # at most, for an imprecise lecture ratio (they go first)
-TARGET = 0.10          # half-width of the 95% interval aimed for
-LECTURE_TARGET = 0.05  # ... for a lecture ratio
+TARGET, LECTURE_TARGET = allocation.TARGET, allocation.LECTURE_TARGET   # half-widths of the 95% intervals aimed for
 BUDGET_S = 480.0       # seconds all passes may take; an extra pass starts only if it fits (the first PROCESSES always run)
 
 
@@ -79,7 +78,7 @@ PROCESS_START_S = 3.5   # a measuring process's start beyond its groups (Python,
 
 def _target(row: dict, target: float) -> float:
     """The half-width aimed for: ``LECTURE_TARGET`` for a lecture ratio (at most ``target``)."""
-    return min(target, LECTURE_TARGET) if _is_lecture(row) else target
+    return min(target, allocation.target_of(row["kinds"]))
 
 
 def _gain(entry: dict, row: dict, costs: dict) -> float:

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 LEVEL = 0.95
+TARGET = 0.10                      # half-width of a comparison's 95% interval aimed for
+LECTURE_TARGET = 0.05              # ... of a lecture ratio's
 MIN_PASSES, MAX_PASSES = 3, 40     # passes per process: enough for a within-process estimate
 FLOOR = 0.05                       # T2^2 floor, as a share of S2^2: an estimate of 0 is noise
 
@@ -36,6 +38,12 @@ class Components:
     passes: float        # mean passes per process (r1)
     processes: int       # processes measured (n)
 
+    @property
+    def between_share(self) -> float:
+        """The share of a process mean's variance that lies between processes: T2^2 / (T2^2 + T1^2 / r1)."""
+        total = self.between + self.within / self.passes
+        return self.between / total if total > 0 else math.nan
+
     def half_width(self, processes: int | None = None, passes: float | None = None) -> float:
         """The relative 95% half-width with ``processes`` of ``passes`` (default: as measured)."""
         n = self.processes if processes is None else processes
@@ -43,6 +51,12 @@ class Components:
         if n < 2:
             return math.inf
         return math.expm1(t_quantile(n - 1) * math.sqrt((self.between + self.within / r1) / n))
+
+
+def target_of(kinds) -> float:
+    """The half-width a comparison of these kinds aims for (a lecture ratio's is the narrower)."""
+    kinds = kinds.split(",") if isinstance(kinds, str) else list(kinds or ())
+    return LECTURE_TARGET if "lecture" in kinds else TARGET
 
 
 def t_quantile(df: int, level: float = LEVEL) -> float:

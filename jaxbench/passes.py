@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from . import pairstats
 
 MIN_SAMPLE_S = 0.02     # as the asv suite's sample_time
-MIN_PASSES = 4
+MIN_PASSES = 3          # processes, not passes, narrow an interval here (jaxbench.allocation): few passes each
 MAX_PASSES = 40
 TARGET = 0.04           # in-process half-width aimed for (the processes add their own spread)
 BUDGET_S = 1.0          # seconds of sampling per group of sides in one process, at least

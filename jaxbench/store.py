@@ -218,16 +218,15 @@ def side_samples(entry: dict) -> dict[str, dict]:
 
 
 def side_medians(entry: dict) -> dict[str, tuple[float, int]]:
-    """{case key: (median seconds per call over every process and pass, samples)}: the in-process
-    timings of each case that the comparisons measured (an independent check of asv's medians)."""
+    """{case key: (median seconds per call over every pass of :func:`side_samples`, samples)}: what
+    ``python -m bench`` records as the case's asv time_ result (bench/asv_record.py)."""
     import numpy as np
 
-    samples: dict[str, list] = {}
-    for proc in (entry or {}).get("processes", []):
-        for g in proc.get("groups", []):
-            for i, k in enumerate(g.get("sides", [])):
-                samples.setdefault(k, []).extend(p[i] for p in g.get("passes", []) if i < len(p) and p[i] is not None)
-    return {k: (float(np.median(v)), len(v)) for k, v in samples.items() if v and not k.startswith(TRANSFER)}
+    out = {}
+    for k, v in side_samples(entry).items():
+        every = [x for proc in v["processes"] for x in proc]
+        out[k] = (float(np.median(every)), len(every))
+    return out
 
 
 __all__ = ["FILE", "OUT_ENV", "ONLY_ENV", "METHOD", "only_ids", "drop", "load", "collect", "summary", "per_process",

@@ -31,7 +31,7 @@ from jaxbench import stats
 from jaxbench.declare import NULL_EXCLUDED   # no null pair for these kernels: declared once with the comparisons
 from jaxbench.load import one_device, select
 
-from . import options, speedup, tables, writers
+from . import options, speedup, tables, variance, writers
 from .flags import (FLAG_LEGEND, FLAGS, ROUNDS_APART, flag_codes, min_repeat, round_sizes, sample_time,
                     with_flags)
 from .paired import Lookup, row_key
@@ -323,19 +323,27 @@ def report(t: pd.DataFrame, benchmarks: dict, remeasure: dict, commits: dict, co
     rm = rm if len(rm) else remeasure_rows(remeasure, commits)
     if len(rm):
         ratio = rm["ratio"].dropna()
+        same = int((abs(ratio - 1.0) <= 1e-6).sum())
         h.lines.append(f"(d) asv vs in-process re-measurement of {len(rm)} cases: asv/in-process median "
                        f"{ratio.median():.3g}x, range {ratio.min():.3g}x - {ratio.max():.3g}x "
-                       f"({rm['method'].iloc[0] or 'method not recorded'}).")
+                       f"({rm['method'].iloc[0] or 'method not recorded'}); {same} of {len(rm)} asv results are "
+                       f"the comparison processes' own (python -m bench records them), the others come from "
+                       f"asv's own processes (a plain asv run, older results).")
     else:
         h.lines.append("(d) asv vs in-process: no comparisons (jaxbench-comparisons.jsonc) recorded for these commits.")
     flagged = flagged_table(t)
     h.lines.append(f"(e) Flagged cases: {len(flagged)} of {c['cases']}. {FLAG_LEGEND}")
+    var = variance.rows(comparisons, set(zip(t["machine"], t["commit"])) if len(t) else set())
+    h.lines.append(variance.line(variance.summary(var)))
     h.tables = [("null", null_table(pairs), "(a) Device vs explicit null test: device median / explicit median"
                  + (" (paired comparisons; asv's cross-process ratio beside it)" if len(paired) else "")),
                 ("calls", cases_table(calls),
                  "(b, c) Per case: calls per sample, samples per round, round spread (max/min of round medians)"),
                 ("remeasure", remeasure_table(rm), "(d) asv median vs the in-process median of the comparisons"),
-                ("flagged", flagged, "(e) Flagged cases")]
+                ("flagged", flagged, "(e) Flagged cases"),
+                ("variance", variance.table(var), f"(f) The comparisons that missed their target ({int((~var['reached']).sum()) if len(var) else 0} "
+                 f"of {len(var)}; at most {variance.SHOWN}, lecture ratios first, then the widest): processes, passes, "
+                 "share of the variance between processes, 95% half-width reached and its target")]
     return h
 
 

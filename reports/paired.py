@@ -62,6 +62,10 @@ class Lookup:
     def __len__(self) -> int:
         return len(self._ids)
 
+    def entry(self, machine, commit) -> dict | None:
+        """The comparisons file's entry of one machine and commit (None where there is none)."""
+        return self._entries.get((machine, commit))
+
     def get(self, machine, commit, num_key: str, den_key: str, transfer: bool = False) -> Ratio | None:
         """The measured ratio, or None where that comparison was not declared or has no measurement."""
         key = (machine, commit, num_key, den_key, bool(transfer))

@@ -91,8 +91,9 @@ def test_methods_and_ratio_interval():
 
 def test_planted_unstable_case_is_flagged(flagged):
     r = _case(flagged, "cpu-box", "jax-cpu device jit", 1000)
-    assert r["flags"].split(",") == ["IQR", "RND", "FEW", "N1"]
-    assert "1.56x apart" in r["flag_reasons"] and "[7, 2]" in r["flag_reasons"] and "1 call/sample" in r["flag_reasons"]
+    # its two processes sit 1.56x apart (RND: sd of the logs 0.31), each quiet within itself (no IQR)
+    assert r["flags"].split(",") == ["RND", "FEW", "N1"]
+    assert "sd of logs 0.31" in r["flag_reasons"] and "[7, 2]" in r["flag_reasons"] and "1 call/sample" in r["flag_reasons"]
 
 
 def test_stable_case_is_not_flagged(flagged):
@@ -111,9 +112,15 @@ def test_flag_thresholds_on_constructed_rows():
     base = {"status": "ok", "median": 1.0, "q25": 0.9, "q75": 1.1, "number": 10, "n_samples": 10,
             "rounds": [[1.0] * 5, [1.0] * 5], "n_rounds": 2}
     assert health.flag_codes(base, entry) == []
-    assert health.flag_codes(dict(base, q25=0.8, q75=1.06), entry) == ["IQR"]          # 0.26 > 0.25
-    assert health.flag_codes(dict(base, q25=0.8, q75=1.05), entry) == []               # 0.25: not above
-    assert health.flag_codes(dict(base, rounds=[[1.0] * 5, [1.26] * 5]), entry) == ["RND"]
+    one = dict(base, rounds=[[1.0] * 5], n_rounds=1)                                     # one round: the row's quartiles
+    assert health.flag_codes(dict(one, q25=0.8, q75=1.06), entry) == ["IQR", "1P"]      # 0.26 > 0.25
+    assert health.flag_codes(dict(one, q25=0.8, q75=1.05), entry) == ["1P"]            # 0.25: not above
+    noisy = [0.6, 0.85, 1.0, 1.12, 1.4]                                                 # within a process: 0.27
+    assert health.flag_codes(dict(base, rounds=[noisy, noisy]), entry) == ["IQR"]
+    assert health.flag_codes(dict(base, rounds=[[0.7, 0.9, 1.0, 1.1, 1.3]] * 2), entry) == []   # 0.20
+    assert health.flag_codes(dict(base, q25=0.5, q75=1.5), entry) == []                 # pooled spread: not a flag
+    assert health.flag_codes(dict(base, rounds=[[1.0] * 5, [1.45] * 5]), entry) == ["RND"]   # sd of logs 0.263
+    assert health.flag_codes(dict(base, rounds=[[1.0] * 5, [1.4] * 5]), entry) == []        # 0.238
     assert health.flag_codes(dict(base, rounds=[[1.0] * 5, [1.0] * 4]), entry) == ["FEW"]
     assert health.flag_codes(dict(base, rounds=[[1.0] * 4], n_rounds=1), {"repeat": 0}) == ["1P"]  # >= 3
     assert health.flag_codes(dict(base, rounds=[[1.0] * 2], n_rounds=1), {"repeat": 0}) == ["FEW", "1P"]
@@ -174,10 +181,11 @@ def test_calls_spread_and_remeasure(loaded, flagged):
 
 def test_report_lines(loaded, flagged):
     h = health.report(flagged, loaded.benchmarks, loaded.remeasure, latest_commits(loaded.df))
-    assert len(h.lines) == 5 and h.lines[0].startswith("(a)") and "FAIL" in h.lines[0]
+    assert len(h.lines) == 6 and h.lines[0].startswith("(a)") and "FAIL" in h.lines[0]
     assert "beyond +-50% (ratio > 1.5 or < 1/1.5): 2" in h.lines[0]                    # both machines
+    assert h.lines[5] == "(f) Where the variance is: no measured comparison for these commits."
     md = health.to_markdown(h)
-    assert "## Measurement health" in md and "| IQR,RND,FEW,N1 |" in md and "1.1x" in md
+    assert "## Measurement health" in md and "| RND,FEW,N1 |" in md and "1.1x" in md
     assert "\\toprule" in health.to_latex(h)
 
 
@@ -219,3 +227,26 @@ def test_few_samples_judged_against_the_repeat_the_run_asked_for():
     assert health.min_repeat(flags.asked(bench, facts, "box", "b.B.time_b")) == 3
     assert health.min_repeat(flags.asked(bench, {}, "box", "b.B.time_b")) == 5
     assert health.min_repeat(flags.asked(bench, facts, "other-box", "b.B.time_b")) == 5
+
+
+def test_where_the_variance_is_per_comparison():
+    """(f): per comparison, its processes and passes, the share of its variance between processes
+    (Kalibera & Jones), the half-width reached against its target (lecture ratios: +-5%)."""
+    from reports import variance
+    from reports.paired import Lookup
+
+    rng = np.random.default_rng(3)
+
+    def process(effect):   # 6 passes of a 2x ratio, the process's own effect, a small pass noise
+        return {"devices": 1, "groups": [{"sides": ["a", "b"], "numbers": [1, 1], "passes": [
+            [2e-3 * effect * np.exp(rng.normal(0, 0.01)), 1e-3] for _ in range(6)]}]}
+    entry = {"comparisons": {"a / b": {"num": "a", "den": "b", "transfer": False, "kinds": ["lecture"]},
+                             "a / c": {"num": "a", "den": "c", "transfer": False, "kinds": ["numpy"]}},
+             "processes": [process(np.exp(rng.normal(0, 0.2))) for _ in range(5)]}
+    v = variance.rows(Lookup({"vm": {"commits": {"c" * 40: entry}}}), {("vm", "c" * 40)})
+    assert list(v["comparison"]) == ["a / b"]                       # a / c: no process measured it
+    row = v.iloc[0]
+    assert row["processes"] == 5 and row["passes"] == 30 and row["target"] == 0.05
+    assert row["between_share"] > 0.9 and not row["reached"] and row["half_width"] > 0.05
+    s = variance.summary(v)
+    assert s["lecture"] == 1 and s["reached"] == 0 and "lecture ratios (1)" in variance.line(s)
