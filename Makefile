@@ -44,8 +44,8 @@ test: $(STAMP)
 #   KERNELS=matmul,selu   only these kernels (default: all; unknown names are refused)
 #   FULL=1                each kernel's full benchmark grid (default: the default run declared
 #                         with each kernel: the notes' sizes, ~10 min on 2 CPU cores)
-#   ROUNDS=n              processes per timed case (absolute times), separate passes (default 1)
-#   PROCESSES=n           processes per declared comparison (paired ratios; default 3)
+#   ROUNDS=n              asv processes per timed case where asv times them (COMMITS=...; default 1)
+#   PROCESSES=n           processes per comparison, each timing every case (ratios and times; default 3)
 #   MACHINE=name          asv machine name (default: the host name; with GPU=1 the host and
 #                         its GPUs, e.g. lab7-h100x1, from python -m bench.gpu machine)
 #   GPU=1                 an NVIDIA GPU box: refuse at once without nvidia-smi/GPU, install the

@@ -136,11 +136,13 @@ def parse_args(argv=None):
     parser.add_argument("--results-dir", default=None,
                         help="asv results folder (default: results_dir of asv.conf.json, .asv/results)")
     parser.add_argument("--rounds", type=int, default=1,
-                        help="processes per timed case (asv's absolute times), run as separate passes over "
-                             "all kernels (default 1: every ratio is measured by the comparison passes)")
+                        help="asv processes per timed case where asv times them (--commits runs, or the "
+                             "comparisons off with JAXBENCH_COMPARISONS=0), as separate passes over all kernels "
+                             "(default 1); otherwise the comparison processes time every steady-state case")
     parser.add_argument("--processes", type=int, default=3,
-                        help="processes per comparison (paired ratios; default 3, at least 2); imprecise "
-                             "ones get up to 5, lecture ratios first, while the run's time budget lasts")
+                        help="processes per comparison, each timing every steady-state case (default 3, at least "
+                             "2); imprecise ones get more (lecture ratios first, up to 24; others up to 12) "
+                             "while the run's time budget lasts")
     parser.add_argument("--launch-method", choices=("forkserver", "spawn"), default="forkserver",
                         help="how asv starts each benchmark process (default forkserver: no "
                              "interpreter start-up or JAX import per case; see docs/asv.md)")
