@@ -115,16 +115,27 @@ def wide_comparisons(entry: dict, target: float = TARGET, max_processes: int = M
     return sorted(rows, key=lambda r: (-_gain(entry, r, costs), -r["half_width"], r["id"]))
 
 
+EXTRA_MAX_PASSES = 8   # passes per group in an extra process, at most: processes, not passes, are what is short
+
+
 def extra_passes_per_process(entry: dict, chosen: list[dict]) -> int:
     """Passes per group for an extra process: the median of the chosen comparisons' optimal passes
-    (:func:`jaxbench.allocation.optimal_passes`; ``MIN_PASSES`` where nothing is known yet)."""
+    (:func:`jaxbench.allocation.optimal_passes`, with a comparison's own preparation as the cost of
+    a process: the process start is paid once for all of them), 3 to ``EXTRA_MAX_PASSES``
+    (``MIN_PASSES`` where nothing is known yet)."""
     costs, want = store.side_costs(entry), []
     for row in chosen:
         comp = allocation.components(store.per_process(entry, row["id"]))
         if comp is not None:
             over, per_pass = _row_costs(row, costs)
-            want.append(allocation.optimal_passes(comp, over + PROCESS_START_S, per_pass))
+            want.append(allocation.optimal_passes(comp, over, per_pass, hi=EXTRA_MAX_PASSES))
     return int(sorted(want)[len(want) // 2]) if want else allocation.MIN_PASSES
+
+
+def planned_seconds(entry: dict, passes: int) -> dict[str, float]:
+    """{side key: seconds a process spends on it at ``passes`` passes}: its recorded overhead plus
+    ``passes`` times its recorded seconds per pass (:func:`jaxbench.store.side_costs`)."""
+    return {k: over + passes * per_pass for k, (over, per_pass) in store.side_costs(entry).items()}
 
 
 def _process_class(row: dict) -> tuple[str, int]:
@@ -139,7 +150,7 @@ def extra_pass(rows: list[dict], seconds: dict[str, float], left_s: float) -> li
     """The ids of the comparisons that get one more process, in the order of ``rows``, as many as
     fit ``left_s``: a process start per device count (``PROCESS_START_S``: one worker process
     measures every kernel of that count) and the recorded seconds of each side not already paid
-    for (``seconds``, from :func:`jaxbench.store.side_seconds`: a side shared by several chosen
+    for (``seconds``, from :func:`planned_seconds`: a side shared by several chosen
     comparisons is prepared and timed once)."""
     chosen, paid, processes, spent = [], set(), set(), 0.0
     for r in rows:
@@ -256,7 +267,8 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
                     if _process_class(r)[0] in measured]
             now_t = time.monotonic()
             left = min(budget_s - (now_t - started), math.inf if deadline is None else deadline - now_t)
-            chosen = extra_pass(rows, store.side_seconds(entry), left)
+            passes = extra_passes_per_process(entry, rows)
+            chosen = extra_pass(rows, planned_seconds(entry, passes), left)
             if len(chosen) < len(rows):
                 say(f"  {len(rows) - len(chosen)} comparison(s) still wider than +-{TARGET:.0%} get no more "
                     f"processes ({max(left, 0):.0f} s left of the time budget): the report shows the widths reached",
@@ -267,7 +279,7 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
             only = drops / "only.txt"   # not a drop: store.collect reads *.json
             only.write_text("\n".join(chosen), encoding="utf-8")
             env[store.ONLY_ENV] = str(only)
-            env[store.PASSES_ENV] = str(extra_passes_per_process(entry, [r for r in rows if r["id"] in chosen]))
+            env[store.PASSES_ENV] = str(passes)
             what = "lecture ratio" if all(map(_is_lecture, rows)) else "comparison"
             worker_pass(p, f" (+1 process for {len(chosen)} imprecise {what}{'s' if len(chosen) > 1 else ''})",
                         device_counts(measured, gpu, set(chosen)), run_worker, drops, machine_dir, commit,

@@ -124,22 +124,6 @@ def side_costs(entry: dict) -> dict[str, tuple[float, float]]:
     return {k: (sum(a for a, _ in v) / len(v), sum(b for _, b in v) / len(v)) for k, v in per.items()}
 
 
-def side_seconds(entry: dict) -> dict[str, float]:
-    """{side key: mean seconds a process spent on it}: each recorded group's wall time (prepare,
-    calls per sample, sampling, freeing; prepare + sampling where no wall time was recorded) shared
-    equally among its sides, averaged over the processes that measured the side. A process asked
-    for some comparisons only (an extra pass) measures their sides only, so a cost is per side."""
-    per: dict[str, list] = {}
-    for proc in (entry or {}).get("processes", []):
-        for g in proc.get("groups", []):
-            sides = g.get("sides") or []
-            if sides:
-                wall = g.get("wall_seconds") or (g.get("prepare_seconds") or 0.0) + (g.get("sample_seconds") or 0.0)
-                for k in sides:
-                    per.setdefault(k, []).append(wall / len(sides))
-    return {k: sum(v) / len(v) for k, v in per.items()}
-
-
 def side_indices(num: str, den: str, transfer: bool, sides: list[str]):
     """(num, den[, transfer]) indices of a comparison's side keys among ``sides`` (None where one is missing)."""
     want = [num, den] + ([TRANSFER + den] if transfer else [])

@@ -278,9 +278,35 @@ def test_no_extra_process_past_the_runs_deadline(tmp_path):
 
 
 
-def test_side_seconds_share_each_groups_wall_time_among_its_sides():
-    entry = {"processes": [{"groups": [{"sides": ["a", "b"], "wall_seconds": 4.0}]},
-                           {"groups": [{"sides": ["a", "b", "c"], "wall_seconds": 9.0}]},
-                           {"groups": [{"sides": ["a"], "prepare_seconds": 1.0, "sample_seconds": 2.0}]}]}
-    got = store.side_seconds(entry)
-    assert got == {"a": pytest.approx((2.0 + 3.0 + 3.0) / 3), "b": pytest.approx(2.5), "c": pytest.approx(3.0)}
+def test_side_costs_share_each_groups_overhead_and_passes_among_its_sides():
+    from bench import paired_run
+
+    entry = {"processes": [{"groups": [{"sides": ["a", "b"], "wall_seconds": 4.0, "sample_seconds": 2.0,
+                                        "passes": [[1, 1]] * 4}]},
+                           {"groups": [{"sides": ["a", "b", "c"], "wall_seconds": 9.0, "sample_seconds": 3.0,
+                                        "passes": [[1, 1, 1]] * 2}]},
+                           {"groups": [{"sides": ["a"], "prepare_seconds": 1.0, "passes": [[1]]}]}]}   # no wall: left out
+    got = store.side_costs(entry)
+    # overhead = (wall - sampling) / sides; per pass = sampling / passes / sides; averaged over processes
+    assert got["a"] == (pytest.approx((1.0 + 2.0) / 2), pytest.approx((0.25 + 0.5) / 2))
+    assert got["c"] == (pytest.approx(2.0), pytest.approx(0.5)) and set(got) == {"a", "b", "c"}
+    planned = paired_run.planned_seconds(entry, passes=4)
+    assert planned["c"] == pytest.approx(2.0 + 4 * 0.5)
+
+
+def test_extra_processes_take_few_passes_where_processes_disagree():
+    """Kalibera & Jones with measured components: processes that disagree (a large share of the
+    variance between them) get the fewest passes; the number stays within 3..EXTRA_MAX_PASSES."""
+    from bench import paired_run
+
+    def proc(effect, noise):
+        return {"devices": 1, "groups": [{"sides": ["a", "b"], "numbers": [1, 1], "wall_seconds": 3.0,
+                                          "sample_seconds": 1.0, "passes": [[2e-3 * effect * (1 + noise * (-1) ** k), 1e-3]
+                                                                            for k in range(6)]}]}
+    row = {"id": "a / b", "num": "a", "den": "b", "transfer": False, "kinds": "lecture"}
+    comps = {"a / b": {"num": "a", "den": "b", "transfer": False, "kinds": ["lecture"]}}
+    apart = {"comparisons": comps, "processes": [proc(e, 0.001) for e in (1.0, 1.5, 0.7, 1.2)]}
+    agree = {"comparisons": comps, "processes": [proc(1.0 + 0.001 * i, 0.3) for i in range(4)]}
+    assert paired_run.extra_passes_per_process(apart, [row]) == 3
+    assert paired_run.extra_passes_per_process(agree, [row]) == paired_run.EXTRA_MAX_PASSES
+    assert paired_run.extra_passes_per_process({}, []) == 3
