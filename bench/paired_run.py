@@ -241,7 +241,7 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
     (bench/paired_worker.py): asv would start one process per class, 16 in the default run, at
     ~3.5 s of start-up each. ``record(entry)``, if given, is called after every pass with the
     commit's comparisons (bench/asv_record.py writes them into asv's results). Extra passes
-    (comparisons still wider than ``TARGET``) must end within ``budget_s`` of the first pass's
+    (comparisons still wider than their target) must end within ``budget_s`` of the first pass's
     start and before ``deadline`` (a ``time.monotonic()`` value: the whole run's budget)."""
     kept = [] if kept is None else kept
     per_devices = device_counts(kernel_list, gpu)
@@ -270,7 +270,8 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
             passes = extra_passes_per_process(entry, rows)
             chosen = extra_pass(rows, planned_seconds(entry, passes), left)
             if len(chosen) < len(rows):
-                say(f"  {len(rows) - len(chosen)} comparison(s) still wider than +-{TARGET:.0%} get no more "
+                say(f"  {len(rows) - len(chosen)} comparison(s) still wider than their target (lecture +-{LECTURE_TARGET:.0%}, "
+                    f"others +-{TARGET:.0%}) get no more "
                     f"processes ({max(left, 0):.0f} s left of the time budget): the report shows the widths reached",
                     flush=True)
             if not chosen:
