@@ -40,7 +40,7 @@ def values(benchmarks: dict, rows: list[dict]) -> dict[str, list[float]]:
     return out
 
 
-TIME_PREFIX = "time_"
+TIME_PREFIX = "time_"   # (no function here may start with it: asv's discovery would take it for a benchmark)
 CI_LEVEL = 0.99   # asv's stats_ci_99_a/b: the process-level interval at asv's own level
 
 
@@ -65,7 +65,7 @@ def _case_keys(name: str, bench: dict) -> list[str] | None:
     return [declare.key(common.case_of(spec, combo)) for combo in combos]
 
 
-def time_values(benchmarks: dict, samples: dict) -> dict[str, list[dict | None]]:
+def steady_values(benchmarks: dict, samples: dict) -> dict[str, list[dict | None]]:
     """{time_ benchmark name: [per parameter: {"processes", "numbers"} of
     :func:`jaxbench.store.side_samples`, or None where the engine has no sample]} for every
     kernel's steady-state benchmark with at least one case measured by the engine."""
@@ -134,7 +134,7 @@ def record(config_path: Path, machine: str, commit: str, entry: dict) -> str:
                        started_at=started_at)
         written += 1
         measured += sum(not math.isnan(v) for v in vals)
-    timed, counts = time_values(benchmarks, store.side_samples(entry)), {}
+    timed, counts = steady_values(benchmarks, store.side_samples(entry)), {}
     for name, cells in timed.items():
         res.add_result(benchmarks[name], _time_result(runner, cells), started_at=started_at, record_samples=True)
         _process_ci(res, name, cells, name)

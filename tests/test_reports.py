@@ -376,7 +376,7 @@ def test_written_tables_carry_intervals(report):
             assert cell.startswith("no measurable difference (") == (lo <= 1 <= hi), cell
     selu = (report / "tables" / "selu.md").read_text()
     assert "no measurable difference (0.995x [" in selu and "Flags: IQR = " in selu
-    assert "| IQR,RND,FEW,N1 |" in selu
+    assert "| RND,FEW,N1 |" in selu          # the planted case: its processes disagree (fixtures: make_fixtures.py)
 
 
 # --------------------------------------------------------------------------- the whole report
