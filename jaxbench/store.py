@@ -5,6 +5,7 @@
         "method": text,
         "comparisons": {id: {"num": key, "den": key, "transfer": bool, "kinds": [...]}},
         "processes": [{"class": asv class, "devices": n, "pid": int, "started": unix time,
+                       "subset": bool (an extra process: some comparisons only),
                        "groups": [{"sides": [key, ...], "numbers": [...], "passes": [[s, ...], ...],
                                    "missing": {key: reason}, "stopped": why, ...}]}]}}}
 
@@ -47,7 +48,7 @@ def drop(record: dict, cls: str, devices: int, comparisons, folder: str | os.Pat
         return None
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    payload = dict(record, **{"class": cls, "devices": devices,
+    payload = dict(record, **{"class": cls, "devices": devices, "subset": only_ids() is not None,
                               "comparisons": {c.id: comparison_entry(c) for c in comparisons}})
     path = folder / f"{cls}-{os.getpid()}-{time.time_ns()}.json"
     return atomic.write_json(path, payload)     # readers never see half a file
@@ -184,10 +185,15 @@ def _devices(key: str) -> int:
 def side_samples(entry: dict) -> dict[str, dict]:
     """{case key: {"processes": [[seconds per call, one per pass], ...], "numbers": [calls per
     sample, one per process]}}: every steady-state case the comparisons timed, from the processes
-    whose device count is the case's own (a one-device side measured beside a sharded case, in a
-    process with host devices forced, is left out: forcing devices slows one-device cases)."""
+    that measured every comparison of their classes and whose device count is the case's own. Left
+    out: a one-device side measured beside a sharded case, in a process with host devices forced
+    (forcing devices slows one-device cases), and the extra processes that measured a subset of
+    the comparisons (``subset``), so that every absolute time of a run comes from the same
+    processes: two medians side by side (device vs explicit) are then a comparison too."""
     out: dict[str, dict] = {}
     for proc in (entry or {}).get("processes", []):
+        if proc.get("subset"):
+            continue
         for g in proc.get("groups", []):
             for i, k in enumerate(g.get("sides", [])):
                 if k.startswith(TRANSFER) or _devices(k) != int(proc.get("devices", 1)):

@@ -152,7 +152,8 @@ def test_the_engine_s_processes_become_asv_s_time_results_with_process_level_sta
     procs = [[1.0e-5, 1.1e-5, 0.9e-5], [2.0e-5, 2.1e-5], [1.5e-5, 1.4e-5, 1.6e-5, 1.5e-5]]
     entry = {"comparisons": {}, "processes": [
         {"devices": 1, "groups": [{"sides": [key], "numbers": [100], "passes": [[x] for x in p]}]} for p in procs]
-        + [{"devices": 2, "groups": [{"sides": [key], "numbers": [100], "passes": [[9.0]] * 3}]}]}   # forced devices: out
+        + [{"devices": 2, "groups": [{"sides": [key], "numbers": [100], "passes": [[9.0]] * 3}]},   # forced devices: out
+           {"devices": 1, "subset": True, "groups": [{"sides": [key], "numbers": [100], "passes": [[7.0]] * 3}]}]}  # extra: out
     said = asv_record.record(conf, "vm", commit, entry)
     assert "1 steady-state times of 1 time_ benchmarks" in said
     back = next(asv_results.iter_results_for_machine_and_hash(str(results_dir), "vm", commit))
