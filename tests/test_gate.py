@@ -1,110 +1,259 @@
-"""The regression gate (bench/gate.py) and the planted slowdown (kernels/_plant.py).
+"""The regression gate (bench/gate*.py) and the planted slowdown (kernels/_plant.py).
 
-No wall-clock assertions: the decision rule runs on constructed samples, the planted slowdown is
-checked with a fake clock (requested busy-wait durations, counts of real calls), and the one real
-``prepare`` only checks the notes and the wrapping. No end-to-end gate run here (it takes minutes:
-two commits x rounds x ``python -m bench``); docs/gate.md gives the measured runs.
+Nothing here times anything: the decision rule runs on constructed process medians, the
+schedule on constructed rows, the whole loop of the gate on fake worker processes
+(``run_process`` replaced), the planted slowdown with a fake clock. No real gate run here (it
+takes minutes); docs/gate.md gives the measured runs.
 """
 from __future__ import annotations
 
+import itertools
 import json
-import sys
+import math
+import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import kernels
-from bench import gate
-from bench import gate_rule
+from bench import gate, gate_plan, gate_records, gate_report, gate_rule
 from kernels import _plant
 
 ROOT = Path(__file__).resolve().parents[1]
+SELU = "selu|jax-cpu|explicit|jit|1000|float32|lecture|1"
+GRAD = "grad|jax-cpu|explicit|jit|1|float32||1"
 
 
-def _rounds(medians, n=10, spread=0.02, seed=0):
-    """One list of ``n`` samples per round, scattered +-``spread`` around each round's median."""
-    rng = np.random.default_rng(seed)
-    return [list(m * (1 + spread * rng.uniform(-1, 1, n))) for m in medians]
+def _medians(n, sd, ratio=1.0, rng=None):
+    """``n`` process medians of ~10 us, log-normal with sd ``sd``, times ``ratio``."""
+    rng = rng if rng is not None else np.random.default_rng(0)
+    return list(10e-6 * ratio * np.exp(rng.normal(0.0, sd, n)))
 
 
 # --------------------------------------------------------------------------- the decision rule
 
-def test_mann_whitney_over_processes():
+def _enumerated_p(low, high):
+    """The exact one-sided Mann-Whitney p-value by enumerating every labelling (slow; for checking)."""
+    pooled, n = list(low) + list(high), len(high)
+    observed = gate_rule.u_statistic(low, high)
+    hits = total = 0
+    for chosen in itertools.combinations(range(len(pooled)), n):
+        rest = [pooled[i] for i in range(len(pooled)) if i not in chosen]
+        total += 1
+        hits += gate_rule.u_statistic(rest, [pooled[i] for i in chosen]) <= observed
+    return hits / total
+
+
+def test_mann_whitney_is_exact():
+    rng = np.random.default_rng(1)
+    for m, n in ((1, 1), (2, 5), (4, 4), (5, 3), (6, 6)):
+        low, high = rng.normal(0, 1, m), rng.normal(0.7, 1, n)
+        assert gate_rule.slower_p(low, high) == pytest.approx(_enumerated_p(low, high))
     assert gate_rule.slower_p([1, 2, 3, 4], [5, 6, 7, 8]) == pytest.approx(1 / 70)    # complete separation
     assert gate_rule.slower_p([1, 2, 3, 6], [5, 7, 8, 9]) == pytest.approx(2 / 70)    # one pair out of order
     assert gate_rule.slower_p([5, 6, 7, 8], [1, 2, 3, 4]) == pytest.approx(1.0)
     assert gate_rule.slower_p([], [1.0]) == 1.0
-    assert gate_rule.min_p(3) == pytest.approx(1 / 20) and gate_rule.min_p(4) == pytest.approx(1 / 70)
-    assert 0.0 < gate_rule.slower_p(list(range(10)), list(range(5, 15))) < 0.05       # normal approximation
+    assert gate_rule.min_p(4) == pytest.approx(1 / 70) and gate_rule.min_p(7) == pytest.approx(1 / 3432)
+    assert gate_rule.min_p(6) > gate_rule.ALPHA >= gate_rule.min_p(7)      # 7 processes a side at least
+    assert gate_rule.u_distribution(30, 30).sum() == pytest.approx(1.0)
 
 
-def test_disagreeing_processes_are_not_a_regression():
-    # A/A: the processes of each commit disagree by up to 30%, their ranges overlap
-    base = _rounds([10e-6, 13e-6, 11e-6, 12e-6], seed=1)
-    head = _rounds([12e-6, 10.5e-6, 13.5e-6, 14e-6], seed=2)
-    res = gate_rule.compare_case(base, head, factor=1.10)
-    assert res["verdict"] == "same"
-    assert res["p_slower"] > gate_rule.ALPHA
-    # while the pooled-sample test asv continuous uses calls it significant
-    _, p = gate_rule.asv_pooled_verdict(base, head, factor=1.10)
-    assert p < gate_rule.ASV_P
+def test_hodges_lehmann_ratio_and_its_interval():
+    base = [1.0, 1.1, 0.9, 1.05, 0.95, 1.02, 0.98]
+    ratio, lo, hi = gate_rule.hodges_lehmann(base, [1.25 * x for x in base])
+    assert ratio == pytest.approx(1.25) and lo < 1.25 < hi
+    assert lo > 1.10                                   # a consistent 25% shift: the interval clears the factor
+    assert all(math.isnan(x) for x in gate_rule.hodges_lehmann([1.0, 1.1], [1.2, 1.3])[1:])   # 2 vs 2: no 95% interval
+    # one wild process moves the median of pairwise differences little
+    assert gate_rule.hodges_lehmann(base, [1.25 * x for x in base[:-1]] + [5.0])[0] == pytest.approx(1.25, rel=0.03)
 
 
-def test_slow_processes_are_not_a_regression():
-    # bimodal processes (jit SELU 1e3 read 6-9 us or ~29 us per process on this VM): 3 of 4 HEAD
-    # processes in the slow mode, 1 of 4 BASE ones. The bootstrap's lower bound clears 1 here
-    # (it cannot reach below the extreme rounds); the processes' ranges overlap: no regression.
-    base = _rounds([8.7e-6, 28.6e-6, 6.3e-6, 6.8e-6], seed=3)
-    head = _rounds([29.6e-6, 29.2e-6, 28.5e-6, 17.6e-6], seed=4)
-    res = gate_rule.compare_case(base, head, factor=1.10)
-    assert res["ratio"] > 1.10 and res["boot_lo"] > 1.0
-    assert res["p_slower"] == pytest.approx(4 / 70)
-    assert res["verdict"] == "same"
+def test_a_a_noise_is_not_a_regression():
+    """200 cases with the same process distribution on both sides (log sd 0.25, 12 processes a
+    side): no regression; nor with bimodal processes (a third of them 3x slower, on both sides)."""
+    rng = np.random.default_rng(2)
+    verdicts = [gate_rule.compare_case(_medians(12, 0.25, rng=rng), _medians(12, 0.25, rng=rng), 1.10)["verdict"]
+                for _ in range(200)]
+    assert verdicts.count("regression") == 0
+    bimodal = lambda: [x * (3.0 if rng.random() < 1 / 3 else 1.0) for x in _medians(12, 0.1, rng=rng)]   # noqa: E731
+    assert all(gate_rule.compare_case(bimodal(), bimodal(), 1.10)["verdict"] != "regression" for _ in range(200))
 
 
-def test_consistent_25_percent_shift_is_a_regression():
-    base = _rounds([10e-6, 10.6e-6, 9.8e-6, 12.4e-6], seed=5)     # one slow BASE process
-    head = _rounds([12.5e-6, 13.2e-6, 12.3e-6, 12.9e-6], seed=6)
-    res = gate_rule.compare_case(base, head, factor=1.10)
-    assert res["verdict"] == "regression"
-    assert res["ratio"] == pytest.approx(1.25, rel=0.05)
-    assert res["p_slower"] == pytest.approx(2 / 70)
-    # three rounds cannot reach p <= 0.03 (1/20 at best): never a verdict at the default alpha
-    assert gate_rule.compare_case(base[:3], head[:3], factor=1.10)["verdict"] == "same"
-    # and the mirror image is an improvement
-    assert gate_rule.compare_case(head, base, factor=1.10)["verdict"] == "improvement"
+def test_a_planted_25_percent_is_a_regression():
+    """A 25% slowdown against process medians of log sd 0.1 is found with 12 processes a side in
+    at least 9 cases of 10; with 4 a side it cannot be (p >= 1/70 > alpha) but stays ambiguous."""
+    rng = np.random.default_rng(3)
+    rows = [gate_rule.compare_case(_medians(12, 0.1, rng=rng), _medians(12, 0.1, 1.25, rng=rng), 1.10) for _ in range(50)]
+    assert sum(r["verdict"] == "regression" for r in rows) >= 45
+    assert all(r["ratio"] == pytest.approx(1.25, rel=0.15) for r in rows)
+    few = gate_rule.compare_case(_medians(4, 0.1, rng=rng), _medians(4, 0.1, 1.25, rng=rng), 1.10)
+    assert few["verdict"] != "regression" and gate_rule.ambiguous(few, 1.10)
+    mirror = gate_rule.compare_case(_medians(10, 0.05, 1.25, rng=rng), _medians(10, 0.05, rng=rng), 1.10)
+    assert mirror["verdict"] == "improvement"
 
 
-def test_significant_shift_below_the_factor_is_not_a_regression():
-    base = _rounds([10e-6, 10.1e-6, 9.9e-6, 10e-6], spread=0.005, seed=7)
-    head = _rounds([10.5e-6, 10.6e-6, 10.4e-6, 10.5e-6], spread=0.005, seed=8)   # 5%, clearly measured
-    res = gate_rule.compare_case(base, head, factor=1.10)
-    assert res["p_slower"] == pytest.approx(1 / 70)
-    assert res["verdict"] == "same"
+def test_a_clear_shift_below_the_factor_is_not_a_regression():
+    rng = np.random.default_rng(4)
+    row = gate_rule.compare_case(_medians(10, 0.01, rng=rng), _medians(10, 0.01, 1.05, rng=rng), 1.10)
+    assert row["p_slower"] <= gate_rule.ALPHA and row["verdict"] == "same" and not gate_rule.ambiguous(row, 1.10)
 
 
-def test_missing_side_is_reported_not_judged():
-    assert gate_rule.compare_case([], _rounds([1.0]), factor=1.1)["verdict"] == "missing"
-    # one process per side: nothing to say about the noise between processes
-    assert gate_rule.compare_case(_rounds([1.0]), _rounds([2.0]), factor=1.1)["verdict"] == "same"
+def test_unconfirmed_ambiguous_and_missing():
+    base, head = [1.0, 1.02, 0.98, 1.01], [1.3, 1.28, 1.33, 1.31]         # separated, 4 a side: p = 1/70
+    row = gate_rule.compare_case(base, head, 1.10)
+    assert row["verdict"] == "unconfirmed" and row["p_slower"] == pytest.approx(1 / 70)
+    assert gate_rule.ambiguous(row, 1.10)                                  # more processes decide it
+    assert not gate_rule.ambiguous(gate_rule.compare_case(base, [1.0, 1.01, 0.99, 1.02], 1.10), 1.10)
+    missing = gate_rule.compare_case([], head, 1.10)
+    assert missing["verdict"] == "missing" and missing["processes"] == [0, 4] and not gate_rule.ambiguous(missing, 1.10)
 
 
-def test_load_rounds_splits_by_the_rounds_file(tmp_path):
-    machine = tmp_path / "m"
-    machine.mkdir()
-    commit = "a" * 40
-    samples = [1.0, 1.1, 1.2, 2.0, 2.1]
-    result = {"commit_hash": commit, "result_columns": ["result", "params", "samples"],
-              "results": {"bench_selu.Selu.time_selu": [[1.1, None], [["'numpy-cpu'"], ["1000", "2000"]],
-                                                       [samples, None]],
-                          "bench_calibration.GemmPeak.time_gemm_peak": [[1.0], [["'numpy-cpu'"]], [[1.0]]]}}
-    (machine / "x.json").write_text(json.dumps(result))
-    (machine / "jaxbench-rounds.jsonc").write_text(json.dumps(
-        {"version": 1, "commits": {commit: {"bench_selu.Selu.time_selu": {"'numpy-cpu', 1000": [3, 2]}}}}))
-    got = gate_rule.load_rounds(tmp_path, "m", commit, ["selu"])
-    assert got == {("bench_selu.Selu.time_selu", "'numpy-cpu', 1000"): [[1.0, 1.1, 1.2], [2.0, 2.1]]}
+def test_processes_to_detect_and_passes():
+    assert gate_rule.processes_to_detect(0.1, 1.25) < gate_rule.processes_to_detect(0.2, 1.25)
+    assert gate_rule.processes_to_detect(0.2, 1.10) > gate_rule.processes_to_detect(0.2, 1.25)
+    assert gate_rule.processes_to_detect(math.nan, 1.25) == -1
+    rng = np.random.default_rng(5)
+    # processes that disagree (offsets of sd 0.3), passes that agree (sd 0.05): few passes per process
+    procs = [list(np.exp(rng.normal(off, 0.05, 8))) for off in rng.normal(0, 0.3, 8)]
+    comp = gate_rule.components(procs, procs)
+    assert comp.between > 10 * comp.within
+    assert gate_rule.passes_for([comp], process_s=5.0, pass_s=0.3) == 3     # the floor of jaxbench.allocation
+    assert gate_rule.passes_for([None], 5.0, 0.3) is None
 
+
+# --------------------------------------------------------------------------- records
+
+def _drop(folder: Path, name: str, devices: int, groups: list[dict]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps({"class": name, "devices": devices, "groups": groups}))
+
+
+def test_a_process_gives_its_own_device_count_cases(tmp_path):
+    one, two = SELU, SELU[:-1] + "2"
+    _drop(tmp_path, "SeluComparisonsDevices2", 2, [
+        {"sides": [one, two, "transfer:" + two], "numbers": [10, 10, 1], "passes": [[1e-5, 2e-5, 3e-5], [1.2e-5, 2.2e-5, 3e-5]],
+         "sample_seconds": 0.4, "wall_seconds": 1.5},
+        {"sides": [], "passes": [], "missing": {"x": "no gpu"}, "wall_seconds": 0.1}])
+    proc = gate_records.load_process(tmp_path, 2)
+    assert proc["cases"] == {two: [2e-5, 2.2e-5]}     # the one-device side and the transfer are left out
+    assert proc["kernel_seconds"] == {"selu": 1.5}
+    assert proc["sample_seconds"] == pytest.approx(0.4) and proc["pass_seconds"] == pytest.approx(0.2)
+    assert gate_records.process_cost([dict(proc, wall=5.4)]) == (pytest.approx(5.0), pytest.approx(0.2))
+    assert gate_records.case_processes([proc, proc]) == {two: [[2e-5, 2.2e-5]] * 2}
+
+
+# --------------------------------------------------------------------------- the schedule
+
+def test_sides_alternate_a_b_b_a():
+    order = [side for k in range(4) for side in gate_plan.pair_order(k)]
+    assert order == ["base", "head", "head", "base", "base", "head", "head", "base"]
+
+
+def _row(verdict="same", ratio=1.0, p=0.5, n=4):
+    return {"verdict": verdict, "ratio": ratio, "p_slower": p, "processes": [n, n]}
+
+
+def test_only_kernels_with_ambiguous_cases_get_more_pairs():
+    full = {1: ["selu", "grad"], 2: ["selu"]}
+    rows = {SELU: _row(ratio=1.2, p=0.05), GRAD: _row(ratio=1.01, p=0.6), SELU[:-1] + "2": _row(ratio=0.9, p=0.9)}
+    assert gate_plan.ambiguous_plan(rows, full, 1.10, 40) == {1: ["selu"]}
+    assert gate_plan.ambiguous_plan(rows, full, 1.10, 4) == {}                         # at the maximum
+    rows[SELU] = _row("regression", 1.3, 1e-4)
+    assert gate_plan.ambiguous_plan(rows, full, 1.10, 40) == {}                         # decided
+    rows[GRAD] = _row("missing")
+    assert gate_plan.measured_plan(full, rows) == {1: ["selu"], 2: ["selu"]}           # grad measured nothing
+
+
+def test_a_process_for_few_cases_waits_while_another_resolves_many():
+    """Ambiguous cases per second of a process: 2 forced devices for one sharded case wait while
+    the one-device process holds ten; once that one holds two, both run."""
+    history = [{"devices": 1, "wall": 6.0, "kernel_seconds": {"selu": 2.0}},
+               {"devices": 2, "wall": 6.0, "kernel_seconds": {"selu": 2.0}}]
+    plan = {1: ["selu"], 2: ["selu"]}
+    rows = {f"selu|jax-cpu|explicit|jit|{n}|float32|lecture|1": _row(ratio=1.2, p=0.05) for n in range(10)}
+    rows[SELU[:-1] + "2"] = _row(ratio=1.2, p=0.05)
+    assert gate_plan.worth_running(plan, rows, 1.10, history) == {1: ["selu"]}
+    few = dict(list(rows.items())[:2] + [(SELU[:-1] + "2", rows[SELU[:-1] + "2"])])
+    assert gate_plan.worth_running(plan, few, 1.10, history) == plan
+
+
+def test_a_pair_costs_what_its_parts_cost():
+    history = [{"devices": 1, "wall": 10.0, "kernel_seconds": {"selu": 3.0, "grad": 4.0}},
+               {"devices": 1, "wall": 8.0, "kernel_seconds": {"selu": 3.0}}]
+    # per side: a start of (3 + 5) / 2 = 4 s, selu 3 s, grad 4 s; a device count never run: UNKNOWN_S
+    assert gate_plan.pair_seconds({1: ["selu", "grad"]}, history) == pytest.approx(2 * 11.0)
+    assert gate_plan.pair_seconds({2: ["selu"]}, history) == pytest.approx(4 * gate_plan.UNKNOWN_S)
+
+
+def _args(*extra):
+    return gate.parse_args(["HEAD", "HEAD", "--kernels", "selu,grad", *extra])
+
+
+def test_the_first_pairs_measure_everything_then_only_what_is_ambiguous():
+    args, full = _args(), {1: ["selu", "grad"]}
+    now = time.monotonic()
+    assert gate.next_plan(args, 0, {}, full, [], now) == (full, gate.INITIAL_PASSES, "")
+    rows = {SELU: _row(ratio=1.2, p=0.05), GRAD: _row()}
+    history = [{"devices": 1, "wall": 6.0, "kernel_seconds": {"selu": 2.0, "grad": 2.0}, "sample_seconds": 1.0,
+                "pass_seconds": 0.2}]
+    plan, passes, stop = gate.next_plan(args, 4, rows, full, history, now)
+    assert plan == {1: ["selu"]} and stop == "" and passes is None      # no variance estimate in these rows
+    assert gate.next_plan(args, 4, rows, full, history, now - args.budget)[2].startswith("budget")
+    assert gate.next_plan(args, 4, {GRAD: _row()}, full, history, now)[2] == "no ambiguous case left"
+    assert gate.next_plan(_args("--fixed"), 4, rows, full, history, now)[2].startswith("--fixed")
+
+
+# --------------------------------------------------------------------------- the whole loop, on fake processes
+
+def _fake_gate(monkeypatch, tmp_path, plant: float, *extra):
+    """Run ``gate.gate`` with fake worker processes (selu and grad, noisy processes, ``plant``
+    times slower selu on HEAD): the calls made, the exit status, gate.json."""
+    calls, rng = [], np.random.default_rng(6)
+
+    def fake_process(wt, side, pair, devices, kernel_list, passes, env, out_dir, log):
+        calls.append((side, pair, tuple(kernel_list), passes))
+        slow = rng.lognormal(0, 0.1)                   # the whole process: slow or fast
+        cases = {key: list(10e-6 * slow * (plant if side == "head" and key == SELU else 1.0) * rng.lognormal(0, 0.05, 5))
+                 for key in (SELU, GRAD) if gate_records.kernel_of(key) in kernel_list}
+        return {"cases": cases, "kernel_seconds": {k: 1.0 for k in kernel_list}, "sample_seconds": 0.5,
+                "pass_seconds": 0.1, "side": side, "pair": pair, "devices": devices, "kernels": list(kernel_list),
+                "passes_asked": passes, "wall": 4.0}
+
+    monkeypatch.setattr(gate, "run_process", fake_process)
+    monkeypatch.setattr(gate, "add_worktrees", lambda sides, tmp: {"base": {}, "head": {}})
+    monkeypatch.setattr(gate_plan, "device_counts", lambda kernel_list: {1: list(kernel_list)})
+    args = _args("--results-dir", str(tmp_path / "out"), "--max-processes", "12", *extra)
+    rc = gate.gate(args, tmp_path, time.monotonic())
+    return calls, rc, json.loads((tmp_path / "out" / "gate.json").read_text())
+
+
+def test_a_planted_slowdown_is_found_and_the_a_a_twin_is_not(monkeypatch, tmp_path, capsys):
+    calls, rc, summary = _fake_gate(monkeypatch, tmp_path / "planted", 1.25)
+    assert rc == 1 and summary["regressions"] == 1 and summary["cases"][SELU]["verdict"] == "regression"
+    assert summary["cases"][GRAD]["verdict"] != "regression"
+    assert [c[0] for c in calls[:8]] == ["base", "head", "head", "base", "base", "head", "head", "base"]
+    assert all(c[2] == ("selu", "grad") and c[3] == gate.INITIAL_PASSES for c in calls[:8])   # 4 pairs of everything
+    later = calls[8:]
+    assert later and all(c[2] == ("selu",) and 3 <= c[3] <= 40 for c in later)   # then selu, in K & J's passes
+    assert [c[0] for c in calls] == [side for k in range(len(calls) // 2) for side in gate_plan.pair_order(k)]
+    assert summary["cases"][SELU]["processes"][0] >= 7 and summary["stopped"]
+    assert summary["plant"] is None and summary["compared"] == 2 and len(summary["processes"]) == len(calls)
+    assert set(summary["design"]) >= {"within_sd", "between_sd", "kj_passes", "process_seconds", "pass_seconds"}
+    json.dumps(summary, allow_nan=False)                                           # strict JSON
+    out = capsys.readouterr().out
+    assert "regression" in out and SELU in out and "1 regressions" in out
+
+    calls, rc, summary = _fake_gate(monkeypatch, tmp_path / "a-a", 1.0)
+    assert rc == 0 and summary["regressions"] == 0
+    assert summary["processes_per_case"][1] <= 12
+
+
+def test_a_results_folder_of_an_earlier_run_is_refused(tmp_path, capsys):
+    (tmp_path / "out" / "base").mkdir(parents=True)
+    assert gate.gate(_args("--results-dir", str(tmp_path / "out")), tmp_path, time.monotonic()) == 2
+    assert "holds an earlier gate run" in capsys.readouterr().err
 
 # --------------------------------------------------------------------------- the planted slowdown
 
@@ -179,8 +328,8 @@ def test_prepare_marks_a_planted_case(monkeypatch):
 @pytest.mark.parametrize("argv, message", [
     (["no-such-commit-xyz", "HEAD"], "unknown commit 'no-such-commit-xyz'"),
     (["HEAD", "HEAD", "--kernels", "selu,nope"], "unknown kernel(s) nope"),
-    (["HEAD", "HEAD", "--rounds", "1"], "at least 2"),
-    (["HEAD", "HEAD", "--rounds", "3"], "cannot reach p <= 0.03"),
+    (["HEAD", "HEAD", "--processes", "1"], "need 2 <= processes <= max"),
+    (["HEAD", "HEAD", "--max-processes", "6"], "cannot reach p <= 0.001"),
     (["HEAD", "HEAD", "--factor", "0.9"], "must be > 1"),
     (["HEAD", "HEAD", "--plant", "selu"], "KERNEL:FACTOR"),
     (["HEAD", "HEAD", "--plant", "nope:1.25"], "unknown kernel(s) nope"),
@@ -192,44 +341,27 @@ def test_argument_errors_exit_2(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
+def test_a_base_without_the_worker_is_refused(capsys):
+    root = subprocess.run(["git", "rev-list", "--max-parents=0", "HEAD"], cwd=ROOT, capture_output=True,
+                          text=True).stdout.split()[0]
+    with pytest.raises(SystemExit) as exc:
+        gate.parse_args([root, "HEAD", "--kernels", "selu"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{root} ({root[:10]}) has no bench/paired_worker.py" in err and "choose commits from there on" in err
+
+
 def test_side_env_plants_only_when_asked(monkeypatch, tmp_path):
     monkeypatch.setenv(_plant.ENV, "selu:2")
-    assert _plant.ENV not in gate.side_env(tmp_path, None)
+    monkeypatch.setenv("JAXBENCH_PASSES", "7")
+    monkeypatch.setenv("JAXBENCH_COMPARISONS_ONLY", "/somewhere")
+    env = gate.side_env(tmp_path, None)
+    assert _plant.ENV not in env and "JAXBENCH_PASSES" not in env and "JAXBENCH_COMPARISONS_ONLY" not in env
     env = gate.side_env(tmp_path, "selu:1.25")
-    assert env[_plant.ENV] == "selu:1.25"
-    assert env["PYTHONPATH"] == env["ASV_PYTHONPATH"] == str(tmp_path)
+    assert env[_plant.ENV] == "selu:1.25" and env["PYTHONPATH"] == str(tmp_path)
 
 
 def test_import_check(tmp_path):
     gate.check_imports(ROOT, gate.side_env(ROOT, None))        # this tree imports itself
     with pytest.raises(gate.GateError, match="would not import its own"):
         gate.check_imports(tmp_path, gate.side_env(tmp_path, None))   # no kernels/ there
-
-
-def test_one_device_cases_keep_their_key_across_the_devices_axis():
-    """A commit with the devices axis compares its devices = 1 cases with a commit without it."""
-    from bench.gate_rule import one_device_key
-
-    names = ["backend", "placement", "transform", "size", "devices"]
-    assert one_device_key(names, "'jax-cpu', 'explicit', 'jit', 1024, 1") == "'jax-cpu', 'explicit', 'jit', 1024"
-    assert one_device_key(names, "'jax-cpu', 'explicit', 'jit', 1024, 2") == "'jax-cpu', 'explicit', 'jit', 1024, 2"
-    assert one_device_key(names[:-1], "'jax-cpu', 'explicit', 'jit', 1") == "'jax-cpu', 'explicit', 'jit', 1"
-
-
-def test_two_sets_decide_together():
-    """A 25% slowdown that neither set of 4 processes shows alone (two processes out of order each:
-    p = 0.057 > 0.03) is a regression over both sets' 8 processes (p <= 0.005); a first-set flag
-    that the second set contradicts is 'unconfirmed'; an ambiguous first set gets a second look."""
-    base1 = [[1.00], [1.02], [0.98], [1.30]]
-    head1 = [[1.25], [1.27], [1.22], [1.05]]
-    first = gate_rule.compare_case(base1, head1, 1.10)
-    assert first["verdict"] == "same" and gate_rule.second_look(first, 1.10)
-    base2 = [[1.01], [0.99], [1.03], [1.00]]
-    head2 = [[1.26], [1.24], [1.23], [1.28]]
-    both = gate_rule.decide_both(first, base1 + base2, head1 + head2, 1.10)
-    assert both["verdict"] == "regression" and both["first_set"] == "same" and both["p_slower"] <= gate_rule.COMBINED_ALPHA
-    flagged = gate_rule.compare_case([[1.0]] * 4, [[1.3]] * 4, 1.10)
-    assert flagged["verdict"] == "regression"
-    same = gate_rule.decide_both(flagged, [[1.0]] * 4 + [[1.3]] * 4, [[1.3]] * 4 + [[1.0]] * 4, 1.10)
-    assert same["verdict"] == "unconfirmed"
-    assert not gate_rule.second_look(gate_rule.compare_case([[1.0]] * 4, [[1.01]] * 4, 1.10), 1.10)
