@@ -59,6 +59,7 @@ class GateError(RuntimeError):
 # --------------------------------------------------------------------------- commits and worktrees
 
 def _git(*args, cwd=ROOT) -> str:
+    """The stripped output of a git command (raises CalledProcessError when it fails)."""
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
 
 
@@ -212,6 +213,7 @@ def measure(args, sides: dict, envs: dict, out_dir: Path, log, started: float):
 # --------------------------------------------------------------------------- CLI
 
 def parse_args(argv=None):
+    """The command line, checked (:func:`check_args`): usage errors exit 2."""
     import kernels as registry
     from kernels import _plant
 

@@ -17,6 +17,7 @@ METHOD = ("worker processes of each commit alternate A B B A ...; per case, one 
 
 
 def _fmt(x: float, digits: int = 3) -> str:
+    """A number for the table, '-' for a missing one."""
     return "-" if x is None or x != x else f"{x:.{digits}f}"
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import kernels
-from bench import gate, gate_plan, gate_records, gate_report, gate_rule
+from bench import gate, gate_plan, gate_records, gate_rule
 from kernels import _plant
 
 ROOT = Path(__file__).resolve().parents[1]
