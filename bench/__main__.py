@@ -344,18 +344,15 @@ def asv_runner(args, config: Path, commit: str, machine: str, env: dict, log, in
     return run_asv
 
 
-def worker_runner(env: dict, log):
+def worker_runner(server, env: dict):
     """``run_worker(devices, kernels, reverse) -> exit code``: one comparison process outside asv
-    (bench/paired_worker.py), in this Python, with ``env`` as it is at the call and the environment
-    variables asv.conf.json's matrix gives asv's benchmark processes; its output goes to the log."""
+    (bench/paired_worker.py's work), forked by the worker ``server`` (bench/worker_server.py), with
+    ``env`` as it is at the call and the environment variables asv.conf.json's matrix gives asv's
+    benchmark processes; its output goes to the server's log."""
     matrix_env = {k: str(v) for k, v in _conf().get("matrix", {}).get("env", {}).items()}
 
     def run_worker(devices: int, kernel_names: list[str], reverse: bool = False) -> int:
-        cmd = [sys.executable, "-m", "bench.paired_worker", "--devices", str(devices),
-               "--kernels", ",".join(kernel_names)] + (["--reverse"] if reverse else [])
-        log.write(f"\n$ {' '.join(cmd)}\n")
-        log.flush()
-        return subprocess.run(cmd, cwd=ROOT, env={**env, **matrix_env}, stdout=log, stderr=subprocess.STDOUT).returncode
+        return server(devices, kernel_names, reverse, {**env, **matrix_env})
 
     return run_worker
 
@@ -430,9 +427,12 @@ def measure(args, config: Path, results_dir: Path, machine: str, commit: str, st
             if args.commits is not None:
                 commits_run(args, config, machine, env, log, gpu, results_dir / machine, outcomes, failed_runs, kept)
             else:
-                checkout_run(args, gpu, run_asv, worker_runner(env, log), env, results_dir / machine, commit,
-                             started, outcomes, failed_runs, kept, lambda entry: _record(config, machine, commit,
-                                                                                         entry, log))
+                from .worker_server import Server
+
+                with Server(ROOT, log) as server:
+                    checkout_run(args, gpu, run_asv, worker_runner(server, env), env, results_dir / machine, commit,
+                                 started, outcomes, failed_runs, kept,
+                                 lambda entry: _record(config, machine, commit, entry, log))
         except KeyboardInterrupt:
             print(f"\n\njaxbench: interrupted after {(time.monotonic() - started) / 60:.1f} min. Kept the results "
                   f"of the passes that finished: {', '.join(kept) or 'none'} (asv JSON in {results_dir / machine}, "

@@ -1,8 +1,9 @@
 """``python -m bench``'s comparison passes: every kernel's declared comparisons, in several processes.
 
-A pass is one worker process per device count (bench/paired_worker.py), which measures, kernel
-after kernel, the comparison classes of the asv suite (bench/paired_suite.py) with the classes'
-own code and drops one record per class into a temporary folder, collected into
+A pass is one worker process per kernel and device count (bench/paired_worker.py, forked by the
+preloaded worker server, bench/worker_server.py), which measures that kernel's comparison classes
+of the asv suite (bench/paired_suite.py) with the classes' own code and drops one record per class
+into a temporary folder, collected into
 ``jaxbench-comparisons.jsonc`` after the pass (an interrupted run keeps every pass already
 collected); after each pass the pooled ratios go into asv's results as the ``track_ratio`` values
 (bench/asv_record.py), with every steady-state time the processes measured. After ``processes``
@@ -19,9 +20,11 @@ each commit's code lives in asv's virtualenv.
 
 Why 3 processes at least: the interval resamples processes first, and with two there is almost
 nothing to resample (DESIGN.md, asv facts); docs/comparisons.md gives the re-run coverage measured.
-Why worker processes rather than asv's: asv starts one ``setup_cache`` process per comparison
-class, 16 a pass in the default run, each paying ~3.5 s of start-up; measured on the 2-core VM, a
-pass through asv took 107-122 s, the two worker processes of the same pass 77-81 s.
+Why forked worker processes rather than asv's: asv starts one ``setup_cache`` process per comparison
+class, 16 a pass in the default run, each paying ~3.5 s of start-up (a pass through asv took
+107-122 s on the 2-core VM); a fork of the preloaded server costs ~0.05 s beyond its measuring, and
+its processes vary between each other as much as fresh ones (docs/comparisons.md, "Cheap
+processes"), so processes, the unit the interval needs more of, are cheap.
 """
 from __future__ import annotations
 
@@ -73,7 +76,7 @@ def _is_lecture(row: dict) -> bool:
     return "lecture" in row["kinds"].split(",")
 
 
-PROCESS_START_S = 3.5   # a measuring process's start beyond its groups (Python, JAX, flax, the suite): 3.4-3.9 s measured
+PROCESS_START_S = 0.1   # a measuring process's cost beyond its groups: a fork of the worker server (bench/worker_server.py), 0.03-0.05 s measured
 
 
 def _target(row: dict, target: float) -> float:
@@ -148,19 +151,19 @@ UNKNOWN_SIDE_S = 5.0    # a side no process has recorded yet
 
 def extra_pass(rows: list[dict], seconds: dict[str, float], left_s: float) -> list[str]:
     """The ids of the comparisons that get one more process, in the order of ``rows``, as many as
-    fit ``left_s``: a process start per device count (``PROCESS_START_S``: one worker process
-    measures every kernel of that count) and the recorded seconds of each side not already paid
+    fit ``left_s``: a process start per kernel and device count (``PROCESS_START_S``: one worker
+    process, a fork, per kernel's class) and the recorded seconds of each side not already paid
     for (``seconds``, from :func:`planned_seconds`: a side shared by several chosen
     comparisons is prepared and timed once)."""
     chosen, paid, processes, spent = [], set(), set(), 0.0
     for r in rows:
         sides = {r["num"], r["den"]} | ({store.TRANSFER + r["den"]} if r.get("transfer") else set())
-        devices = _process_class(r)[1]
-        cost = sum(seconds.get(k, UNKNOWN_SIDE_S) for k in sides - paid) + (0.0 if devices in processes else PROCESS_START_S)
+        cls = _process_class(r)
+        cost = sum(seconds.get(k, UNKNOWN_SIDE_S) for k in sides - paid) + (0.0 if cls in processes else PROCESS_START_S)
         if spent + cost <= left_s:
             chosen.append(r["id"])
             paid |= sides
-            processes.add(devices)
+            processes.add(cls)
             spent += cost
     return chosen
 
@@ -201,24 +204,26 @@ def pass_classes(per_devices: dict[int, list[str]], only: set | None = None) -> 
 
 def worker_pass(p: int, label: str, per_devices: dict[int, list[str]], run_worker, drops: Path, machine_dir: Path,
                 commit: str, run: str | None, say, only: set | None = None, deadline: float | None = None) -> None:
-    """One comparison pass outside asv: one worker process per device count (bench/paired_worker.py),
-    kernels in reverse order on even passes (so no kernel always runs first in a process); then
+    """One comparison pass outside asv: one worker process per kernel and device count
+    (bench/paired_worker.py, forked by the worker server), kernels in reverse order on even passes
+    (so no kernel always runs first after another); then
     collect (on Ctrl-C too: the records of the classes already measured are kept). On a terminal a
     bar counts the class records dropped (:class:`jaxbench.progress.Phase`)."""
     from jaxbench.progress import Phase
 
     reverse = p % 2 == 0
     kernels_now = list(dict.fromkeys(k for ks in per_devices.values() for k in ks))
-    head = (f"\n== comparisons, pass {p}{label}: {len(per_devices)} process(es) ({', '.join(kernels_now)}"
+    count = sum(len(ks) for ks in per_devices.values())
+    head = (f"\n== comparisons, pass {p}{label}: {count} process(es) ({', '.join(kernels_now)}"
             f"{', in reverse' if reverse else ''}) ...")
     t0 = time.monotonic()
     phase = Phase(f"  pass {p}", pass_classes(per_devices, only), unit="classes", deadline=deadline,
                   poll=lambda: len(list(drops.glob("*.json"))))
     say(head, **({"flush": True} if phase.enabled else {"end": "", "flush": True}))
     with phase:
-        try:
-            failed = [f"{n} device(s): exit {rc}" for n, ks in per_devices.items()
-                      if (rc := run_worker(n, ks, reverse))]
+        try:   # one process per kernel and device count: a fork costs ~0.05 s (bench/worker_server.py)
+            failed = [f"{k}, {n} device(s): exit {rc}" for n, ks in per_devices.items()
+                      for k in (ks[::-1] if reverse else ks) if (rc := run_worker(n, [k], False))]
         except KeyboardInterrupt:   # nothing lost: the classes this pass finished are kept
             added = store.collect(drops, machine_dir, commit, run=run)
             say(f" interrupted; kept the {added} class record(s) this pass had finished", flush=True)
@@ -236,10 +241,10 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
     """The checkout's comparison passes; ``kept`` (returned) gains one entry per pass collected,
     also when a Ctrl-C ends the run.
 
-    A pass is one worker process per device count (``run_worker(devices, kernels, reverse) -> exit
-    code``, with ``env``), each measuring every kernel's comparison classes of that count
-    (bench/paired_worker.py): asv would start one process per class, 16 in the default run, at
-    ~3.5 s of start-up each. ``record(entry)``, if given, is called after every pass with the
+    A pass is one worker process per kernel and device count (``run_worker(devices, [kernel],
+    reverse) -> exit code``, with ``env``: bench/paired_worker.py, forked by the worker server);
+    after the first pass, ``env`` names the calls per sample its processes chose
+    (``store.NUMBERS_ENV``), so later processes skip the probe. ``record(entry)``, if given, is called after every pass with the
     commit's comparisons (bench/asv_record.py writes them into asv's results). Extra passes
     (comparisons still wider than their target) must end within ``budget_s`` of the first pass's
     start and before ``deadline`` (a ``time.monotonic()`` value: the whole run's budget)."""
@@ -259,6 +264,11 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
                         deadline=deadline)
             kept.append(f"comparisons pass {p}")
             recorded()
+            if p == 1:   # later processes reuse the first one's calls per sample: no probe again
+                numbers = drops / "calls-per-sample.jsonc"   # not a drop: store.collect reads *.json
+                numbers.write_text(json.dumps(store.calls_per_sample(store.load(machine_dir)["commits"].get(commit))),
+                                   encoding="utf-8")
+                env[store.NUMBERS_ENV] = str(numbers)
         p = processes
         while measured:
             # one more process for the comparisons still imprecise, lecture ones first, while time lasts
@@ -307,6 +317,6 @@ def drop_folder(env: dict):
     try:
         yield drops
     finally:
-        for name in (store.OUT_ENV, store.ONLY_ENV, store.PASSES_ENV):
+        for name in (store.OUT_ENV, store.ONLY_ENV, store.PASSES_ENV, store.NUMBERS_ENV):
             env.pop(name, None)
         shutil.rmtree(drops, ignore_errors=True)

@@ -5,8 +5,9 @@
 Under ``asv run`` a kernel's comparisons are measured in its comparison class's ``setup_cache``
 (bench/paired_suite.py), one process per class: 16 processes a pass in the default run, each paying
 ~3.5 s of start-up (Python, JAX, the suite) for 0.2-16 s of measuring. ``python -m bench``'s
-comparison passes run this module instead: ONE process per device count measures the same
-classes' comparisons, kernel after kernel, with the same code (:func:`jaxbench.measure.measure`),
+comparison passes run this module's :func:`work` instead, in a fork of the preloaded worker
+server (bench/worker_server.py; ``python -m bench.paired_worker`` runs it in a fresh process):
+one process measures the same classes' comparisons, kernel after kernel, with the same code (:func:`jaxbench.measure.measure`),
 and drops one record per class into ``JAXBENCH_COMPARISONS_OUT`` exactly as the class's
 ``setup_cache`` does, so each comparison still gets one record per process (bench/asv_record.py
 then writes the pooled ratios into asv's results). ``JAXBENCH_COMPARISONS_ONLY`` narrows it to
@@ -49,6 +50,23 @@ def measure_classes(chosen, devices: int, only: set | None) -> int:
     return done
 
 
+def work(devices: int, names: list[str], reverse: bool = False) -> int:
+    """This process's measurement: ``devices`` host devices forced (before JAX starts), then the
+    comparison classes of ``names`` with that many devices, in order (reversed with ``reverse``),
+    each dropped into ``JAXBENCH_COMPARISONS_OUT``; 0. Also a fork's whole job (bench/worker_server.py)."""
+    import kernels
+    from jaxbench import store
+
+    from . import common
+
+    if devices > 1:
+        kernels.force_host_devices(devices)   # before JAX starts: read once per process
+    common.enable_persistent_cache()
+    chosen = classes(names[::-1] if reverse else names, devices, common.size_mode() == "full")
+    measure_classes(chosen, devices, store.only_ids())
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.paired_worker", description=__doc__.split("\n")[0])
     ap.add_argument("--devices", type=int, default=1, help="host devices forced in this process (default 1)")
@@ -59,20 +77,13 @@ def main(argv=None) -> int:
 
     from jaxbench import store
 
-    from . import common
-
     names = [k for k in args.kernels.split(",") if k]
     unknown = sorted(set(names) - set(kernels.kernels()))
     if unknown or args.devices < 1:
         ap.error(f"unknown kernel(s) {', '.join(unknown)}" if unknown else f"--devices {args.devices}: need >= 1")
     if not os.environ.get(store.OUT_ENV):
         ap.error(f"{store.OUT_ENV} is not set: the records would go nowhere")
-    if args.devices > 1:
-        kernels.force_host_devices(args.devices)   # before JAX starts: read once per process
-    common.enable_persistent_cache()
-    chosen = classes(names[::-1] if args.reverse else names, args.devices, common.size_mode() == "full")
-    measure_classes(chosen, args.devices, store.only_ids())
-    return 0
+    return work(args.devices, names, args.reverse)
 
 
 if __name__ == "__main__":

@@ -81,6 +81,9 @@ def measure_group(group, **sampling) -> dict:
     pairs = [p for p in (pair_indices(c, here) for c in group) if p is not None]
     record = {"sides": here, "missing": missing, "numbers": [], "passes": [], "stopped": "",
               "prepare_seconds": round(prepare_s, 3), "sample_seconds": 0.0}
+    known = store.env_numbers()   # the run's first process probed the calls per sample: not again
+    if here and all(k in known for k in here):
+        sampling.setdefault("numbers", [known[k] for k in here])
     if here:   # a group's sampling budget grows with its sides (17 sides got 4 passes of 1 s before)
         sampling.setdefault("budget_s", max(passes_mod.BUDGET_S, passes_mod.BUDGET_PER_SIDE_S * len(here)))
         s = passes_mod.sample([runs[k] for k in here], pairs, **sampling)

@@ -29,6 +29,7 @@ FILE = "jaxbench-comparisons.jsonc"
 OUT_ENV = "JAXBENCH_COMPARISONS_OUT"
 ONLY_ENV = "JAXBENCH_COMPARISONS_ONLY"   # a file of comparison ids, one a line: measure only their groups
 PASSES_ENV = "JAXBENCH_PASSES"   # passes per group in this process (an extra process: jaxbench.allocation)
+NUMBERS_ENV = "JAXBENCH_CALLS_PER_SAMPLE"   # a JSON file {side key: calls per sample} a run's first process chose
 TRANSFER = "transfer:"      # side key prefix of the host->device transfer of a case's inputs
 METHOD = ("paired: both sides prepared in one process and timed interleaved, one sample of each per pass "
           "(order swapped every pass), passes until the in-process interval is within the target or the "
@@ -108,6 +109,22 @@ def env_sampling() -> dict:
     """The sampling options a process is given (``PASSES_ENV``: exactly that many passes per group)."""
     n = os.environ.get(PASSES_ENV)
     return {"min_passes": int(n), "max_passes": int(n)} if n else {}
+
+
+def env_numbers() -> dict[str, int]:
+    """{side key: calls per sample} a process is given (``NUMBERS_ENV``), empty when none."""
+    path = os.environ.get(NUMBERS_ENV)
+    return {k: int(v) for k, v in json.loads(Path(path).read_text(encoding="utf-8")).items()} if path else {}
+
+
+def calls_per_sample(entry: dict) -> dict[str, int]:
+    """{side key: calls per sample} of the earliest process that recorded the side (its probe ran once)."""
+    out: dict[str, int] = {}
+    for proc in sorted((entry or {}).get("processes", []), key=lambda p: p.get("started", 0.0)):
+        for g in proc.get("groups", []):
+            for k, n in zip(g.get("sides") or [], g.get("numbers") or []):
+                out.setdefault(k, int(n))
+    return out
 
 
 def side_costs(entry: dict) -> dict[str, tuple[float, float]]:
