@@ -122,6 +122,8 @@ def parse_args(argv=None):
     import kernels
 
     known = list(kernels.kernels())
+    from .paired_run import COMMITS_PROCESSES, LECTURE_MAX_PROCESSES, MAX_PROCESSES, PROCESSES
+
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="make bench KERNELS=matmul,selu FULL=1 MACHINE=name RESULTS=dir")
@@ -139,10 +141,11 @@ def parse_args(argv=None):
                         help="asv processes per timed case where asv times them (--commits runs, or the "
                              "comparisons off with JAXBENCH_COMPARISONS=0), as separate passes over all kernels "
                              "(default 1); otherwise the comparison processes time every steady-state case")
-    parser.add_argument("--processes", type=int, default=3,
-                        help="processes per comparison, each timing every steady-state case (default 3, at least "
-                             "2); imprecise ones get more (lecture ratios first, up to 24; others up to 12) "
-                             "while the run's time budget lasts")
+    parser.add_argument("--processes", type=int, default=None,
+                        help=f"processes per comparison, each timing every steady-state case (default "
+                             f"{PROCESSES}; {COMMITS_PROCESSES} with --commits, whose passes go through asv; at "
+                             f"least 2); imprecise ones get more (lecture ratios first, up to {LECTURE_MAX_PROCESSES}; "
+                             f"others up to {MAX_PROCESSES}) while the run's time budget lasts")
     parser.add_argument("--launch-method", choices=("forkserver", "spawn"), default="forkserver",
                         help="how asv starts each benchmark process (default forkserver: no "
                              "interpreter start-up or JAX import per case; see docs/asv.md)")
@@ -180,6 +183,8 @@ def parse_args(argv=None):
             args.commit_list = resolve(args.commits, ROOT)
         except CommitsError as exc:
             parser.error(str(exc))
+    if args.processes is None:
+        args.processes = COMMITS_PROCESSES if args.commits is not None else PROCESSES
     if args.processes < 2:
         parser.error(f"--processes {args.processes}: at least 2 (the interval resamples processes)")
     args.kernel_list = wanted

@@ -18,8 +18,12 @@ passes that Kalibera & Jones's rule finds cheapest for the variance measured so 
 few passes, more processes. ``--commits`` runs its passes through asv instead (:func:`one_pass`):
 each commit's code lives in asv's virtualenv.
 
-Why 3 processes at least: the interval resamples processes first, and with two there is almost
-nothing to resample (DESIGN.md, asv facts); docs/comparisons.md gives the re-run coverage measured.
+Why 5 processes at least: every absolute time and every ratio of the report then rests on 5
+processes, and the interval resamples processes first (with two there is almost nothing to
+resample: DESIGN.md, asv facts); docs/comparisons.md gives the re-run coverage measured. Only the
+first pass samples until each group is precise in-process (which measures the within-process
+variance); the later ones take :func:`base_passes` passes, few where the spread between processes
+dominates, so five processes cost little more than three did.
 Why forked worker processes rather than asv's: asv starts one ``setup_cache`` process per comparison
 class, 16 a pass in the default run, each paying ~3.5 s of start-up (a pass through asv took
 107-122 s on the 2-core VM); a fork of the preloaded server costs ~0.05 s beyond its measuring, and
@@ -43,7 +47,8 @@ from jaxbench import allocation, store
 from . import outcome, paired_suite
 from jaxbench.rounds import params_key
 
-PROCESSES = 3          # processes per comparison, at least (the rest: jaxbench.allocation, while time lasts)
+PROCESSES = 5          # processes per comparison, at least (the rest: jaxbench.allocation, while time lasts)
+COMMITS_PROCESSES = 3  # ... in a --commits run, whose passes go through asv (~110 s each): bench/commits.py
 MAX_PROCESSES = 12     # at most, for the imprecise ones
 LECTURE_MAX_PROCESSES = 24   # at most, for an imprecise lecture ratio (they go first)
 TARGET, LECTURE_TARGET = allocation.TARGET, allocation.LECTURE_TARGET   # half-widths of the 95% intervals aimed for
@@ -133,6 +138,15 @@ def extra_passes_per_process(entry: dict, chosen: list[dict]) -> int:
             over, per_pass = _row_costs(row, costs)
             want.append(allocation.optimal_passes(comp, over, per_pass, hi=EXTRA_MAX_PASSES))
     return int(sorted(want)[len(want) // 2]) if want else allocation.MIN_PASSES
+
+
+def base_passes(entry: dict) -> int:
+    """Passes per group in the second and later of the first ``processes`` passes: the median over
+    every comparison of its optimal passes for the variance measured so far (as
+    :func:`extra_passes_per_process`; ``MIN_PASSES`` while only one process is known). The first
+    pass samples until each group is precise in-process or its budget is spent, which measures the
+    within-process variance; with the spread between processes dominating, the later ones are short."""
+    return extra_passes_per_process(entry, store.summary(entry))
 
 
 def planned_seconds(entry: dict, passes: int) -> dict[str, float]:
@@ -260,6 +274,8 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
     started = time.monotonic()
     with drop_folder(env) as drops:
         for p in range(1, processes + 1 if measured else 1):
+            if p > 1:   # Kalibera & Jones's passes per process for the variance measured so far
+                env[store.PASSES_ENV] = str(base_passes(store.load(machine_dir)["commits"].get(commit) or {}))
             worker_pass(p, f"/{processes}", per_devices, run_worker, drops, machine_dir, commit, run=run, say=say,
                         deadline=deadline)
             kept.append(f"comparisons pass {p}")
@@ -269,6 +285,7 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
                 numbers.write_text(json.dumps(store.calls_per_sample(store.load(machine_dir)["commits"].get(commit))),
                                    encoding="utf-8")
                 env[store.NUMBERS_ENV] = str(numbers)
+        env.pop(store.PASSES_ENV, None)
         p = processes
         while measured:
             # one more process for the comparisons still imprecise, lecture ones first, while time lasts

@@ -36,6 +36,15 @@ def key(c: Case) -> str:
                      str(int(c.devices))))
 
 
+def case_of(k: str) -> Case:
+    """The case a :func:`key` spells (ValueError naming the fields when it spells none)."""
+    fields = k.split("|")
+    if len(fields) != 8:
+        raise ValueError(f"not a case key: {k!r}; expected kernel|backend|placement|transform|size|dtype|variant|devices")
+    kernel, backend, placement, transform, size, dtype, variant, devices = fields
+    return Case(kernel, backend, placement, transform, int(size), dtype, variant, int(devices))
+
+
 @dataclass(frozen=True)
 class Comparison:
     num: Case

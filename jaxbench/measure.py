@@ -35,6 +35,12 @@ def side_keys(group) -> list[str]:
     return keys
 
 
+def library(key: str) -> str:
+    """Whose threads a side runs on: "numpy" for a NumPy-CPU case, "jax" for the rest (transfers too)."""
+    base = key[len(TRANSFER):] if key.startswith(TRANSFER) else key
+    return "numpy" if base.split("|")[1] == "numpy-cpu" else "jax"
+
+
 def pair_indices(comp, keys: list[str]):
     """(num, den[, transfer]) indices of a comparison among ``keys`` (None where a side is missing)."""
     return store.side_indices(declare.key(comp.num), declare.key(comp.den), comp.transfer, keys)
@@ -77,7 +83,8 @@ def measure_group(group, **sampling) -> dict:
     t0 = time.perf_counter()
     runs, missing = _prepare_sides(group, keys)
     prepare_s = time.perf_counter() - t0
-    here = [k for k in keys if k in runs]
+    # NumPy's sides first: a pass (and its reverse) then changes library once (passes.SETTLE_S)
+    here = sorted((k for k in keys if k in runs), key=lambda k: library(k) != "numpy")
     pairs = [p for p in (pair_indices(c, here) for c in group) if p is not None]
     record = {"sides": here, "missing": missing, "numbers": [], "passes": [], "stopped": "",
               "prepare_seconds": round(prepare_s, 3), "sample_seconds": 0.0}
@@ -86,7 +93,7 @@ def measure_group(group, **sampling) -> dict:
         sampling.setdefault("numbers", [known[k] for k in here])
     if here:   # a group's sampling budget grows with its sides (17 sides got 4 passes of 1 s before)
         sampling.setdefault("budget_s", max(passes_mod.BUDGET_S, passes_mod.BUDGET_PER_SIDE_S * len(here)))
-        s = passes_mod.sample([runs[k] for k in here], pairs, **sampling)
+        s = passes_mod.sample([runs[k] for k in here], pairs, libraries=[library(k) for k in here], **sampling)
         record.update(numbers=s.numbers, passes=s.passes, stopped=s.stopped, sample_seconds=round(s.seconds, 3))
     del runs
     gc.collect()

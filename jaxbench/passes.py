@@ -24,6 +24,13 @@ MAX_PASSES = 40
 TARGET = 0.04           # in-process half-width aimed for (the processes add their own spread)
 BUDGET_S = 1.0          # seconds of sampling per group of sides in one process, at least
 BUDGET_PER_SIDE_S = 0.15   # ... and per side of the group (jaxbench.measure)
+# A pause before a sample whose side runs on another library than the sample before it (``libraries``).
+# After a call, OpenBLAS's idle threads spin for 2^28 cycles (~0.1 s) before they sleep; on 2 cores
+# that spinning took the cores XLA's threads needed, and XLA's x@y at 1024 read 1.62x [1.51, 1.73]
+# slower right after a NumPy sample than in a process of its own (python -m jaxbench.solo_check,
+# docs/comparisons.md "NumPy's BLAS beside XLA"). After the pause each library starts its sample
+# with the other's threads asleep, as in a process of its own, and both keep their default settings.
+SETTLE_S = 0.15
 
 
 @dataclass
@@ -59,8 +66,10 @@ def precise_enough(passes, pairs, target: float) -> bool:
 
 def sample(runs, pairs, *, numbers=None, min_passes: int = MIN_PASSES, max_passes: int = MAX_PASSES,
            target: float = TARGET, budget_s: float = BUDGET_S, min_sample_s: float = MIN_SAMPLE_S,
-           clock=time.perf_counter) -> Sampled:
-    """Time ``runs`` (blocking callables) interleaved until ``pairs`` are precise (see module doc)."""
+           libraries=None, settle_s: float = SETTLE_S, clock=time.perf_counter, sleep=time.sleep) -> Sampled:
+    """Time ``runs`` (blocking callables) interleaved until ``pairs`` are precise (see module doc);
+    ``libraries`` (one name per run): pause ``settle_s`` before a sample whose library is not the
+    previous sample's (``SETTLE_S``)."""
     if not runs:
         raise ValueError("nothing to time: no sides")
     if min_passes < 2 or max_passes < min_passes:
@@ -69,9 +78,14 @@ def sample(runs, pairs, *, numbers=None, min_passes: int = MIN_PASSES, max_passe
     timers = [timeit.Timer(r) for r in runs]
     out = Sampled(numbers)
     start = clock()
+    previous = None
     for k in range(max_passes):
         row = [0.0] * len(runs)
         for i in order_of(k, len(runs)):
+            if libraries is not None:
+                if previous is not None and libraries[i] != previous:
+                    sleep(settle_s)
+                previous = libraries[i]
             row[i] = timers[i].timeit(number=numbers[i]) / numbers[i]
         out.passes.append(row)
         out.seconds = clock() - start

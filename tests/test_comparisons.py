@@ -44,6 +44,31 @@ def test_sample_stops_when_precise_or_when_budget_is_spent():
     assert spent.stopped == "budget" and len(spent.passes) < 50
 
 
+def test_sample_pauses_where_the_library_changes_and_nowhere_else():
+    """NumPy's sides first, then JAX's: forward and reversed passes change library once each, and
+    only there does the sampler pause (passes.SETTLE_S: OpenBLAS's idle threads spin ~0.1 s)."""
+    log = []
+    runs = [lambda i=i: log.append(i) for i in range(3)]
+    passes.sample(runs, [], numbers=[1, 1, 1], min_passes=4, max_passes=4, libraries=["numpy", "jax", "jax"],
+                  settle_s=0.25, sleep=lambda s: log.append(f"sleep {s}"))
+    assert log == [0, "sleep 0.25", 1, 2, 2, 1, "sleep 0.25", 0, 0, "sleep 0.25", 1, 2, 2, 1, "sleep 0.25", 0]
+    log.clear()
+    passes.sample(runs[:2], [], numbers=[1, 1], min_passes=2, max_passes=2, sleep=lambda s: log.append("sleep"))
+    assert "sleep" not in log                    # no libraries given (a notebook's functions): no pause
+
+
+def test_a_group_times_numpy_sides_first_and_names_each_sides_library():
+    from jaxbench import measure
+
+    group = declare.for_kernel("selu", devices=1)
+    keys = measure.side_keys(group)
+    assert measure.library("selu|numpy-cpu|host|eager|1000|float32|lecture|1") == "numpy"
+    assert measure.library(store.TRANSFER + "selu|jax-cpu|device|jit|1000|float32|lecture|1") == "jax"
+    ordered = sorted(keys, key=lambda k: measure.library(k) != "numpy")
+    libs = [measure.library(k) for k in ordered]
+    assert libs == sorted(libs, key=lambda x: x != "numpy") and libs.count("numpy") >= 1
+
+
 def test_sample_refuses_bad_arguments():
     with pytest.raises(ValueError, match="no sides"):
         passes.sample([], [])
@@ -214,6 +239,26 @@ def test_runner_runs_the_processes_asked_and_more_only_for_imprecise_kernels(tmp
     assert noisy.only[:6] == [None] * 6 and noisy.only[6:] == [{wide_id}] * 2   # extra passes: only the wide one
     assert [c[0] for c in calls[6:]] == [1, 1]                          # ... in its device count's process only
     assert len(store.load(tmp_path / "m2")["commits"]["c"]["processes"]) == 5
+
+
+def test_later_processes_of_the_first_passes_take_kalibera_jones_passes(tmp_path):
+    """Pass 1 samples until precise (no fixed passes); passes 2.. get JAXBENCH_PASSES from the
+    variance measured so far (MIN_PASSES while one process is known); the setting is gone after."""
+    from bench import paired_run
+    from jaxbench import allocation
+
+    env, seen = {}, []
+    worker, calls = _fake_worker(env, lambda k: 2.0)
+
+    def watching(devices, names, reverse=False):
+        seen.append(env.get(store.PASSES_ENV))
+        return worker(devices, names, reverse)
+
+    paired_run.run(["selu"], False, watching, env, tmp_path / "m", "c", processes=4, say=lambda *a, **k: None)
+    assert seen[:2] == [None, None]                                   # pass 1: both device counts
+    assert seen[2:4] == [str(allocation.MIN_PASSES)] * 2              # pass 2: one process known
+    assert all(s is not None and allocation.MIN_PASSES <= int(s) <= paired_run.EXTRA_MAX_PASSES for s in seen[2:8])
+    assert store.PASSES_ENV not in env
 
 
 def test_an_interrupted_pass_keeps_the_classes_it_finished(tmp_path):
