@@ -130,7 +130,7 @@ def parse_args(argv=None):
     parser.add_argument("--kernels", default="all",
                         help="comma-separated kernels, or 'all' (default); valid: " + ", ".join(known))
     size = parser.add_mutually_exclusive_group()
-    size.add_argument("--full", action="store_true", help="each kernel's full benchmark grid, 2 rounds")
+    size.add_argument("--full", action="store_true", help="each kernel's full benchmark grid (every size, dtype and variant: long)")
     size.add_argument("--quick", dest="full", action="store_false",
                       help="the default run's cases, declared with each kernel (default)")
     parser.add_argument("--machine", default=None,

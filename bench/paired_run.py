@@ -22,8 +22,12 @@ Why 5 processes at least: every absolute time and every ratio of the report then
 processes, and the interval resamples processes first (with two there is almost nothing to
 resample: DESIGN.md, asv facts); docs/comparisons.md gives the re-run coverage measured. Only the
 first pass samples until each group is precise in-process (which measures the within-process
-variance); the later ones take :func:`base_passes` passes, few where the spread between processes
-dominates, so five processes cost little more than three did.
+variance); the 2nd to 5th take ``BASE_PASSES`` (3) passes per group, the fewest that still give a
+within-process estimate, so that the time left goes to the extra processes of the comparisons that
+need them, where Kalibera & Jones's rule chooses the passes. Measured on the 2-core VM (13d831a):
+with the rule's median for every comparison (8 passes) passes 3-5 took 103 s each and left no
+time for the lecture's extra processes (lecture median half-width 10.7%); at 3 passes a pass
+takes ~53 s.
 Why forked worker processes rather than asv's: asv starts one ``setup_cache`` process per comparison
 class, 16 a pass in the default run, each paying ~3.5 s of start-up (a pass through asv took
 107-122 s on the 2-core VM); a fork of the preloaded server costs ~0.05 s beyond its measuring, and
@@ -48,6 +52,7 @@ from . import outcome, paired_suite
 from jaxbench.rounds import params_key
 
 PROCESSES = 5          # processes per comparison, at least (the rest: jaxbench.allocation, while time lasts)
+BASE_PASSES = allocation.MIN_PASSES   # passes per group in the 2nd to ``processes``-th process (module doc)
 COMMITS_PROCESSES = 3  # ... in a --commits run, whose passes go through asv (~110 s each): bench/commits.py
 MAX_PROCESSES = 12     # at most, for the imprecise ones
 LECTURE_MAX_PROCESSES = 24   # at most, for an imprecise lecture ratio (they go first)
@@ -138,15 +143,6 @@ def extra_passes_per_process(entry: dict, chosen: list[dict]) -> int:
             over, per_pass = _row_costs(row, costs)
             want.append(allocation.optimal_passes(comp, over, per_pass, hi=EXTRA_MAX_PASSES))
     return int(sorted(want)[len(want) // 2]) if want else allocation.MIN_PASSES
-
-
-def base_passes(entry: dict) -> int:
-    """Passes per group in the second and later of the first ``processes`` passes: the median over
-    every comparison of its optimal passes for the variance measured so far (as
-    :func:`extra_passes_per_process`; ``MIN_PASSES`` while only one process is known). The first
-    pass samples until each group is precise in-process or its budget is spent, which measures the
-    within-process variance; with the spread between processes dominating, the later ones are short."""
-    return extra_passes_per_process(entry, store.summary(entry))
 
 
 def planned_seconds(entry: dict, passes: int) -> dict[str, float]:
@@ -274,8 +270,8 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
     started = time.monotonic()
     with drop_folder(env) as drops:
         for p in range(1, processes + 1 if measured else 1):
-            if p > 1:   # Kalibera & Jones's passes per process for the variance measured so far
-                env[store.PASSES_ENV] = str(base_passes(store.load(machine_dir)["commits"].get(commit) or {}))
+            if p > 1:   # the floor every figure rests on, at the fewest passes (see the module doc)
+                env[store.PASSES_ENV] = str(BASE_PASSES)
             worker_pass(p, f"/{processes}", per_devices, run_worker, drops, machine_dir, commit, run=run, say=say,
                         deadline=deadline)
             kept.append(f"comparisons pass {p}")

@@ -202,11 +202,6 @@ def peaks(df: pd.DataFrame) -> pd.DataFrame:
     return limits.peaks(df)
 
 
-def max_rate(a: float, b: float) -> float:
-    """The larger of two rates, NaN meaning 'not measured'."""
-    return b if a != a else (a if b != b else max(a, b))
-
-
 def with_rates(t: pd.DataFrame, peak: pd.DataFrame) -> pd.DataFrame:
     """Add ``gflops`` (FLOPs as executed), ``gbs`` (per-call rates of the median), the case's memory
     ``level``, the limits ``gflops_peak``/``gbs_peak``, ``pct_peak_flops``/``pct_peak_bw`` (never

@@ -241,9 +241,9 @@ def test_runner_runs_the_processes_asked_and_more_only_for_imprecise_kernels(tmp
     assert len(store.load(tmp_path / "m2")["commits"]["c"]["processes"]) == 5
 
 
-def test_later_processes_of_the_first_passes_take_kalibera_jones_passes(tmp_path):
-    """Pass 1 samples until precise (no fixed passes); passes 2.. get JAXBENCH_PASSES from the
-    variance measured so far (MIN_PASSES while one process is known); the setting is gone after."""
+def test_later_processes_of_the_first_passes_take_the_fewest_passes(tmp_path):
+    """Pass 1 samples until precise (no fixed passes); passes 2.. take BASE_PASSES per group (the
+    time left goes to the extra processes); the setting is gone after."""
     from bench import paired_run
     from jaxbench import allocation
 
@@ -256,8 +256,7 @@ def test_later_processes_of_the_first_passes_take_kalibera_jones_passes(tmp_path
 
     paired_run.run(["selu"], False, watching, env, tmp_path / "m", "c", processes=4, say=lambda *a, **k: None)
     assert seen[:2] == [None, None]                                   # pass 1: both device counts
-    assert seen[2:4] == [str(allocation.MIN_PASSES)] * 2              # pass 2: one process known
-    assert all(s is not None and allocation.MIN_PASSES <= int(s) <= paired_run.EXTRA_MAX_PASSES for s in seen[2:8])
+    assert seen[2:8] == [str(paired_run.BASE_PASSES)] * 6 and paired_run.BASE_PASSES == allocation.MIN_PASSES
     assert store.PASSES_ENV not in env
 
 
