@@ -37,15 +37,19 @@ $(CUDA_STAMP): $(STAMP) pyproject.toml
 	$(PY) -m pip install -e '.[test,cuda]'
 	touch $(CUDA_STAMP)
 
+# TEST_WORKERS=n: the tests in n parallel worker processes (pytest-xdist, --dist loadgroup: the groups of
+# tests/conftest.py and the xdist_group marks keep each costly shared set-up on one worker). Opt-in: with
+# 2 workers on 2 cores tests/test_bench_cli.py's Ctrl-C test failed once (its interrupt timing).
+TEST_WORKERS ?=
 test: $(STAMP)
-	$(PY) -m pytest -q --benchmark-disable $(PYTEST_ARGS)
+	$(PY) -m pytest -q --benchmark-disable $(if $(TEST_WORKERS),-n $(TEST_WORKERS) --dist loadgroup) $(PYTEST_ARGS)
 
 # make bench: the asv suite on this machine (python -m bench), then the report. Options:
 #   KERNELS=matmul,selu   only these kernels (default: all; unknown names are refused)
 #   FULL=1                each kernel's full benchmark grid (default: the default run declared
 #                         with each kernel: the notes' sizes, ~10 min on 2 CPU cores)
 #   ROUNDS=n              asv processes per timed case where asv times them (COMMITS=...; default 1)
-#   PROCESSES=n           processes per comparison, each timing every case (ratios and times; default 3)
+#   PROCESSES=n           processes per comparison, each timing every case (ratios and times; default 5)
 #   MACHINE=name          asv machine name (default: the host name; with GPU=1 the host and
 #                         its GPUs, e.g. lab7-h100x1, from python -m bench.gpu machine)
 #   GPU=1                 an NVIDIA GPU box: refuse at once without nvidia-smi/GPU, install the

@@ -1,4 +1,6 @@
 """Helpers shared by the tests (fixtures live in conftest.py)."""
+import contextlib
+from pathlib import Path
 
 
 def gpu_present() -> bool:
@@ -35,3 +37,34 @@ def compile_latex(tex_file, tmp) -> str:
     log = (tmp / f"{tex_file.stem}-doc.log").read_text(errors="replace")
     assert run.returncode == 0, log[-3000:]
     return log
+
+
+FIXTURE_RESULTS = Path(__file__).resolve().parent / "fixtures" / "results"
+TRIVIAL = (1.047, 0.377, "/data/ml-100k.inter")   # the trivial recommender's metrics, fixed (DESIGN.md's figures)
+REPORT_GROUP = "fixtures-report"                   # xdist: every test of the shared report on one worker
+
+
+def results_digest(folder) -> dict:
+    """{relative path: sha256} of every file below ``folder``."""
+    import hashlib
+
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@contextlib.contextmanager
+def quiet_report_run():
+    """Results warnings silenced, the repository as working folder (asv.conf.json's thresholds),
+    the trivial recommender's metrics fixed (nothing depends on the data sets installed)."""
+    import warnings
+
+    import pytest
+
+    from jaxbench.load import ResultsWarning
+    from reports import lecture
+
+    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResultsWarning)
+        mp.chdir(FIXTURE_RESULTS.parents[2])
+        mp.setattr(lecture, "trivial_metrics", lambda: TRIVIAL)
+        yield

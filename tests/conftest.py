@@ -42,3 +42,39 @@ def short_tmp():
     d = Path(tempfile.mkdtemp(prefix="jbt-", dir="/tmp"))
     yield d
     shutil.rmtree(d, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- one report, many tests
+
+from _support import FIXTURE_RESULTS, REPORT_GROUP, quiet_report_run, results_digest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def fixtures_report(tmp_path_factory):
+    """``python -m reports`` (its main, in this process) over a copy of tests/fixtures/results, built
+    once for the golden copies, tests/test_reports.py, tests/test_lecture.py and
+    tests/test_scaling_report.py (a build takes over a minute on 2 cores): results (the copy), out,
+    rc (main's exit status), before and after (the copy's digest around the build)."""
+    import shutil
+    from types import SimpleNamespace
+
+    from reports.__main__ import main
+
+    base = tmp_path_factory.mktemp("fixtures-report")
+    results = base / "results"
+    shutil.copytree(FIXTURE_RESULTS, results)
+    before = results_digest(results)
+    out = base / "out"
+    with quiet_report_run():
+        rc = main(["--results", str(results), "--out", str(out), "--no-progress"])
+    return SimpleNamespace(results=results, out=out, rc=rc, before=before, after=results_digest(results))
+
+
+@pytest.hookimpl(tryfirst=True)      # before xdist reads the groups into the test ids
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (make test TEST_WORKERS=n: --dist loadgroup) the tests that read the
+    shared report go to one worker as one group, so it is built once there. xdist hands out the
+    groups with the most tests first (its default --loadscope-reorder)."""
+    for item in items:
+        if "fixtures_report" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(REPORT_GROUP))

@@ -17,6 +17,9 @@ import pytest
 
 import kernels
 
+# pytest-xdist (make test TEST_WORKERS=n): one worker, the asv run, made once
+pytestmark = pytest.mark.xdist_group("asv_suite")
+
 ROOT = Path(__file__).resolve().parents[1]
 KERNEL = "selu"
 SLOW_PREP = ("fgsm", "Fgsm", 1)   # kernel, class, size: seconds to prepare, ~1 ms a call

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from _support import compile_latex
+from _support import TRIVIAL, compile_latex   # TRIVIAL: what the report would compute (DESIGN.md's figures)
 from reports import coverage, lecture as L, lecture_table as S, paired, plots, speedup, tables, writers
 from reports.build import build
 from jaxbench.load import ResultsWarning, current, latest_commits, load_results, select
@@ -28,7 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "results"
 SEEDS = {"000_f13da3dcac7f2fcb.txt", "001_ad415b752342291e.txt", "002_cb8354f4c2b02692.txt",
          "003_d0d266454441b17d.txt"}
-TRIVIAL = (1.047, 0.377, "/data/ml-100k.inter")      # what the report would compute (DESIGN.md's figures)
 
 
 def _load():
@@ -95,8 +94,11 @@ def _figure_texts(fig) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    return _build(tmp_path_factory.mktemp("lecture"))
+def report(fixtures_report):
+    """The report of a copy of the fixtures with the same fixed trivial metrics (python -m reports'
+    main, built once for the session: conftest.py)."""
+    assert fixtures_report.rc == 0
+    return fixtures_report.out
 
 
 @pytest.fixture(scope="module")

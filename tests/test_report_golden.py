@@ -27,11 +27,12 @@ from pathlib import Path
 
 import pytest
 
+from _support import TRIVIAL, quiet_report_run  # noqa: F401 (TRIVIAL: the metrics the golden copies were written with)
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "results"
 GOLDEN = ROOT / "tests" / "fixtures" / "golden"
 SETS = {"fixtures": GOLDEN, "sharded": GOLDEN / "sharded"}   # results set -> its golden copy
-TRIVIAL = (1.047, 0.377, "/data/ml-100k.inter")
 TEXT = (".md", ".tex", ".csv", ".txt", ".html")
 
 
@@ -60,33 +61,26 @@ def results_of(which: str, tmp: Path) -> Path:
     return module.write_sharded(tmp / "results")
 
 
-@contextlib.contextmanager
-def quiet_run():
-    """Results warnings silenced, the repository as working folder (asv.conf.json's thresholds),
-    the trivial recommender's metrics fixed."""
-    from jaxbench.load import ResultsWarning
-    from reports import lecture
-
-    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResultsWarning)
-        mp.chdir(ROOT)
-        mp.setattr(lecture, "trivial_metrics", lambda: TRIVIAL)
-        yield
-
-
 def build_report(results: Path, out: Path) -> dict:
     """Build the report of ``results`` into ``out`` with ``python -m reports``'s main (in this
-    process); relative path -> masked text of every text output, plus files.txt (every file
-    written, sorted) and health-cli.md (what ``python -m reports.health`` prints, then with --summary)."""
-    from reports import health
+    process), then :func:`report_texts`."""
     from reports.__main__ import main
 
-    printed = io.StringIO()
-    with quiet_run():
+    with quiet_report_run():
         assert main(["--results", str(results), "--out", str(out), "--no-progress"]) == 0
-        with contextlib.redirect_stdout(printed):
-            for extra in ([], ["--summary"]):
-                assert health.main(["--results", str(results), *extra]) == 0
+    return report_texts(results, out)
+
+
+def report_texts(results: Path, out: Path) -> dict:
+    """Relative path -> masked text of every text output in ``out`` (the report of ``results``),
+    plus files.txt (every file written, sorted) and health-cli.md (what ``python -m reports.health``
+    prints, then with --summary)."""
+    from reports import health
+
+    printed = io.StringIO()
+    with quiet_report_run(), contextlib.redirect_stdout(printed):
+        for extra in ([], ["--summary"]):
+            assert health.main(["--results", str(results), *extra]) == 0
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     texts = {name: mask((out / name).read_text(encoding="utf-8"), results, out)
              for name in files if name.endswith(TEXT)}
@@ -103,7 +97,12 @@ def golden_names(which: str) -> list[str]:
 
 
 @pytest.fixture(scope="module", params=sorted(SETS))
-def built(request, tmp_path_factory):
+def built(request, tmp_path_factory, fixtures_report):
+    """The fixtures' set: the session's shared report (conftest.py, the same main() call over a
+    copy of the fixtures); the sharded set: built here."""
+    if request.param == "fixtures":
+        assert fixtures_report.rc == 0
+        return request.param, report_texts(fixtures_report.results, fixtures_report.out)
     tmp = tmp_path_factory.mktemp(request.param)
     return request.param, build_report(results_of(request.param, tmp), tmp / "out")
 

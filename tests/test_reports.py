@@ -8,7 +8,6 @@ Nothing here asserts on wall-clock time.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -23,6 +22,7 @@ import pytest
 
 import re
 
+from _support import results_digest as _digest
 from jaxbench import stats
 from reports import health, history, paired, plots, speedup, tables, writers
 from reports.__main__ import main
@@ -48,11 +48,6 @@ def rates(loaded):
     r = speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df, paired.Lookup(loaded.comparisons)), df),
                            speedup.peaks(df))
     return health.with_flags(r, loaded.benchmarks)
-
-
-def _digest(folder: Path) -> dict:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 # --------------------------------------------------------------------------- loading
@@ -388,18 +383,11 @@ PROMISED = ["index.html", "data.csv", "warnings.txt", "lecture.md", "lecture.tex
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    base = tmp_path_factory.mktemp("report")
-    res = base / "results"
-    shutil.copytree(FIXTURES, res)
-    before = _digest(res)
-    out = base / "out"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResultsWarning)
-        rc = main(["--results", str(res), "--out", str(out), "--no-progress"])
-    assert rc == 0
-    assert _digest(res) == before                     # a report never modifies the results
-    return out
+def report(fixtures_report):
+    """The report of a copy of the fixtures, built once for the session (conftest.py)."""
+    assert fixtures_report.rc == 0
+    assert fixtures_report.after == fixtures_report.before     # a report never modifies the results
+    return fixtures_report.out
 
 
 def test_every_promised_file(report):
@@ -497,6 +485,7 @@ def test_machine_without_facts_or_machine_json(results_copy):
 
 
 def test_report_still_built_with_bad_input(results_copy, tmp_path):
+    shutil.rmtree(results_copy / "gpu-box")     # size only: the bad input is cpu-box's (gpu-box: ~30 s of health)
     (results_copy / CPU_FILE).write_text("{ truncated")
     bj = results_copy / "benchmarks.json"
     data = json.loads(bj.read_text())
