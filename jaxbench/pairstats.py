@@ -23,6 +23,8 @@ import zlib
 
 import numpy as np
 
+from jaxbench.stats import row_medians
+
 N_BOOT = 2000
 LEVEL = 0.95
 SEED = 20_261_129
@@ -74,7 +76,7 @@ def bootstrap(processes, key: str = "", n_boot: int = N_BOOT) -> np.ndarray | No
             k = int(rows.sum())
             if k:
                 pooled[rows, slot * width: slot * width + p.size] = p[rng.integers(0, p.size, size=(k, p.size))]
-    return np.nanmedian(pooled, axis=1)
+    return row_medians(pooled)
 
 
 def process_t_half_width(processes, level: float = LEVEL) -> float:

@@ -31,6 +31,15 @@ BUDGET_PER_SIDE_S = 0.15   # ... and per side of the group (jaxbench.measure)
 # docs/comparisons.md "NumPy's BLAS beside XLA"). After the pause each library starts its sample
 # with the other's threads asleep, as in a process of its own, and both keep their default settings.
 SETTLE_S = 0.15
+# Untimed samples of a side before its first sample in a process and after each pause, up to
+# ``WARMUP_S`` of calls (sides of several calls per sample only: for a call of >= 20 ms a wake-up's
+# ~50 us is lost in it). A jitted call on XLA:CPU hands work to another thread and waits for it; on
+# this 2-core VM the hand-off is slow for a while after the cores were idle (SELU jit at 1e5, samples
+# of 20 ms after a 1 s pause: 122, 100, 108, 97, 73, 72 us; after 0.15 s: 82, 72, 69, 61, 60 us;
+# pinned to one core: 57 us throughout), so a short process's first samples read up to 2x slow
+# (docs/comparisons.md "Slow after idle").
+WARMUP_S = 0.1
+WARMUP_SAMPLES = 8      # at most, however short the calls
 
 
 @dataclass
@@ -50,6 +59,16 @@ def calls_per_sample(run, min_sample_s: float = MIN_SAMPLE_S) -> int:
     return cps(run, min_sample_s)
 
 
+def warm_up(timer: timeit.Timer, number: int, warmup_s: float = WARMUP_S) -> int:
+    """Untimed samples of one side until ``warmup_s`` of calls are spent (``WARMUP_SAMPLES`` at
+    most; none for a side of one call per sample, or with ``warmup_s`` 0); how many it took."""
+    spent, done = 0.0, 0
+    while number > 1 and spent < warmup_s and done < WARMUP_SAMPLES:
+        spent += timer.timeit(number=number)
+        done += 1
+    return done
+
+
 def order_of(k: int, n: int) -> list[int]:
     """Side order of pass ``k``: forward on even passes, reversed on odd ones."""
     return list(range(n)) if k % 2 == 0 else list(range(n - 1, -1, -1))
@@ -66,10 +85,12 @@ def precise_enough(passes, pairs, target: float) -> bool:
 
 def sample(runs, pairs, *, numbers=None, min_passes: int = MIN_PASSES, max_passes: int = MAX_PASSES,
            target: float = TARGET, budget_s: float = BUDGET_S, min_sample_s: float = MIN_SAMPLE_S,
-           libraries=None, settle_s: float = SETTLE_S, clock=time.perf_counter, sleep=time.sleep) -> Sampled:
+           libraries=None, settle_s: float = SETTLE_S, warmup_s: float = WARMUP_S,
+           clock=time.perf_counter, sleep=time.sleep) -> Sampled:
     """Time ``runs`` (blocking callables) interleaved until ``pairs`` are precise (see module doc);
     ``libraries`` (one name per run): pause ``settle_s`` before a sample whose library is not the
-    previous sample's (``SETTLE_S``)."""
+    previous sample's (``SETTLE_S``); untimed samples (``warmup_s``, :func:`warm_up`) before the
+    process's first sample and after each pause."""
     if not runs:
         raise ValueError("nothing to time: no sides")
     if min_passes < 2 or max_passes < min_passes:
@@ -78,14 +99,18 @@ def sample(runs, pairs, *, numbers=None, min_passes: int = MIN_PASSES, max_passe
     timers = [timeit.Timer(r) for r in runs]
     out = Sampled(numbers)
     start = clock()
-    previous = None
+    previous, cold = None, True     # cold: the process's first sample, or one after a pause
     for k in range(max_passes):
         row = [0.0] * len(runs)
         for i in order_of(k, len(runs)):
             if libraries is not None:
                 if previous is not None and libraries[i] != previous:
                     sleep(settle_s)
+                    cold = True
                 previous = libraries[i]
+            if cold:
+                warm_up(timers[i], numbers[i], warmup_s)
+                cold = False
             row[i] = timers[i].timeit(number=numbers[i]) / numbers[i]
         out.passes.append(row)
         out.seconds = clock() - start

@@ -59,6 +59,21 @@ def method(rounds) -> str:
     return METHOD_NONE if n == 0 else (METHOD_ONE if n == 1 else METHOD_ROUNDS)
 
 
+def row_medians(pooled: np.ndarray) -> np.ndarray:
+    """The median of each row, NaN cells ignored: ``np.nanmedian(pooled, axis=1)``, the same numbers.
+
+    By hand because nanmedian masks each of the ~2000 short rows one by one (measured: ~94 s of a
+    150 s report build went there); one sort of the whole matrix puts NaN last in every row."""
+    s = np.sort(pooled, axis=1)
+    count = np.sum(~np.isnan(s), axis=1)
+    rows = np.arange(s.shape[0])
+    out = np.full(s.shape[0], np.nan)
+    some = count > 0
+    low, high = s[rows, np.maximum(count - 1, 0) // 2], s[rows, count // 2 - (count == 0)]
+    out[some] = ((low + high) / 2.0)[some]
+    return out
+
+
 def bootstrap_medians(rounds, key: str = "", n_boot: int = N_BOOT) -> np.ndarray | None:
     """``n_boot`` bootstrap replicates of the median (two-level over rounds); None without samples."""
     rs = clean_rounds(rounds)
@@ -73,7 +88,7 @@ def bootstrap_medians(rounds, key: str = "", n_boot: int = N_BOOT) -> np.ndarray
             draw = r[rng.integers(0, r.size, size=(n_boot, r.size))]
             rows = chosen[:, slot] == i
             pooled[rows, slot * width: slot * width + r.size] = draw[rows]
-    return np.nanmedian(pooled, axis=1)
+    return row_medians(pooled)
 
 
 def percentile_interval(replicates: np.ndarray, level: float = LEVEL) -> tuple[float, float]:

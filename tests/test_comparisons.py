@@ -52,6 +52,11 @@ def test_sample_pauses_where_the_library_changes_and_nowhere_else():
     passes.sample(runs, [], numbers=[1, 1, 1], min_passes=4, max_passes=4, libraries=["numpy", "jax", "jax"],
                   settle_s=0.25, sleep=lambda s: log.append(f"sleep {s}"))
     assert log == [0, "sleep 0.25", 1, 2, 2, 1, "sleep 0.25", 0, 0, "sleep 0.25", 1, 2, 2, 1, "sleep 0.25", 0]
+    log.clear()    # sides of several calls per sample: untimed samples first and after each pause
+    passes.sample(runs, [], numbers=[2, 2, 2], min_passes=2, max_passes=2, libraries=["numpy", "jax", "jax"],
+                  settle_s=0.25, warmup_s=1e9, sleep=lambda s: log.append("sleep"))
+    warm = [0] * 2 * passes.WARMUP_SAMPLES
+    assert log == warm + [0, 0, "sleep"] + [1] * 2 * passes.WARMUP_SAMPLES + [1, 1, 2, 2, 2, 2, 1, 1, "sleep"] + warm + [0, 0]
     log.clear()
     passes.sample(runs[:2], [], numbers=[1, 1], min_passes=2, max_passes=2, sleep=lambda s: log.append("sleep"))
     assert "sleep" not in log                    # no libraries given (a notebook's functions): no pause
@@ -352,3 +357,21 @@ def test_extra_processes_take_few_passes_where_processes_disagree():
     assert paired_run.extra_passes_per_process(apart, [row]) == 3
     assert paired_run.extra_passes_per_process(agree, [row]) == paired_run.EXTRA_MAX_PASSES
     assert paired_run.extra_passes_per_process({}, []) == 3
+
+
+def test_warm_up_spends_its_time_in_untimed_samples_and_skips_one_call_sides():
+    class Timer:
+        def __init__(self, seconds):
+            self.calls, self.seconds = [], seconds
+
+        def timeit(self, number):
+            self.calls.append(number)
+            return self.seconds
+
+    short = Timer(0.03)
+    assert passes.warm_up(short, 50, warmup_s=0.1) == 4 and short.calls == [50] * 4   # 0.12 s >= 0.1 s
+    tiny = Timer(0.0)
+    assert passes.warm_up(tiny, 50, warmup_s=0.1) == passes.WARMUP_SAMPLES              # capped
+    slow = Timer(0.5)
+    assert passes.warm_up(slow, 1, warmup_s=0.1) == 0 and slow.calls == []              # one call per sample
+    assert passes.warm_up(short, 50, warmup_s=0.0) == 0
