@@ -36,7 +36,7 @@ SETTLE_S = 0.15
 # ~50 us is lost in it). A jitted call on XLA:CPU hands work to another thread and waits for it; on
 # this 2-core VM the hand-off is slow for a while after the cores were idle (SELU jit at 1e5, samples
 # of 20 ms after a 1 s pause: 122, 100, 108, 97, 73, 72 us; after 0.15 s: 82, 72, 69, 61, 60 us;
-# pinned to one core: 57 us throughout), so a short process's first samples read up to 2x slow
+# pinned to one core: 57 us throughout; medians of 15 cycles, one run), so a short process's first samples read up to 2x slow
 # (docs/comparisons.md "Slow after idle").
 WARMUP_S = 0.1
 WARMUP_SAMPLES = 8      # at most, however short the calls

@@ -62,16 +62,13 @@ def method(rounds) -> str:
 def row_medians(pooled: np.ndarray) -> np.ndarray:
     """The median of each row, NaN cells ignored: ``np.nanmedian(pooled, axis=1)``, the same numbers.
 
-    By hand because nanmedian masks each of the ~2000 short rows one by one (measured: ~94 s of a
-    150 s report build went there); one sort of the whole matrix puts NaN last in every row."""
+    By hand because nanmedian masks its short rows one by one: one sort of the whole matrix puts
+    NaN last in every row (2000 x 150, a third NaN: 1.3 ms against 11.7 ms, one run)."""
     s = np.sort(pooled, axis=1)
     count = np.sum(~np.isnan(s), axis=1)
     rows = np.arange(s.shape[0])
-    out = np.full(s.shape[0], np.nan)
-    some = count > 0
-    low, high = s[rows, np.maximum(count - 1, 0) // 2], s[rows, count // 2 - (count == 0)]
-    out[some] = ((low + high) / 2.0)[some]
-    return out
+    middle = (s[rows, (count - 1) // 2] + s[rows, count // 2]) / 2.0   # an empty row reads NaN cells
+    return np.where(count > 0, middle, np.nan)
 
 
 def bootstrap_medians(rounds, key: str = "", n_boot: int = N_BOOT) -> np.ndarray | None:
