@@ -37,12 +37,13 @@ $(CUDA_STAMP): $(STAMP) pyproject.toml
 	$(PY) -m pip install -e '.[test,cuda]'
 	touch $(CUDA_STAMP)
 
-# TEST_WORKERS=n: the tests in n parallel worker processes (pytest-xdist, --dist loadgroup: the groups of
-# tests/conftest.py and the xdist_group marks keep each costly shared set-up on one worker). Opt-in: with
-# 2 workers on 2 cores tests/test_bench_cli.py's Ctrl-C test failed once (its interrupt timing).
-TEST_WORKERS ?=
+# The tests run in TEST_WORKERS parallel worker processes (pytest-xdist; default 2, TEST_WORKERS=0: in one
+# process), a whole test file per worker (--dist loadfile: each file's costly module set-up is made once);
+# the report the report tests share is built once for the run (tests/conftest.py). Not --dist loadgroup:
+# with pytest 9.2 xdist 3.8's xdist_group marks are lost (it renames item._nodeid, which pytest no longer reads).
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(PY) -m pytest -q --benchmark-disable $(if $(TEST_WORKERS),-n $(TEST_WORKERS) --dist loadgroup) $(PYTEST_ARGS)
+	$(PY) -m pytest -q --benchmark-disable -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # make bench: the asv suite on this machine (python -m bench), then the report. Options:
 #   KERNELS=matmul,selu   only these kernels (default: all; unknown names are refused)

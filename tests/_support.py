@@ -41,7 +41,6 @@ def compile_latex(tex_file, tmp) -> str:
 
 FIXTURE_RESULTS = Path(__file__).resolve().parent / "fixtures" / "results"
 TRIVIAL = (1.047, 0.377, "/data/ml-100k.inter")   # the trivial recommender's metrics, fixed (DESIGN.md's figures)
-REPORT_GROUP = "fixtures-report"                   # xdist: every test of the shared report on one worker
 
 
 def results_digest(folder) -> dict:

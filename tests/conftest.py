@@ -46,35 +46,39 @@ def short_tmp():
 
 # --------------------------------------------------------------------------- one report, many tests
 
-from _support import FIXTURE_RESULTS, REPORT_GROUP, quiet_report_run, results_digest  # noqa: E402
+from _support import FIXTURE_RESULTS, quiet_report_run, results_digest  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def fixtures_report(tmp_path_factory):
     """``python -m reports`` (its main, in this process) over a copy of tests/fixtures/results, built
     once for the golden copies, tests/test_reports.py, tests/test_lecture.py and
-    tests/test_scaling_report.py (a build takes over a minute on 2 cores): results (the copy), out,
-    rc (main's exit status), before and after (the copy's digest around the build)."""
+    tests/test_scaling_report.py (a build takes ~40 s on 2 cores): results (the copy), out, rc
+    (main's exit status), before and after (the copy's digest around the build).
+
+    Once for the whole run, under pytest-xdist too (make test: ``-n 2 --dist loadfile``): the first
+    worker to ask builds it into the folder the workers share, under a lock, and writes ``built.json``
+    last; the others wait on the lock and read it (xdist's own recipe for a session fixture made once)."""
+    import fcntl
+    import json
     import shutil
     from types import SimpleNamespace
 
-    from reports.__main__ import main
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent                      # the run's folder, above each worker's own
+    base = root / "fixtures-report"
+    with open(root / "fixtures-report.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = base / "built.json"
+        if not done.exists():
+            from reports.__main__ import main
 
-    base = tmp_path_factory.mktemp("fixtures-report")
-    results = base / "results"
-    shutil.copytree(FIXTURE_RESULTS, results)
-    before = results_digest(results)
-    out = base / "out"
-    with quiet_report_run():
-        rc = main(["--results", str(results), "--out", str(out), "--no-progress"])
-    return SimpleNamespace(results=results, out=out, rc=rc, before=before, after=results_digest(results))
-
-
-@pytest.hookimpl(tryfirst=True)      # before xdist reads the groups into the test ids
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (make test TEST_WORKERS=n: --dist loadgroup) the tests that read the
-    shared report go to one worker as one group, so it is built once there. xdist hands out the
-    groups with the most tests first (its default --loadscope-reorder)."""
-    for item in items:
-        if "fixtures_report" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group(REPORT_GROUP))
+            shutil.rmtree(base, ignore_errors=True)
+            shutil.copytree(FIXTURE_RESULTS, base / "results")
+            before = results_digest(base / "results")
+            with quiet_report_run():
+                rc = main(["--results", str(base / "results"), "--out", str(base / "out"), "--no-progress"])
+            done.write_text(json.dumps({"rc": rc, "before": before, "after": results_digest(base / "results")}))
+        built = json.loads(done.read_text())
+    return SimpleNamespace(results=base / "results", out=base / "out", **built)

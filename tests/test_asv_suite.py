@@ -17,8 +17,6 @@ import pytest
 
 import kernels
 
-# pytest-xdist (make test TEST_WORKERS=n): one worker, the asv run, made once
-pytestmark = pytest.mark.xdist_group("asv_suite")
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNEL = "selu"

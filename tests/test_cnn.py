@@ -12,8 +12,6 @@ import kernels
 from kernels import cnn_model, cnn_numpy, cnn_step, fgsm
 from kernels.data import mnist
 
-# pytest-xdist (make test TEST_WORKERS=n): one worker, the trained CNN and Flax parameters, built once
-pytestmark = pytest.mark.xdist_group("cnn")
 
 LEAVES = [(layer, leaf) for layer in cnn_numpy.LAYERS for leaf in ("kernel", "bias")]
 

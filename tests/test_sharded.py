@@ -18,8 +18,6 @@ import pytest
 import kernels
 from kernels import Case, _devices, _sharding
 
-# pytest-xdist (make test TEST_WORKERS=n): one worker, the sharded cases, prepared once in a subprocess
-pytestmark = pytest.mark.xdist_group("sharded")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARDED = ("matmul", "selu", "norm", "rowdot", "cnn_step")

@@ -8,8 +8,6 @@ from _support import gpu_present
 from kernels import svt_hard
 from kernels.data import movielens
 
-# pytest-xdist (make test TEST_WORKERS=n): one worker, the lab's 100 SVT iterations, computed once
-pytestmark = pytest.mark.xdist_group("svt_hard")
 
 
 @pytest.fixture(scope="module", autouse=True)
