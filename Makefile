@@ -38,12 +38,13 @@ $(CUDA_STAMP): $(STAMP) pyproject.toml
 	touch $(CUDA_STAMP)
 
 # The tests run in TEST_WORKERS parallel worker processes (pytest-xdist; default 2, TEST_WORKERS=0: in one
-# process), a whole test file per worker (--dist loadfile: each file's costly module set-up is made once);
+# process), a whole test file per worker (--dist loadfile: each file's costly module set-up is made once),
+# the longest files first (tests/conftest.py LONGEST_FIRST; --no-loadscope-reorder keeps that order);
 # the report the report tests share is built once for the run (tests/conftest.py). Not --dist loadgroup:
 # with pytest 9.2 xdist 3.8's xdist_group marks are lost (it renames item._nodeid, which pytest no longer reads).
 TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(PY) -m pytest -q --benchmark-disable -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -q --benchmark-disable -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # make bench: the asv suite on this machine (python -m bench), then the report. Options:
 #   KERNELS=matmul,selu   only these kernels (default: all; unknown names are refused)

@@ -533,17 +533,18 @@ def test_cli_commit_prefix(loaded):
 # --------------------------------------------------------------------------- a real asv run
 
 @pytest.mark.timeout(900)
-def test_report_from_a_real_quick_asv_run(tmp_path):
-    """asv run --python=same --quick of the calibration and selu benchmarks, then the report."""
+def test_report_from_a_real_quick_asv_run(tmp_path, short_tmp):
+    """asv run --python=same --quick of the calibration and selu benchmarks, then the report. Each
+    grid point forked from asv's forkserver, as asv.conf.json runs them (its socket in TMPDIR)."""
     home = tmp_path / "home"
     home.mkdir()
     branch = subprocess.run(["git", "branch", "--show-current"], cwd=ROOT, capture_output=True, text=True,
                             check=True).stdout.strip() or "main"
     conf = {"version": 1, "project": "jaxbench", "repo": str(ROOT), "branches": [branch],
             "benchmark_dir": str(ROOT / "bench"), "results_dir": str(tmp_path / "results"),
-            "html_dir": str(tmp_path / "html"), "environment_type": "existing", "launch_method": "spawn"}
+            "html_dir": str(tmp_path / "html"), "environment_type": "existing", "launch_method": "forkserver"}
     (tmp_path / "asv.conf.json").write_text(json.dumps(conf))
-    env = dict(os.environ, HOME=str(home), JAXBENCH_SIZES="quick")
+    env = dict(os.environ, HOME=str(home), TMPDIR=str(short_tmp), JAXBENCH_SIZES="quick")
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                             check=True).stdout.strip()
     asv = [sys.executable, "-m", "asv", "--config", str(tmp_path / "asv.conf.json")]
