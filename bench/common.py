@@ -19,7 +19,7 @@ Sharded cases on the CPU: asv runs each parameter combination in a process of it
 ``devices = N > 1`` process forces exactly N host devices (``kernels.force_host_devices``, i.e.
 ``XLA_FLAGS=--xla_force_host_platform_device_count=N``) before JAX starts; ``devices = 1``
 processes force nothing, so their numbers are those of a plain process (forcing 4 devices slows
-one-device JAX cases up to 1.55x on 2 cores: ``python -m bench.forced_devices``).
+one-device JAX cases up to 1.55x on 2 cores: ``python -m runner.forced_devices``).
 
 How steady state is kept out of asv_runner 0.3.2's way (docs/asv.md, "Calls per sample"):
 - ``setup`` prepares the case (inputs, placement, compilation, verification; cached for the life
@@ -256,7 +256,7 @@ class _TimeBench(_CaseBench):
 
     sample_time = 0.02
     warmup_time = 0.05       # the case is already warm: prepare() ran it, autorange ran it again
-    # what `make bench` measures, so that a plain `asv run` measures the same (python -m bench
+    # what `make bench` measures, so that a plain `asv run` measures the same (python -m runner
     # passes them with -a as well; ROUNDS=n / --rounds runs n passes of its own)
     repeat = REPEAT["default"]   # min samples, max samples, max seconds of sampling per process (per mode: suite)
     rounds = 1                   # processes per case

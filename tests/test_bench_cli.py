@@ -1,4 +1,4 @@
-"""python -m bench as a user drives it: Ctrl-C keeps what finished and says so; results elsewhere
+"""python -m runner as a user drives it: Ctrl-C keeps what finished and says so; results elsewhere
 get their report beside them; the console shows outcomes, not asv's grid."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import bench.__main__ as bench_main
+import runner.__main__ as bench_main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,7 +23,7 @@ def test_ctrl_c_stops_at_once_and_keeps_finished_passes(tmp_path, short_tmp):
     results = tmp_path / "results"
     env = dict(os.environ, HOME=str(tmp_path / "home"), JAXBENCH_JAX_CACHE="", TMPDIR=str(short_tmp))
     (tmp_path / "home").mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "bench", "--kernels", "batching,selu", "--rounds", "1",
+    proc = subprocess.Popen([sys.executable, "-m", "runner", "--kernels", "batching,selu", "--rounds", "1",
                              "--machine", "ctrlc-box", "--results-dir", str(results)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)

@@ -1,5 +1,5 @@
-"""``python -m bench --commits``: which commits a range names, how their passes interleave, and the
-report's speed-up history over them (bench/commits.py, reports/history.py). No asv is run: each
+"""``python -m runner --commits``: which commits a range names, how their passes interleave, and the
+report's speed-up history over them (runner/commits.py, reports/history.py). No asv is run: each
 commit's ``asv run`` is a stand-in that records what it was asked and drops a comparison record."""
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import subprocess
 import pandas as pd
 import pytest
 
-from bench import commits
-from bench.__main__ import parse_args, selection
+from runner import commits
+from runner.__main__ import parse_args, selection
 from jaxbench import declare, store
 from reports import history
 
@@ -115,7 +115,7 @@ def test_speedup_history_reads_each_commit_s_lecture_comparisons_in_commit_order
 def test_a_commit_is_run_in_asv_s_virtualenv_and_the_checkout_in_this_python(monkeypatch, tmp_path):
     import io
 
-    import bench.__main__ as bench_main
+    import runner.__main__ as bench_main
 
     seen = []
     monkeypatch.setattr(bench_main.subprocess, "run",

@@ -1,9 +1,9 @@
-"""``python -m bench``: run the asv suite on this machine, write the machine facts, build the report.
+"""``python -m runner``: run the asv suite on this machine, write the machine facts, build the report.
 
-    python -m bench                         # every kernel, the default run's cases (~10 min on 2 CPU cores)
-    python -m bench --kernels matmul,selu   # some kernels
-    python -m bench --full                  # each kernel's full benchmark grid (long)
-    python -m bench --machine lab-gpu       # results under that asv machine name
+    python -m runner                         # every kernel, the default run's cases (~10 min on 2 CPU cores)
+    python -m runner --kernels matmul,selu   # some kernels
+    python -m runner --full                  # each kernel's full benchmark grid (long)
+    python -m runner --machine lab-gpu       # results under that asv machine name
 
 What it runs, per chunk of kernels (three per round, so an interrupted run keeps every chunk
 already finished; asv merges them into one results file per commit and environment):
@@ -46,7 +46,7 @@ def _asv(*args) -> list[str]:
 
 def _repeat(full: bool) -> str:
     """asv ``repeat`` of the run's time_ processes, as the suite declares it per mode."""
-    from .common import REPEAT
+    from bench.common import REPEAT
 
     return str(REPEAT["full" if full else "default"]).replace(" ", "")
 
@@ -72,8 +72,8 @@ def selection(kernel: str, gpu: bool, full: bool = True,
     wanted), ``wanted`` = {benchmark name: [params key, ...]} of the selected cases.
 
     ``timed_only``: only the steady-state ``time_`` benchmarks (the later rounds); ``steady=False``:
-    none of them (the comparison processes time every steady-state case: bench/asv_record.py)."""
-    from . import common
+    none of them (the comparison processes time every steady-state case: runner/asv_record.py)."""
+    from bench import common
     from jaxbench.rounds import params_key
 
     module = importlib.import_module(f"bench.bench_{kernel}")
@@ -124,7 +124,7 @@ def parse_args(argv=None):
     known = list(kernels.kernels())
     from .paired_run import COMMITS_PROCESSES, LECTURE_MAX_PROCESSES, MAX_PROCESSES, PROCESSES
 
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(prog="python -m runner", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="make bench KERNELS=matmul,selu FULL=1 MACHINE=name RESULTS=dir")
     parser.add_argument("--kernels", default="all",
@@ -154,7 +154,7 @@ def parse_args(argv=None):
     parser.add_argument("--commits", default=None, metavar="RANGE",
                         help="measure these commits instead of the checkout, each in asv's virtualenv, passes "
                              "interleaved across commits: a git range A..B (A excluded: HEAD~3..HEAD is the last "
-                             "three) or comma-separated revisions (bench/commits.py, docs/asv.md)")
+                             "three) or comma-separated revisions (runner/commits.py, docs/asv.md)")
     parser.add_argument("--append", action="store_true",
                         help="keep the samples already recorded for this commit: every round appends "
                              "(the regression gate interleaves commits this way)")
@@ -205,7 +205,7 @@ def _config(results_dir: Path | None, folder: Path) -> Path:
 
 
 def _run_tmp() -> Path:
-    """The run's temporary folder, its owner recorded (bench/run_folders.py). asv's forkserver
+    """The run's temporary folder, its owner recorded (runner/run_folders.py). asv's forkserver
     listens on a Unix socket inside TMPDIR (``asv-forkserver-*/socket``), and a socket path longer
     than 107 bytes fails ("Failed to start server thread"): under a long TMPDIR the folder goes to
     /tmp instead."""
@@ -321,7 +321,7 @@ def asv_runner(args, config: Path, commit: str, machine: str, env: dict, log, in
     of the checkout in this Python (``--python=same``), or, ``in_env``, of ``commit`` built and
     installed into asv's virtualenv (``asv run <commit>^!``).
 
-    One round per invocation: python -m bench runs the rounds itself, as passes over every kernel,
+    One round per invocation: python -m runner runs the rounds itself, as passes over every kernel,
     so the processes of one case are minutes apart and the samples of each round can be told apart
     afterwards (asv concatenates them; rounds.record counts them). asv prints every grid point,
     n/a ones included (~1,500 lines): that goes to the log. ``room_for``: the results folder whose
@@ -351,7 +351,7 @@ def asv_runner(args, config: Path, commit: str, machine: str, env: dict, log, in
 
 def worker_runner(server, env: dict):
     """``run_worker(devices, kernels, reverse) -> exit code``: one comparison process outside asv
-    (bench/paired_worker.py's work), forked by the worker ``server`` (bench/worker_server.py), with
+    (runner/paired_worker.py's work), forked by the worker ``server`` (runner/worker_server.py), with
     ``env`` as it is at the call and the environment variables asv.conf.json's matrix gives asv's
     benchmark processes; its output goes to the server's log."""
     matrix_env = {k: str(v) for k, v in _conf().get("matrix", {}).get("env", {}).items()}
@@ -451,7 +451,7 @@ def measure(args, config: Path, results_dir: Path, machine: str, commit: str, st
 
 
 def _record(config: Path, machine: str, commit: str, entry: dict, log) -> None:
-    """The comparisons' pooled ratios into asv's results (bench/asv_record.py); the account to the log."""
+    """The comparisons' pooled ratios into asv's results (runner/asv_record.py); the account to the log."""
     from . import asv_record
 
     log.write(f"\n{asv_record.record(config, machine, commit, entry)}\n")
@@ -502,7 +502,7 @@ def summarize(args, results_dir: Path, machine: str, commit: str, started: float
               failed_runs: list, log_path: Path) -> None:
     """Write the machine facts, print the run's totals, then the measurement health's summary."""
     from . import facts, outcome
-    from .common import _TimeBench
+    from bench.common import _TimeBench
 
     facts_path = facts.write(results_dir, machine, {
         "kernels": list(args.kernel_list), "launch_method": args.launch_method, "rounds": args.rounds,
