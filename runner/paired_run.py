@@ -280,26 +280,13 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
             kept.append(f"comparisons pass {p}")
             recorded()
             if p == 1:   # later processes reuse the first one's calls per sample: no probe again
-                numbers = drops / "calls-per-sample.jsonc"   # not a drop: store.collect reads *.json
-                numbers.write_text(json.dumps(store.calls_per_sample(store.load(machine_dir)["commits"].get(commit))),
-                                   encoding="utf-8")
-                env[store.NUMBERS_ENV] = str(numbers)
+                env[store.NUMBERS_ENV] = str(_calls_per_sample(drops, machine_dir, commit))
         env.pop(store.PASSES_ENV, None)
         p = processes
         while measured:
-            # one more process for the comparisons still imprecise, lecture ones first, while time lasts
-            entry = store.load(machine_dir)["commits"].get(commit) or {}
-            rows = [r for r in wide_comparisons(entry, max_processes=max_processes, lecture_max=lecture_max)
-                    if _process_class(r)[0] in measured]
-            now_t = time.monotonic()
-            left = min(budget_s - (now_t - started), math.inf if deadline is None else deadline - now_t)
-            passes = extra_passes_per_process(entry, rows)
-            chosen = extra_pass(rows, planned_seconds(entry, passes), left)
-            if len(chosen) < len(rows):
-                say(f"  {len(rows) - len(chosen)} comparison(s) still wider than their target (lecture +-{LECTURE_TARGET:.0%}, "
-                    f"others +-{TARGET:.0%}) get no more "
-                    f"processes ({max(left, 0):.0f} s left of the time budget): the report shows the widths reached",
-                    flush=True)
+            left = min(budget_s - (time.monotonic() - started),
+                       math.inf if deadline is None else deadline - time.monotonic())
+            chosen, passes, rows = _next_extra(machine_dir, commit, measured, max_processes, lecture_max, left, say)
             if not chosen:
                 break
             p += 1
@@ -316,6 +303,33 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
             kept.append(f"comparisons pass {p}")
             recorded()
     return kept
+
+
+def _calls_per_sample(drops: Path, machine_dir: Path, commit: str) -> Path:
+    """The calls per sample the first pass's processes chose, written into ``drops`` for the later
+    processes (``store.NUMBERS_ENV``); the file."""
+    numbers = drops / "calls-per-sample.jsonc"   # not a drop: store.collect reads *.json
+    numbers.write_text(json.dumps(store.calls_per_sample(store.load(machine_dir)["commits"].get(commit))),
+                       encoding="utf-8")
+    return numbers
+
+
+def _next_extra(machine_dir: Path, commit: str, measured: list[str], max_processes: int, lecture_max: int,
+                left: float, say) -> tuple[list[str], int, list[dict]]:
+    """(the comparisons of the next extra process, its passes per group, the rows still too wide):
+    one more process for the comparisons still imprecise, lecture ones first, while the ``left``
+    seconds last; says how many get no more processes."""
+    entry = store.load(machine_dir)["commits"].get(commit) or {}
+    rows = [r for r in wide_comparisons(entry, max_processes=max_processes, lecture_max=lecture_max)
+            if _process_class(r)[0] in measured]
+    passes = extra_passes_per_process(entry, rows)
+    chosen = extra_pass(rows, planned_seconds(entry, passes), left)
+    if len(chosen) < len(rows):
+        say(f"  {len(rows) - len(chosen)} comparison(s) still wider than their target (lecture +-{LECTURE_TARGET:.0%}, "
+            f"others +-{TARGET:.0%}) get no more "
+            f"processes ({max(left, 0):.0f} s left of the time budget): the report shows the widths reached",
+            flush=True)
+    return chosen, passes, rows
 
 
 def selections_of(kernel_list, gpu: bool) -> tuple[dict, list[str]]:

@@ -39,7 +39,7 @@ def _asv(args, tmp_path, timeout=600):
 @pytest.fixture(scope="module")
 def asv_run(tmp_path_factory):
     """One asv run: a few cases of KERNEL (numpy, jax-cpu jit, jax-gpu) + compile + transfer."""
-    from runner.__main__ import _config
+    from runner.asv_run import _config
 
     tmp = tmp_path_factory.mktemp("asv")
     results = tmp / "results"

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-import runner.__main__ as bench_main
+import runner.__main__ as runner_main
+from runner.cli import parse_args
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,10 +65,10 @@ def test_results_elsewhere_get_their_report_beside_them(monkeypatch, tmp_path):
     class Done:
         returncode = 0
 
-    monkeypatch.setattr(bench_main.subprocess, "run", lambda cmd, **kw: calls.append(cmd) or Done())
-    bench_main.report(Path("conf"), tmp_path / "results", tmp_path / "html", tmp_path / "report")
+    monkeypatch.setattr(runner_main.subprocess, "run", lambda cmd, **kw: calls.append(cmd) or Done())
+    runner_main.report(Path("conf"), tmp_path / "results", tmp_path / "html", tmp_path / "report")
     assert calls[-1][-2:] == ["--out", str(tmp_path / "report")]
-    bench_main.report(Path("conf"), tmp_path / "results", tmp_path / "html")
+    runner_main.report(Path("conf"), tmp_path / "results", tmp_path / "html")
     assert "--out" not in calls[-1]
 
 
@@ -78,5 +79,5 @@ def test_results_elsewhere_get_their_report_beside_them(monkeypatch, tmp_path):
 ])
 def test_bad_arguments_are_refused(argv, message, capsys):
     with pytest.raises(SystemExit):
-        bench_main.parse_args(argv)
+        parse_args(argv)
     assert message in capsys.readouterr().err
