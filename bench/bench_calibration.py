@@ -21,7 +21,7 @@ skipped, n/a, where ``jax.devices("gpu")`` finds nothing). JAX's copy is ``x + 1
 (one read, one write per element). The CPU limits are the best of NumPy and JAX.
 jax is imported inside ``setup`` only: a top-level ``import jax`` breaks asv's forkserver.
 The parameter values are read back by ``reports/`` to compute the rates: change them here only.
-The whole calibration runs in ~20-30 s on 2 cores (``python -m bench`` runs it once per run).
+The whole calibration runs in ~20-30 s on 2 cores (``python -m runner`` runs it once per run).
 """
 from pathlib import Path
 

@@ -19,7 +19,7 @@ Sharded cases on the CPU: asv runs each parameter combination in a process of it
 ``devices = N > 1`` process forces exactly N host devices (``kernels.force_host_devices``, i.e.
 ``XLA_FLAGS=--xla_force_host_platform_device_count=N``) before JAX starts; ``devices = 1``
 processes force nothing, so their numbers are those of a plain process (forcing 4 devices slows
-one-device JAX cases up to 1.55x on 2 cores: ``python -m bench.forced_devices``).
+one-device JAX cases up to 1.55x on 2 cores: ``python -m runner.forced_devices``).
 
 How steady state is kept out of asv_runner 0.3.2's way (docs/asv.md, "Calls per sample"):
 - ``setup`` prepares the case (inputs, placement, compilation, verification; cached for the life
@@ -256,7 +256,7 @@ class _TimeBench(_CaseBench):
 
     sample_time = 0.02
     warmup_time = 0.05       # the case is already warm: prepare() ran it, autorange ran it again
-    # what `make bench` measures, so that a plain `asv run` measures the same (python -m bench
+    # what `make bench` measures, so that a plain `asv run` measures the same (python -m runner
     # passes them with -a as well; ROUNDS=n / --rounds runs n passes of its own)
     repeat = REPEAT["default"]   # min samples, max samples, max seconds of sampling per process (per mode: suite)
     rounds = 1                   # processes per case
@@ -299,35 +299,10 @@ def suite(name: str) -> dict[str, type]:
     jit = [t for t in spec.jax_transforms if t in kernels.JIT_TRANSFORMS]
     jax_backends = [b for b in kernels.BACKENDS if b != "numpy-cpu"]
     if jit:
-        params, names, skip = grid(spec, role="compile", backends=jax_backends, transforms=jit)
-
-        def track_compile_seconds(self, *values):
-            host_devices_for(case_of(self.spec, values))   # before JAX starts
-            import jax
-
-            jax.block_until_ready(jax.jit(lambda v: v + 1)(1.0))  # JAX's one-time start-up, not the case's
-            return self._prepared(values, persistent_cache=False).compile_seconds
-
-        out[base + "Compile"] = type(base + "Compile", (_CaseBench,), {
-            "spec": spec, "params": params, "param_names": names, "skip_params": skip,
-            "track_compile_seconds": track_compile_seconds, "unit": "seconds", "rounds": 1,
-            "__doc__": f"{name}: lower + compile seconds of the jitted function (no persistent cache).",
-            "__module__": f"bench.bench_{name}"})
-
+        out[base + "Compile"] = _compile_class(spec, name, base + "Compile", jax_backends, jit)
     # host -> device transfer of the inputs: explicit placement, one transform (it does not matter)
     if "explicit" in spec.jax_placements:
-        transform = "eager" if "eager" in spec.jax_transforms else spec.jax_transforms[0]
-        params, names, skip = grid(spec, role="transfer", backends=jax_backends, placements=["explicit"],
-                                   transforms=[transform])
-
-        def track_transfer_seconds(self, *values):
-            return self._prepared(values).transfer_seconds
-
-        out[base + "Transfer"] = type(base + "Transfer", (_CaseBench,), {
-            "spec": spec, "params": params, "param_names": names, "skip_params": skip,
-            "track_transfer_seconds": track_transfer_seconds, "unit": "seconds", "rounds": 1,
-            "__doc__": f"{name}: seconds of jax.device_put of the inputs, blocked (median of 5).",
-            "__module__": f"bench.bench_{name}"})
+        out[base + "Transfer"] = _transfer_class(spec, name, base + "Transfer", jax_backends)
 
     # peak memory: the largest size of the run
     params, names, skip = grid(spec, role="peakmem", sizes=[max(sizes_for(spec))])
@@ -342,6 +317,41 @@ def suite(name: str) -> dict[str, type]:
         "__doc__": f"{name}: peak RSS of a process that prepares and runs the largest case.",
         "__module__": f"bench.bench_{name}"})
     return out
+
+
+def _compile_class(spec, name: str, cls_name: str, jax_backends: list[str], jit: list[str]) -> type:
+    """Kernel ``name``'s compile-time class: lower + compile seconds of its jit transforms."""
+    params, names, skip = grid(spec, role="compile", backends=jax_backends, transforms=jit)
+
+    def track_compile_seconds(self, *values):
+        host_devices_for(case_of(self.spec, values))   # before JAX starts
+        import jax
+
+        jax.block_until_ready(jax.jit(lambda v: v + 1)(1.0))  # JAX's one-time start-up, not the case's
+        return self._prepared(values, persistent_cache=False).compile_seconds
+
+    return type(cls_name, (_CaseBench,), {
+        "spec": spec, "params": params, "param_names": names, "skip_params": skip,
+        "track_compile_seconds": track_compile_seconds, "unit": "seconds", "rounds": 1,
+        "__doc__": f"{name}: lower + compile seconds of the jitted function (no persistent cache).",
+        "__module__": f"bench.bench_{name}"})
+
+
+def _transfer_class(spec, name: str, cls_name: str, jax_backends: list[str]) -> type:
+    """Kernel ``name``'s transfer class: seconds of placing its inputs on the device (explicit
+    placement, one transform: it does not matter)."""
+    transform = "eager" if "eager" in spec.jax_transforms else spec.jax_transforms[0]
+    params, names, skip = grid(spec, role="transfer", backends=jax_backends, placements=["explicit"],
+                               transforms=[transform])
+
+    def track_transfer_seconds(self, *values):
+        return self._prepared(values).transfer_seconds
+
+    return type(cls_name, (_CaseBench,), {
+        "spec": spec, "params": params, "param_names": names, "skip_params": skip,
+        "track_transfer_seconds": track_transfer_seconds, "unit": "seconds", "rounds": 1,
+        "__doc__": f"{name}: seconds of jax.device_put of the inputs, blocked (median of 5).",
+        "__module__": f"bench.bench_{name}"})
 
 
 # --------------------------------------------------------------------------- accuracy tracks

@@ -1,6 +1,6 @@
 """``python -m jaxbench.asv_atomic ARGS``: asv's own command line (``python -m asv ARGS``) with its
 JSON writes made atomic (:func:`jaxbench.atomic.asv_writes`): a kill or a full disk while asv saves
-a results file leaves the file it replaces, never half of it. ``python -m bench`` starts asv so."""
+a results file leaves the file it replaces, never half of it. ``python -m runner`` starts asv so."""
 from __future__ import annotations
 
 import sys

@@ -2,7 +2,7 @@
 
 asv concatenates the samples of every round of a case into one list (``--append-samples``) and
 keeps no boundaries, but an honest interval needs them: the spread between processes is the
-largest noise on this kind of machine (docs/asv.md, "Rounds"). ``python -m bench`` runs one asv
+largest noise on this kind of machine (docs/asv.md, "Rounds"). ``python -m runner`` runs one asv
 round per invocation and, after each, records how many samples each ``time_`` case gained:
 
     <results>/<machine>/jaxbench-rounds.jsonc

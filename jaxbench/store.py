@@ -226,7 +226,7 @@ def side_samples(entry: dict) -> dict[str, dict]:
 
 def side_medians(entry: dict) -> dict[str, tuple[float, int]]:
     """{case key: (median seconds per call over every pass of :func:`side_samples`, samples)}: what
-    ``python -m bench`` records as the case's asv time_ result (bench/asv_record.py)."""
+    ``python -m runner`` records as the case's asv time_ result (runner/asv_record.py)."""
     import numpy as np
 
     out = {}

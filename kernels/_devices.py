@@ -53,7 +53,7 @@ def force_host_devices(n: int) -> None:
     XLA reads the flag once, when JAX starts its backends, so it must run before anything touches a
     device; after that it only checks, and raises Unavailable naming the count this process has.
     Forcing more devices than a case uses can slow one-device cases (the forced devices share the
-    machine's cores; ``python -m bench.forced_devices`` measures by how much on a machine), so call
+    machine's cores; ``python -m runner.forced_devices`` measures by how much on a machine), so call
     it only in processes that need it.
     """
     if n < 1:
@@ -87,7 +87,7 @@ def jax_devices(case: Case, device=None) -> list:
     devices = jax.devices(case.platform)
     if len(devices) < case.devices:
         how = (f"; on the CPU, XLA_FLAGS={FORCE_FLAG}={case.devices} set before JAX starts gives that many "
-               "host devices (python -m bench does it per process)" if case.platform == "cpu" else "")
+               "host devices (python -m runner does it per process)" if case.platform == "cpu" else "")
         raise Unavailable(f"{case.backend}: {case.devices} devices asked for, {len(devices)} present "
                           f"({', '.join(describe(d) for d in devices)}){how}")
     return devices[:case.devices]

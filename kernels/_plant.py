@@ -1,4 +1,4 @@
-"""A planted slowdown, for testing the regression gate only (``python -m bench.gate --plant``).
+"""A planted slowdown, for testing the regression gate only (``python -m runner.gate --plant``).
 
 Never on by default. With ``JAXBENCH_PLANT_SLOWDOWN=selu:1.25`` (several: ``selu:1.25,matmul:1.5``)
 every case of the named kernel(s) that ``kernels.prepare`` returns has a ``run`` that takes

@@ -68,7 +68,7 @@ def gpu_notes(machines, no_gpu) -> list[str]:
 
 
 def default_run(facts: dict) -> bool:
-    """Whether a machine's results come from the default run (``python -m bench`` without --full);
+    """Whether a machine's results come from the default run (``python -m runner`` without --full);
     unknown (no facts) counts as default, the common case."""
     m = (facts or {}).get("measurement") or {}
     sizes = m.get("sizes") or ((facts or {}).get("env") or {}).get("JAXBENCH_SIZES")

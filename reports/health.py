@@ -327,7 +327,7 @@ def report(t: pd.DataFrame, benchmarks: dict, remeasure: dict, commits: dict, co
         h.lines.append(f"(d) asv vs in-process re-measurement of {len(rm)} cases: asv/in-process median "
                        f"{ratio.median():.3g}x, range {ratio.min():.3g}x - {ratio.max():.3g}x "
                        f"({rm['method'].iloc[0] or 'method not recorded'}); {same} of {len(rm)} asv results are "
-                       f"the comparison processes' own (python -m bench records them), the others come from "
+                       f"the comparison processes' own (python -m runner records them), the others come from "
                        f"asv's own processes (a plain asv run, older results).")
     else:
         h.lines.append("(d) asv vs in-process: no comparisons (jaxbench-comparisons.jsonc) recorded for these commits.")

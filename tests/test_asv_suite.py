@@ -1,6 +1,6 @@
 """The asv suite end to end: asv check, a real run of a few cases, the results JSON, facts.
 
-Runs real asv (--python=same, forkserver, as ``python -m bench`` does) in subprocesses, with HOME
+Runs real asv (--python=same, forkserver, as ``python -m runner`` does) in subprocesses, with HOME
 and the results folder in a temporary directory, on a handful of selu cases and one FGSM case
 whose preparation takes seconds (MNIST, Flax model) while one call takes about a millisecond.
 """
@@ -39,7 +39,7 @@ def _asv(args, tmp_path, timeout=600):
 @pytest.fixture(scope="module")
 def asv_run(tmp_path_factory):
     """One asv run: a few cases of KERNEL (numpy, jax-cpu jit, jax-gpu) + compile + transfer."""
-    from bench.__main__ import _config
+    from runner.asv_run import _config
 
     tmp = tmp_path_factory.mktemp("asv")
     results = tmp / "results"
@@ -60,14 +60,14 @@ def asv_run(tmp_path_factory):
         rf"Compile\.track_compile_seconds\('jax-(cpu|gpu)', 'explicit', 'jit', {sz}, 'float32', 'lecture', [12]\)",
         rf"Transfer\.track_transfer_seconds\('jax-cpu', 'explicit', '\w+', {sz}",
     ]
-    # what python -m bench runs, with fewer samples: calibration, samples and rounds are under test
+    # what python -m runner runs, with fewer samples: calibration, samples and rounds are under test
     cmd = ["run", "--config", str(config), "--python=same", "--set-commit-hash", commit,
            "--machine", "pytest-box", "--show-stderr", "--launch-method", "forkserver",
            "--record-samples", "-a", "rounds=1", "-a", "repeat=(3,5,0.3)"]
     for rx in regexes:
         cmd += ["-b", rx]
     proc = _asv(cmd, tmp)
-    facts = subprocess.run([sys.executable, "-m", "bench.facts", "--results-dir", str(results),
+    facts = subprocess.run([sys.executable, "-m", "runner.facts", "--results-dir", str(results),
                             "--machine", "pytest-box"], cwd=ROOT, env=_env(tmp), capture_output=True,
                            text=True, timeout=300)
     return dict(proc=proc, facts=facts, results=results, commit=commit, config=config, tmp=tmp, size=size)
@@ -234,7 +234,7 @@ def test_facts_file_beside_results(asv_run):
 
 
 def test_cli_refuses_unknown_kernel():
-    proc = subprocess.run([sys.executable, "-m", "bench", "--kernels", "nope", "--no-report"], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "runner", "--kernels", "nope", "--no-report"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "unknown kernel(s) nope" in proc.stderr and "matmul" in proc.stderr

@@ -1,4 +1,4 @@
-"""python -m bench as a user drives it: Ctrl-C keeps what finished and says so; results elsewhere
+"""python -m runner as a user drives it: Ctrl-C keeps what finished and says so; results elsewhere
 get their report beside them; the console shows outcomes, not asv's grid."""
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-import bench.__main__ as bench_main
+import runner.__main__ as runner_main
+from runner.cli import parse_args
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,7 +24,7 @@ def test_ctrl_c_stops_at_once_and_keeps_finished_passes(tmp_path, short_tmp):
     results = tmp_path / "results"
     env = dict(os.environ, HOME=str(tmp_path / "home"), JAXBENCH_JAX_CACHE="", TMPDIR=str(short_tmp))
     (tmp_path / "home").mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "bench", "--kernels", "batching,selu", "--rounds", "1",
+    proc = subprocess.Popen([sys.executable, "-m", "runner", "--kernels", "batching,selu", "--rounds", "1",
                              "--machine", "ctrlc-box", "--results-dir", str(results)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
@@ -64,10 +65,10 @@ def test_results_elsewhere_get_their_report_beside_them(monkeypatch, tmp_path):
     class Done:
         returncode = 0
 
-    monkeypatch.setattr(bench_main.subprocess, "run", lambda cmd, **kw: calls.append(cmd) or Done())
-    bench_main.report(Path("conf"), tmp_path / "results", tmp_path / "html", tmp_path / "report")
+    monkeypatch.setattr(runner_main.subprocess, "run", lambda cmd, **kw: calls.append(cmd) or Done())
+    runner_main.report(Path("conf"), tmp_path / "results", tmp_path / "html", tmp_path / "report")
     assert calls[-1][-2:] == ["--out", str(tmp_path / "report")]
-    bench_main.report(Path("conf"), tmp_path / "results", tmp_path / "html")
+    runner_main.report(Path("conf"), tmp_path / "results", tmp_path / "html")
     assert "--out" not in calls[-1]
 
 
@@ -78,5 +79,5 @@ def test_results_elsewhere_get_their_report_beside_them(monkeypatch, tmp_path):
 ])
 def test_bad_arguments_are_refused(argv, message, capsys):
     with pytest.raises(SystemExit):
-        bench_main.parse_args(argv)
+        parse_args(argv)
     assert message in capsys.readouterr().err

@@ -32,3 +32,21 @@ def test_gpu_unavailable_is_reported_not_run():
         assert res.returncode == 0
     else:
         assert res.returncode == 2 and "unavailable" in res.stderr
+
+
+def test_every_command_the_docs_name_runs():
+    """Each ``python -m MODULE`` of the README, docs/ and the Makefile names a module that runs (a
+    package: its __main__), so a command that moved (``python -m bench`` -> ``python -m runner``,
+    ``bench.gate`` -> ``runner.gate``) leaves no stale instruction behind."""
+    import importlib.util
+    import re
+
+    texts = [ROOT / "README.md", ROOT / "Makefile", *sorted((ROOT / "docs").glob("*.md"))]
+    pattern = r"(?:python3?|\$\(PY\)|\$\(PYTHON\)) -m\s+([A-Za-z_][\w.]*\w)"
+    named = {m for p in texts for m in re.findall(pattern, p.read_text())}
+    assert {"runner", "runner.gate", "runner.gpu", "runner.paired_worker", "reports", "kernels"} <= named, named
+    for module in sorted(named):
+        spec = importlib.util.find_spec(module)
+        assert spec is not None, f"the docs name `python -m {module}`, which does not exist"
+        if spec.submodule_search_locations is not None:
+            assert importlib.util.find_spec(module + ".__main__") is not None, f"{module} has no __main__"

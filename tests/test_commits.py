@@ -1,5 +1,5 @@
-"""``python -m bench --commits``: which commits a range names, how their passes interleave, and the
-report's speed-up history over them (bench/commits.py, reports/history.py). No asv is run: each
+"""``python -m runner --commits``: which commits a range names, how their passes interleave, and the
+report's speed-up history over them (runner/commits.py, reports/history.py). No asv is run: each
 commit's ``asv run`` is a stand-in that records what it was asked and drops a comparison record."""
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import subprocess
 import pandas as pd
 import pytest
 
-from bench import commits
-from bench.__main__ import parse_args, selection
+from runner import commits
+from runner.asv_run import selection
+from runner.cli import parse_args
 from jaxbench import declare, store
 from reports import history
 
@@ -115,15 +116,15 @@ def test_speedup_history_reads_each_commit_s_lecture_comparisons_in_commit_order
 def test_a_commit_is_run_in_asv_s_virtualenv_and_the_checkout_in_this_python(monkeypatch, tmp_path):
     import io
 
-    import bench.__main__ as bench_main
+    from runner import asv_run
 
     seen = []
-    monkeypatch.setattr(bench_main.subprocess, "run",
+    monkeypatch.setattr(subprocess, "run",
                         lambda cmd, **kw: seen.append(cmd) or subprocess.CompletedProcess(cmd, 0))
     args = argparse.Namespace(launch_method="forkserver", full=False)
     log = io.StringIO()
-    bench_main.asv_runner(args, tmp_path / "conf.json", "a" * 40, "vm", {}, log, in_env=True)(["^x"], True)
-    bench_main.asv_runner(args, tmp_path / "conf.json", "b" * 40, "vm", {}, log)(["^x"], False)
+    asv_run.asv_runner(args, tmp_path / "conf.json", "a" * 40, "vm", {}, log, in_env=True)(["^x"], True)
+    asv_run.asv_runner(args, tmp_path / "conf.json", "b" * 40, "vm", {}, log)(["^x"], False)
     in_env, here = seen
     assert "a" * 40 + "^!" in in_env and "--python=same" not in in_env and "--append-samples" in in_env
     assert here[here.index("--set-commit-hash") + 1] == "b" * 40 and "--python=same" in here

@@ -204,7 +204,7 @@ def test_report_reads_paired_ratio_and_marks_the_unpaired():
 # --------------------------------------------------------------------------- the runner's passes
 
 def _fake_worker(env, ratio_of_pass):
-    """A stand-in for bench/paired_worker.py: each call drops one process record of selu's comparisons."""
+    """A stand-in for runner/paired_worker.py: each call drops one process record of selu's comparisons."""
     calls, only = [], []
 
     def run_worker(devices, kernel_names, reverse=False):
@@ -224,7 +224,7 @@ def _fake_worker(env, ratio_of_pass):
 
 
 def test_runner_runs_the_processes_asked_and_more_only_for_imprecise_kernels(tmp_path):
-    from bench import paired_run
+    from runner import paired_run
 
     env, recorded = {}, []
     precise, calls = _fake_worker(env, lambda k: 2.0)
@@ -249,7 +249,7 @@ def test_runner_runs_the_processes_asked_and_more_only_for_imprecise_kernels(tmp
 def test_later_processes_of_the_first_passes_take_the_fewest_passes(tmp_path):
     """Pass 1 samples until precise (no fixed passes); passes 2.. take BASE_PASSES per group (the
     time left goes to the extra processes); the setting is gone after."""
-    from bench import paired_run
+    from runner import paired_run
     from jaxbench import allocation
 
     env, seen = {}, []
@@ -266,7 +266,7 @@ def test_later_processes_of_the_first_passes_take_the_fewest_passes(tmp_path):
 
 
 def test_an_interrupted_pass_keeps_the_classes_it_finished(tmp_path):
-    from bench import paired_run
+    from runner import paired_run
 
     env = {}
     worker, calls = _fake_worker(env, lambda k: 2.0)
@@ -288,7 +288,7 @@ def test_extra_processes_go_to_wide_lecture_ratios_first_and_fit_the_time_left(m
     """Lecture ratios alone while one is wide (up to their own maximum), then the others, widest
     first; each side's recorded seconds paid once, a process start per kernel and device count; nothing that
     does not fit the time left."""
-    from bench import paired_run
+    from runner import paired_run
 
     def row(cid, num, den, kinds, hw, processes=3):
         return {"id": cid, "num": num, "den": den, "kinds": kinds, "half_width": hw, "processes": processes}
@@ -314,7 +314,7 @@ def test_extra_processes_go_to_wide_lecture_ratios_first_and_fit_the_time_left(m
 def test_no_extra_process_past_the_runs_deadline(tmp_path):
     import time
 
-    from bench import paired_run
+    from runner import paired_run
 
     env = {}
     noisy, calls = _fake_worker(env, lambda k: (1.0, 3.0)[k % 2])
@@ -326,7 +326,7 @@ def test_no_extra_process_past_the_runs_deadline(tmp_path):
 
 
 def test_side_costs_share_each_groups_overhead_and_passes_among_its_sides():
-    from bench import paired_run
+    from runner import paired_run
 
     entry = {"processes": [{"groups": [{"sides": ["a", "b"], "wall_seconds": 4.0, "sample_seconds": 2.0,
                                         "passes": [[1, 1]] * 4}]},
@@ -344,7 +344,7 @@ def test_side_costs_share_each_groups_overhead_and_passes_among_its_sides():
 def test_extra_processes_take_few_passes_where_processes_disagree():
     """Kalibera & Jones with measured components: processes that disagree (a large share of the
     variance between them) get the fewest passes; the number stays within 3..EXTRA_MAX_PASSES."""
-    from bench import paired_run
+    from runner import paired_run
 
     def proc(effect, noise):
         return {"devices": 1, "groups": [{"sides": ["a", "b"], "numbers": [1, 1], "wall_seconds": 3.0,

@@ -1,5 +1,5 @@
 """The default run and its measurement plumbing: which cases `make bench` measures (declared in the
-registry), what a pass did (bench/outcome.py), and how the health check judges in-process
+registry), what a pass did (runner/outcome.py), and how the health check judges in-process
 device/explicit pairs (reports/health.py; older results carry them in jaxbench-remeasure.jsonc)."""
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import kernels
-from bench import outcome
-from bench.__main__ import selection
+from runner import outcome
+from runner.asv_run import selection
 from reports import health
 
 
@@ -141,7 +141,7 @@ def test_health_report_prefers_pairs_and_shows_asv_beside(loaded):
 
 
 def test_a_round_is_three_invocations_over_contiguous_chunks_of_kernels():
-    from bench.__main__ import kernel_chunks
+    from runner.asv_run import kernel_chunks
 
     cases = {"batching": 23, "cnn_step": 13, "fgsm": 7, "grad": 14, "hessian": 18, "matmul": 41, "norm": 12,
              "rowdot": 28, "selu": 19, "svt_hard": 22, "svt_soft": 14}

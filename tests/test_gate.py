@@ -1,4 +1,4 @@
-"""The regression gate (bench/gate*.py) and the planted slowdown (kernels/_plant.py).
+"""The regression gate (runner/gate/) and the planted slowdown (kernels/_plant.py).
 
 Nothing here times anything: the decision rule runs on constructed process medians, the
 schedule on constructed rows, the whole loop of the gate on fake worker processes
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import kernels
-from bench import gate, gate_plan, gate_records, gate_rule
+from runner.gate import __main__ as gate, plan as gate_plan, records as gate_records, rule as gate_rule
 from kernels import _plant
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -348,7 +348,7 @@ def test_a_base_without_the_worker_is_refused(capsys):
         gate.parse_args([root, "HEAD", "--kernels", "selu"])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert f"{root} ({root[:10]}) has no bench/paired_worker.py" in err and "choose commits from there on" in err
+    assert f"{root} ({root[:10]}) has no runner/paired_worker.py or bench/paired_worker.py" in err and "choose commits from there on" in err
 
 
 def test_side_env_plants_only_when_asked(monkeypatch, tmp_path):
@@ -365,3 +365,13 @@ def test_import_check(tmp_path):
     gate.check_imports(ROOT, gate.side_env(ROOT, None))        # this tree imports itself
     with pytest.raises(gate.GateError, match="would not import its own"):
         gate.check_imports(tmp_path, gate.side_env(tmp_path, None))   # no kernels/ there
+
+
+def test_each_side_runs_the_worker_its_commit_holds(tmp_path):
+    """A commit from before the runner left bench/ holds bench/paired_worker.py: the gate runs that."""
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "paired_worker.py").write_text("")
+    assert gate.worker_module(tmp_path) == "bench.paired_worker"
+    (tmp_path / "runner").mkdir()
+    (tmp_path / "runner" / "paired_worker.py").write_text("")
+    assert gate.worker_module(tmp_path) == "runner.paired_worker"

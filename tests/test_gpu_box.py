@@ -1,4 +1,4 @@
-"""A GPU box in one command (bench/gpu.py, asv.gpu.conf.json), tested without a GPU.
+"""A GPU box in one command (runner/gpu.py, asv.gpu.conf.json), tested without a GPU.
 
 nvidia-smi is faked by a shell script on a PATH of the test's own; JAX's CUDA backend is checked
 for real (on a machine without one, the refusal; with one, the pass).
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from _support import gpu_present
 
-from bench import gpu
+from runner import gpu
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -96,7 +96,7 @@ def test_gpu_machine_name_says_which_gpu_and_how_many():
     assert gpu.gpu_machine_name(gpu.parse_nvidia_smi(EIGHT_A100), "node3.cluster.local") == "node3-a100x8"
     assert gpu.gpu_machine_name(gpu.parse_nvidia_smi(MIXED), "ws") == "ws-rtx4090x1-t4x1"
     name = gpu.gpu_machine_name(gpu.parse_nvidia_smi(H100), "Lab PC (2)")
-    assert re.fullmatch(r"[A-Za-z0-9_.-]+", name), name          # what `python -m bench --machine` accepts
+    assert re.fullmatch(r"[A-Za-z0-9_.-]+", name), name          # what `python -m runner --machine` accepts
     with pytest.raises(ValueError):
         gpu.gpu_machine_name([], "lab7")
 
@@ -128,7 +128,7 @@ def test_refusal_names_jax_without_cuda_backend(tmp_path, monkeypatch):
 
 def _cli(args, path: Path):
     env = dict(os.environ, PATH=str(path))
-    return subprocess.run([sys.executable, "-m", "bench.gpu", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "runner.gpu", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -151,9 +151,9 @@ def test_cli_driver_check_and_machine_name_with_a_gpu_listed(tmp_path):
 
 
 def test_driver_check_needs_only_the_standard_library():
-    """``check --driver-only`` runs with the system Python before .venv exists: bench.gpu (and
+    """``check --driver-only`` runs with the system Python before .venv exists: runner.gpu (and
     bench/__init__) import nothing outside the standard library."""
-    code = ("import sys, bench.gpu\n"
+    code = ("import sys, runner.gpu\n"
             "print(sorted(m for m in ('jax', 'numpy', 'asv', 'kernels') if m in sys.modules))\n")
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr

@@ -222,7 +222,7 @@ def test_command_exit_codes_as_a_process(tmp_path):
 
 
 def test_few_samples_judged_against_the_repeat_the_run_asked_for():
-    """python -m bench records its -a repeat override in the facts; asv keeps the class's."""
+    """python -m runner records its -a repeat override in the facts; asv keeps the class's."""
     bench = {"b.B.time_b": {"repeat": [5, 15, 2.0], "sample_time": 0.02}}
     facts = {"box": {"measurement": {"repeat": "(3,10,0.6)"}}}
     assert health.min_repeat(flags.asked(bench, facts, "box", "b.B.time_b")) == 3

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bench import lock
+from runner import lock
 
 ROOT = Path(__file__).resolve().parents[1]
-HOLD = ("import sys, time; sys.path.insert(0, {root!r}); from bench import lock\n"
+HOLD = ("import sys, time; sys.path.insert(0, {root!r}); from runner import lock\n"
         "with lock.results_lock({folder!r}):\n"
         "    print('held', flush=True); time.sleep({seconds})\n")
 
@@ -68,8 +68,8 @@ def test_the_lock_of_a_killed_run_is_taken_over(tmp_path):
 
 def _our_processes(tmpdir: Path) -> list[int]:
     """Processes whose TMPDIR is tmpdir or a folder below it: everything a run started, at any depth
-    (python -m bench and the gate give their children TMPDIRs inside their own)."""
-    from bench import children
+    (python -m runner and the gate give their children TMPDIRs inside their own)."""
+    from runner import children
 
     return [pid for pid in children.marked(f"TMPDIR={tmpdir}") if pid != os.getpid()]
 
@@ -80,12 +80,12 @@ def _env(tmp_path: Path, tmpdir: Path, **extra) -> dict:
 
 
 def test_two_runs_into_one_folder_keep_both_kernels(tmp_path, short_tmp):
-    """Two python -m bench of different kernels started together on one results folder: the second
+    """Two python -m runner of different kernels started together on one results folder: the second
     waits for the first (and says so), both kernels' results are in the folder, no temporary file left."""
     results = tmp_path / "results"
     tmpdir = short_tmp
     env = _env(tmp_path, tmpdir, JAXBENCH_COMPARISONS="0", JAXBENCH_TIMED_ONLY="1")
-    procs = [subprocess.Popen([sys.executable, "-m", "bench", "--kernels", k, "--machine", "shared-box",
+    procs = [subprocess.Popen([sys.executable, "-m", "runner", "--kernels", k, "--machine", "shared-box",
                                "--results-dir", str(results), "--no-report"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
              for k in ("grad", "norm")]
@@ -111,7 +111,7 @@ def test_ctrl_c_stops_a_gate_and_leaves_nothing_behind(tmp_path, short_tmp):
     env = _env(tmp_path, tmpdir)
     before = _worktrees()
     out_dir = tmp_path / "gate"
-    proc = subprocess.Popen([sys.executable, "-m", "bench.gate", "HEAD", "HEAD", "--kernels", "grad",
+    proc = subprocess.Popen([sys.executable, "-m", "runner.gate", "HEAD", "HEAD", "--kernels", "grad",
                              "--results-dir", str(out_dir)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:

@@ -1,5 +1,5 @@
-"""The comparison passes outside asv (bench/paired_worker.py) and their ratios written back into
-asv's results (bench/asv_record.py): the same classes and records as the asv suite's processes,
+"""The comparison passes outside asv (runner/paired_worker.py) and their ratios written back into
+asv's results (runner/asv_record.py): the same classes and records as the asv suite's processes,
 clear errors, and values asv itself reads back. Nothing here times anything."""
 import json
 import math
@@ -24,7 +24,7 @@ def test_worker_measures_the_suites_classes_of_its_device_count():
 
 
 def test_worker_drops_one_record_per_class_with_only_the_comparisons_asked(tmp_path, monkeypatch):
-    from bench import paired_worker
+    from runner import paired_worker
     from jaxbench import measure
 
     monkeypatch.setenv(store.OUT_ENV, str(tmp_path))
@@ -45,7 +45,7 @@ def test_worker_drops_one_record_per_class_with_only_the_comparisons_asked(tmp_p
     (["--kernels", "selu"], "JAXBENCH_COMPARISONS_OUT is not set"),
 ])
 def test_worker_refuses_bad_input_clearly(argv, message, monkeypatch, capsys):
-    from bench import paired_worker
+    from runner import paired_worker
 
     monkeypatch.delenv(store.OUT_ENV, raising=False)
     with pytest.raises(SystemExit) as exc:
@@ -59,7 +59,7 @@ def _bench(name, ids):
 
 
 def test_values_are_the_pooled_points_nan_where_unmeasured():
-    from bench import asv_record
+    from runner import asv_record
 
     benches = {"bench_selu.SeluComparisons.track_ratio": _bench("bench_selu.SeluComparisons.track_ratio", ["a", "b", "c"]),
                "bench_norm.NormComparisons.track_ratio": _bench("bench_norm.NormComparisons.track_ratio", ["z"]),
@@ -74,7 +74,7 @@ def test_values_are_the_pooled_points_nan_where_unmeasured():
 def test_record_writes_the_ratios_through_asvs_own_results(tmp_path):
     from asv import results as asv_results, util
 
-    from bench import asv_record
+    from runner import asv_record
 
     results_dir, name = tmp_path / "results", "bench_selu.SeluComparisons.track_ratio"
     (results_dir / "vm").mkdir(parents=True)
@@ -100,7 +100,7 @@ def test_record_writes_the_ratios_through_asvs_own_results(tmp_path):
 
 @pytest.mark.parametrize("devices", [1, 2])
 def test_worker_process_measures_and_drops_what_it_is_asked(devices, tmp_path):
-    """The real command, as python -m bench starts it: one norm comparison of each device count
+    """The real command, as python -m runner starts it: one norm comparison of each device count
     (the sharded one needs 2 host devices forced before JAX starts), measured with passes, no side missing."""
     import os
     import subprocess
@@ -114,7 +114,7 @@ def test_worker_process_measures_and_drops_what_it_is_asked(devices, tmp_path):
     env = dict(os.environ, **{store.OUT_ENV: str(drops), store.ONLY_ENV: str(only), "JAXBENCH_JAX_CACHE": ""})
     env.pop("XLA_FLAGS", None)
     root = Path(__file__).resolve().parents[1]
-    done = subprocess.run([sys.executable, "-m", "bench.paired_worker", "--devices", str(devices), "--kernels", "norm"],
+    done = subprocess.run([sys.executable, "-m", "runner.paired_worker", "--devices", str(devices), "--kernels", "norm"],
                           cwd=root, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     (drop,) = drops.glob("*.json")
@@ -132,7 +132,7 @@ def test_the_engine_s_processes_become_asv_s_time_results_with_process_level_sta
     devices is left out; a case nobody measured is NaN (skipped)."""
     from asv import results as asv_results, util
 
-    from bench import asv_record
+    from runner import asv_record
     from jaxbench import declare, rounds
     from kernels import Case
 

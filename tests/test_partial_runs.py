@@ -65,8 +65,8 @@ def test_enospc_from_the_write_helper_is_one_line_naming_the_folder(tmp_path, mo
 
 
 def _main_with_a_failing_write(tmp_path, monkeypatch, capsys, errno_):
-    """``python -m bench``'s main, its measuring replaced by one write that fails with ``errno_``."""
-    import bench.__main__ as cli
+    """``python -m runner``'s main, its measuring replaced by one write that fails with ``errno_``."""
+    import runner.__main__ as cli
 
     def measure(args, config, results_dir, machine, commit, started):
         monkeypatch.setattr(atomic.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(errno_, os.strerror(errno_))))
@@ -87,7 +87,7 @@ def test_a_full_or_read_only_disk_ends_the_run_with_one_line(tmp_path, monkeypat
 
 
 def test_a_disk_without_room_is_refused_before_anything_is_written(tmp_path, monkeypatch, capsys):
-    import bench.__main__ as cli
+    import runner.__main__ as cli
 
     machine = tmp_path / "results" / "box"
     atomic.write_json(machine / store.FILE, {"version": 1, "commits": {"c": {"processes": [1]}}})
@@ -152,7 +152,7 @@ def test_a_round_of_some_kernels_keeps_the_other_kernels_round_counts(tmp_path):
 
 
 def test_the_facts_keep_how_each_kernel_was_last_measured(tmp_path, monkeypatch):
-    from bench import facts
+    from runner import facts
 
     monkeypatch.setattr(facts, "collect", lambda machine: {"machine": machine, "written_at": "t"})
     facts.write(tmp_path, "box", {"kernels": ["selu", "grad"], "rounds": 1})
@@ -165,10 +165,10 @@ def test_the_facts_keep_how_each_kernel_was_last_measured(tmp_path, monkeypatch)
 # --------------------------------------------------------------------------- folders of dead runs
 
 def test_the_folder_of_a_dead_run_is_removed_and_a_live_one_kept(tmp_path):
-    from bench import run_folders
+    from runner import run_folders
 
     made = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
-                           "from bench import run_folders; print(run_folders.make('jaxbench-run-', sys.argv[2]))",
+                           "from runner import run_folders; print(run_folders.make('jaxbench-run-', sys.argv[2]))",
                            str(ROOT), str(tmp_path)], capture_output=True, text=True, check=True)
     dead = Path(made.stdout.strip())                                 # its owner has exited
     live = run_folders.make("jaxbench-gate-", tmp_path)             # this process
@@ -184,7 +184,7 @@ def test_the_folder_of_a_dead_run_is_removed_and_a_live_one_kept(tmp_path):
 
 
 def test_a_reused_pid_is_not_taken_for_the_owner(tmp_path):
-    from bench import run_folders
+    from runner import run_folders
 
     folder = run_folders.make("jaxbench-run-", tmp_path)
     assert run_folders.owner_alive(folder)
@@ -211,7 +211,7 @@ def test_a_phase_draws_on_a_terminal_only_and_never_a_carriage_return_in_a_log()
 
 
 def test_asv_output_advances_a_phase_by_each_finished_benchmarks_cases():
-    from bench import outcome
+    from runner import outcome
 
     class Count:
         done = 0
@@ -233,7 +233,7 @@ def test_asv_output_advances_a_phase_by_each_finished_benchmarks_cases():
 
 
 def test_a_pass_in_a_log_prints_one_line_without_carriage_returns(tmp_path):
-    from bench import outcome
+    from runner import outcome
 
     said = []
     say = lambda *a, **k: said.append("".join(a) + k.get("end", "\n"))   # noqa: E731

@@ -14,7 +14,7 @@ from asv import runner
 
 import kernels
 from bench import common
-from bench.__main__ import selection
+from runner.asv_run import selection
 from jaxbench.load import role_of
 
 KERNELS = sorted(kernels.kernels())

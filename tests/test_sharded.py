@@ -206,8 +206,8 @@ def test_bench_forces_devices_only_for_sharded_cpu_cases(monkeypatch):
 
 
 def test_forced_devices_verdicts():
-    """bench.forced_devices: forced / plain per case with the two-level interval, and its verdict."""
-    from bench import forced_devices
+    """runner.forced_devices: forced / plain per case with the two-level interval, and its verdict."""
+    from runner import forced_devices
 
     base = [[1.0, 1.01, 0.99, 1.0]] * 3
     runs = {"plain": [{"a": s, "b": s} for s in base],
@@ -222,11 +222,11 @@ def test_forced_devices_verdicts():
 
 
 def test_forced_devices_probes_the_scaling_baselines_from_the_registry():
-    """The cases bench.forced_devices times: one-device twins of the default run's sharded cases
+    """The cases runner.forced_devices times: one-device twins of the default run's sharded cases
     (no list of its own), then their NumPy twins as controls."""
     from dataclasses import replace
 
-    from bench import forced_devices
+    from runner import forced_devices
 
     probes = forced_devices.probe_cases()
     jax_probes = [c for c in probes if c.backend == "jax-cpu"]

@@ -1,4 +1,4 @@
-"""The worker server: every comparison process is a fork of one preloaded process (bench/worker_server.py)."""
+"""The worker server: every comparison process is a fork of one preloaded process (runner/worker_server.py)."""
 from __future__ import annotations
 
 import json
@@ -16,7 +16,7 @@ def test_each_fork_is_a_process_of_its_own_with_its_own_devices_environment_and_
     """One server, four requests: a one-device process given its calls per sample, a two-device one
     (its host devices forced in the child: the server never started JAX), a request changing a JAX_*
     variable (refused, rc 2), a failing child (rc 1, traceback in the log), and the server goes on."""
-    from bench.worker_server import Server, REFUSED, CHILD_FAILED
+    from runner.worker_server import Server, REFUSED, CHILD_FAILED
 
     base = dict(os.environ, JAXBENCH_JAX_CACHE="")
     base.pop("XLA_FLAGS", None)
@@ -51,7 +51,7 @@ def test_each_fork_is_a_process_of_its_own_with_its_own_devices_environment_and_
 
 
 def test_a_dead_server_is_an_error_not_a_hang(tmp_path):
-    from bench.worker_server import Server
+    from runner.worker_server import Server
 
     with open(tmp_path / "log", "w") as log, Server(ROOT, log, python=str(tmp_path / "no-python")) as run:
         with pytest.raises(OSError):

@@ -17,7 +17,7 @@ def selected_cases(mode):
     out = []
     for name, spec in kernels.kernels().items():
         for size in _sizes(spec, mode):
-            # one device: a sharded case needs a process started with its devices (python -m bench)
+            # one device: a sharded case needs a process started with its devices (python -m runner)
             out += [c for c in kernels.cases(kernel=name, size=size, dtype="float32", devices=1)
                     if c.placement in ("host", "explicit") and c.backend != "jax-gpu" or
                     (c.backend == "jax-gpu" and c.placement == "explicit")]

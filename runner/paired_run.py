@@ -1,12 +1,12 @@
-"""``python -m bench``'s comparison passes: every kernel's declared comparisons, in several processes.
+"""``python -m runner``'s comparison passes: every kernel's declared comparisons, in several processes.
 
-A pass is one worker process per kernel and device count (bench/paired_worker.py, forked by the
-preloaded worker server, bench/worker_server.py), which measures that kernel's comparison classes
+A pass is one worker process per kernel and device count (runner/paired_worker.py, forked by the
+preloaded worker server, runner/worker_server.py), which measures that kernel's comparison classes
 of the asv suite (bench/paired_suite.py) with the classes' own code and drops one record per class
 into a temporary folder, collected into
 ``jaxbench-comparisons.jsonc`` after the pass (an interrupted run keeps every pass already
 collected); after each pass the pooled ratios go into asv's results as the ``track_ratio`` values
-(bench/asv_record.py), with every steady-state time the processes measured. After ``processes``
+(runner/asv_record.py), with every steady-state time the processes measured. After ``processes``
 passes (default ``PROCESSES``), the comparisons whose 95% interval is still wider than their
 target (``LECTURE_TARGET`` for the lecture ratios, ``TARGET`` for the others) get more
 processes: the lecture ratios first, up to ``LECTURE_MAX_PROCESSES``, then the others, up to
@@ -48,12 +48,15 @@ from pathlib import Path
 
 from jaxbench import allocation, store
 
-from . import outcome, paired_suite
 from jaxbench.rounds import params_key
+
+from bench import paired_suite
+
+from . import outcome
 
 PROCESSES = 5          # processes per comparison, at least (the rest: jaxbench.allocation, while time lasts)
 BASE_PASSES = allocation.MIN_PASSES   # passes per group in the 2nd to ``processes``-th process (module doc)
-COMMITS_PROCESSES = 3  # ... in a --commits run, whose passes go through asv (~110 s each): bench/commits.py
+COMMITS_PROCESSES = 3  # ... in a --commits run, whose passes go through asv (~110 s each): runner/commits.py
 MAX_PROCESSES = 12     # at most, for the imprecise ones
 LECTURE_MAX_PROCESSES = 24   # at most, for an imprecise lecture ratio (they go first)
 TARGET, LECTURE_TARGET = allocation.TARGET, allocation.LECTURE_TARGET   # half-widths of the 95% intervals aimed for
@@ -86,7 +89,7 @@ def _is_lecture(row: dict) -> bool:
     return "lecture" in row["kinds"].split(",")
 
 
-PROCESS_START_S = 0.1   # a measuring process's cost beyond its groups: a fork of the worker server (bench/worker_server.py), 0.03-0.05 s measured
+PROCESS_START_S = 0.1   # a measuring process's cost beyond its groups: a fork of the worker server (runner/worker_server.py), 0.03-0.05 s measured
 
 
 def _target(row: dict, target: float) -> float:
@@ -215,7 +218,7 @@ def pass_classes(per_devices: dict[int, list[str]], only: set | None = None) -> 
 def worker_pass(p: int, label: str, per_devices: dict[int, list[str]], run_worker, drops: Path, machine_dir: Path,
                 commit: str, run: str | None, say, only: set | None = None, deadline: float | None = None) -> None:
     """One comparison pass outside asv: one worker process per kernel and device count
-    (bench/paired_worker.py, forked by the worker server), kernels in reverse order on even passes
+    (runner/paired_worker.py, forked by the worker server), kernels in reverse order on even passes
     (so no kernel always runs first after another); then
     collect (on Ctrl-C too: the records of the classes already measured are kept). On a terminal a
     bar counts the class records dropped (:class:`jaxbench.progress.Phase`)."""
@@ -231,7 +234,7 @@ def worker_pass(p: int, label: str, per_devices: dict[int, list[str]], run_worke
                   poll=lambda: len(list(drops.glob("*.json"))))
     say(head, **({"flush": True} if phase.enabled else {"end": "", "flush": True}))
     with phase:
-        try:   # one process per kernel and device count: a fork costs ~0.05 s (bench/worker_server.py)
+        try:   # one process per kernel and device count: a fork costs ~0.05 s (runner/worker_server.py)
             failed = [f"{k}, {n} device(s): exit {rc}" for n, ks in per_devices.items()
                       for k in (ks[::-1] if reverse else ks) if (rc := run_worker(n, [k], False))]
         except KeyboardInterrupt:   # nothing lost: the classes this pass finished are kept
@@ -252,10 +255,10 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
     also when a Ctrl-C ends the run.
 
     A pass is one worker process per kernel and device count (``run_worker(devices, [kernel],
-    reverse) -> exit code``, with ``env``: bench/paired_worker.py, forked by the worker server);
+    reverse) -> exit code``, with ``env``: runner/paired_worker.py, forked by the worker server);
     after the first pass, ``env`` names the calls per sample its processes chose
     (``store.NUMBERS_ENV``), so later processes skip the probe. ``record(entry)``, if given, is called after every pass with the
-    commit's comparisons (bench/asv_record.py writes them into asv's results). Extra passes
+    commit's comparisons (runner/asv_record.py writes them into asv's results). Extra passes
     (comparisons still wider than their target) must end within ``budget_s`` of the first pass's
     start and before ``deadline`` (a ``time.monotonic()`` value: the whole run's budget)."""
     kept = [] if kept is None else kept
@@ -277,26 +280,13 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
             kept.append(f"comparisons pass {p}")
             recorded()
             if p == 1:   # later processes reuse the first one's calls per sample: no probe again
-                numbers = drops / "calls-per-sample.jsonc"   # not a drop: store.collect reads *.json
-                numbers.write_text(json.dumps(store.calls_per_sample(store.load(machine_dir)["commits"].get(commit))),
-                                   encoding="utf-8")
-                env[store.NUMBERS_ENV] = str(numbers)
+                env[store.NUMBERS_ENV] = str(_calls_per_sample(drops, machine_dir, commit))
         env.pop(store.PASSES_ENV, None)
         p = processes
         while measured:
-            # one more process for the comparisons still imprecise, lecture ones first, while time lasts
-            entry = store.load(machine_dir)["commits"].get(commit) or {}
-            rows = [r for r in wide_comparisons(entry, max_processes=max_processes, lecture_max=lecture_max)
-                    if _process_class(r)[0] in measured]
-            now_t = time.monotonic()
-            left = min(budget_s - (now_t - started), math.inf if deadline is None else deadline - now_t)
-            passes = extra_passes_per_process(entry, rows)
-            chosen = extra_pass(rows, planned_seconds(entry, passes), left)
-            if len(chosen) < len(rows):
-                say(f"  {len(rows) - len(chosen)} comparison(s) still wider than their target (lecture +-{LECTURE_TARGET:.0%}, "
-                    f"others +-{TARGET:.0%}) get no more "
-                    f"processes ({max(left, 0):.0f} s left of the time budget): the report shows the widths reached",
-                    flush=True)
+            left = min(budget_s - (time.monotonic() - started),
+                       math.inf if deadline is None else deadline - time.monotonic())
+            chosen, passes, rows = _next_extra(machine_dir, commit, measured, max_processes, lecture_max, left, say)
             if not chosen:
                 break
             p += 1
@@ -313,6 +303,33 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
             kept.append(f"comparisons pass {p}")
             recorded()
     return kept
+
+
+def _calls_per_sample(drops: Path, machine_dir: Path, commit: str) -> Path:
+    """The calls per sample the first pass's processes chose, written into ``drops`` for the later
+    processes (``store.NUMBERS_ENV``); the file."""
+    numbers = drops / "calls-per-sample.jsonc"   # not a drop: store.collect reads *.json
+    numbers.write_text(json.dumps(store.calls_per_sample(store.load(machine_dir)["commits"].get(commit))),
+                       encoding="utf-8")
+    return numbers
+
+
+def _next_extra(machine_dir: Path, commit: str, measured: list[str], max_processes: int, lecture_max: int,
+                left: float, say) -> tuple[list[str], int, list[dict]]:
+    """(the comparisons of the next extra process, its passes per group, the rows still too wide):
+    one more process for the comparisons still imprecise, lecture ones first, while the ``left``
+    seconds last; says how many get no more processes."""
+    entry = store.load(machine_dir)["commits"].get(commit) or {}
+    rows = [r for r in wide_comparisons(entry, max_processes=max_processes, lecture_max=lecture_max)
+            if _process_class(r)[0] in measured]
+    passes = extra_passes_per_process(entry, rows)
+    chosen = extra_pass(rows, planned_seconds(entry, passes), left)
+    if len(chosen) < len(rows):
+        say(f"  {len(rows) - len(chosen)} comparison(s) still wider than their target (lecture +-{LECTURE_TARGET:.0%}, "
+            f"others +-{TARGET:.0%}) get no more "
+            f"processes ({max(left, 0):.0f} s left of the time budget): the report shows the widths reached",
+            flush=True)
+    return chosen, passes, rows
 
 
 def selections_of(kernel_list, gpu: bool) -> tuple[dict, list[str]]:

@@ -1,7 +1,7 @@
 """Machine facts that asv does not record, written beside its results.
 
 Contract with ``reports/``: ``<results_dir>/<machine>/jaxbench-facts.jsonc``, one per machine,
-rewritten by every ``python -m bench`` run (``python -m bench.facts --results-dir D --machine M``
+rewritten by every ``python -m runner`` run (``python -m runner.facts --results-dir D --machine M``
 writes it alone). Keys: ``machine``, ``written_at``, ``cpu`` (model, flags, cores), ``memory_bytes``,
 ``blas`` (threadpoolctl: vendor, library, threads), ``versions`` (python, numpy, scipy, jax, jaxlib,
 flax, optax, asv, asv_runner, jaxbench), ``jax`` (backend, devices with kind, GPU name and driver
@@ -146,7 +146,7 @@ def _previous(path: Path) -> dict:
 def write(results_dir: str | os.PathLike, machine: str, measurement: dict | None = None) -> Path:
     """Write ``<results_dir>/<machine>/jaxbench-facts.jsonc``; returns its path.
 
-    ``measurement``: how python -m bench ran asv (launch method, rounds, samples, kernels), kept
+    ``measurement``: how python -m runner ran asv (launch method, rounds, samples, kernels), kept
     with the facts; ``measured_kernels`` keeps it per kernel across runs of some kernels."""
     path = Path(results_dir) / machine / FACTS_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -161,7 +161,7 @@ def write(results_dir: str | os.PathLike, machine: str, measurement: dict | None
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.facts", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m runner.facts", description=__doc__.splitlines()[0])
     parser.add_argument("--results-dir", required=True)
     parser.add_argument("--machine", required=True)
     args = parser.parse_args(argv)

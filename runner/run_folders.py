@@ -1,11 +1,11 @@
-"""The temporary folders of runs (``jaxbench-run-*`` of ``python -m bench``, ``jaxbench-gate-*`` of
+"""The temporary folders of runs (``jaxbench-run-*`` of ``python -m runner``, ``jaxbench-gate-*`` of
 the gate): each made with its owner recorded, and those of dead owners removed when a run starts.
 
 A run removes its folder however it ends, except when it is killed outright (``kill -9``, a lost
 machine): then the folder stays, and what the run had started may still be running. :func:`make`
 writes the owner's pid and start time (``/proc/<pid>/stat``, so that a reused pid is not taken for
 the owner) into the folder; :func:`remove_stale` stops the processes still working for a dead
-owner (marked by ``TMPDIR=<its folder>``: bench/children.py) and removes its folder.
+owner (marked by ``TMPDIR=<its folder>``: runner/children.py) and removes its folder.
 """
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from . import gate_records, gate_rule
+from . import records as gate_records, rule as gate_rule
 
 METHOD = ("worker processes of each commit alternate A B B A ...; per case, one median per process "
           "(over its passes); ratio: Hodges-Lehmann estimate of HEAD / BASE over the process medians with "

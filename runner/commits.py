@@ -1,8 +1,8 @@
-"""``python -m bench --commits A..B`` (``make bench COMMITS=A..B``): the default run on each commit of
+"""``python -m runner --commits A..B`` (``make bench COMMITS=A..B``): the default run on each commit of
 a range, in asv's virtualenv, commits interleaved, so the report's history shows every commit.
 
-    python -m bench --commits HEAD~3..HEAD        # HEAD~2, HEAD~1, HEAD (git's A..B: A excluded)
-    python -m bench --commits 1a2b3c,HEAD         # a list of revisions, in the order given
+    python -m runner --commits HEAD~3..HEAD        # HEAD~2, HEAD~1, HEAD (git's A..B: A excluded)
+    python -m runner --commits 1a2b3c,HEAD         # a list of revisions, in the order given
 
 Each commit is measured by ``asv run <hash>^!`` without ``--python=same``: asv builds the commit's
 wheel and installs it into the virtualenv of asv.conf.json's matrix (created once, under

@@ -1,6 +1,6 @@
 """What one asv pass did to the cases it was asked to run: ok, failed or skipped (n/a).
 
-``python -m bench`` keeps asv's own console output in a log file and prints this instead: one line
+``python -m runner`` keeps asv's own console output in a log file and prints this instead: one line
 per pass, the failed cases by name. Read from the results JSON, where asv writes a number for an
 ok case, ``null`` for a failure and NaN for a skip (``SkipNotImplemented``: no GPU, missing data).
 """

@@ -1,15 +1,15 @@
 """One comparison process outside asv: every kernel's comparisons of one device count, in turn.
 
-    python -m bench.paired_worker --devices N --kernels matmul,selu [--reverse]
+    python -m runner.paired_worker --devices N --kernels matmul,selu [--reverse]
 
 Under ``asv run`` a kernel's comparisons are measured in its comparison class's ``setup_cache``
 (bench/paired_suite.py), one process per class: 16 processes a pass in the default run, each paying
-~3.5 s of start-up (Python, JAX, the suite) for 0.2-16 s of measuring. ``python -m bench``'s
+~3.5 s of start-up (Python, JAX, the suite) for 0.2-16 s of measuring. ``python -m runner``'s
 comparison passes run this module's :func:`work` instead, in a fork of the preloaded worker
-server (bench/worker_server.py; ``python -m bench.paired_worker`` runs it in a fresh process):
+server (runner/worker_server.py; ``python -m runner.paired_worker`` runs it in a fresh process):
 one process measures the same classes' comparisons, kernel after kernel, with the same code (:func:`jaxbench.measure.measure`),
 and drops one record per class into ``JAXBENCH_COMPARISONS_OUT`` exactly as the class's
-``setup_cache`` does, so each comparison still gets one record per process (bench/asv_record.py
+``setup_cache`` does, so each comparison still gets one record per process (runner/asv_record.py
 then writes the pooled ratios into asv's results). ``JAXBENCH_COMPARISONS_ONLY`` narrows it to
 the sides of some comparisons (the extra passes).
 Forced host devices (N > 1) are set before JAX starts, as in the asv class's process; the grid
@@ -27,7 +27,7 @@ def classes(kernel_list, devices: int, full: bool) -> list[tuple[str, tuple]]:
     in kernel order (the asv suite's classes, bench/paired_suite.py)."""
     import kernels
 
-    from . import paired_suite
+    from bench import paired_suite
 
     out = []
     for k in kernel_list:
@@ -53,11 +53,11 @@ def measure_classes(chosen, devices: int, only: set | None) -> int:
 def work(devices: int, names: list[str], reverse: bool = False) -> int:
     """This process's measurement: ``devices`` host devices forced (before JAX starts), then the
     comparison classes of ``names`` with that many devices, in order (reversed with ``reverse``),
-    each dropped into ``JAXBENCH_COMPARISONS_OUT``; 0. Also a fork's whole job (bench/worker_server.py)."""
+    each dropped into ``JAXBENCH_COMPARISONS_OUT``; 0. Also a fork's whole job (runner/worker_server.py)."""
     import kernels
     from jaxbench import store
 
-    from . import common
+    from bench import common
 
     if devices > 1:
         kernels.force_host_devices(devices)   # before JAX starts: read once per process
@@ -68,7 +68,7 @@ def work(devices: int, names: list[str], reverse: bool = False) -> int:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.paired_worker", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m runner.paired_worker", description=__doc__.split("\n")[0])
     ap.add_argument("--devices", type=int, default=1, help="host devices forced in this process (default 1)")
     ap.add_argument("--kernels", required=True, help="comma-separated kernel names, measured in this order")
     ap.add_argument("--reverse", action="store_true", help="measure the kernels in reverse order")

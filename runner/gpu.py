@@ -1,13 +1,13 @@
 """A GPU box in one command: is there a usable NVIDIA GPU, and which asv machine name says so.
 
-    python -m bench.gpu check                # exit 0 with a summary, or 1 with what is missing
-    python -m bench.gpu check --driver-only  # nvidia-smi only: needs no JAX, runs before any install
-    python -m bench.gpu machine              # the asv machine name, e.g. "lab7-h100x1"
+    python -m runner.gpu check                # exit 0 with a summary, or 1 with what is missing
+    python -m runner.gpu check --driver-only  # nvidia-smi only: needs no JAX, runs before any install
+    python -m runner.gpu machine              # the asv machine name, e.g. "lab7-h100x1"
 
 ``make bench GPU=1`` runs ``check --driver-only`` with the system Python before installing anything
 (so a box without a GPU is refused at once, not after downloading the CUDA wheels), installs the
 ``cuda`` extra into .venv, runs ``check`` (JAX must see the GPU) and passes ``machine`` to
-``python -m bench --machine``. See docs/multi_device.md.
+``python -m runner --machine``. See docs/multi_device.md.
 
 Three things can be missing, checked in this order, each named by the refusal:
 1. the NVIDIA driver's ``nvidia-smi`` (not on PATH),
@@ -15,8 +15,8 @@ Three things can be missing, checked in this order, each named by the refusal:
 3. JAX's CUDA backend (``jax.devices("gpu")`` raises: JAX installed without ``jax[cuda12]``,
    or ``JAX_PLATFORMS`` excludes the GPU).
 
-Standard library only at import time (asv imports every module of its benchmark_dir, and
-``--driver-only`` runs before the virtualenv exists); JAX is imported by ``jax_gpus`` alone.
+Standard library only at import time, runner/__init__ included (``--driver-only`` runs with the
+system Python before the virtualenv exists); JAX is imported by ``jax_gpus`` alone.
 """
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ def gpu_machine_name(gpus: list[dict], hostname: str) -> str:
     "ws-rtx4090x1-t4x1" for mixed GPUs.
 
     ``host`` is the host name's first label (``gpu01.cluster.local`` -> ``gpu01``), reduced to the
-    characters ``python -m bench --machine`` accepts (letters, digits, '.', '_', '-').
+    characters ``python -m runner --machine`` accepts (letters, digits, '.', '_', '-').
     """
     if not gpus:
         raise ValueError("gpu_machine_name: no GPU given")
@@ -151,7 +151,7 @@ def check_gpu_request(with_jax: bool = True, which=shutil.which, run=subprocess.
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.gpu", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m runner.gpu", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="exit 0 when a GPU run can happen here, else 1 with what is missing")
     check.add_argument("--driver-only", action="store_true",

@@ -1,13 +1,13 @@
 """A fork server for the comparison worker processes: each worker is a fork of one preloaded process.
 
-    python -m bench.worker_server      (requests on stdin, answers on stdout, one JSON line each)
+    python -m runner.worker_server      (requests on stdin, answers on stdout, one JSON line each)
 
-A fresh ``python -m bench.paired_worker`` pays ~3.2 s of imports (Python, NumPy, JAX, flax, optax,
+A fresh ``python -m runner.paired_worker`` pays ~3.2 s of imports (Python, NumPy, JAX, flax, optax,
 the kernels and the asv suite) and re-reads MovieLens and MNIST before it times anything. The
 server pays that once: it imports all of it and loads the data, but never starts a JAX backend
 (it checks before every fork), then forks one child per request (~10 ms on the 2-core VM). A
 child starts its own backend after forcing its host devices, exactly as a fresh worker does, and
-measures with the worker's own code (:func:`bench.paired_worker.work`).
+measures with the worker's own code (:func:`runner.paired_worker.work`).
 
 A request is ``{"devices": N, "kernels": [...], "reverse": bool, "env": {name: value}}``: the
 child's whole environment is ``env`` (the runner's, at the request). The answer is ``{"pid": the
@@ -42,7 +42,9 @@ def preload() -> list[str]:
     import kernels
     from jaxbench import measure, store  # noqa: F401
 
-    from . import common, paired_suite, paired_worker  # noqa: F401
+    from bench import common, paired_suite  # noqa: F401
+
+    from . import paired_worker  # noqa: F401
 
     for name in kernels.kernels():
         kernels.kernel(name)
@@ -130,7 +132,7 @@ class Server:
     """The runner's side: ``with Server(cwd, log) as run_worker: run_worker(devices, kernels, reverse, env)``.
 
     The server starts at the first request, in a process group of its own (an interrupted run
-    stops it and its children together: bench/children.py), its stderr and its children's output
+    stops it and its children together: runner/children.py), its stderr and its children's output
     in ``log``. A request returns the child's exit code, as a fresh worker's would."""
 
     def __init__(self, cwd, log, python: str = sys.executable):
@@ -143,9 +145,9 @@ class Server:
         self.close()
 
     def _start(self, env: dict) -> None:
-        self.log.write(f"\n$ {self.python} -m bench.worker_server   (one fork per comparison process)\n")
+        self.log.write(f"\n$ {self.python} -m runner.worker_server   (one fork per comparison process)\n")
         self.log.flush()
-        self.proc = subprocess.Popen([self.python, "-m", "bench.worker_server"], cwd=self.cwd, env=env,
+        self.proc = subprocess.Popen([self.python, "-m", "runner.worker_server"], cwd=self.cwd, env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
                                      text=True, start_new_session=True)
 
@@ -153,7 +155,7 @@ class Server:
         if self.proc is None:
             self._start(env)
         request = {"devices": devices, "kernels": list(kernel_names), "reverse": reverse, "env": env}
-        self.log.write(f"\n$ fork: python -m bench.paired_worker --devices {devices} --kernels "
+        self.log.write(f"\n$ fork: python -m runner.paired_worker --devices {devices} --kernels "
                        f"{','.join(kernel_names)}{' --reverse' if reverse else ''}\n")
         self.log.flush()
         try:

@@ -1,22 +1,23 @@
-"""``python -m bench.gate BASE HEAD``: a regression gate that does not cry wolf (docs/gate.md).
+"""``python -m runner.gate BASE HEAD``: a regression gate that does not cry wolf (docs/gate.md).
 
-    python -m bench.gate main HEAD                       # the lecture set, factor 1.10
-    python -m bench.gate main HEAD --kernels selu --factor 1.2
-    python -m bench.gate HEAD HEAD --plant selu:1.25     # self-test: a planted 25% slowdown
+    python -m runner.gate main HEAD                       # the lecture set, factor 1.10
+    python -m runner.gate main HEAD --kernels selu --factor 1.2
+    python -m runner.gate HEAD HEAD --plant selu:1.25     # self-test: a planted 25% slowdown
 
 1. Checks BASE and HEAD out into temporary git worktrees (``git worktree add --detach``).
 2. Measures with the comparison engine's worker processes of each commit: in each worktree (cwd
-   and PYTHONPATH = the worktree), ``python -m bench.paired_worker --devices N --kernels K``
-   times every side of every declared comparison of those kernels, interleaved within the
-   process, and drops its records into ``<results>/<side>/<pair>-d<N>`` (bench/gate_records.py).
+   and PYTHONPATH = the worktree), ``python -m runner.paired_worker --devices N --kernels K``
+   (``bench.paired_worker`` in commits from before the runner moved out of bench/) times every
+   side of every declared comparison of those kernels, interleaved within the process, and drops
+   its records into ``<results>/<side>/<pair>-d<N>`` (runner/gate/records.py).
    Each process gives every case it timed one value: the median of its passes.
-3. Alternates the sides over many short processes, A B B A A B ... (bench/gate_plan.py): first
+3. Alternates the sides over many short processes, A B B A A B ... (runner/gate/plan.py): first
    ``--processes`` pairs of every kernel (``INITIAL_PASSES`` passes per group), then more pairs
    only of the kernels that still hold an ambiguous case (slower by half the factor's margin or
    more, p <= 0.25, no regression yet), in the passes per process that Kalibera & Jones's rule
    gives for those cases, while the time budget (``--budget``) lasts and up to
    ``--max-processes`` per side.
-4. Decides per case on the process medians (bench/gate_rule.py): the ratio is the Hodges-Lehmann
+4. Decides per case on the process medians (runner/gate/rule.py): the ratio is the Hodges-Lehmann
    estimate of HEAD / BASE with its Moses 95% interval; a regression when ratio >= factor (1.10)
    AND the one-sided exact Mann-Whitney test over the process medians gives p <= alpha (0.001);
    "unconfirmed" when ratio >= factor at p <= 0.03 only; an improvement in the mirror case.
@@ -40,11 +41,13 @@ from pathlib import Path
 
 from jaxbench.store import ONLY_ENV, OUT_ENV, PASSES_ENV   # the worker's switches (older commits ignore PASSES_ENV)
 
-from . import children, gate_plan, gate_records, gate_report, gate_rule
+from .. import children
+from . import plan as gate_plan, records as gate_records, report as gate_report, rule as gate_rule
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LECTURE_SET = ("selu", "batching", "rowdot", "grad", "matmul")
-WORKER = "bench/paired_worker.py"
+# the engine's worker, as (file, module): runner/ from issue 28 on, bench/ in the commits before it
+WORKERS = (("runner/paired_worker.py", "runner.paired_worker"), ("bench/paired_worker.py", "bench.paired_worker"))
 DEFAULT_PROCESSES = 4     # pairs of every kernel before the adaptive ones
 DEFAULT_MAX_PROCESSES = 60
 DEFAULT_FACTOR = 1.10
@@ -72,15 +75,22 @@ def resolve(rev: str) -> str | None:
 
 
 def has_worker(commit: str) -> bool:
-    """Whether ``commit`` holds the engine's worker (``bench/paired_worker.py``)."""
-    return subprocess.run(["git", "cat-file", "-e", f"{commit}:{WORKER}"], cwd=ROOT,
-                          capture_output=True).returncode == 0
+    """Whether ``commit`` holds the engine's worker (``runner/paired_worker.py``, or
+    ``bench/paired_worker.py`` before it moved)."""
+    return any(subprocess.run(["git", "cat-file", "-e", f"{commit}:{path}"], cwd=ROOT,
+                              capture_output=True).returncode == 0 for path, _ in WORKERS)
+
+
+def worker_module(worktree: Path) -> str:
+    """The worker's module in a side's worktree: ``runner.paired_worker``, or ``bench.paired_worker``
+    in a commit from before the move (either way the same command line)."""
+    return next((module for path, module in WORKERS if (worktree / path).is_file()), WORKERS[0][1])
 
 
 def worker_added() -> str:
     """The commit that added the worker (short hash; '?' where unknown)."""
     try:
-        added = _git("log", "--diff-filter=A", "--format=%h", "--", WORKER).split()
+        added = _git("log", "--diff-filter=A", "--format=%h", "--", *(path for path, _ in WORKERS)).split()
     except subprocess.CalledProcessError:
         return "?"
     return added[-1] if added else "?"
@@ -100,14 +110,16 @@ def side_env(worktree: Path, plant: str | None) -> dict:
 
 
 def check_imports(worktree: Path, env: dict) -> None:
-    """Fail unless a process started with ``env`` imports the worktree's kernels/ and bench/."""
-    probe = ("import kernels, bench, os; print(os.path.dirname(os.path.dirname(kernels.__file__)));"
-             "print(os.path.dirname(os.path.dirname(bench.__file__)))")
+    """Fail unless a process started with ``env`` imports the worktree's kernels/, bench/ and the
+    worker's package (runner/; bench/ in commits from before the move)."""
+    names = list(dict.fromkeys(("kernels", "bench", worker_module(worktree).split(".")[0])))
+    probe = f"import os, {', '.join(names)}\n" + "".join(
+        f"print(os.path.dirname(os.path.dirname({n}.__file__)))\n" for n in names)
     with tempfile.TemporaryDirectory() as elsewhere:
         out = subprocess.run([sys.executable, "-c", probe], cwd=elsewhere, env=env, capture_output=True, text=True)
     where = {Path(p).resolve() for p in out.stdout.split()}
     if out.returncode != 0 or where != {worktree.resolve()}:
-        raise GateError(f"the worktree {worktree} would not import its own kernels/ and bench/ "
+        raise GateError(f"the worktree {worktree} would not import its own {', '.join(names)} "
                         f"(got {sorted(map(str, where))}; {out.stderr.strip()[-300:]})")
 
 
@@ -140,7 +152,7 @@ def run_process(wt: Path, side: str, pair: int, devices: int, kernel_list: list[
     rule): its records read back (:func:`gate_records.load_process`) with its side, pair,
     devices, kernels, passes asked and wall seconds."""
     drop = out_dir / side / f"{pair:02d}-d{devices}"
-    cmd = [sys.executable, "-m", "bench.paired_worker", "--devices", str(devices), "--kernels", ",".join(kernel_list)]
+    cmd = [sys.executable, "-m", worker_module(wt), "--devices", str(devices), "--kernels", ",".join(kernel_list)]
     if pair % 2:
         cmd.append("--reverse")          # the kernels' order alternates too, the same on both sides of a pair
     env = dict(env, **{OUT_ENV: str(drop)}, **({PASSES_ENV: str(passes)} if passes else {}))
@@ -217,7 +229,7 @@ def parse_args(argv=None):
     import kernels as registry
     from kernels import _plant
 
-    parser = argparse.ArgumentParser(prog="python -m bench.gate",
+    parser = argparse.ArgumentParser(prog="python -m runner.gate",
                                      description="Regression gate: BASE vs HEAD in alternating worker processes, "
                                                  "a Mann-Whitney test over the processes' medians (docs/gate.md).")
     parser.add_argument("base", metavar="BASE", help="baseline commit (any git revision)")
@@ -278,7 +290,8 @@ def check_args(parser, args, known: list[str], plant) -> None:
         if got is None:
             parser.error(f"unknown commit {rev!r}: not a revision of the repository at {ROOT}")
         if not has_worker(got):
-            parser.error(f"{rev} ({got[:10]}) has no {WORKER}: the gate measures each commit with its own worker "
+            files = " or ".join(path for path, _ in WORKERS)
+            parser.error(f"{rev} ({got[:10]}) has no {files}: the gate measures each commit with its own worker "
                          f"processes, which came in at {worker_added()}; choose commits from there on")
 
 
@@ -286,7 +299,7 @@ def main(argv=None) -> int:
     """The gate; Ctrl-C or SIGTERM stops it at once (exit 130): its processes stopped as process
     groups, its worktrees removed, its temporary folder deleted, and it says what it kept."""
     args = parse_args(argv)
-    from . import run_folders
+    from .. import run_folders
 
     if removed := run_folders.remove_stale():   # folders (and worktrees) of runs killed outright
         remove_worktrees([])

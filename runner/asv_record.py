@@ -1,6 +1,6 @@
 """The comparisons' pooled ratios written into asv's results as the ``track_ratio`` values of the run.
 
-``python -m bench`` measures the comparisons in its own processes (bench/paired_worker.py), several
+``python -m runner`` measures the comparisons in its own processes (runner/paired_worker.py), several
 per comparison; asv's ``track_ratio`` benchmarks (bench/paired_suite.py) are the same comparisons,
 and a plain ``asv run`` measures them in one ``setup_cache`` process per class. So that ``asv
 publish``, ``asv compare`` and the history across commits show the run's speed-ups, each
@@ -40,7 +40,7 @@ def values(benchmarks: dict, rows: list[dict]) -> dict[str, list[float]]:
     return out
 
 
-TIME_PREFIX = "time_"   # (no function here may start with it: asv's discovery would take it for a benchmark)
+TIME_PREFIX = "time_"   # the steady-state benchmarks of the suite (bench/common.py: time_<kernel>)
 CI_LEVEL = 0.99   # asv's stats_ci_99_a/b: the process-level interval at asv's own level
 
 
@@ -53,7 +53,7 @@ def _case_keys(name: str, bench: dict) -> list[str] | None:
     from jaxbench import declare
     from jaxbench.load import parse_param, split_name
 
-    from . import common
+    from bench import common
 
     kernel, method = split_name(name)
     if method != TIME_PREFIX + kernel or kernel not in kernels.kernels():

@@ -1,4 +1,4 @@
-"""One writer per results folder and machine: ``python -m bench`` holds this lock while asv and the
+"""One writer per results folder and machine: ``python -m runner`` holds this lock while asv and the
 comparison passes write ``<results>/<machine>/``.
 
 asv rewrites a commit's whole results file at the end of each ``asv run``: two runs writing one

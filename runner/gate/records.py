@@ -1,4 +1,4 @@
-"""What the gate's worker processes dropped, read back (``python -m bench.gate``; docs/gate.md).
+"""What the gate's worker processes dropped, read back (``python -m runner.gate``; docs/gate.md).
 
 Each worker process of a side drops its records (one JSON file per comparison class,
 :func:`jaxbench.store.drop`: groups with ``sides`` (case keys), ``numbers`` and ``passes``, the

@@ -3,15 +3,15 @@
 A *pair* is one process of each side (per device count the kernels need), BASE then HEAD on even
 pairs and HEAD then BASE on odd ones: A B B A A B ..., so that a slow spell of the machine falls
 on both sides. The first ``initial`` pairs measure every kernel; each later pair measures only the
-kernels (per device count) that still hold an ambiguous case (:func:`bench.gate_rule.ambiguous`)
+kernels (per device count) that still hold an ambiguous case (:func:`runner.gate.rule.ambiguous`)
 with fewer than ``max_processes`` processes, the device counts whose process is worth its cost
 (:func:`worth_running`), and starts only if its estimated cost fits the time left
 (:func:`pair_seconds`: the mean cost of each part in the processes run so far).
 """
 from __future__ import annotations
 
-from . import gate_rule
-from .gate_records import devices_of, kernel_of
+from . import rule as gate_rule
+from .records import devices_of, kernel_of
 
 SIDES = ("base", "head")
 UNKNOWN_S = 20.0       # a part (a kernel, or a process's start) no process has measured yet
@@ -28,7 +28,7 @@ def device_counts(kernel_list, full: bool = False) -> dict[int, list[str]]:
     ``kernel_list``'s order (the asv suite's classes, bench/paired_suite.py, as the worker's)."""
     import kernels
 
-    from . import paired_suite
+    from bench import paired_suite
 
     out: dict[int, list[str]] = {}
     for k in kernel_list:

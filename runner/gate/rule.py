@@ -1,4 +1,4 @@
-"""The gate's decision rule, on the medians of processes (``python -m bench.gate``; docs/gate.md).
+"""The gate's decision rule, on the medians of processes (``python -m runner.gate``; docs/gate.md).
 
 Per case, each side (BASE, HEAD) gives one value per worker process: the median of its passes'
 seconds per call. Processes, not passes, are the unit: on the 2-core VMs the processes disagree

@@ -1,6 +1,6 @@
 """Does forcing N host devices change the one-device numbers? Measured, not assumed.
 
-    python -m bench.forced_devices [--devices 2] [--processes 6] [--out FILE.json]
+    python -m runner.forced_devices [--devices 2] [--processes 6] [--out FILE.json]
 
 ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` (``kernels.force_host_devices``) makes XLA's CPU client expose N devices,
 which the sharded (``devices > 1``) cases need. It is read once, when JAX starts its CPU backend,
@@ -77,7 +77,7 @@ def measure(devices: int, processes: int, log=print) -> dict:
         which = ("plain", "forced")[(i + i // 2) % 2]      # plain, forced, forced, plain, ...: no order bias
         env = forced_env(devices if which == "forced" else 1)
         env.setdefault("JAX_PLATFORMS", "cpu")
-        proc = subprocess.run([sys.executable, "-m", "bench.forced_devices", "--worker"], env=env,
+        proc = subprocess.run([sys.executable, "-m", "runner.forced_devices", "--worker"], env=env,
                               capture_output=True, text=True, check=False)
         if proc.returncode:
             raise RuntimeError(f"worker ({which}) failed with exit {proc.returncode}:\n{proc.stderr[-2000:]}")
@@ -116,7 +116,7 @@ def table(rows: list[dict], devices: int, processes: int) -> str:
     from kernels import format_seconds
 
     lines = [f"Forcing {devices} host devices vs 1, devices = 1 cases, {processes} + {processes} alternating "
-             f"processes, {REPEAT} samples each (python -m bench.forced_devices)", "",
+             f"processes, {REPEAT} samples each (python -m runner.forced_devices)", "",
              "| case | 1 device | forced | forced / 1 [95% CI] | verdict |", "| --- | --- | --- | --- | --- |"]
     for r in rows:
         lines.append(f"| {r['case']} | {format_seconds(r['plain'])} | {format_seconds(r['forced'])} | "
@@ -125,7 +125,7 @@ def table(rows: list[dict], devices: int, processes: int) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.forced_devices", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m runner.forced_devices", description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=2, help="host devices to force (default 2)")
     parser.add_argument("--processes", type=int, default=6, help="processes per condition (default 6)")
     parser.add_argument("--out", help="also write the samples and verdicts to this JSON file")

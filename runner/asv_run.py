@@ -1,0 +1,194 @@
+"""``python -m runner``'s asv invocations: which benchmarks of a kernel to run (``-b`` regexes of the
+valid cases), asv's command lines (``asv run``, its JSON writes atomic) and the asv rounds.
+
+Only valid cases are selected (``bench.common.selected``); ``jax-gpu`` cases are selected only
+where JAX sees a GPU (elsewhere asv records them as n/a, NaN, without starting a process).
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONF = ROOT / "asv.conf.json"
+
+
+def _asv(*args) -> list[str]:
+    """asv's command line, its JSON writes atomic (jaxbench/asv_atomic.py)."""
+    return [sys.executable, "-m", "jaxbench.asv_atomic", *args]
+
+
+def _repeat(full: bool) -> str:
+    """asv ``repeat`` of the run's time_ processes, as the suite declares it per mode."""
+    from bench.common import REPEAT
+
+    return str(REPEAT["full" if full else "default"]).replace(" ", "")
+
+
+def _conf() -> dict:
+    from asv import util
+
+    return util.load_json(str(CONF), js_comments=True)
+
+
+def selection(kernel: str, gpu: bool, full: bool = True,
+              timed_only: bool = False, steady: bool = True) -> tuple[list[str], int, int, dict]:
+    """asv ``-b`` regexes selecting the runnable cases of one kernel; (regexes, selected, total,
+    wanted), ``wanted`` = {benchmark name: [params key, ...]} of the selected cases.
+
+    ``timed_only``: only the steady-state ``time_`` benchmarks (the later rounds); ``steady=False``:
+    none of them (the comparison processes time every steady-state case: runner/asv_record.py)."""
+    from bench import common
+    from jaxbench.rounds import params_key
+
+    module = importlib.import_module(f"bench.bench_{kernel}")
+    regexes, chosen, total, wanted = [], 0, 0, {}
+    for cls_name, cls in sorted(vars(module).items()):
+        if not isinstance(cls, type) or cls.__module__ != module.__name__:
+            continue
+        if hasattr(cls, "comparisons"):            # measured in passes of their own (comparison_selection)
+            continue
+        methods = [m for m in dir(cls) if re.match(r"(time|track|peakmem|mem|timeraw)_", m)]
+        if timed_only:
+            methods = [m for m in methods if m.startswith("time_")]
+        if not steady:
+            methods = [m for m in methods if not m.startswith("time_")]
+        if not methods:
+            continue
+        prefix = re.escape(f"bench_{kernel}.{cls_name}.")
+        if not hasattr(cls, "skip_params"):        # accuracy tracks: every backend, cheap skips
+            if not (full or getattr(cls, "default_run", True)):
+                continue                           # declared beside the track: not in the default run
+            regexes.append("^" + prefix)
+            keep = [v for v in _product(cls.params)]
+            n = len(keep) * len(methods)
+            chosen, total = chosen + n, total + n
+        else:
+            total += len(list(_product(cls.params))) * len(methods)
+            # the suite's grid is the run's (bench/common.py: JAXBENCH_SIZES, set by measure())
+            keep = [v for v in common.selected(cls) if gpu or v[0] != "jax-gpu"]
+            chosen += len(keep) * len(methods)
+            if keep:
+                alts = "|".join(re.escape(", ".join(repr(x) for x in v)) for v in keep)
+                regexes.append(f"^{prefix}({'|'.join(map(re.escape, methods))})\\(({alts})\\)$")
+        for m in methods:
+            if keep:
+                wanted[f"bench_{kernel}.{cls_name}.{m}"] = [params_key(repr(x) for x in v) for v in keep]
+    return regexes, chosen, total, wanted
+
+
+def _product(params):
+    import itertools
+
+    return itertools.product(*params)
+
+
+def _config(results_dir: Path | None, folder: Path) -> Path:
+    """asv.conf.json itself, or a copy in ``folder`` whose results/html folders are ``results_dir``."""
+    if results_dir is None:
+        return CONF
+    conf = _conf()
+    conf.update(repo=str(ROOT), benchmark_dir=str(ROOT / conf["benchmark_dir"]),
+                env_dir=str(ROOT / conf["env_dir"]), results_dir=str(results_dir),
+                html_dir=str(results_dir.parent / "html"))
+    tmp = folder / "asv.conf.json"
+    tmp.write_text(json.dumps(conf, indent=2))
+    return tmp
+
+
+# free disk a run needs beyond rewriting every file of its results folder once (atomic writes
+# keep the old file until the new one is whole): new results, the log, the report's inputs
+ROOM_MARGIN = 4 << 20
+
+
+def room_needed(results_dir: Path) -> int:
+    """Bytes a run needs free on the results folder's disk: its files once more, plus the margin."""
+    size = sum(f.stat().st_size for f in results_dir.rglob("*") if f.is_file()) if results_dir.is_dir() else 0
+    return size + ROOM_MARGIN
+
+
+def asv_runner(args, config: Path, commit: str, machine: str, env: dict, log, in_env: bool = False,
+               room_for: Path | None = None):
+    """``run_asv(regexes, append=False, on_line=None) -> exit code``: one ``asv run`` of the selected
+    benchmarks (``on_line``: each line of asv's output, for progress):
+    of the checkout in this Python (``--python=same``), or, ``in_env``, of ``commit`` built and
+    installed into asv's virtualenv (``asv run <commit>^!``).
+
+    One round per invocation: python -m runner runs the rounds itself, as passes over every kernel,
+    so the processes of one case are minutes apart and the samples of each round can be told apart
+    afterwards (asv concatenates them; rounds.record counts them). asv prints every grid point,
+    n/a ones included (~1,500 lines): that goes to the log. ``room_for``: the results folder whose
+    disk is checked after a failed invocation (:func:`jaxbench.atomic.check_room`)."""
+    from . import children
+
+    def run_asv(regexes: list[str], append: bool = False, on_line=None) -> int:
+        where = [f"{commit}^!"] if in_env else ["--python=same", "--set-commit-hash", commit]
+        cmd = _asv("run", "--config", str(config), *where, "--machine", machine, "--launch-method", args.launch_method, "--record-samples",
+                   "-a", "rounds=1")
+        if append:
+            cmd += ["--append-samples"]
+        cmd += ["-a", "repeat=" + _repeat(args.full)]
+        for rx in regexes:
+            cmd += ["-b", rx]
+        log.write(f"\n$ {' '.join(cmd)}\n")
+        log.flush()
+        rc = children.run_logged(cmd, log, on_line, cwd=ROOT, env=env)
+        if rc != 0 and room_for is not None:   # asv failed: if the disk filled up, stop with one line
+            from jaxbench import atomic
+
+            atomic.check_room(room_for, ROOM_MARGIN)
+        return rc
+
+    return run_asv
+
+
+INVOCATIONS = 3   # asv invocations per round: each costs ~12 s of asv start-up, discovery and results I/O here
+
+
+def kernel_chunks(kernels: list[str], cases: dict, n: int = INVOCATIONS) -> list[list[str]]:
+    """``kernels`` in order, cut into at most ``n`` contiguous chunks of about equal case counts.
+
+    One asv invocation per chunk: asv saves a pass's results when the invocation ends, so an
+    interrupt loses the chunk in progress only, while 11 invocations (one per kernel) cost ~2 min
+    more per round than one (a round of 211 cases: ~300 s in 11 invocations, 166-175 s in one)."""
+    total, chunks, done = sum(cases[k] for k in kernels), [[]], 0
+    for k in kernels:
+        if chunks[-1] and done >= total * len(chunks) / n:
+            chunks.append([])
+        chunks[-1].append(k)
+        done += cases[k]
+    return [c for c in chunks if c]
+
+
+def timed_rounds(args, gpu: bool, run_asv, machine_dir: Path, commit: str, outcomes: dict,
+                 failed_runs: list, kept: list, deadline: float | None = None) -> None:
+    """The asv rounds: round 1 every benchmark of each kernel, later rounds the steady-state timings;
+    one asv invocation and one console line per chunk of kernels (:func:`kernel_chunks`) and round."""
+    from jaxbench import rounds as rounds_file
+
+    from . import outcome
+
+    engine = args.comparisons   # steady-state times come from the comparison processes (asv_record)
+    for r in range(1, (1 if engine else args.rounds) + 1):
+        print(f"\n== round {r}/{args.rounds}" + (" (what only a fresh process measures: compile, transfer, peak "
+                                                  "memory, accuracy)" if engine else " (all benchmarks)" if r == 1
+                                                 else " (steady-state timings)"), flush=True)
+        picked = {k: selection(k, gpu, args.full, timed_only=r > 1 or args.timed_only, steady=not engine)
+                  for k in args.kernel_list}
+        live = [k for k in args.kernel_list if picked[k][0]]
+        for chunk in kernel_chunks(live, {k: picked[k][1] for k in live}):
+            name = ", ".join(chunk)
+            wanted = {b: keys for k in chunk for b, keys in picked[k][3].items()}
+            regexes = [rx for k in chunk for rx in picked[k][0]]
+            rc, outcomes[(name, r)] = outcome.run_pass(
+                name, sum(picked[k][1] for k in chunk),
+                lambda on_line: run_asv(regexes, append=r > 1 or args.append, on_line=on_line),
+                machine_dir, commit, wanted, deadline=deadline)
+            if rc != 0:
+                failed_runs.append((f"{name} (round {r})", rc))
+            for k in chunk:
+                rounds_file.record(machine_dir, commit, r + int(args.append), f"bench_{k}.")
+                kept.append(f"{k} round {r}")

@@ -1,0 +1,38 @@
+"""Which package may do what (issue 28): bench/ is the asv suite only, runner/ runs it, reports/
+reads results. Checked on the source (imports), so the test costs nothing."""
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# what only a runner does: start processes, parse a command line, handle signals, lock files
+RUNNER_ONLY = {"argparse", "subprocess", "signal", "fcntl", "runner"}
+
+
+def _imports(path: Path) -> set[str]:
+    """The top-level names of every module ``path`` imports (absolute imports; relative ones are
+    reported as the file's own package)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names.add(node.module.split(".")[0] if node.level == 0 and node.module else path.parent.name)
+    return names
+
+
+def test_bench_is_the_asv_suite_only():
+    bad = {p.name: sorted(_imports(p) & RUNNER_ONLY) for p in sorted((ROOT / "bench").glob("*.py"))}
+    assert not {k: v for k, v in bad.items() if v}, bad
+
+
+def test_reports_import_neither_the_suite_nor_the_runner():
+    bad = {str(p.relative_to(ROOT)): sorted(_imports(p) & {"bench", "runner"})
+           for p in sorted((ROOT / "reports").rglob("*.py"))}
+    assert not {k: v for k, v in bad.items() if v}, bad
+
+
+def test_the_runner_lives_in_runner():
+    """The commands the Makefile and docs name are runner modules; bench/ holds none of them."""
+    for name in ("__main__", "gpu", "forced_devices", "worker_server", "paired_worker", "facts"):
+        assert (ROOT / "runner" / f"{name}.py").is_file() and not (ROOT / "bench" / f"{name}.py").exists()
+    assert (ROOT / "runner" / "gate" / "__main__.py").is_file() and not list((ROOT / "bench").glob("gate*.py"))
