@@ -12,7 +12,8 @@ from jaxbench import declare, passes, store
 
 
 def test_worker_measures_the_suites_classes_of_its_device_count():
-    from bench import paired_suite, paired_worker
+    from bench import paired_suite
+    from runner import paired_worker
     import kernels
 
     suite = paired_suite.comparison_classes(kernels.kernel("selu"), False)
