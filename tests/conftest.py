@@ -86,14 +86,14 @@ def fixtures_report(tmp_path_factory):
 
 # --------------------------------------------------------------------------- longest files first
 
-# The test files that take longest, longest first (seconds of one worker's time, `make test
-# PYTEST_ARGS=--durations=0` on a 2-core AMD EPYC, summed per file). make test hands whole files to
+# The test files that take longest, longest first (seconds of one worker's time, one `make test
+# PYTEST_ARGS=--durations=0` run on a 2-core AMD EPYC, summed per file; an order, not a bar). make test hands whole files to
 # its workers in collection order (--dist loadfile --no-loadscope-reorder): longest first, the
 # others after in their usual order, so no long file starts last and leaves one worker idle at the
 # end (xdist's own order, most tests first, sent these last). A file missing here only runs later.
 LONGEST_FIRST = (
-    "test_kernels.py",          # 99 s
-    "test_reports.py",          # 77 s (builds the fixtures report the others share)
+    "test_kernels.py",          # 88 s
+    "test_reports.py",          # ~60 s (builds the fixtures report the others share)
     "test_svt_hard.py",         # 61 s
     "test_nothing_lost.py",     # 50 s
     "test_compare.py",          # 49 s
