@@ -12,7 +12,7 @@ Benchmarks, each timed per backend where it runs:
   quarter of each CPU cache level's size (L1, L2, L3 data/unified caches of
   ``/sys/devices/system/cpu/cpu0/cache``, :data:`DEFAULT_CACHES` where unreadable), so source +
   destination fill half of that level, then the DRAM size, max(``COPY_NBYTES``, the last-level
-  cache): source + destination at least twice the LLC. ``reports.limits`` reads the sizes back
+  cache): source + destination at least twice the LLC. ``reports.derived.limits`` reads the sizes back
   in that order (largest: DRAM; the others L1, L2, L3; a level's capacity = 4 * nbytes).
 
 Backends: ``numpy-cpu`` (``np.copyto``, NumPy's BLAS), ``jax-cpu`` (jitted, XLA's CPU GEMM runs

@@ -8,10 +8,10 @@ Public API (pure functions over DataFrames; only :func:`build` writes files)::
     res = load_results(".asv/results")        # res.df: one row per benchmark x parameters
     build(res, "reports/out")                 # figures/, tables/, index.html, data.csv
 
-The report opens with the lecture, reproduced (:mod:`reports.lecture`: every figure of the seed
+The report opens with the lecture, reproduced (:mod:`reports.sections.lecture`: every figure of the seed
 notes, from ``reports/lecture_figures.toml``, next to each machine's measurement, with a verdict).
 Every product uses the one-device rows (``devices == 1``); cases sharded over more devices get a
-scaling table of their own (:mod:`reports.scaling`). See docs/reports.md for what the report contains.
+scaling table of their own (:mod:`reports.sections.devices`). See docs/reports.md for what the report contains.
 """
 from .build import DEFAULT_FORMATS, build
 from jaxbench.load import COLUMNS, Results, ResultsWarning, latest_commits, load_results, select

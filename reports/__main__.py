@@ -1,11 +1,14 @@
-"""``python -m reports``: build the report from an asv results folder.
+"""``python -m reports``: build the report from an asv results folder, or print its measurement
+health section.
 
     python -m reports --results .asv/results --out reports/out
     python -m reports --machine cpu-box --machine gpu-box --kernels matmul,selu --formats png,md,tex,html
+    python -m reports --health [--summary] [--results DIR] [--machine M] [--commit PREFIX|MACHINE=PREFIX]
 
-The measurement health section alone: ``python -m reports.health`` (same --results, --machine,
---commit). Exit status: 0 when the report was written (warnings about bad input included), 2 when an
-option names a machine, commit, kernel or format that does not exist (the message lists what does).
+``--health`` prints the measurement health section as Markdown instead of writing the report
+(``--summary``: its headline lines only). Exit status: 0 when the report was written or the section
+printed (warnings about bad input included), 1 without results, 2 when an option names a machine,
+commit, kernel or format that does not exist (the message lists what does).
 """
 from __future__ import annotations
 
@@ -13,12 +16,14 @@ import argparse
 import shlex
 import sys
 import time
+import warnings
 from pathlib import Path
 
-from jaxbench.load import CALIBRATION_KERNEL
+from jaxbench.load import (CALIBRATION_KERNEL, ResultsWarning, commit_matches, current, latest_commits,
+                           load_results)
 
 from .build import ALL_FORMATS, DEFAULT_FORMATS, build
-from .options import load_current, refuse, resolve_commits, selected_machines, split_csv  # noqa: F401
+from .sections.health import print_health
 
 DEFAULT_RESULTS = ".asv/results"
 DEFAULT_OUT = "reports/out"
@@ -37,11 +42,92 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--formats", default=",".join(DEFAULT_FORMATS),
                    help=f"comma-separated, from {', '.join(ALL_FORMATS)} (default {','.join(DEFAULT_FORMATS)})")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--health", action="store_true",
+                   help="print the measurement health section (Markdown) of the selection instead of writing "
+                        "the report (--out, --formats and --kernels do not apply)")
+    p.add_argument("--summary", action="store_true", help="with --health: the headline lines only, not the tables")
     return p
 
 
+# --------------------------------------------------------------------------- the selection
+
+def split_csv(values) -> list[str]:
+    """Comma-separated option values, flattened: ['a,b', 'c'] -> ['a', 'b', 'c']."""
+    return [v for item in values or [] for v in item.split(",") if v]
+
+
+def refuse(what: str, bad, known) -> None:
+    """Exit 2, naming the unknown ``what`` and every known one."""
+    known = sorted(known)
+    sys.stderr.write(f"error: unknown {what} {', '.join(map(repr, bad))}; "
+                     f"known {what}s: {', '.join(known) if known else '(none)'}\n")
+    raise SystemExit(2)
+
+
+def show_warning(message, category, filename, lineno, file=None, line=None):
+    """A results warning as one 'warning: ...' line on stderr."""
+    sys.stderr.write(f"warning: {message}\n")
+
+
+def load_current(results_dir):
+    """(Results, rows measured with the current benchmark code) of an asv results folder; each
+    problem with it is printed as a 'warning: ...' line."""
+    warnings.showwarning = show_warning
+    warnings.simplefilter("always", ResultsWarning)
+    results = load_results(results_dir)
+    return results, current(results.df)
+
+
+def selected_machines(df, wanted) -> list[str]:
+    """``wanted`` machines (default: every machine with results); an unknown one exits 2."""
+    known = sorted(df["machine"].unique())
+    machines = wanted or known
+    bad = [m for m in machines if m not in known]
+    if bad:
+        refuse("machine", bad, known)
+    return machines
+
+
+def resolve_commits(df, machines, specs) -> dict:
+    """machine -> full commit hash, from ``--commit`` values (PREFIX or MACHINE=PREFIX)."""
+    chosen = latest_commits(df[df["machine"].isin(machines)])
+    for spec in specs or []:
+        target, prefix = spec.split("=", 1) if "=" in spec else (None, spec)
+        if target is not None and target not in machines:
+            refuse("machine", [target], machines)
+        hits = {m: commit_matches(df, m, prefix) for m in ([target] if target else machines)}
+        if not any(hits.values()):
+            known = {c[:8] for m in machines for c in df.loc[df["machine"] == m, "commit"].dropna().unique()}
+            refuse("commit", [prefix], known)
+        for m, found in hits.items():
+            if len(found) > 1:
+                refuse("commit (ambiguous prefix)", [prefix], [c[:12] for c in found])
+            if found:
+                chosen[m] = found[0]
+    return chosen
+
+
+# --------------------------------------------------------------------------- the command
+
+def health(args) -> int:
+    """``--health``: print the health section of the selected results."""
+    results, df = load_current(args.results)
+    if df.empty:
+        sys.stderr.write(f"error: no asv results in {args.results}\n")
+        return 1
+    machines = selected_machines(df, args.machine)
+    commits = resolve_commits(df, machines, args.commit)
+    print_health(results, df, machines, commits, summary=args.summary, results_dir=args.results)
+    return 0
+
+
 def main(argv=None) -> int:
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    if args.summary and not args.health:
+        p.error("--summary is an option of --health")
+    if args.health:
+        return health(args)
     formats = split_csv([args.formats])
     bad = [f for f in formats if f not in ALL_FORMATS]
     if bad:

@@ -7,7 +7,7 @@ Layout of the output folder (``docs/reports.md`` lists it for users)::
     index.html                     everything below, self-contained (images as base64); first
                                    section: the lecture, reproduced
     lecture.md  lecture.tex        every figure of the seed notes next to each machine's measurement
-                                   and the verdict on the lecture's claim (reports/lecture.py)
+                                   and the verdict on the lecture's claim (reports/sections/lecture/)
     lecture.csv                    the same, one row per figure and machine (with csv)
     data.csv                       the tidy rows used (selected machines/commits/kernels)
     warnings.txt                   problems met while reading the results (empty if none)
@@ -22,13 +22,13 @@ Layout of the output folder (``docs/reports.md`` lists it for users)::
     figures/lecture_ladder_*.png   the vmap ladder (rowdot) per machine
     figures/lecture_placement_*.png  matmul at the lecture's n = 3000: NumPy, device, explicit, implicit
     tables/scaling.{md,tex,csv}    (sharded results only) each case on N devices vs 1 device:
-                                   speed-up and efficiency with 95% intervals (reports/scaling.py)
+                                   speed-up and efficiency with 95% intervals (reports/sections/devices.py)
     figures/devices_<kernel>_<machine>.png  (sharded results only) time and speed-up vs devices
 
 Every product but the scaling table and its figures uses the one-device rows (``devices == 1``);
 results without a devices parameter give exactly the report they gave before the axis existed.
 
-Rows that would only say n/a are left out (reports/coverage.py): jax-gpu on a machine without a GPU
+Rows that would only say n/a are left out (reports/derived/coverage.py): jax-gpu on a machine without a GPU
 (one line instead: "jax-gpu: not measured on <machine> (no GPU)"), cases the run did not select.
 """
 from __future__ import annotations

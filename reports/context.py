@@ -12,7 +12,8 @@ import pandas as pd
 
 from jaxbench.load import Results, current, latest_commits, one_device, select
 
-from . import coverage, flags, paired, speedup
+from . import paired
+from .derived import coverage, flags, speedup
 
 
 @dataclass

@@ -22,7 +22,7 @@ def slug(*parts) -> str:
 @dataclass
 class Table:
     """One table: a DataFrame of display strings, its caption and notes, and its LaTeX layout
-    (``label``, ``keys``, ``groups``, ``left``: see :func:`reports.writers.to_latex`)."""
+    (``label``, ``keys``, ``groups``, ``left``: see :func:`reports.formats.writers.to_latex`)."""
 
     frame: pd.DataFrame
     caption: str = ""

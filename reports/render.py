@@ -12,8 +12,9 @@ from tqdm import tqdm
 
 from jaxbench.progress import interactive
 
-from . import html as H
-from . import plots, writers
+from .figures import plots
+from .formats import html as H
+from .formats import writers
 from .parts import Figure, Table
 
 IMAGE_FORMATS = ("png", "svg", "pdf")

@@ -264,12 +264,9 @@ def summarize(args, results_dir: Path, machine: str, commit: str, started: float
               + f" -- tracebacks in {log_path}; the run went on")
     print(f"results: {results_dir / machine} (asv JSON, commit {commit[:8]})")
     print(f"facts:   {facts_path}")
-    # (reports/__init__ imports build, which imports health: runpy's "found in sys.modules" notice
-    # is harmless here)
-    health = [sys.executable, "-W", "ignore:'reports.health' found in sys.modules:RuntimeWarning",
-              "-m", "reports.health", "--results", str(results_dir), "--machine", machine, "--commit", commit,
-              "--summary"]
-    print("\n== measurement health (python -m reports.health)", flush=True)
+    health = [sys.executable, "-m", "reports", "--health", "--summary", "--results", str(results_dir),
+              "--machine", machine, "--commit", commit]
+    print("\n== measurement health (python -m reports --health)", flush=True)
     subprocess.run(health, cwd=ROOT)
 
 

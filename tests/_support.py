@@ -22,7 +22,7 @@ def compile_latex(tex_file, tmp) -> str:
 
     import pytest
 
-    from reports import writers
+    from reports.formats import writers
 
     exe = shutil.which("pdflatex")
     if exe is None:
@@ -60,7 +60,7 @@ def quiet_report_run():
     import pytest
 
     from jaxbench.load import ResultsWarning
-    from reports import lecture
+    from reports.sections.lecture import verdicts as lecture
 
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
         warnings.simplefilter("ignore", ResultsWarning)

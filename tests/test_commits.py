@@ -1,5 +1,5 @@
 """``python -m runner --commits``: which commits a range names, how their passes interleave, and the
-report's speed-up history over them (runner/commits.py, reports/history.py). No asv is run: each
+report's speed-up history over them (runner/commits.py, reports/sections/history.py). No asv is run: each
 commit's ``asv run`` is a stand-in that records what it was asked and drops a comparison record."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from runner import commits
 from runner.asv_run import selection
 from runner.cli import parse_args
 from jaxbench import declare, store
-from reports import history
+from reports.sections import history
 
 
 def _repo(tmp_path, n=4):

@@ -197,7 +197,7 @@ def test_report_reads_paired_ratio_and_marks_the_unpaired():
     den = dict(num, backend="jax-cpu", placement="device", transform="jit", median=1.0)
     r = look.ratio(num, den)
     assert r.method == paired.ACROSS and r.point == 4.0 and math.isnan(r.lo)   # not declared: marked, no interval
-    from reports import tables
+    from reports.formats import tables
     assert "not a measured comparison" in tables.fmt_speedup(r.point, r.lo, r.hi, r.method)
 
 

@@ -1,6 +1,6 @@
 """The default run and its measurement plumbing: which cases `make bench` measures (declared in the
 registry), what a pass did (runner/outcome.py), and how the health check judges in-process
-device/explicit pairs (reports/health.py; older results carry them in jaxbench-remeasure.jsonc)."""
+device/explicit pairs (reports/sections/health/checks.py; older results carry them in jaxbench-remeasure.jsonc)."""
 from __future__ import annotations
 
 import json
@@ -13,7 +13,7 @@ import pytest
 import kernels
 from runner import outcome
 from runner.asv_run import selection
-from reports import health
+from reports.sections.health import checks as health
 
 
 # --------------------------------------------------------------------------- the registry decides
@@ -125,7 +125,7 @@ def test_health_judges_the_in_process_pairs():
 
 def test_health_report_prefers_pairs_and_shows_asv_beside(loaded):
     from jaxbench.load import current, latest_commits, select
-    from reports import speedup
+    from reports.derived import speedup
 
     commits = latest_commits(loaded.df)
     t = health.with_flags(speedup.timings(select(current(loaded.df), commits=commits)), loaded.benchmarks)

@@ -1,4 +1,4 @@
-"""jaxbench/stats.py (two-level bootstrap) and reports/health.py (flags, null test, the command).
+"""jaxbench/stats.py (two-level bootstrap) and reports/sections/health/ (flags, null test, `python -m reports --health`).
 
 Uses the fixture results of tests/fixtures (see make_fixtures.py: a planted unstable case and
 recorded rounds on cpu-box's latest commit, pooled samples on gpu-box) and small constructed
@@ -18,7 +18,9 @@ import pandas as pd
 import pytest
 
 from jaxbench import stats
-from reports import flags, health, speedup
+from reports.derived import flags, speedup
+from reports.__main__ import main
+from reports.sections.health import checks as health
 from jaxbench.load import ResultsWarning, current, latest_commits, select
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,7 +196,7 @@ def test_report_lines(loaded, flagged):
 def test_command_prints_the_section(capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResultsWarning)
-        assert health.main(["--results", str(FIXTURES), "--machine", "cpu-box"]) == 0
+        assert main(["--health", "--results", str(FIXTURES), "--machine", "cpu-box"]) == 0
     out = capsys.readouterr().out
     assert "## Measurement health" in out and "33 pairs" in out and "gpu-box" not in out
 
@@ -207,12 +209,12 @@ def test_command_refuses_unknown(args, what, capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResultsWarning)
         with pytest.raises(SystemExit) as exc:
-            health.main(["--results", str(FIXTURES), *args])
+            main(["--health", "--results", str(FIXTURES), *args])
     assert exc.value.code == 2 and what in capsys.readouterr().err
 
 
 def test_command_exit_codes_as_a_process(tmp_path):
-    run = lambda *a: subprocess.run([sys.executable, "-m", "reports.health", "--results", *a],  # noqa: E731
+    run = lambda *a: subprocess.run([sys.executable, "-m", "reports", "--health", "--results", *a],  # noqa: E731
                                     cwd=ROOT, capture_output=True, text=True)
     # one machine, the smaller: a process that reports is the point (the whole command: the golden copies)
     ok = run(str(FIXTURES), "--machine", "cpu-box", "--commit", "6666")
@@ -233,7 +235,7 @@ def test_few_samples_judged_against_the_repeat_the_run_asked_for():
 def test_where_the_variance_is_per_comparison():
     """(f): per comparison, its processes and passes, the share of its variance between processes
     (Kalibera & Jones), the half-width reached against its target (lecture ratios: +-5%)."""
-    from reports import variance
+    from reports.sections.health import variance
     from reports.paired import Lookup
 
     rng = np.random.default_rng(3)

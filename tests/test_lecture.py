@@ -1,5 +1,5 @@
-"""The lecture, reproduced (reports/lecture.py, reports/lecture_figures.toml), the lecture's baselines,
-no n/a clutter (reports/coverage.py), the ladder and placement figures, and LaTeX that fits A4.
+"""The lecture, reproduced (reports/sections/lecture/, reports/lecture_figures.toml), the lecture's baselines,
+no n/a clutter (reports/derived/coverage.py), the ladder and placement figures, and LaTeX that fits A4.
 
 Fixture results: tests/fixtures/results (make_fixtures.py): ``cpu-box`` a default run without a GPU
 (no facts file), ``gpu-box`` a full run with one. Their numbers are constructed so that lecture
@@ -20,7 +20,12 @@ import pandas as pd
 import pytest
 
 from _support import TRIVIAL, compile_latex   # TRIVIAL: what the report would compute (DESIGN.md's figures)
-from reports import coverage, lecture as L, lecture_table as S, paired, plots, speedup, tables, writers
+from reports import paired
+from reports.derived import coverage, speedup
+from reports.figures import plots
+from reports.formats import tables, writers
+from reports.sections.kernels import kernel_table
+from reports.sections.lecture import short_table as S, verdicts as L
 from reports.build import build
 from jaxbench.load import ResultsWarning, current, latest_commits, load_results, select
 
@@ -385,7 +390,7 @@ def test_lecture_baselines(rows):
     assert jit["lecture_speedup"] == pytest.approx(eager["median"] / jit["median"])
     mm = ok[(ok["kernel"] == "matmul") & ok["backend"].str.startswith("jax")]
     assert (mm["lecture_baseline"] == "numpy").all() and (mm["lecture_speedup"] == mm["speedup"]).all()
-    cells = tables.kernel_table(t, t, "rowdot")["Speedup vs lecture baseline [95% CI]"]
+    cells = kernel_table(t, t, "rowdot")["Speedup vs lecture baseline [95% CI]"]
     assert cells.str.endswith(" vs loop").any() and cells.str.endswith("vs loop (explicit placement's)").any()
 
 
@@ -437,7 +442,7 @@ def test_a_real_reason_stays_visible(rows, res):
     shown, _ = coverage.tidy(raw, res.facts)
     f64 = shown[(shown["machine"] == "cpu-box") & (shown["kernel"] == "norm") & (shown["dtype"] == "float64")]
     assert len(f64) and (f64["status"] == "skipped").all()
-    table = tables.kernel_table(shown, shown, "norm")
+    table = kernel_table(shown, shown, "norm")
     cells = table.loc[(table["Machine"] == "cpu-box") & (table["dtype"] == "float64"), "Median"]
     assert len(cells) and cells.str.fullmatch(r"n/a \(unavailable on the machine .*: MovieLens missing\)").all()
 

@@ -1,4 +1,4 @@
-"""reports.limits: "% of peak" against honest limits (synthetic frames, no benchmark runs).
+"""reports.derived.limits: "% of peak" against honest limits (synthetic frames, no benchmark runs).
 
 A limit a case beats is raised to that case (100%, with a note); the bandwidth limit is the one
 of the memory level holding the case's working set; FLOPs are counted as executed (NumPy's
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports import limits, speedup
+from reports.derived import limits, speedup
 
 KiB, MiB = 2**10, 2**20
 CACHES = {1: 32 * KiB, 2: 2 * MiB, 3: 16 * MiB}                      # L3 >= 8 MB

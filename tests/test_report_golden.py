@@ -3,7 +3,7 @@
 The golden copies were written by ``python -m reports`` before reports/ was restructured into
 sections: ``tests/fixtures/golden/`` from tests/fixtures/results, ``tests/fixtures/golden/sharded/``
 from the results with a devices axis that ``make_fixtures.write_sharded`` writes. Every table, the
-lecture's verdicts, data.csv, the page and ``python -m reports.health``'s output must stay as they
+lecture's verdicts, data.csv, the page and ``python -m reports --health``'s output must stay as they
 were. Regenerate (only when an output is meant to change) with::
 
     .venv/bin/python tests/test_report_golden.py
@@ -73,14 +73,14 @@ def build_report(results: Path, out: Path) -> dict:
 
 def report_texts(results: Path, out: Path) -> dict:
     """Relative path -> masked text of every text output in ``out`` (the report of ``results``),
-    plus files.txt (every file written, sorted) and health-cli.md (what ``python -m reports.health``
+    plus files.txt (every file written, sorted) and health-cli.md (what ``python -m reports --health``
     prints, then with --summary)."""
-    from reports import health
+    from reports.__main__ import main
 
     printed = io.StringIO()
     with quiet_report_run(), contextlib.redirect_stdout(printed):
         for extra in ([], ["--summary"]):
-            assert health.main(["--results", str(results), *extra]) == 0
+            assert main(["--health", "--results", str(results), *extra]) == 0
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     texts = {name: mask((out / name).read_text(encoding="utf-8"), results, out)
              for name in files if name.endswith(TEXT)}

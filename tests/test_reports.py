@@ -24,7 +24,14 @@ import re
 
 from _support import results_digest as _digest
 from jaxbench import stats
-from reports import health, history, paired, plots, speedup, tables, writers
+from reports import paired
+from reports.derived import speedup
+from reports.figures import plots
+from reports.formats import tables, writers
+from reports.sections import history
+from reports.sections.health import checks as health
+from reports.sections.kernels import kernel_table
+from reports.sections.summary import summary_table
 from reports.__main__ import main
 from reports.build import build
 from jaxbench.load import ResultsWarning, current, latest_commits, load_results, select
@@ -210,7 +217,7 @@ def test_threshold_like_asv():
 
 def test_kernel_table(rates, loaded):
     df = select(current(loaded.df), commits=latest_commits(loaded.df))
-    t = tables.kernel_table(rates, df, "matmul", "operand")
+    t = kernel_table(rates, df, "matmul", "operand")
     expected = rates[rates["kernel"] == "matmul"]
     assert len(t) == len(expected)
     for col in ("Machine", "operand", "Size", "Backend", "Placement", "Transform", "Median", "IQR (q25 - q75)",
@@ -225,11 +232,11 @@ def test_kernel_table(rates, loaded):
     row = t[(t["Machine"] == "gpu-box") & (t["Size"] == "3000") & (t["operand"] == "x@y")
             & (t["Backend"] == "numpy-cpu")].iloc[0]
     assert row["Median"] == "263 ms" and row["Speedup vs NumPy [95% CI]"] == "1x (baseline)"
-    assert tables.kernel_table(rates, df, "selu")["Median"].eq("failed").sum() == 1
+    assert kernel_table(rates, df, "selu")["Median"].eq("failed").sum() == 1
 
 
 def test_summary_table(rates):
-    s = tables.summary_table(rates, __import__("kernels").kernels(), no_gpu=["cpu-box"])
+    s = summary_table(rates, __import__("kernels").kernels(), no_gpu=["cpu-box"])
     # (matmul x 2 operands + selu + norm + rowdot + hessian x 4 modes) x 2 machines
     assert len(s) == 18
     assert set(s["Machine"]) == {"cpu-box", "gpu-box"}
@@ -241,7 +248,7 @@ def test_summary_table(rates):
     assert rowdot["Size"] == "rows=10000"                 # the lecture's size
     assert rowdot["JAX-CPU vs lecture baseline"].endswith("vs loop (explicit placement's)")
     # a CPU-only summary has no JAX-GPU columns at all
-    only = tables.summary_table(rates[rates["machine"] == "cpu-box"], __import__("kernels").kernels(),
+    only = summary_table(rates[rates["machine"] == "cpu-box"], __import__("kernels").kernels(),
                                 no_gpu=["cpu-box"])
     assert not [c for c in only.columns if "GPU" in c]
     gpu = s[(s["Machine"] == "gpu-box") & (s["Kernel"] == "matmul") & (s["Variant"] == "x@y")].iloc[0]
@@ -252,8 +259,8 @@ def test_summary_numpy_column_is_the_speedup_baseline(rates):
     # a slower NumPy loop listed first must not replace the eager baseline the speedups use
     npy = rates[rates["backend"] == "numpy-cpu"]
     loop = npy.assign(transform="loop", label="numpy-cpu loop", median=npy["median"] * 100)
-    s = tables.summary_table(pd.concat([loop, rates], ignore_index=True), __import__("kernels").kernels())
-    ref = tables.summary_table(rates, __import__("kernels").kernels())
+    s = summary_table(pd.concat([loop, rates], ignore_index=True), __import__("kernels").kernels())
+    ref = summary_table(rates, __import__("kernels").kernels())
     assert list(s["NumPy-CPU median"]) == list(ref["NumPy-CPU median"])
     assert set(s["NumPy-CPU baseline"]) <= {"eager", "n/a", "-"}   # "-": no NumPy case (hessian here)
 
@@ -313,7 +320,7 @@ def test_summary_never_calls_a_tie_faster(rates):
     # keep only the near-tie JAX-CPU variant of selu on cpu-box: the summary must not call it faster
     drop = (rates["kernel"] == "selu") & (rates["machine"] == "cpu-box") & (rates["backend"] == "jax-cpu") \
         & (rates["label"] != "jax-cpu implicit eager")
-    s = tables.summary_table(rates[~drop], __import__("kernels").kernels())
+    s = summary_table(rates[~drop], __import__("kernels").kernels())
     row = s[(s["Kernel"] == "selu") & (s["Machine"] == "cpu-box")].iloc[0]
     assert row["JAX-CPU best"] == "implicit eager"
     assert row["JAX-CPU speedup [95% CI]"].startswith("no measurable difference (0.995x [")
@@ -323,7 +330,7 @@ def test_old_results_have_no_interval(loaded):
     old = {"cpu-box": "55555555" + "0" * 32}
     df = select(current(loaded.df), machines=["cpu-box"], commits=old)
     r = speedup.with_speedups(df, paired.Lookup(loaded.comparisons))
-    t = tables.kernel_table(speedup.with_rates(r, speedup.peaks(df)), df, "selu")
+    t = kernel_table(speedup.with_rates(r, speedup.peaks(df)), df, "selu")
     cells = t.loc[~t["Median"].isin(["n/a", "failed"]) & (t["Backend"] != "numpy-cpu"), "Speedup vs NumPy [95% CI]"]
     # no comparison was measured for that commit: the ratio of asv's medians, marked, no interval
     assert len(cells) and cells.str.endswith("x (across processes: not a measured comparison)").all()
@@ -587,12 +594,12 @@ def test_report_from_a_real_quick_asv_run(tmp_path, short_tmp):
 def test_summary_leaves_out_a_variant_the_run_did_not_measure(rates):
     """Rows that are all n/a (a variant outside the run's selection) make no summary row; a
     measured variant still does."""
-    from reports import tables
+    from reports.formats import tables
 
     unmeasured = rates[rates["kernel"] == "selu"].copy()
     unmeasured["variant"] = "not-run"
     unmeasured["status"] = "skipped"
     both = pd.concat([rates, unmeasured], ignore_index=True)
-    summary = tables.summary_table(both, {})
+    summary = summary_table(both, {})
     assert not (summary["Variant"] == "not-run").any()
     assert (summary["Kernel"] == "selu").any()

@@ -1,5 +1,5 @@
 """The devices axis in the report (issue 11): the ``devices`` column, one-device products, and the
-scaling table (reports/scaling.py): speed-up over the same case on one device and parallel
+scaling table (reports/sections/devices.py): speed-up over the same case on one device and parallel
 efficiency with their 95% intervals, the CPU caveat, a missing twin, the files and the figure.
 
 Results: ``write_sharded`` of tests/fixtures/make_fixtures.py, written to a temporary folder: on
@@ -23,7 +23,13 @@ import pytest
 
 from _support import TRIVIAL, compile_latex
 from jaxbench import load, stats
-from reports import health, history, lecture as L, paired, plots, scaling, speedup
+from reports import paired
+from reports.derived import speedup
+from reports.figures import plots
+from reports.sections import devices as scaling
+from reports.sections import history
+from reports.sections.health import checks as health
+from reports.sections.lecture import verdicts as L
 from reports.build import build
 from jaxbench.load import ResultsWarning, load_results
 
@@ -286,7 +292,9 @@ def test_scaling_tex_compiles_on_portrait_a4(report, tmp_path):
 
 
 def test_health_command_on_sharded_results(sharded_dir, capsys):
-    assert health.main(["--results", str(sharded_dir)]) == 0
+    from reports.__main__ import main
+
+    assert main(["--health", "--results", str(sharded_dir)]) == 0
     assert "Measurement health" in capsys.readouterr().out
 
 

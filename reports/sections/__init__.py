@@ -4,7 +4,9 @@ Each section is a small class with a ``name`` (its anchor on the page), a ``titl
 and ``part(ctx)``, which turns the report's context (:mod:`reports.context`) into tables, figures
 and notes (:class:`reports.parts.Part`); :mod:`reports.render` writes them all. A section whose
 part goes on another section's page says so with ``anchor`` (the ladder: on the lecture's).
-Adding a section is one file here and one line in :data:`SECTIONS`.
+Adding a section is one file here and one line in :data:`SECTIONS`. A section that needs more than
+one file is a folder: the lecture's (its two sections, its figures file reader, its case lookup
+and its tables) and the health's (its checks, the variance check and ``python -m reports --health``).
 """
 from .data import Data
 from .devices import Devices
@@ -12,8 +14,7 @@ from .facts import Facts
 from .health import Health
 from .history import History
 from .kernels import Kernels
-from .ladder import Ladder
-from .lecture import Lecture
+from .lecture import Ladder, Lecture
 from .machines import Machines
 from .placement import Placement
 from .problems import Problems

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from .. import html as H
+from ..formats import html as H
 from ..parts import Part
 
 LEGEND = ("Every time is the median per call (asv result); IQR = q25 - q75 of the samples; speedup = "

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import html as H
-from .. import plots, tables
+from ..figures import plots
+from ..formats import html as H
+from ..formats import tables
 from ..context import figure_groups
 from ..parts import Figure, Part, slug
 

@@ -2,7 +2,7 @@
 when there are any, a warning box near the top of the page."""
 from __future__ import annotations
 
-from .. import html as H
+from ..formats import html as H
 from ..parts import Doc, Part
 
 

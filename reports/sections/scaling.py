@@ -2,12 +2,30 @@
 (``figures/scaling_*.png``), and where JAX first beats NumPy (``tables/crossover.md``, ``.tex``)."""
 from __future__ import annotations
 
-from .. import html as H
-from .. import plots, speedup, tables
+import pandas as pd
+
+from ..derived import speedup
+from ..figures import plots
+from ..formats import html as H
+from ..formats import tables
 from ..context import figure_groups
 from ..parts import Doc, Figure, Part, Table, slug
 
 NOTHING = H.note("(nothing to show)")
+
+
+def crossover_table(cross: pd.DataFrame) -> pd.DataFrame:
+    """Display form of :func:`speedup.crossovers`."""
+    def where(r):
+        if r["first_size"] != r["first_size"]:
+            return "never in the measured sizes"
+        if r["wins_at_smallest"]:
+            return f"<= {r['first_size']:,.0f} (already at the smallest size)"
+        return f"~{r['estimate']:,.0f} (first measured win at {r['first_size']:,.0f})"
+    return pd.DataFrame({
+        "Machine": cross["machine"], "Kernel": cross["kernel"], "Variant": cross["variant"].replace("", "-"),
+        "dtype": cross["dtype"], "Backend": cross["backend"], "Placement": cross["placement"],
+        "Transform": cross["transform"], "JAX beats NumPy from size": [where(r) for _, r in cross.iterrows()]})
 
 
 class Scaling:
@@ -32,7 +50,7 @@ class Scaling:
                                   n=ctx.machine_note(machine): plots.scaling(g, c, f"Scaling: {t}", n),
                                   f"Median time vs size of {name} on {machine} ({dtype}), IQR band; rate vs size.",
                                   kernel))
-        table = Table(tables.crossover_table(cross), "Crossover: size from which JAX beats NumPy-CPU",
+        table = Table(crossover_table(cross), "Crossover: size from which JAX beats NumPy-CPU",
                       ["Estimate: log-log interpolation of speedup = 1 between measured sizes."] + ctx.gpu_lines,
                       "tab:crossover")
         return Part([Doc("tables/crossover", [table])], figures, (figures or [NOTHING]) + [table], skipped)

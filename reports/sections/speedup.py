@@ -2,8 +2,10 @@
 (``figures/speedup_<kernel>_<variant>_<dtype>_<machine>.png``)."""
 from __future__ import annotations
 
-from .. import html as H
-from .. import notes, plots, speedup
+from ..derived import speedup
+from ..figures import plots
+from ..formats import html as H
+from ..formats import notes
 from ..context import figure_groups
 from ..parts import Figure, Part, slug
 

@@ -1,13 +1,13 @@
 """Figures (matplotlib, Agg): each function takes tidy rows, returns a Figure, writes nothing.
 
 The lecture's figures: :func:`ladder` (the vmap ladder) and :func:`placement` (at the lecture's
-size, drawn by the ladder and lecture sections from :mod:`reports.lecture`'s rows). Speedup bars are
+size, drawn by the ladder and lecture sections from :mod:`reports.sections.lecture.cases`' rows). Speedup bars are
 labelled with the speedup over the lecture's baseline too where that is not NumPy
 (``; 304x [298, 311] vs loop``).
 A figure of a machine without a GPU carries the line "jax-gpu: not measured on <machine> (no GPU)".
 :func:`machines`, :func:`history` and :func:`devices` (figures across machines, commits and
-device counts) live in :mod:`reports.plots_across`, re-exported here; the shared style in
-:mod:`reports.plot_style`. :func:`devices` draws the devices axis of a sharded kernel (time and
+device counts) live in :mod:`reports.figures.plots_across`, re-exported here; the shared style in
+:mod:`reports.figures.plot_style`. :func:`devices` draws the devices axis of a sharded kernel (time and
 speed-up against the device count, the ideal speed-up dashed: reachable on real devices only).
 
 Statistics drawn: bars and lines are medians; bands are the IQR (q25-q75) of asv's samples; error
@@ -24,7 +24,7 @@ import math
 from .plot_style import (COLORS, DPI, add_note, by_backend, error_bar, figure_title, fmt_seconds,  # noqa: F401
                          speedup_axis, status_text, time_axis)
 from .plots_across import IDEAL_LABEL, devices, history, machines, speedup_history  # noqa: F401
-from .tables import lecture_cell, speedup_cell
+from ..formats.tables import lecture_cell, speedup_cell
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -44,7 +44,7 @@ def _speedup_text(r) -> str:
 def speedup_bars(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
     """Horizontal bars of speedup over the NumPy-CPU baseline, one panel per size, log x.
 
-    ``rows``: :func:`reports.speedup.with_speedups` rows of one machine/kernel/dtype/variant.
+    ``rows``: :func:`reports.derived.speedup.with_speedups` rows of one machine/kernel/dtype/variant.
     Each bar is labelled with its median time (%timeit style) and the speedup with its 95%
     interval, drawn as an error bar.
     """
@@ -95,7 +95,7 @@ def scaling(rows: pd.DataFrame, cross: pd.DataFrame, title: str, note: str = "")
     """Median time vs size (log-log, IQR band) and the rate (GFLOP/s, else GB/s) vs size.
 
     A dotted vertical line marks, per JAX backend, the smallest estimated crossover size
-    (:func:`reports.speedup.crossovers`) where that backend's best variant first beats NumPy.
+    (:func:`reports.derived.speedup.crossovers`) where that backend's best variant first beats NumPy.
     """
     ok = rows[(rows["status"] == "ok")]
     rate_col, rate_name, peak_col = ("gflops", "GFLOP/s", "gflops_peak")
@@ -227,7 +227,7 @@ LADDER_NAMES = {"loop": "loop", "jit_loop": "jit(loop)", "vmap": "vmap", "jit_vm
 def ladder(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
     """The lecture's vmap ladder: loop, jit(loop), vmap, jit(vmap), per JAX backend measured.
 
-    ``rows``: :func:`reports.lecture.ladder_rows`. Left: median time per call (log x), error bars
+    ``rows``: :func:`reports.sections.lecture.cases.ladder_rows`. Left: median time per call (log x), error bars
     the 95% bootstrap interval of the median; right: speedup over the loop at the same size (log x),
     error bars its 95% interval. A step measured at another size (jit of the loop is bounded) says so.
     """

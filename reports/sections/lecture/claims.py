@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DATA_FILE = Path(__file__).with_name("lecture_figures.toml")
+DATA_FILE = Path(__file__).resolve().parents[2] / "lecture_figures.toml"   # reports/lecture_figures.toml
 KINDS = ("above", "about")
 METRICS = ("trivial_rmse", "trivial_rho", "accuracy")
 HOLDS, FAILS, UNSURE, ABSENT, FIGURE_ONLY = ("holds", "does not hold", "not measurable here", "not measured",

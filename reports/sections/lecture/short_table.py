@@ -6,7 +6,7 @@ Written three ways from one :class:`Short`: Markdown (``lecture.md``; units as i
 and ``x``, like every Markdown table of the report), a LaTeX fragment (``lecture.tex``: per machine a
 caption line, a tabularx as wide as the line and its notes run in, no preamble, for a document or a
 beamer frame; units typeset, ``$\\mu$s`` and ``$\\times$``) and HTML (the page; µs and ×). The long
-form, each verdict with its numbers (:func:`reports.lecture.table`), stays in the page's details and
+form, each verdict with its numbers (:func:`reports.sections.lecture.verdicts.table`), stays in the page's details and
 in ``lecture.csv``.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import tables, writers
+from ...formats import tables, writers
 from .claims import ABSENT, FAILS, FIGURE_ONLY, HOLDS, UNSURE, rule_text
 
 WORDS = {HOLDS: "holds", FAILS: "fails", UNSURE: "unclear", ABSENT: "n/a", FIGURE_ONLY: "no claim"}
@@ -83,7 +83,7 @@ def general_notes(machine: str, gpu_lines=()) -> list[str]:
 
 
 def short_table(lec, machine: str, caption: str, gpu_lines=()) -> Short:
-    """The short table of ``machine`` from an evaluated :class:`reports.lecture.Lecture`."""
+    """The short table of ``machine`` from an evaluated :class:`reports.sections.lecture.verdicts.Lecture`."""
     out = Short(machine, caption, general=general_notes(machine, gpu_lines))
     for fig in lec.figures:
         cell = lec.cells[(fig.id, machine)]

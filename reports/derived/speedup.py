@@ -21,7 +21,8 @@ from jaxbench import stats
 from jaxbench.declare import BASELINE_TRANSFORMS   # the NumPy baseline, as the comparisons declare it
 from jaxbench.load import one_device, registry
 
-from . import limits, paired
+from .. import paired
+from . import limits
 
 GROUP = ["machine", "commit", "kernel", "size", "dtype", "variant"]       # like-for-like cell
 LINE = ["backend", "placement", "transform"]                              # one variant of a case
@@ -43,7 +44,7 @@ def all_timings(df: pd.DataFrame) -> pd.DataFrame:
 
 def timings(df: pd.DataFrame) -> pd.DataFrame:
     """:func:`all_timings` of the one-device cases (the sharded rows are the scaling table's,
-    :mod:`reports.scaling`)."""
+    :mod:`reports.sections.devices`)."""
     return all_timings(one_device(df))
 
 
@@ -195,7 +196,7 @@ def peaks(df: pd.DataFrame) -> pd.DataFrame:
     """Calibrated limits per (machine, commit, platform): ``gflops_peak`` (float32 GEMM),
     ``gflops_peak_float64``, ``gbs_peak`` (DRAM copy) and per memory level ``gbs_<level>`` /
     ``bytes_<level>``, the best median rate over the calibration's backends of that platform
-    (NumPy and JAX on the CPU): :func:`reports.limits.peaks`.
+    (NumPy and JAX on the CPU): :func:`reports.derived.limits.peaks`.
 
     GEMM: 2 n^3 FLOPs per call; copy: ``nbytes`` read + ``nbytes`` written per call.
     """
@@ -205,7 +206,7 @@ def peaks(df: pd.DataFrame) -> pd.DataFrame:
 def with_rates(t: pd.DataFrame, peak: pd.DataFrame) -> pd.DataFrame:
     """Add ``gflops`` (FLOPs as executed), ``gbs`` (per-call rates of the median), the case's memory
     ``level``, the limits ``gflops_peak``/``gbs_peak``, ``pct_peak_flops``/``pct_peak_bw`` (never
-    above 100%) and ``limit_note``: :func:`reports.limits.with_rates`."""
+    above 100%) and ``limit_note``: :func:`reports.derived.limits.with_rates`."""
     return limits.with_rates(t, peak)
 
 

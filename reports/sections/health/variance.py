@@ -10,7 +10,7 @@ import pandas as pd
 
 from jaxbench import allocation, store
 
-from . import tables
+from ...formats import tables
 
 SHOWN = 40     # rows of the section's table: the comparisons furthest from their target
 

@@ -116,14 +116,5 @@ def tidy(t: pd.DataFrame, facts: dict) -> tuple[pd.DataFrame, list[str]]:
     return kept, gpu_notes(t["machine"].unique(), no_gpu)
 
 
-def status_text(r) -> str:
-    """What a table prints for a row without a value: 'failed', or 'n/a (reason)'."""
-    if r["status"] == "failed":
-        return "failed"
-    why = r.get("absence", "") if hasattr(r, "get") else ""
-    return f"n/a ({why})" if why else "n/a"
-
-
 __all__ = ["GPU_BACKEND", "NO_GPU", "NOT_SELECTED", "NO_REASON", "facts_gpu", "has_gpu", "no_gpu_machines",
-           "gpu_note", "gpu_notes", "default_run", "absence", "classify", "tidy",
-           "status_text"]
+           "gpu_note", "gpu_notes", "default_run", "absence", "classify", "tidy"]

@@ -1,12 +1,9 @@
 """Measurement health: the checks that the measurement can be trusted, over the flagged timing rows.
 
-    python -m reports.health [--results DIR] [--machine M] [--commit PREFIX]
-
-prints the section as Markdown (exit 0; 2 on an unknown machine or commit, 1 without results).
-Pure functions over the timing rows of :mod:`reports.speedup` (one machine/commit per machine);
-``python -m reports`` writes the same section to ``tables/health.md|.tex`` and near the top of
-``index.html``. The instability flags of each row (``IQR``, ``RND``, ``FEW``, ``1P``, ``N1``):
-:mod:`reports.flags`.
+Pure functions over the timing rows of :mod:`reports.derived.speedup` (one machine/commit per machine);
+``python -m reports`` writes the section to ``tables/health.md|.tex`` and near the top of
+``index.html``; ``python -m reports --health`` prints it as Markdown. The instability flags of each row (``IQR``, ``RND``, ``FEW``, ``1P``, ``N1``):
+:mod:`reports.derived.flags`.
 
 Checks: (a) the device-vs-explicit null test: the same JAX case with inputs created on the device
 and with an explicit ``device_put`` must time alike (``cnn_step`` excluded: its device placement
@@ -19,9 +16,7 @@ sample below ``sample_time``. (c) round-to-round spread. (d) asv's median vs an 
 """
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,13 +24,15 @@ import pandas as pd
 
 from jaxbench import stats
 from jaxbench.declare import NULL_EXCLUDED   # no null pair for these kernels: declared once with the comparisons
-from jaxbench.load import one_device, select
+from jaxbench.load import one_device
 
-from . import options, speedup, tables, variance, writers
-from .flags import (FLAG_LEGEND, FLAGS, ROUNDS_APART, flag_codes, min_repeat, round_sizes, sample_time,
+from ...derived import speedup
+from ...derived.flags import (FLAG_LEGEND, FLAGS, ROUNDS_APART, flag_codes, min_repeat, round_sizes, sample_time,
                     with_flags)
-from .paired import Lookup, row_key
-from .parts import Doc, Table
+from ...formats import tables, writers
+from ...paired import Lookup, row_key
+from ...parts import Doc, Table
+from . import variance
 
 NULL_BAND = 1.2                   # within +-20%: 1/1.2 <= ratio <= 1.2
 NULL_FAR = 1.5                    # beyond +-50%: ratio > 1.5 or ratio < 1/1.5
@@ -368,41 +365,6 @@ def to_latex(h: Health) -> str:
     return writers.doc_latex(doc(h))
 
 
-# --------------------------------------------------------------------------- the command
-
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m reports.health",
-                                description="Print the measurement health section (Markdown).")
-    p.add_argument("--results", default=".asv/results", help="asv results folder (default .asv/results)")
-    p.add_argument("--machine", action="append", help="machine to include (repeatable; default: all)")
-    p.add_argument("--commit", action="append", help="commit (hash prefix), or MACHINE=PREFIX; default: latest")
-    p.add_argument("--summary", action="store_true", help="the headline lines only, not the tables")
-    return p
-
-
-def main(argv=None) -> int:
-    """Print the health section of the selected results; 0, 2 on an unknown machine/commit, 1 without results."""
-    args = parser().parse_args(argv)
-    results, df = options.load_current(args.results)
-    if df.empty:
-        sys.stderr.write(f"error: no asv results in {args.results}\n")
-        return 1
-    machines = options.selected_machines(df, args.machine)
-    commits = options.resolve_commits(df, machines, args.commit)
-    t = with_flags(speedup.timings(select(df, machines, commits)), results.benchmarks, results.facts)
-    h = report(t, results.benchmarks, results.remeasure, commits, Lookup(results.comparisons))
-    if args.summary:
-        print("\n".join(f"- {line}" for line in h.lines))
-        print(f"  (full tables: `python -m reports.health --results {args.results}`, or the report's "
-              "health section)")
-    else:
-        print(to_markdown(h))
-    return 0
-
-
 __all__ = ["FLAGS", "FLAG_LEGEND", "Health", "with_flags", "flag_codes", "null_pairs", "null_summary",
            "calls_per_sample", "calls_summary", "spread_summary", "remeasure_rows", "report", "to_markdown",
-           "to_latex", "doc", "main", "band_of", "min_repeat", "sample_time"]
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+           "to_latex", "doc", "band_of", "min_repeat", "sample_time"]

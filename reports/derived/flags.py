@@ -16,7 +16,7 @@ the spread between processes is the usual noise here (DESIGN.md), so it is judge
 - ``N1``: one call per sample (``stats_number`` = 1) while the median is below the benchmark's
   ``sample_time``: asv's calibration gave up (DESIGN.md), the timing is of isolated calls.
 
-Pure functions over the timing rows; :mod:`reports.health` judges the measurement with them.
+Pure functions over the timing rows; :mod:`reports.sections.health.checks` judges the measurement with them.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ import pandas as pd
 
 from jaxbench import stats
 
-from . import tables
+from ..formats import tables
 
 IQR_WIDE = 0.25
 ROUNDS_SD = 0.25

@@ -1,5 +1,6 @@
 """The figures' common style (matplotlib, Agg): colours, the %timeit-style time axis, the speedup
-axis, status texts and note lines. Used by :mod:`reports.plots` and :mod:`reports.plots_across`."""
+axis, status texts and note lines. Used by :mod:`reports.figures.plots` and
+:mod:`reports.figures.plots_across`."""
 from __future__ import annotations
 
 import matplotlib

@@ -12,8 +12,9 @@ import pandas as pd
 from jaxbench import stats
 from jaxbench.load import registry
 
-from . import coverage, paired
-from .speedup import case_key
+from ... import paired
+from ...derived import coverage
+from ...derived.speedup import case_key
 
 JAX_BACKENDS = ("jax-cpu", "jax-gpu")
 LADDER_COLUMNS = ["backend", "placement", "transform", "size", "median", "lo", "hi", "speedup", "s_lo", "s_hi",
@@ -90,7 +91,7 @@ def _reason_of(rows: pd.DataFrame, machine: str, kernel: str, no_gpu: set, backe
 def resolve(case: dict, t: pd.DataFrame, machine: str, no_gpu: set, size_override=None, kernels=None) -> Side:
     """The timing row of ``case`` on ``machine`` (the first of its backends measured), or why none.
 
-    ``t``: classified timing rows (:func:`reports.coverage.classify`) of the report's commits.
+    ``t``: classified timing rows (:func:`reports.derived.coverage.classify`) of the report's commits.
     """
     kernel = case["kernel"]
     spec = spec_of(kernel, kernels)

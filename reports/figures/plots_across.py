@@ -57,7 +57,7 @@ def history(series: pd.DataFrame, regressions: pd.DataFrame, title: str) -> plt.
 
     ``series``: one row per (label, commit) with ``position`` (0..n-1), ``commit``, ``median``,
     ``ci99_lo``, ``ci99_hi``; ``regressions``: rows with ``label`` and ``position`` of the first commit
-    after an upward step that asv would report (see :mod:`reports.history`).
+    after an upward step that asv would report (see :mod:`reports.sections.history`).
     """
     fig, ax = plt.subplots(figsize=(9, 4))
     commits = series.drop_duplicates("position").sort_values("position")
@@ -108,7 +108,7 @@ def _errors(point, lo, hi) -> np.ndarray:
 
 
 def devices(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
-    """The devices axis of one kernel on one machine (rows of :func:`reports.scaling.scaling_rows`).
+    """The devices axis of one kernel on one machine (rows of :func:`reports.sections.devices.scaling_rows`).
 
     Left: median time per call against the device count (a linear axis from 0 when the times lie
     within a decade, else log), error bars the 95% bootstrap interval of the median, one line per
@@ -176,7 +176,7 @@ __all__ = ["IDEAL_LABEL", "machines", "history", "devices"]
 
 def speedup_history(rows: pd.DataFrame, title: str) -> plt.Figure:
     """Measured ratios against commit (commit-date order), one line per comparison, its 95%
-    interval as error bars (rows of :func:`reports.history.speedup_history`, one machine), log y."""
+    interval as error bars (rows of :func:`reports.sections.history.speedup_history`, one machine), log y."""
     fig, ax = plt.subplots(figsize=(9, 4.5))
     commits = rows.drop_duplicates("position").sort_values("position")
     for j, (lab, g) in enumerate(rows.groupby("label", sort=True)):

@@ -17,8 +17,8 @@ the ratio as the lecture frames it with its interval, and a verdict:
 A ratio without an interval (results recorded without samples; metrics, which are one number) is
 judged on its value, and the verdict says so. :func:`table` is the long form (each verdict with its
 numbers; the page's details); the short table fit to paste (``lecture.md``, ``lecture.tex``, the top
-of ``index.html``) is :mod:`reports.lecture_table`'s; the case lookup lives in
-:mod:`reports.lecture_cases`, the data file and its rules in :mod:`reports.claims`.
+of ``index.html``) is :mod:`reports.sections.lecture.short_table`'s; the case lookup lives in
+:mod:`reports.sections.lecture.cases`, the data file and its rules in :mod:`reports.sections.lecture.claims`.
 """
 from __future__ import annotations
 
@@ -31,10 +31,12 @@ from kernels import Unavailable
 
 from jaxbench.load import registry
 
-from . import coverage, paired, tables
+from ... import paired
+from ...derived import coverage
+from ...formats import tables
 from .claims import (ABSENT, DATA_FILE, FAILS, FIGURE_ONLY, HOLDS, KINDS, METRICS, SHORT_SOURCE, UNSURE, Figure,
                      judge, load_figures, rule_text)
-from .lecture_cases import (Side, ladder_rows, median_interval, placement_rows, resolve, transfer_median,
+from .cases import (Side, ladder_rows, median_interval, placement_rows, resolve, transfer_median,
                             with_overrides)
 
 # --------------------------------------------------------------------------- one figure on one machine
@@ -272,8 +274,8 @@ def evaluate(figures: list[Figure], t: pd.DataFrame, df: pd.DataFrame, machines:
              computed=None, comparisons: paired.Lookup | None = None, kernels=None) -> Lecture:
     """Evaluate each figure on each machine.
 
-    ``t``: timing rows of the report's commits with their ``absence`` (:func:`reports.coverage.classify`
-    of :func:`reports.speedup.timings`); ``df``: every row of those commits (accuracy and transfer
+    ``t``: timing rows of the report's commits with their ``absence`` (:func:`reports.derived.coverage.classify`
+    of :func:`reports.derived.speedup.timings`); ``df``: every row of those commits (accuracy and transfer
     rows); ``computed``: the trivial recommender's (RMSE, rho, source) or the reason it is missing
     (default: :func:`trivial_metrics`, computed once); ``kernels``: the registry as
     the loader read it (:attr:`jaxbench.load.Results.kernels`; default: :func:`jaxbench.load.registry`).
