@@ -1,6 +1,6 @@
 """The default run and its measurement plumbing: which cases `make bench` measures (declared in the
 registry), what a pass did (runner/outcome.py), and how the health check judges in-process
-device/explicit pairs (reports/sections/health/checks.py; older results carry them in jaxbench-remeasure.jsonc)."""
+device/explicit pairs (reports/sections/health/checks.py: the null comparisons, measured in one process)."""
 from __future__ import annotations
 
 import json
@@ -100,27 +100,55 @@ def test_outcome_reads_ok_failed_skipped(tmp_path):
 
 # --------------------------------------------------------------------------- in-process pairs
 
-def _pair(kernel, dev, exp, asv=(1e-5, 1e-5)):
-    return {"kernel": kernel, "backend": "jax-cpu", "transform": "jit", "size": 10, "dtype": "float32",
-            "variant": "", "device": {"asv_median": asv[0], "passes": dev},
-            "explicit": {"asv_median": asv[1], "passes": exp}}
+def _key(r) -> str:
+    from reports.paired import row_key
+
+    return row_key(r)
+
+
+def _null_comparisons(machine, commit, pairs, processes=3, seed=0):
+    """A comparisons file ({machine: contents}) with one ``null`` comparison per (device row,
+    explicit row, slowdown of the device side) of ``pairs``, measured in ``processes`` processes
+    of 5 passes each, both sides in one process (what replaced jaxbench-remeasure.jsonc's pairs)."""
+    from reports.paired import Lookup
+
+    rng = np.random.default_rng(seed)
+    sides = [k for dev, exp, _ in pairs for k in (_key(dev), _key(exp))]
+    comparisons = {f"{_key(dev)} / {_key(exp)}": {"num": _key(dev), "den": _key(exp), "transfer": False,
+                                                  "kinds": ["null"]} for dev, exp, _ in pairs}
+    procs = []
+    for _ in range(processes):
+        passes = []
+        for _ in range(5):
+            noise = 1e-5 * (1 + 0.01 * rng.standard_normal((len(pairs), 2)))
+            passes.append([x for (_, _, slow), (d, e) in zip(pairs, noise) for x in (slow * d, e)])
+        procs.append({"devices": 1, "groups": [{"sides": sides, "numbers": [1] * len(sides), "passes": passes}]})
+    return Lookup({machine: {"commits": {commit: {"comparisons": comparisons, "processes": procs}}}})
+
+
+def _null_rows(kernel, asv=(1e-5, 1e-5), machine="box", commit="c1"):
+    """The device and explicit timing rows of one JAX case (their asv medians ``asv``)."""
+    case = {"machine": machine, "commit": commit, "kernel": kernel, "backend": "jax-cpu", "transform": "jit",
+            "size": 10, "dtype": "float32", "variant": "", "devices": 1, "status": "ok"}
+    return [dict(case, placement=p, median=m) for p, m in zip(("device", "explicit"), asv)]
 
 
 def test_health_judges_the_in_process_pairs():
-    rng = np.random.default_rng(0)
-    same = [list(1e-5 * (1 + 0.01 * rng.standard_normal(5))) for _ in range(3)]
-    slow = [[2 * x for x in p] for p in same]
-    remeasured = {"box": {"commits": {"c1": {"pairs": [_pair("a", same, same, asv=(3e-5, 1e-5)),
-                                                       _pair("b", slow, same)]}}}}
-    pairs = health.paired_pairs(remeasured, {"box": "c1"})
+    """The null test on pairs measured in one process, both sides interleaved (the comparisons of
+    kind null; the removed bench.remeasure's pairs before them): the paired ratio and its interval,
+    asv's cross-process ratio beside it, the bar."""
+    a, b = _null_rows("a", asv=(3e-5, 1e-5)), _null_rows("b")
+    t = pd.DataFrame(a + b)
+    lookup = _null_comparisons("box", "c1", [(a[0], a[1], 1.0), (b[0], b[1], 2.0)])
+    pairs = health.comparison_null_pairs(t, lookup)
     assert list(pairs["kernel"]) == ["a", "b"]
-    assert pairs["ratio"].iloc[0] == pytest.approx(1.0) and pairs["ratio"].iloc[1] == pytest.approx(2.0)
-    assert pairs["lo"].iloc[1] <= 2.0 <= pairs["hi"].iloc[1] and pairs["lo"].iloc[1] > 1.5
+    assert pairs["ratio"].iloc[0] == pytest.approx(1.0, rel=0.02) and pairs["ratio"].iloc[1] == pytest.approx(2.0, rel=0.02)
+    assert pairs["lo"].iloc[1] <= pairs["ratio"].iloc[1] <= pairs["hi"].iloc[1] and pairs["lo"].iloc[1] > 1.5
     assert pairs["asv_ratio"].iloc[0] == pytest.approx(3.0)
-    assert (pairs["method"] == health.PAIRED_METHOD).all()
+    assert (pairs["method"] == "paired, 3 processes").all()
     s = health.null_summary(pairs)
     assert (s["pairs"], s["within"], s["beyond"], s["passed"]) == (2, 1, 1, False)
-    assert health.paired_pairs(remeasured, {"box": "other"}).empty
+    assert health.comparison_null_pairs(t.assign(commit="other"), lookup).empty
 
 
 def test_health_report_prefers_pairs_and_shows_asv_beside(loaded):
@@ -130,12 +158,11 @@ def test_health_report_prefers_pairs_and_shows_asv_beside(loaded):
     commits = latest_commits(loaded.df)
     t = health.with_flags(speedup.timings(select(current(loaded.df), commits=commits)), loaded.benchmarks)
     machine = sorted(commits)[0]
-    same = [[1e-5, 1.01e-5, 0.99e-5]] * 3
-    h = health.report(t, loaded.benchmarks, {machine: {"commits": {commits[machine]: {"pairs": [
-        _pair("selu", same, same)]}}}}, commits)
-    assert "measured in one process" in h.lines[0] and h.null["pairs"] == 1 and h.null["passed"] is True
+    dev, exp = health.device_explicit_sides(t[t["machine"] == machine])[0]
+    h = health.report(t, loaded.benchmarks, _null_comparisons(machine, commits[machine], [(dev, exp, 1.0)]))
+    assert "measured as comparisons" in h.lines[0] and h.null["pairs"] == 1 and h.null["passed"] is True
     assert h.lines[1].startswith("(a') ") and "asv, across processes" in h.tables[0][1].columns
-    plain = health.report(t, loaded.benchmarks, {}, commits)
+    plain = health.report(t, loaded.benchmarks)
     assert "from asv's medians" in plain.lines[0] and not plain.null_across
     assert not math.isnan(plain.null["share_within"]) or plain.null["pairs"] == 0
 

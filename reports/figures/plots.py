@@ -91,6 +91,17 @@ def speedup_bars(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
     return fig
 
 
+def _crossover_marks(ax, cross: pd.DataFrame) -> None:
+    """Per JAX backend, a dotted vertical line at its smallest estimated crossover size, annotated."""
+    for backend, c in cross.groupby("backend"):
+        est = c["estimate"].dropna()
+        if len(est):
+            x = est.min()
+            ax.axvline(x, color=COLORS.get(backend, "grey"), ls=":", lw=1.2)
+            ax.annotate(f"{backend} beats NumPy\nfrom ~{x:,.0f}", (x, 0.97), xycoords=("data", "axes fraction"),
+                        fontsize=7, va="top", ha="left", color=COLORS.get(backend, "grey"))
+
+
 def scaling(rows: pd.DataFrame, cross: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
     """Median time vs size (log-log, IQR band) and the rate (GFLOP/s, else GB/s) vs size.
 
@@ -117,13 +128,7 @@ def scaling(rows: pd.DataFrame, cross: pd.DataFrame, title: str, note: str = "")
             ax.fill_between(g["size"].astype(float), g["q25"], g["q75"], color=kw["color"], alpha=0.15, lw=0)
         if has_rate and g[rate_col].notna().any():
             axes[0, 1].plot(g["size"].astype(float), g[rate_col], **kw)
-    for backend, c in cross.groupby("backend"):
-        est = c["estimate"].dropna()
-        if len(est):
-            x = est.min()
-            ax.axvline(x, color=COLORS.get(backend, "grey"), ls=":", lw=1.2)
-            ax.annotate(f"{backend} beats NumPy\nfrom ~{x:,.0f}", (x, 0.97), xycoords=("data", "axes fraction"),
-                        fontsize=7, va="top", ha="left", color=COLORS.get(backend, "grey"))
+    _crossover_marks(ax, cross)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("size", fontsize=8)

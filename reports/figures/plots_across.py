@@ -10,6 +10,7 @@ import textwrap
 from .plot_style import COLORS, MACHINE_COLORS, add_note, fmt_seconds, time_axis
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -144,7 +145,6 @@ def devices(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
     times = pd.concat([ok["median_lo"], ok["median"], ok["median_hi"]]).dropna()
     times = times[times > 0]
     if len(times) and times.max() < 10 * times.min():   # within a decade: a linear axis from 0 reads best
-        from matplotlib.ticker import FuncFormatter
         ax_t.set_ylim(0, times.max() * 1.15)
         ax_t.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_seconds(v) if v > 0 else "0"))
     else:
@@ -152,7 +152,6 @@ def devices(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
         time_axis(ax_t.yaxis)
     ax_t.set_ylabel("median time per call (error bars: 95% interval)", fontsize=8)
     ax_s.set_yscale("log", base=2)
-    from matplotlib.ticker import FuncFormatter, NullFormatter
     ax_s.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
     ax_s.yaxis.set_minor_formatter(NullFormatter())
     low = pd.concat([ok["speedup_lo"], ok["speedup"]]).dropna()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..context import figure_groups
 from ..derived import speedup
 from ..figures import plots
 from ..formats import html as H
-from ..formats import tables
-from ..context import figure_groups
 from ..parts import Doc, Figure, Part, Table, slug
 
 NOTHING = H.note("(nothing to show)")

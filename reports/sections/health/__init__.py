@@ -21,8 +21,7 @@ class Health:
     title = "Measurement health"
 
     def part(self, ctx) -> Part:
-        r = ctx.results
-        found = checks.report(ctx.shown, r.benchmarks, r.remeasure, ctx.commits, ctx.comparisons)
+        found = checks.report(ctx.shown, ctx.results.benchmarks, ctx.comparisons)
         doc = checks.doc(found)
         return Part([doc], page=[H.checks_box(found.lines), *doc.tables])
 
@@ -32,7 +31,7 @@ def print_health(results, df, machines: list, commits: dict, summary: bool = Fal
     for ``machines`` at ``commits`` (machine -> full hash) as Markdown; with ``summary``, its
     headline lines only."""
     t = with_flags(speedup.timings(select(df, machines, commits)), results.benchmarks, results.facts)
-    found = checks.report(t, results.benchmarks, results.remeasure, commits, Lookup(results.comparisons))
+    found = checks.report(t, results.benchmarks, Lookup(results.comparisons))
     if summary:
         print("\n".join(f"- {line}" for line in found.lines))
         print(f"  (full tables: `python -m reports --health --results {results_dir}`, or the report's "

@@ -1,25 +1,26 @@
 """Measurement health: the checks that the measurement can be trusted, over the flagged timing rows.
 
-Pure functions over the timing rows of :mod:`reports.derived.speedup` (one machine/commit per machine);
-``python -m reports`` writes the section to ``tables/health.md|.tex`` and near the top of
-``index.html``; ``python -m reports --health`` prints it as Markdown. The instability flags of each row (``IQR``, ``RND``, ``FEW``, ``1P``, ``N1``):
-:mod:`reports.derived.flags`.
+Pure functions over the timing rows of :mod:`reports.derived.speedup` (one machine/commit per
+machine); ``python -m reports`` writes the section to ``tables/health.md|.tex`` and near the top of
+``index.html``; ``python -m reports --health`` prints it as Markdown. The instability flags of each
+row (``IQR``, ``RND``, ``FEW``, ``1P``, ``N1``): :mod:`reports.derived.flags`.
 
 Checks: (a) the device-vs-explicit null test: the same JAX case with inputs created on the device
 and with an explicit ``device_put`` must time alike (``cnn_step`` excluded: its device placement
-gathers the batch). It is judged on the pairs measured in ONE process, the sides alternating
-(``python -m bench.remeasure``, ``pairs``), where they are recorded, and shown beside the same test
-on asv's medians (each side in processes of its own: the cross-process noise, (a')); bar: at least 90% of pairs within +-20% (1/1.2 <= device/explicit <= 1.2)
-and none beyond +-50% (ratio > 1.5 or < 1/1.5). (b) calls per sample; bar: no case at one call per
-sample below ``sample_time``. (c) round-to-round spread. (d) asv's median vs an independent
-``timeit`` re-measurement (``jaxbench-remeasure.jsonc``), when present. (e) the flagged cases.
+gathers the batch). It is judged on the measured comparisons of kind ``null`` (both sides in one
+process, interleaved, in several processes: :mod:`reports.paired`) where they are recorded, and
+shown beside the same test on asv's medians (each side in processes of its own: the cross-process
+noise, (a')); without comparisons, on asv's medians alone. Bar: at least 90% of pairs within +-20%
+(1/1.2 <= device/explicit <= 1.2) and none beyond +-50% (ratio > 1.5 or < 1/1.5). (b) calls per
+sample; bar: no case at one call per sample below ``sample_time``. (c) round-to-round spread.
+(d) asv's median vs the in-process median of the same case in the comparisons. (e) the flagged
+cases. (f) where the variance of the comparisons is (:mod:`.variance`).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from jaxbench import stats
@@ -30,7 +31,7 @@ from ...derived import speedup
 from ...derived.flags import (FLAG_LEGEND, FLAGS, ROUNDS_APART, flag_codes, min_repeat, round_sizes, sample_time,
                     with_flags)
 from ...formats import tables, writers
-from ...paired import Lookup, row_key
+from ...paired import row_key
 from ...parts import Doc, Table
 from . import variance
 
@@ -69,33 +70,6 @@ def null_pairs(t: pd.DataFrame) -> pd.DataFrame:
         rows.append({**{k: dev[k] for k in NULL_KEYS}, "device_median": dev["median"],
                      "explicit_median": exp["median"], "ratio": ratio, "lo": lo, "hi": hi, "method": method})
     cols = NULL_KEYS + ["device_median", "explicit_median", "ratio", "lo", "hi", "method"]
-    return pd.DataFrame(rows, columns=cols)
-
-
-PAIRED_METHOD = "one process, interleaved"
-
-
-def paired_pairs(remeasure: dict, commits: dict) -> pd.DataFrame:
-    """The null test measured in ONE process, the two sides alternating (``python -m
-    bench.remeasure``, ``pairs`` of jaxbench-remeasure.jsonc): same columns as :func:`null_pairs`,
-    the interval a two-level bootstrap over the passes and the samples within them."""
-    rows = []
-    for machine, data in sorted((remeasure or {}).items()):
-        commit = commits.get(machine, "")
-        for p in ((data.get("commits") or {}).get(commit, {}).get("pairs") or []):
-            sides = [p.get(s) or {} for s in ("device", "explicit")]
-            passes = [s.get("passes") or [] for s in sides]
-            meds = [float(np.median(np.concatenate(stats.clean_rounds(x)))) if stats.clean_rounds(x) else math.nan
-                    for x in passes]
-            key = f"{machine}|{commit}|paired|{p.get('kernel')}|{p.get('transform')}|{p.get('size')}|{p.get('variant')}"
-            reps = [stats.bootstrap_medians(x, key + side) for x, side in zip(passes, ("|d", "|e"))]
-            ratio = meds[0] / meds[1] if meds[1] else math.nan
-            lo, hi = stats.ratio_interval(reps[0], reps[1], ratio)
-            rows.append({"machine": machine, "commit": commit, **{k: p.get(k, "") for k in NULL_KEYS[2:]},
-                         "device_median": meds[0], "explicit_median": meds[1], "ratio": ratio, "lo": lo, "hi": hi,
-                         "method": PAIRED_METHOD,
-                         "asv_ratio": (sides[0].get("asv_median") or math.nan) / (sides[1].get("asv_median") or math.nan)})
-    cols = NULL_KEYS + ["device_median", "explicit_median", "ratio", "lo", "hi", "method", "asv_ratio"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -159,24 +133,6 @@ def case_name(r) -> str:
 
 # --------------------------------------------------------------------------- (d) asv vs timeit
 
-def remeasure_rows(remeasure: dict, commits: dict) -> pd.DataFrame:
-    """The re-measured cases of each machine's reported commit with ``ratio`` = asv / timeit median."""
-    rows = []
-    for machine, data in sorted((remeasure or {}).items()):
-        entry = (data.get("commits") or {}).get(commits.get(machine, ""), {})
-        for c in entry.get("cases", []):
-            asv, ti = c.get("asv_median"), c.get("timeit_median")
-            ratio = asv / ti if isinstance(asv, (int, float)) and isinstance(ti, (int, float)) and ti else math.nan
-            rows.append({"machine": machine, "benchmark": c.get("benchmark", ""),
-                         "params": ", ".join(f"{k}={v}" for k, v in (c.get("params") or {}).items()),
-                         "asv_median": asv, "timeit_median": ti, "timeit_q25": c.get("timeit_q25"),
-                         "timeit_q75": c.get("timeit_q75"), "number": c.get("number"), "repeat": c.get("repeat"),
-                         "ratio": ratio, "method": entry.get("method", ""), "measured_at": entry.get("measured_at", "")})
-    cols = ["machine", "benchmark", "params", "asv_median", "timeit_median", "timeit_q25", "timeit_q75",
-            "number", "repeat", "ratio", "method", "measured_at"]
-    return pd.DataFrame(rows, columns=cols)
-
-
 # --------------------------------------------------------------------------- the section
 
 @dataclass
@@ -230,8 +186,9 @@ def flagged_table(t: pd.DataFrame) -> pd.DataFrame:
                          "Flags": f["flags"].to_list(), "Why": f["flag_reasons"].to_list()})
 
 
-def remeasure_table(r: pd.DataFrame) -> pd.DataFrame:
-    """Display form of :func:`remeasure_rows`."""
+def in_process_table(r: pd.DataFrame) -> pd.DataFrame:
+    """Display form of :func:`in_process_rows` (its column names are those of the earlier timeit
+    re-measurement, which the comparisons replaced)."""
     return pd.DataFrame({
         "Machine": r["machine"], "Benchmark": r["benchmark"], "Params": r["params"],
         "asv median": [tables.fmt_time(v) for v in r["asv_median"]],
@@ -243,7 +200,8 @@ def remeasure_table(r: pd.DataFrame) -> pd.DataFrame:
 
 def comparison_null_pairs(t: pd.DataFrame, comparisons) -> pd.DataFrame:
     """The null test read from the measured comparisons (kind ``null``: device / explicit, paired in
-    one process, several processes): the columns of :func:`paired_pairs`."""
+    one process, several processes): the columns of :func:`null_pairs`, and ``asv_ratio`` (the
+    same ratio of asv's medians)."""
     rows = []
     for dev, exp in device_explicit_sides(t):
         r = comparisons.get(dev["machine"], dev["commit"], row_key(dev), row_key(exp)) if comparisons else None
@@ -274,24 +232,14 @@ def in_process_rows(t: pd.DataFrame, comparisons) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def report(t: pd.DataFrame, benchmarks: dict, remeasure: dict, commits: dict, comparisons=None) -> Health:
-    """The whole section from timing rows of the reported commits (flags added where missing);
-    ``comparisons``: the measured comparisons (:class:`reports.paired.Lookup`), the null test's and
-    the in-process check's source (older results: jaxbench-remeasure.jsonc)."""
-    t = t[t["role"] == "time"] if "role" in t.columns else t
-    if "flags" not in t.columns:
-        t = with_flags(t, benchmarks)
-    h = Health()
+def null_test(h: Health, t: pd.DataFrame, comparisons) -> tuple[pd.DataFrame, bool]:
+    """(a) and (a') into ``h``: the null test on the measured comparisons where there are some,
+    beside asv's cross-process medians, else on asv's medians; (the pairs shown, paired or not)."""
     across = null_pairs(t)
     paired = comparison_null_pairs(t, comparisons)
-    from_comparisons = bool(len(paired))
-    paired = paired if from_comparisons else paired_pairs(remeasure, commits)
     pairs = paired if len(paired) else across
-    h.null = null_summary(pairs)
-    n = h.null
-    where = ("measured as comparisons: both sides in one process, interleaved, in several processes"
-             if from_comparisons else
-             "measured in one process, the two sides alternating (python -m bench.remeasure)" if len(paired)
+    h.null = n = null_summary(pairs)
+    where = ("measured as comparisons: both sides in one process, interleaved, in several processes" if len(paired)
              else "from asv's medians, each side in processes of its own (no in-process pairs recorded)")
     h.lines.append(
         f"(a) Device vs explicit null test, {where}: {n['pairs']} pairs (same JAX case, inputs created on the "
@@ -305,6 +253,31 @@ def report(t: pd.DataFrame, benchmarks: dict, remeasure: dict, commits: dict, co
             f"(a') The same null test from asv's medians (each side in processes of its own, the noise a "
             f"cross-process comparison carries here): {a['pairs']} pairs, within +-20%: {a['within']}"
             + (f" ({100 * a['share_within']:.0f}%)" if a["pairs"] else "") + f", beyond +-50%: {a['beyond']}.")
+    return pairs, bool(len(paired))
+
+
+def in_process_line(rm: pd.DataFrame) -> str:
+    """(d)'s headline from :func:`in_process_rows`."""
+    if not len(rm):
+        return "(d) asv vs in-process: no comparisons (jaxbench-comparisons.jsonc) recorded for these commits."
+    ratio = rm["ratio"].dropna()
+    same = int((abs(ratio - 1.0) <= 1e-6).sum())
+    return (f"(d) asv vs in-process re-measurement of {len(rm)} cases: asv/in-process median "
+            f"{ratio.median():.3g}x, range {ratio.min():.3g}x - {ratio.max():.3g}x "
+            f"({rm['method'].iloc[0] or 'method not recorded'}); {same} of {len(rm)} asv results are "
+            f"the comparison processes' own (python -m runner records them), the others come from "
+            f"asv's own processes (a plain asv run, older results).")
+
+
+def report(t: pd.DataFrame, benchmarks: dict, comparisons=None) -> Health:
+    """The whole section from timing rows of the reported commits (flags added where missing);
+    ``comparisons``: the measured comparisons (:class:`reports.paired.Lookup`), the source of the
+    null test (a), the in-process check (d) and the variance check (f)."""
+    t = t[t["role"] == "time"] if "role" in t.columns else t
+    if "flags" not in t.columns:
+        t = with_flags(t, benchmarks)
+    h = Health()
+    pairs, paired = null_test(h, t, comparisons)
     calls = calls_per_sample(t, benchmarks)
     h.calls = c = calls_summary(calls)
     h.lines.append(
@@ -317,33 +290,22 @@ def report(t: pd.DataFrame, benchmarks: dict, remeasure: dict, commits: dict, co
         + (f"median {s['median']:.3g}x, worst {s['worst']:.3g}x ({s['worst_case']}); above {ROUNDS_APART:g}x: "
            f"{s['over']}." if s["cases"] else "no case with rounds recorded (no jaxbench-rounds.jsonc or no samples)."))
     rm = in_process_rows(t, comparisons)
-    rm = rm if len(rm) else remeasure_rows(remeasure, commits)
-    if len(rm):
-        ratio = rm["ratio"].dropna()
-        same = int((abs(ratio - 1.0) <= 1e-6).sum())
-        h.lines.append(f"(d) asv vs in-process re-measurement of {len(rm)} cases: asv/in-process median "
-                       f"{ratio.median():.3g}x, range {ratio.min():.3g}x - {ratio.max():.3g}x "
-                       f"({rm['method'].iloc[0] or 'method not recorded'}); {same} of {len(rm)} asv results are "
-                       f"the comparison processes' own (python -m runner records them), the others come from "
-                       f"asv's own processes (a plain asv run, older results).")
-    else:
-        h.lines.append("(d) asv vs in-process: no comparisons (jaxbench-comparisons.jsonc) recorded for these commits.")
+    h.lines.append(in_process_line(rm))
     flagged = flagged_table(t)
     h.lines.append(f"(e) Flagged cases: {len(flagged)} of {c['cases']}. {FLAG_LEGEND}")
     var = variance.rows(comparisons, set(zip(t["machine"], t["commit"])) if len(t) else set())
     h.lines.append(variance.line(variance.summary(var)))
+    missed = int((~var["reached"]).sum()) if len(var) else 0
     h.tables = [("null", null_table(pairs), "(a) Device vs explicit null test: device median / explicit median"
-                 + (" (paired comparisons; asv's cross-process ratio beside it)" if len(paired) else "")),
+                 + (" (paired comparisons; asv's cross-process ratio beside it)" if paired else "")),
                 ("calls", cases_table(calls),
                  "(b, c) Per case: calls per sample, samples per round, round spread (max/min of round medians)"),
-                ("remeasure", remeasure_table(rm), "(d) asv median vs the in-process median of the comparisons"),
+                ("remeasure", in_process_table(rm), "(d) asv median vs the in-process median of the comparisons"),
                 ("flagged", flagged, "(e) Flagged cases"),
-                ("variance", variance.table(var), f"(f) The comparisons that missed their target ({int((~var['reached']).sum()) if len(var) else 0} "
+                ("variance", variance.table(var), f"(f) The comparisons that missed their target ({missed} "
                  f"of {len(var)}; at most {variance.SHOWN}, lecture ratios first, then the widest): processes, passes, "
                  "share of the variance between processes, 95% half-width reached and its target")]
     return h
-
-
 
 
 def doc(h: Health) -> Doc:
@@ -366,5 +328,5 @@ def to_latex(h: Health) -> str:
 
 
 __all__ = ["FLAGS", "FLAG_LEGEND", "Health", "with_flags", "flag_codes", "null_pairs", "null_summary",
-           "calls_per_sample", "calls_summary", "spread_summary", "remeasure_rows", "report", "to_markdown",
-           "to_latex", "doc", "band_of", "min_repeat", "sample_time"]
+           "calls_per_sample", "calls_summary", "spread_summary", "comparison_null_pairs", "in_process_rows",
+           "null_test", "report", "to_markdown", "to_latex", "doc", "band_of", "min_repeat", "sample_time"]
