@@ -1,5 +1,6 @@
 """asv benchmarks of hard singular-value thresholding (MovieLens-100k): time, compile, transfer,
-peak memory (bench/common.py), the declared comparisons (bench/paired_suite.py) and accuracy after a fixed number of iterations."""
+peak memory (bench/common.py), the declared comparisons (bench/paired_suite.py), accuracy after a fixed number
+of iterations, and the trivial recommender's RMSE and rho (the lecture's baseline figures)."""
 from . import common, paired_suite
 
 globals().update(common.suite("svt_hard"))
@@ -26,3 +27,32 @@ class SvtHardAccuracy:
 
     def track_one_minus_rho(self, cache, backend):
         return common.accuracy_value(cache, backend, "one_minus_rho")
+
+
+class TrivialRecommender:
+    """The lab's trivial recommender (each user's mean training rating) on the seed-0 MovieLens
+    split: test RMSE and Pearson rho (kernels.data.movielens.trivial_metrics; NumPy, a second).
+    The report's lecture figures of the trivial recommender read these tracks: it loads no data."""
+
+    params = [["numpy-cpu"]]
+    param_names = ["backend"]
+
+    def setup_cache(self):
+        import kernels
+        from kernels.data import movielens
+
+        try:
+            rmse, rho = movielens.trivial_metrics(movielens.load_split(seed=0))
+        except kernels.Unavailable as exc:
+            return {"numpy-cpu": f"unavailable here: {exc.reason}"}
+        return {"numpy-cpu": {"rmse": rmse, "rho": rho}}
+
+    def track_trivial_rmse(self, cache, backend):
+        return common.accuracy_value(cache, backend, "rmse")
+
+    track_trivial_rmse.unit = "RMSE (rating points)"
+
+    def track_trivial_rho(self, cache, backend):
+        return common.accuracy_value(cache, backend, "rho")
+
+    track_trivial_rho.unit = "Pearson rho"

@@ -40,7 +40,6 @@ def compile_latex(tex_file, tmp) -> str:
 
 
 FIXTURE_RESULTS = Path(__file__).resolve().parent / "fixtures" / "results"
-TRIVIAL = (1.047, 0.377, "/data/ml-100k.inter")   # the trivial recommender's metrics, fixed (DESIGN.md's figures)
 
 
 def results_digest(folder) -> dict:
@@ -53,17 +52,14 @@ def results_digest(folder) -> dict:
 
 @contextlib.contextmanager
 def quiet_report_run():
-    """Results warnings silenced, the repository as working folder (asv.conf.json's thresholds),
-    the trivial recommender's metrics fixed (nothing depends on the data sets installed)."""
+    """Results warnings silenced, the repository as working folder (asv.conf.json's thresholds)."""
     import warnings
 
     import pytest
 
     from jaxbench.load import ResultsWarning
-    from reports.sections.lecture import verdicts as lecture
 
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
         warnings.simplefilter("ignore", ResultsWarning)
         mp.chdir(FIXTURE_RESULTS.parents[2])
-        mp.setattr(lecture, "trivial_metrics", lambda: TRIVIAL)
         yield

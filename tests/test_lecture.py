@@ -4,8 +4,8 @@ no n/a clutter (reports/derived/coverage.py), the ladder and placement figures, 
 Fixture results: tests/fixtures/results (make_fixtures.py): ``cpu-box`` a default run without a GPU
 (no facts file), ``gpu-box`` a full run with one. Their numbers are constructed so that lecture
 claims hold, fail and are not measurable (see make_fixtures.py's docstring). The trivial
-recommender's metrics are replaced by fixed numbers where a test needs them, so nothing depends on
-the data sets installed here. Nothing asserts on wall-clock time.
+recommender's metrics are the fixtures' asv tracks (changed in the rows where a test needs other
+numbers), so nothing depends on the data sets installed here. Nothing asserts on wall-clock time.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from _support import TRIVIAL, compile_latex   # TRIVIAL: what the report would compute (DESIGN.md's figures)
+from _support import compile_latex
 from reports import paired
 from reports.derived import coverage, speedup
 from reports.figures import plots
@@ -58,22 +58,21 @@ def rows(res):
 @pytest.fixture(scope="module")
 def lec(res, rows):
     t, df = rows
-    return L.evaluate(L.load_figures(), t, df, ["cpu-box", "gpu-box"], res.facts, computed=TRIVIAL, comparisons=paired.Lookup(res.comparisons))
+    return L.evaluate(L.load_figures(), t, df, ["cpu-box", "gpu-box"], res.facts, comparisons=paired.Lookup(res.comparisons))
 
 
 def _state(lec, fid, machine):
     return lec.cells[(fid, machine)]
 
 
-def _build(tmp, machines=None, trivial=TRIVIAL, capture=None):
-    """Build a report from a copy of the fixtures with fixed trivial metrics; ``capture``: a list
-    that receives every figure drawn (before it is saved)."""
+def _build(tmp, machines=None, capture=None):
+    """Build a report from a copy of the fixtures; ``capture``: a list that receives every figure
+    drawn (before it is saved)."""
     res_dir = tmp / "results"
     shutil.copytree(FIXTURES, res_dir)
     out = tmp / "out"
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
         warnings.simplefilter("ignore", ResultsWarning)
-        mp.setattr(L, "trivial_metrics", lambda: trivial)
         if capture is not None:
             real = plots.save
 
@@ -100,8 +99,8 @@ def _figure_texts(fig) -> list[str]:
 
 @pytest.fixture(scope="module")
 def report(fixtures_report):
-    """The report of a copy of the fixtures with the same fixed trivial metrics (python -m reports'
-    main, built once for the session: conftest.py)."""
+    """The report of a copy of the fixtures (python -m reports' main, built once for the session:
+    conftest.py)."""
     assert fixtures_report.rc == 0
     return fixtures_report.out
 
@@ -221,16 +220,36 @@ def test_unmeasured_figures_say_why(lec):
     assert "(at rows = 100)" in c.verdict
 
 
+def _trivial(df, rmse=None, rho=None, skipped=False, dropped=False):
+    """``df`` with the trivial recommender's asv tracks (bench_svt_hard.TrivialRecommender) changed:
+    other values, skipped (asv's n/a: the suite found no data), or not in the run at all."""
+    mine = df["benchmark"].str.startswith(L.TRIVIAL_TRACKS + ".")
+    assert mine.sum() == 4                               # rmse and rho on both fixture machines
+    if dropped:
+        return df[~mine]
+    out = df.copy()
+    for name, value in (("track_trivial_rmse", rmse), ("track_trivial_rho", rho)):
+        if value is not None:
+            out.loc[mine & out["benchmark"].str.endswith(name), "median"] = value
+    if skipped:
+        out.loc[mine, "status"], out.loc[mine, "median"] = "skipped", math.nan
+    return out
+
+
 def test_missing_data_is_the_reason(res, rows, monkeypatch):
     t, df = rows
     figs = [f for f in L.load_figures() if f.id in ("trivial-rmse", "cnn-accuracy")]
     monkeypatch.setenv("JAXBENCH_MOVIELENS", "/nonexistent/u.data")
     monkeypatch.setenv("JAXBENCH_MNIST", "/nonexistent/mnist.csv")
-    lec = L.evaluate(figs, t, df, ["cpu-box", "gpu-box"], res.facts,      # the report's own loaders
+    lec = L.evaluate(figs, t, _trivial(df, skipped=True), ["cpu-box", "gpu-box"], res.facts,
                      comparisons=paired.Lookup(res.comparisons))
-    rmse = lec.cells[("trivial-rmse", "cpu-box")]
-    assert rmse.state == L.ABSENT and rmse.verdict.startswith("not measured: MovieLens data missing: ")
+    rmse = lec.cells[("trivial-rmse", "cpu-box")]       # the track skipped: the data is missing here too
+    assert rmse.state == L.ABSENT and rmse.verdict.startswith("not measured: data missing on the machine that ")
     assert "/nonexistent/u.data" in rmse.verdict
+    gone = L.evaluate(figs, t, _trivial(df, dropped=True), ["cpu-box"], res.facts)
+    rmse = gone.cells[("trivial-rmse", "cpu-box")]      # no track at all: the command that records it
+    assert rmse.state == L.ABSENT and "TrivialRecommender.track_trivial_rmse is not in this run" in rmse.verdict
+    assert "python -m runner --kernels svt_hard" in rmse.verdict
     cnn = lec.cells[("cnn-accuracy", "cpu-box")]       # jax-gpu: no GPU; jax-cpu: skipped, data missing here
     assert cnn.state == L.ABSENT and "data missing" in cnn.verdict and "/nonexistent/mnist.csv" in cnn.verdict
     assert lec.cells[("cnn-accuracy", "gpu-box")].state == L.HOLDS
@@ -239,11 +258,11 @@ def test_missing_data_is_the_reason(res, rows, monkeypatch):
 def test_trivial_recommender_holds_and_fails(res, rows):
     t, df = rows
     figs = [f for f in L.load_figures() if f.id.startswith("trivial")]
-    ok = L.evaluate(figs, t, df, ["cpu-box"], res.facts, computed=TRIVIAL, comparisons=paired.Lookup(res.comparisons))
+    ok = L.evaluate(figs, t, df, ["cpu-box"], res.facts, comparisons=paired.Lookup(res.comparisons))
     assert ok.cells[("trivial-rmse", "cpu-box")].state == L.HOLDS
     assert ok.cells[("trivial-rho", "cpu-box")].state == L.HOLDS
-    assert "1.047" in ok.cells[("trivial-rmse", "cpu-box")].measured
-    bad = L.evaluate(figs, t, df, ["cpu-box"], res.facts, computed=(1.3, 0.1, "x"),
+    assert ok.cells[("trivial-rmse", "cpu-box")].measured == "1.047 (asv track track_trivial_rmse)"
+    bad = L.evaluate(figs, t, _trivial(df, rmse=1.3, rho=0.1), ["cpu-box"], res.facts,
                      comparisons=paired.Lookup(res.comparisons))
     assert bad.cells[("trivial-rmse", "cpu-box")].state == L.FAILS
     assert bad.cells[("trivial-rho", "cpu-box")].verdict.startswith("does not hold: rho 0.100")

@@ -12,8 +12,8 @@ Masked before comparing, and only these: the results folder's path (warnings.txt
 command line), the output folder, the page's "Generated <time>" stamp, the base64 PNG data (figures
 are not text; their file names are compared in files.txt) and the order of the page's "Files" and
 "Not drawn" lists (sorted: the page lists files in the order they were written). The trivial
-recommender's metrics are fixed, as in tests/test_lecture.py, so nothing depends on the data sets
-installed. Nothing here asserts on wall-clock time.
+recommender's metrics are asv tracks of the fixtures (the report computes nothing), so nothing
+depends on the data sets installed. Nothing here asserts on wall-clock time.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from _support import TRIVIAL, quiet_report_run  # noqa: F401 (TRIVIAL: the metrics the golden copies were written with)
+from _support import quiet_report_run
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "results"

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from _support import TRIVIAL, compile_latex
+from _support import compile_latex
 from jaxbench import load, stats
 from reports import paired
 from reports.derived import speedup
@@ -63,7 +63,6 @@ def _load(path):
 def _build(results_dir, out, **kw):
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
         warnings.simplefilter("ignore", ResultsWarning)
-        mp.setattr(L, "trivial_metrics", lambda: TRIVIAL)   # nothing depends on the data sets installed
         build(load_results(results_dir), out, progress=False, **kw)
     return out
 

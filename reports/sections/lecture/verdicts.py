@@ -15,7 +15,9 @@ the ratio as the lecture frames it with its interval, and a verdict:
 - ``figure only``: the notes make no claim with this figure (it is the baseline of the next rows).
 
 A ratio without an interval (results recorded without samples; metrics, which are one number) is
-judged on its value, and the verdict says so. :func:`table` is the long form (each verdict with its
+judged on its value, and the verdict says so. The metrics are the suite's asv tracks (the CNN's
+accuracy, the trivial recommender's RMSE and rho: ``bench/bench_svt_hard.py``): the report reads
+them and loads no data. :func:`table` is the long form (each verdict with its
 numbers; the page's details); the short table fit to paste (``lecture.md``, ``lecture.tex``, the top
 of ``index.html``) is :mod:`reports.sections.lecture.short_table`'s; the case lookup lives in
 :mod:`reports.sections.lecture.cases`, the data file and its rules in :mod:`reports.sections.lecture.claims`.
@@ -24,7 +26,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 from kernels import Unavailable
@@ -37,7 +38,7 @@ from ...formats import tables
 from .claims import (ABSENT, DATA_FILE, FAILS, FIGURE_ONLY, HOLDS, KINDS, METRICS, SHORT_SOURCE, UNSURE, Figure,
                      judge, load_figures, rule_text)
 from .cases import (Side, ladder_rows, median_interval, placement_rows, resolve, transfer_median,
-                            with_overrides)
+                    with_overrides)
 
 # --------------------------------------------------------------------------- one figure on one machine
 
@@ -167,14 +168,8 @@ def timing_cell(fig: Figure, t: pd.DataFrame, df: pd.DataFrame, machine: str, no
 
 # --------------------------------------------------------------------------- metrics
 
-def trivial_metrics() -> tuple[float, float, str]:
-    """(RMSE, rho, data source) of the trivial recommender on the lab's MovieLens split (seed 0),
-    computed by the report; raises kernels.Unavailable without the data."""
-    from kernels.data import movielens
-
-    split = movielens.load_split(seed=0)
-    rmse, rho = movielens.trivial_metrics(split)
-    return rmse, rho, str(split.source)
+TRIVIAL_TRACKS = "bench_svt_hard.TrivialRecommender"   # track_trivial_rmse, track_trivial_rho
+TRIVIAL_COMMAND = "python -m runner --kernels svt_hard or make bench"   # what records them
 
 
 def _data_reason(kernel: str) -> str:
@@ -210,28 +205,34 @@ def _metric_verdict(fig: Figure, cell: Cell, value: float, shown: str) -> Cell:
     return cell
 
 
-def metric_cell(fig: Figure, df: pd.DataFrame, machine: str, no_gpu: set, computed) -> Cell:
+def trivial_cell(fig: Figure, df: pd.DataFrame, machine: str) -> Cell:
+    """A figure of the trivial recommender (``trivial_rmse``, ``trivial_rho``) on ``machine``: the
+    asv track of the suite that measured it (the report computes nothing), or why there is none."""
+    want = "rmse" if fig.metric == "trivial_rmse" else "rho"
+    mine = df[(df["machine"] == machine) & (df["role"] == "accuracy")
+              & df["benchmark"].str.contains("trivial") & df["benchmark"].str.contains(want)]
+    tracked = mine[mine["status"] == "ok"]
+    if len(tracked):
+        r = tracked.iloc[0]
+        value = 1.0 - r["median"] if "one_minus" in r["benchmark"] else r["median"]
+        shown = f"{value:.3f}"
+        cell = Cell(machine, FIGURE_ONLY, measured=f"{shown} (asv track {r['benchmark'].split('.')[-1]})",
+                    value=value, figure=shown)
+        return _metric_verdict(fig, cell, value, shown)
+    if (mine["status"] == "failed").any():
+        reason = "failed (asv recorded a failure)"
+    elif len(mine):
+        reason = _data_reason("svt_hard") or coverage.NO_REASON
+    else:
+        reason = (f"the asv track {TRIVIAL_TRACKS}.track_{fig.metric} is not in this run "
+                  f"({TRIVIAL_COMMAND} records it)")
+    return Cell(machine, ABSENT, measured="-", verdict=f"{ABSENT}: {reason}", reason=reason)
+
+
+def metric_cell(fig: Figure, df: pd.DataFrame, machine: str, no_gpu: set) -> Cell:
     """A figure of a metric (trivial recommender, CNN accuracy) on ``machine``."""
     if fig.metric in ("trivial_rmse", "trivial_rho"):
-        want = "rmse" if fig.metric == "trivial_rmse" else "rho"
-        tracked = df[(df["machine"] == machine) & (df["role"] == "accuracy") & (df["status"] == "ok")
-                     & df["benchmark"].str.contains("trivial") & df["benchmark"].str.contains(want)]
-        if len(tracked):
-            r = tracked.iloc[0]
-            value = 1.0 - r["median"] if "one_minus" in r["benchmark"] else r["median"]
-            shown = f"{value:.3f}"
-            cell = Cell(machine, FIGURE_ONLY, measured=f"{shown} (asv track {r['benchmark'].split('.')[-1]})",
-                        value=value, figure=shown)
-            return _metric_verdict(fig, cell, value, shown)
-        if isinstance(computed, str):
-            return Cell(machine, ABSENT, measured="-", verdict=f"{ABSENT}: {computed}", reason=computed)
-        rmse, rho, source = computed
-        value = rmse if want == "rmse" else rho
-        shown = f"{value:.3f}"
-        computed_from = f"computed by the report from {Path(source).name}, seed-0 split"
-        cell = Cell(machine, FIGURE_ONLY, value=value, figure=shown, caveats=[computed_from],
-                    measured=f"{shown} ({computed_from}; the same on every machine)")
-        return _metric_verdict(fig, cell, value, shown)
+        return trivial_cell(fig, df, machine)
     # accuracy track of a kernel: value = 1 - tracked error
     kernel = fig.case.get("kernel", "cnn_step")
     rows = df[(df["machine"] == machine) & (df["kernel"] == kernel) & (df["role"] == "accuracy")]
@@ -271,19 +272,16 @@ class Lecture:
 
 
 def evaluate(figures: list[Figure], t: pd.DataFrame, df: pd.DataFrame, machines: list[str], facts: dict,
-             computed=None, comparisons: paired.Lookup | None = None, kernels=None) -> Lecture:
+             comparisons: paired.Lookup | None = None, kernels=None) -> Lecture:
     """Evaluate each figure on each machine.
 
     ``t``: timing rows of the report's commits with their ``absence`` (:func:`reports.derived.coverage.classify`
     of :func:`reports.derived.speedup.timings`); ``df``: every row of those commits (accuracy and transfer
-    rows); ``computed``: the trivial recommender's (RMSE, rho, source) or the reason it is missing
-    (default: :func:`trivial_metrics`, computed once); ``kernels``: the registry as
+    rows, the metrics' asv tracks among them); ``kernels``: the registry as
     the loader read it (:attr:`jaxbench.load.Results.kernels`; default: :func:`jaxbench.load.registry`).
     """
     kernels = kernels if kernels is not None else registry()
     no_gpu = set(coverage.no_gpu_machines(df, facts))
-    if computed is None and any(f.metric.startswith("trivial") for f in figures):
-        computed = _computed_metrics()
     cells = {}
     for fig in figures:
         for m in machines:
@@ -291,20 +289,10 @@ def evaluate(figures: list[Figure], t: pd.DataFrame, df: pd.DataFrame, machines:
                 cells[(fig.id, m)] = Cell(m, ABSENT, measured="-", verdict=f"{ABSENT}: {fig.unmeasured}",
                                           reason=fig.unmeasured)
             elif fig.metric:
-                cells[(fig.id, m)] = metric_cell(fig, df, m, no_gpu, computed)
+                cells[(fig.id, m)] = metric_cell(fig, df, m, no_gpu)
             else:
                 cells[(fig.id, m)] = timing_cell(fig, t, df, m, no_gpu, comparisons, kernels)
     return Lecture(figures, list(machines), cells)
-
-
-def _computed_metrics():
-    """The trivial recommender's (RMSE, rho, source), or why they are missing."""
-    try:
-        return trivial_metrics()
-    except Unavailable as exc:
-        return f"MovieLens data missing: {exc.reason}"
-    except Exception as exc:   # a broken data file must not stop the report
-        return f"MovieLens data unreadable: {exc}"
 
 
 # --------------------------------------------------------------------------- tables
@@ -358,4 +346,4 @@ def verdicts(lec: Lecture) -> pd.DataFrame:
 
 __all__ = ["DATA_FILE", "KINDS", "METRICS", "SHORT_SOURCE", "Figure", "load_figures", "judge", "rule_text",
            "resolve", "Cell", "Lecture", "evaluate", "table", "notes", "verdicts", "ladder_rows",
-           "placement_rows", "trivial_metrics", "HOLDS", "FAILS", "UNSURE", "ABSENT", "FIGURE_ONLY"]
+           "placement_rows", "trivial_cell", "HOLDS", "FAILS", "UNSURE", "ABSENT", "FIGURE_ONLY"]
