@@ -6,7 +6,7 @@ every other pass (:func:`jaxbench.passes.sample`), until every ratio ``time(f) /
 to within ``target`` or ``budget_s`` is spent. It does so in ``processes`` fresh processes, one
 after the other (never in parallel: they would disturb each other), so that what differs from one
 process to the next (memory layout, thread pools, frequency) is sampled too; the interval is the
-two-level bootstrap of :func:`jaxbench.pairstats.interval` (processes, then passes).
+two-level bootstrap of :func:`results.comparison_stats.interval` (processes, then passes).
 
 **Which arguments are functions**: the leading callables (or ``kernels.Case`` objects) are the
 functions compared; the first positional argument that is not callable starts the arguments each
@@ -61,7 +61,7 @@ class Result:
     @property
     def half_width(self) -> float:
         """The interval's relative half-width around the ratio (NaN without an interval)."""
-        from .pairstats import half_width
+        from results.comparison_stats import half_width
 
         return half_width(self.ratio, self.lo, self.hi)
 
@@ -397,11 +397,11 @@ def compare(*functions_then_args, processes: int = 3, target: float = 0.05, budg
 
 def _paired(samples, i: int, j: int, labels, note: str) -> Result:
     """The Result of function i against function j from the same passes: pooled median of the per-pass
-    ratios, :func:`jaxbench.pairstats.interval` (processes, then passes), medians per side."""
-    from . import pairstats
+    ratios, :func:`results.comparison_stats.interval` (processes, then passes), medians per side."""
+    from results import comparison_stats
 
-    per_process = [pairstats.pass_ratios(p, i, j) for p in samples]
-    pt, lo, hi = pairstats.interval(per_process, f"{labels[i]} / {labels[j]}")
+    per_process = [comparison_stats.pass_ratios(p, i, j) for p in samples]
+    pt, lo, hi = comparison_stats.interval(per_process, f"{labels[i]} / {labels[j]}")
     side = [[[row[s] for row in p] for p in samples] for s in (i, j)]
     return Result(ratio=pt, lo=lo, hi=hi, processes=len(samples), passes=sum(len(p) for p in per_process),
                   per_process=per_process, f_name=labels[i], g_name=labels[j], note=note,

@@ -24,10 +24,7 @@ import zlib
 
 import numpy as np
 
-from jaxbench.stats import row_medians
-
-N_BOOT = 2000
-LEVEL = 0.95
+from .bootstrap import LEVEL, N_BOOT, row_medians
 SEED = 20_261_129
 
 
