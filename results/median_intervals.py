@@ -23,11 +23,11 @@ replicates wherever it is used, and two different cases get independent ones.
 from __future__ import annotations
 
 import math
-import zlib
 
 import numpy as np
 
-from .bootstrap import N_BOOT, contain_point, percentile_interval, row_medians
+from . import bootstrap
+from .bootstrap import N_BOOT, contain_point, percentile_interval, two_level_medians
 
 SEED = 20_250_901
 METHOD_ROUNDS = "rounds"          # two-level bootstrap over >= 2 rounds
@@ -39,7 +39,7 @@ METHOD_ACROSS = "across processes"   # two asv medians of different processes: n
 
 def seed_for(key: str) -> int:
     """The generator seed of one case: ``SEED`` combined with a CRC-32 of its identity."""
-    return SEED ^ zlib.crc32(key.encode("utf-8"))
+    return bootstrap.seed_for(SEED, key)
 
 
 def clean_rounds(rounds) -> list[np.ndarray]:
@@ -61,19 +61,7 @@ def method(rounds) -> str:
 
 def bootstrap_medians(rounds, key: str = "", n_boot: int = N_BOOT) -> np.ndarray | None:
     """``n_boot`` bootstrap replicates of the median (two-level over rounds); None without samples."""
-    rs = clean_rounds(rounds)
-    if not rs:
-        return None
-    rng = np.random.default_rng(seed_for(key))
-    n_rounds, width = len(rs), max(r.size for r in rs)
-    pooled = np.full((n_boot, n_rounds * width), np.nan)
-    chosen = rng.integers(0, n_rounds, size=(n_boot, n_rounds)) if n_rounds > 1 else np.zeros((n_boot, 1), int)
-    for slot in range(n_rounds):
-        for i, r in enumerate(rs):
-            draw = r[rng.integers(0, r.size, size=(n_boot, r.size))]
-            rows = chosen[:, slot] == i
-            pooled[rows, slot * width: slot * width + r.size] = draw[rows]
-    return row_medians(pooled)
+    return two_level_medians(clean_rounds(rounds), seed_for(key), n_boot, every_row=True)
 
 
 def median_interval(rounds, key: str, point: float) -> tuple[float, float]:
