@@ -4,9 +4,9 @@ One record per group (:func:`jaxbench.declare.groups`): the sides' case keys, th
 the per-pass samples (``passes[k][i]``: side i's seconds per call in pass k), why sampling stopped,
 and the sides that could not run here with the reason (jax-gpu without a GPU, missing data...).
 A group's cases are freed before the next group is prepared. The asv suite's ``setup_cache``
-(bench/paired_suite.py), the worker processes of ``python -m runner`` (runner/paired_worker.py) and
-:func:`jaxbench.compare` call :func:`measure`; a ratio is computed
-from the records by :func:`ratios` (one process) or by the report (every process).
+(bench/paired_suite.py) and the worker processes of ``python -m runner`` (runner/paired_worker.py)
+call :func:`measure` (:func:`jaxbench.compare` samples with :func:`jaxbench.passes.sample` itself); a
+ratio is computed from the records by :func:`ratios` (one process) or by the report (every process).
 """
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ import gc
 import os
 import time
 
-from . import declare
 from results import records
-from . import passes as passes_mod
 from results.records import TRANSFER
+
+from . import declare
+from . import passes as passes_mod
 
 
 def side_keys(group) -> list[str]:
