@@ -36,7 +36,8 @@ METHOD = ("paired: both sides prepared in one process and timed interleaved, one
           "group's budget is spent; several processes; the interval resamples processes, then passes")
 
 
-def drop(record: dict, cls: str, devices: int, comparisons: dict, folder: str | os.PathLike | None = None) -> Path | None:
+def drop(record: dict, cls: str, devices: int, comparisons: dict,
+         folder: str | os.PathLike | None = None) -> Path | None:
     """Write one process's record into the drop folder (``OUT_ENV``); None when none is set.
     ``comparisons``: {id: entry} of the comparisons it measured (:func:`jaxbench.declare.entries`)."""
     folder = folder or os.environ.get(OUT_ENV)

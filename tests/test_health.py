@@ -70,7 +70,8 @@ def test_bootstrap_is_deterministic_and_keyed():
     a, b = median_intervals.bootstrap_medians(rounds, "k1"), median_intervals.bootstrap_medians(rounds, "k1")
     assert len(a) == bootstrap.N_BOOT and np.array_equal(a, b)
     assert not np.array_equal(a, median_intervals.bootstrap_medians(rounds, "k2"))
-    assert median_intervals.bootstrap_medians([], "k1") is None and median_intervals.bootstrap_medians([[None]], "k1") is None
+    assert median_intervals.bootstrap_medians([], "k1") is None
+    assert median_intervals.bootstrap_medians([[None]], "k1") is None
 
 
 def test_methods_and_ratio_interval():

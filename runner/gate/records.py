@@ -28,13 +28,13 @@ def load_process(folder: Path, devices: int) -> dict:
     """One process's drops: {"cases": {key: per-pass seconds}, "kernel_seconds": {kernel: seconds
     its groups took (prepare, calibration, sampling, freeing)}, "sample_seconds": seconds sampling,
     "pass_seconds": seconds of one pass of every group}."""
-    from results import records as results_records
+    from results import records
 
-    records = [dict(json.loads(f.read_text(encoding="utf-8")), devices=devices)
+    dropped = [dict(json.loads(f.read_text(encoding="utf-8")), devices=devices)
                for f in sorted(Path(folder).glob("*.json"))]
-    cases = {k: [x for p in v["processes"] for x in p] for k, v in results_records.side_samples({"processes": records}).items()}
+    cases = {k: [x for p in v["processes"] for x in p] for k, v in records.side_samples({"processes": dropped}).items()}
     kernel_s, sample_s, pass_s = {}, 0.0, 0.0
-    for rec in records:
+    for rec in dropped:
         for g in rec.get("groups", []):
             sides = g.get("sides") or []
             if not sides:
