@@ -31,7 +31,7 @@ KINDS = ("numpy", "lecture baseline", "null", "scaling", "lecture")
 
 
 def key(c: Case) -> str:
-    """The identity of a case as the results layer spells it (jaxbench.load rows build the same)."""
+    """The identity of a case as the results layer spells it (the report spells a timing row's case the same)."""
     return "|".join((c.kernel, c.backend, c.placement, c.transform, str(int(c.size)), c.dtype, c.variant,
                      str(int(c.devices))))
 
@@ -60,6 +60,16 @@ class Comparison:
     def devices(self) -> int:
         """The device count the process measuring it needs (forced host devices on a CPU)."""
         return max(self.num.devices, self.den.devices)
+
+
+def comparison_entry(comp: Comparison) -> dict:
+    """How a process record names a comparison (results/records.py): its sides' keys, transfer, kinds."""
+    return {"num": key(comp.num), "den": key(comp.den), "transfer": comp.transfer, "kinds": list(comp.kinds)}
+
+
+def entries(comparisons) -> dict[str, dict]:
+    """{id: :func:`comparison_entry`} of ``comparisons``: what a process record says it measured."""
+    return {c.id: comparison_entry(c) for c in comparisons}
 
 
 def run_cases(kernel: str, full: bool = False) -> list[Case]:

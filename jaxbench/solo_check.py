@@ -6,7 +6,7 @@ thread pools that spin after a call, caches the other evicted. This check runs, 
 processes, three kinds in rotation: ``paired`` (both sides, alternating pass by pass, as the engine
 does), ``a`` alone and ``b`` alone, and reports:
 
-- the paired ratio a/b (per-pass ratios, two-level bootstrap over processes: jaxbench.pairstats);
+- the paired ratio a/b (per-pass ratios, two-level bootstrap over processes: results.comparison_stats);
 - the solo ratio: the a-alone process medians over the b-alone ones (Welch's t on the logs);
 - per side, paired over alone (Welch's t on the logs): 1.0 when pairing slows neither side.
 
@@ -80,11 +80,11 @@ def welch_ratio(x_logs: np.ndarray, y_logs: np.ndarray, level: float = 0.95) -> 
 
 def summary(records: list[dict]) -> dict[str, tuple[float, float, float]]:
     """{what: (point, lo, hi)}: the paired and solo ratios a/b, and each side paired over alone."""
-    from . import pairstats
+    from results import comparison_stats
 
     paired = [[x / y for x, y in zip(r["a"], r["b"])] for r in records if r["mode"] == "paired"]
     return {
-        "a/b paired (one process, alternating)": pairstats.interval(paired),
+        "a/b paired (one process, alternating)": comparison_stats.interval(paired),
         "a/b solo (each side alone)": welch_ratio(log_medians(records, "a", "a"), log_medians(records, "b", "b")),
         "a paired / a alone": welch_ratio(log_medians(records, "paired", "a"), log_medians(records, "a", "a")),
         "b paired / b alone": welch_ratio(log_medians(records, "paired", "b"), log_medians(records, "b", "b")),

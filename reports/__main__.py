@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from jaxbench.load import CALIBRATION_KERNEL
+from results.rows import CALIBRATION_KERNEL
 
 from .build import ALL_FORMATS, DEFAULT_FORMATS, build
 from .options import load_current, refuse, resolve_commits, selected_machines, split_csv  # noqa: F401

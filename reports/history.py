@@ -16,7 +16,7 @@ import re
 import pandas as pd
 from asv.step_detect import detect_regressions, detect_steps
 
-from jaxbench.load import one_device
+from results.frame import one_device
 from .speedup import label
 
 SERIES = ["machine", "kernel", "benchmark", "backend", "placement", "transform", "size", "dtype", "variant"]
@@ -98,7 +98,7 @@ def speedup_history(comparisons: dict, rows: pd.DataFrame, kinds=HISTORY_KINDS) 
     order per machine), each with its 95% interval (processes resampled first, then passes).
 
     Columns: machine, position, commit, id, label, kinds, ratio, lo, hi, processes."""
-    from jaxbench import store
+    from results import records
 
     order = (rows[["machine", "commit", "date"]].drop_duplicates()
              .sort_values(["machine", "date", "commit"], kind="stable"))
@@ -109,7 +109,7 @@ def speedup_history(comparisons: dict, rows: pd.DataFrame, kinds=HISTORY_KINDS) 
         if not entry:
             continue
         mine = {cid: e for cid, e in (entry.get("comparisons") or {}).items() if set(e.get("kinds", [])) & set(kinds)}
-        for r in store.summary({"comparisons": mine, "processes": entry.get("processes", [])}):
+        for r in records.summary({"comparisons": mine, "processes": entry.get("processes", [])}):
             if r["processes"]:
                 out.append({"machine": machine, "position": position, "commit": commit, "id": r["id"],
                             "label": side_label(r["num"], r["den"]), "kinds": r["kinds"], "ratio": r["ratio"],

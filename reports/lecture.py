@@ -4,7 +4,7 @@ The figures live in one data file, ``reports/lecture_figures.toml`` (each with i
 setting, the notes' quote and value, the case it corresponds to, the lecture's framing as a ratio of
 medians and the rule its claim is judged by; the file's header documents the fields). For each
 figure and each machine of the report this module finds the case, its median with the 95%
-bootstrap interval of :mod:`jaxbench.stats` (the same replicates as every speedup of the report),
+bootstrap interval of :mod:`results.median_intervals` (the same replicates as every speedup of the report),
 the ratio as the lecture frames it with its interval, and a verdict:
 
 - ``holds`` / ``does not hold``: the whole 95% interval of the ratio is on one side of the claim's
@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 from kernels import Unavailable
 
-from jaxbench.load import registry
+from results.registry import registry
 
 from . import coverage, paired, tables
 from .claims import (ABSENT, DATA_FILE, FAILS, FIGURE_ONLY, HOLDS, KINDS, METRICS, SHORT_SOURCE, UNSURE, Figure,
@@ -276,7 +276,7 @@ def evaluate(figures: list[Figure], t: pd.DataFrame, df: pd.DataFrame, machines:
     of :func:`reports.speedup.timings`); ``df``: every row of those commits (accuracy and transfer
     rows); ``computed``: the trivial recommender's (RMSE, rho, source) or the reason it is missing
     (default: :func:`trivial_metrics`, computed once); ``kernels``: the registry as
-    the loader read it (:attr:`jaxbench.load.Results.kernels`; default: :func:`jaxbench.load.registry`).
+    the loader read it (:attr:`results.frame.Results.kernels`; default: :func:`results.registry.registry`).
     """
     kernels = kernels if kernels is not None else registry()
     no_gpu = set(coverage.no_gpu_machines(df, facts))

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sys
 import warnings
 
-from jaxbench.load import ResultsWarning, commit_matches, current, latest_commits, load_results
+from results.files import ResultsWarning
+from results.frame import commit_matches, current, latest_commits, load_results
 
 
 def split_csv(values) -> list[str]:

@@ -59,7 +59,7 @@ def quiet_report_run():
 
     import pytest
 
-    from jaxbench.load import ResultsWarning
+    from results.files import ResultsWarning
     from reports import lecture
 
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():

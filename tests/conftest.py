@@ -21,11 +21,12 @@ def split():
 
 @pytest.fixture(scope="session")
 def loaded():
-    """The report fixtures (tests/fixtures/results) as jaxbench.load reads them, warnings silenced."""
+    """The report fixtures (tests/fixtures/results) as results.frame reads them, warnings silenced."""
     import warnings
     from pathlib import Path
 
-    from jaxbench.load import ResultsWarning, load_results
+    from results.files import ResultsWarning
+    from results.frame import load_results
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResultsWarning)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from jaxbench import declare, store
+from jaxbench import declare
+from results import records
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,12 +28,12 @@ def test_each_fork_is_a_process_of_its_own_with_its_own_devices_environment_and_
     def request(devices, comp, **extra):
         only = tmp_path / f"only{devices}.txt"
         only.write_text(comp.id)
-        env = dict(base, **{store.OUT_ENV: str(tmp_path / f"d{devices}"), store.ONLY_ENV: str(only)}, **extra)
+        env = dict(base, **{records.OUT_ENV: str(tmp_path / f"d{devices}"), records.ONLY_ENV: str(only)}, **extra)
         return devices, ["norm"], False, env
 
     log_path = tmp_path / "log"
     with open(log_path, "w") as log, Server(ROOT, log) as run:
-        assert run(*request(1, one, **{store.NUMBERS_ENV: str(numbers)})) == 0
+        assert run(*request(1, one, **{records.NUMBERS_ENV: str(numbers)})) == 0
         assert run(*request(2, two)) == 0
         assert run(*request(1, one, JAX_ENABLE_X64="1")) == REFUSED
         assert run(2, ["no such kernel"], False, base) == CHILD_FAILED

@@ -3,7 +3,7 @@ against one device (:mod:`reports.scaling`): ``tables/scaling.md``, ``.tex``, ``
 ``figures/devices_<kernel>_<machine>.png``."""
 from __future__ import annotations
 
-from jaxbench.load import sharded
+from results.frame import sharded
 
 from .. import html as H
 from .. import plots, scaling

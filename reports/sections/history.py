@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from jaxbench.load import one_device, select
+from results.frame import one_device, select
 
 from .. import html as H
 from .. import coverage, history, plots, tables
