@@ -30,21 +30,6 @@ NULL_EXCLUDED = ("cnn_step",)   # the CNN step updates its state: device/explici
 KINDS = ("numpy", "lecture baseline", "null", "scaling", "lecture")
 
 
-def key(c: Case) -> str:
-    """The identity of a case as the results layer spells it (the report spells a timing row's case the same)."""
-    return "|".join((c.kernel, c.backend, c.placement, c.transform, str(int(c.size)), c.dtype, c.variant,
-                     str(int(c.devices))))
-
-
-def case_of(k: str) -> Case:
-    """The case a :func:`key` spells (ValueError naming the fields when it spells none)."""
-    fields = k.split("|")
-    if len(fields) != 8:
-        raise ValueError(f"not a case key: {k!r}; expected kernel|backend|placement|transform|size|dtype|variant|devices")
-    kernel, backend, placement, transform, size, dtype, variant, devices = fields
-    return Case(kernel, backend, placement, transform, int(size), dtype, variant, int(devices))
-
-
 @dataclass(frozen=True)
 class Comparison:
     num: Case
@@ -54,7 +39,7 @@ class Comparison:
 
     @property
     def id(self) -> str:
-        return f"{key(self.num)} / {key(self.den)}" + (" + transfer" if self.transfer else "")
+        return f"{self.num.key} / {self.den.key}" + (" + transfer" if self.transfer else "")
 
     @property
     def devices(self) -> int:
@@ -64,7 +49,7 @@ class Comparison:
 
 def comparison_entry(comp: Comparison) -> dict:
     """How a process record names a comparison (results/records.py): its sides' keys, transfer, kinds."""
-    return {"num": key(comp.num), "den": key(comp.den), "transfer": comp.transfer, "kinds": list(comp.kinds)}
+    return {"num": comp.num.key, "den": comp.den.key, "transfer": comp.transfer, "kinds": list(comp.kinds)}
 
 
 def entries(comparisons) -> dict[str, dict]:

@@ -26,14 +26,14 @@ def side_keys(group) -> list[str]:
     keys, seen = [], set()
     for comp in group:
         for c in (comp.num, comp.den):
-            k = declare.key(c)
+            k = c.key
             if k not in seen:
                 seen.add(k)
                 keys.append(k)
     for comp in group:
-        if comp.transfer and TRANSFER + declare.key(comp.den) not in seen:
-            seen.add(TRANSFER + declare.key(comp.den))
-            keys.append(TRANSFER + declare.key(comp.den))
+        if comp.transfer and TRANSFER + comp.den.key not in seen:
+            seen.add(TRANSFER + comp.den.key)
+            keys.append(TRANSFER + comp.den.key)
     return keys
 
 
@@ -45,14 +45,14 @@ def library(key: str) -> str:
 
 def pair_indices(comp, keys: list[str]):
     """(num, den[, transfer]) indices of a comparison among ``keys`` (None where a side is missing)."""
-    return records.side_indices(declare.key(comp.num), declare.key(comp.den), comp.transfer, keys)
+    return records.side_indices(comp.num.key, comp.den.key, comp.transfer, keys)
 
 
 def _prepare_sides(group, keys):
     """{key: blocking callable} of the sides that run here, and {key: reason} of those that do not."""
     import kernels
 
-    cases = {declare.key(c): c for comp in group for c in (comp.num, comp.den)}
+    cases = {c.key: c for comp in group for c in (comp.num, comp.den)}
     runs, missing, prepared = {}, {}, {}
     for k in keys:
         base = k[len(TRANSFER):] if k.startswith(TRANSFER) else k

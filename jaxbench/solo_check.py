@@ -36,11 +36,11 @@ def measure_process(mode: str, keys: tuple[str, str], passes: int, settle_s: flo
     engine does (jaxbench.measure: a pause of ``settle_s`` where the library changes)."""
     import kernels
 
-    from . import declare, measure
+    from . import measure
     from . import passes as passes_mod
 
     wanted = {"paired": (0, 1), "a": (0,), "b": (1,)}[mode]
-    runs = [kernels.prepare(declare.case_of(keys[i])).run for i in wanted]
+    runs = [kernels.prepare(kernels.Case.from_key(keys[i])).run for i in wanted]
     s = passes_mod.sample(runs, [], min_passes=passes, max_passes=passes, settle_s=settle_s,
                           libraries=[measure.library(keys[i]) for i in wanted])
     by_side = {"ab"[i]: [row[j] for row in s.passes] for j, i in enumerate(wanted)}
@@ -114,11 +114,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     import kernels
 
-    from . import declare
-
     try:   # a bad key or an invalid case is refused before any process starts
         for k in args.keys:
-            kernels.validate(declare.case_of(k))
+            kernels.validate(kernels.Case.from_key(k))
     except ValueError as exc:
         ap.error(str(exc))
     if args.processes < 2 or args.passes < 2:

@@ -18,7 +18,7 @@ KEY_COLUMNS = ("kernel", "backend", "placement", "transform", "size", "dtype", "
 
 
 def row_key(r) -> str:
-    """A timing row's case key, spelled as :func:`jaxbench.declare.key` spells a case."""
+    """A timing row's case key, spelled as :attr:`kernels.Case.key` spells a case."""
     parts = []
     for k in KEY_COLUMNS:
         v = r[k]

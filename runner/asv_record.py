@@ -46,7 +46,6 @@ def _case_keys(name: str, bench: dict) -> list[str] | None:
     """The case key of every parameter combination of a ``time_<kernel>`` benchmark, in asv's
     order (None for a benchmark that is not a kernel's steady-state timing)."""
     import kernels
-    from jaxbench import declare
     from results import asv_json
     from results.rows import split_name
 
@@ -58,7 +57,7 @@ def _case_keys(name: str, bench: dict) -> list[str] | None:
     spec = kernels.kernel(kernel)
     if list(bench.get("param_names") or []) != common.param_names(spec):
         return None
-    return [declare.key(common.case_of(spec, tuple(asv_json.parse_param(v) for v in combo)))
+    return [common.case_of(spec, tuple(asv_json.parse_param(v) for v in combo)).key
             for combo in asv_json.combos(bench)]
 
 

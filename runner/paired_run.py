@@ -48,6 +48,7 @@ from pathlib import Path
 
 from jaxbench import allocation
 from results import records
+from kernels import Case
 
 from results.asv_json import params_key
 
@@ -157,7 +158,8 @@ def planned_seconds(entry: dict, passes: int) -> dict[str, float]:
 
 def _process_class(row: dict) -> tuple[str, int]:
     """(kernel, forced devices) of the class measuring a comparison: its widest side's devices."""
-    return row["num"].split("|", 1)[0], max(int(row["num"].rsplit("|", 1)[1]), int(row["den"].rsplit("|", 1)[1]))
+    num, den = Case.from_key(row["num"]), Case.from_key(row["den"])
+    return num.kernel, max(num.devices, den.devices)
 
 
 UNKNOWN_SIDE_S = 5.0    # a side no process has recorded yet

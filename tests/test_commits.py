@@ -69,7 +69,7 @@ def _runners(commit_list, env, calls):
                     else "calibration" if any("calibration" in rx for rx in regexes) else "cases")
             calls.append((c, what, append))
             if what == "comparisons":
-                rec = {"pid": len(calls), "groups": [{"sides": [declare.key(comps[0].num), declare.key(comps[0].den)],
+                rec = {"pid": len(calls), "groups": [{"sides": [comps[0].num.key, comps[0].den.key],
                                                       "numbers": [1, 1], "missing": {}, "stopped": "fake",
                                                       "passes": [[2e-3, 1e-3]] * 5}]}
                 records.drop(rec, "SeluComparisons", 1, declare.entries(comps), env[records.OUT_ENV])
@@ -100,7 +100,7 @@ def test_speedup_history_reads_each_commit_s_lecture_comparisons_in_commit_order
     other = next(c for c in declare.for_kernel("selu", devices=1) if "lecture" not in c.kinds)
     entries = {}
     for commit, ratio in (("old", 2.0), ("new", 4.0)):
-        groups = [{"sides": [declare.key(c.num), declare.key(c.den)], "numbers": [1, 1], "missing": {},
+        groups = [{"sides": [c.num.key, c.den.key], "numbers": [1, 1], "missing": {},
                    "passes": [[ratio * 1e-3 * (1 + 0.01 * i), 1e-3] for i in range(6)]} for c in (comp, other)]
         entries[commit] = {"comparisons": {c.id: declare.comparison_entry(c) for c in (comp, other)},
                            "processes": [{"pid": p, "groups": groups} for p in range(3)]}

@@ -156,7 +156,7 @@ def test_key_matches_the_report_row_key():
     c = Case("matmul", "jax-cpu", "explicit", "jit", 256, "float32", "x@y", 1)
     row = {"kernel": "matmul", "backend": "jax-cpu", "placement": "explicit", "transform": "jit", "size": 256,
            "dtype": "float32", "variant": "x@y", "devices": 1}
-    assert declare.key(c) == paired.row_key(row)
+    assert c.key == paired.row_key(row)
 
 
 # --------------------------------------------------------------------------- the file and the report
@@ -211,7 +211,7 @@ def _fake_worker(env, ratio_of_pass):
             return 0                     # (the two-device process records nothing here)
         comps = declare.for_kernel("selu", devices=1)[:1]
         k = len([c for c in calls if c[0] == 1])
-        rec = {"pid": k, "groups": [{"sides": [declare.key(comps[0].num), declare.key(comps[0].den)],
+        rec = {"pid": k, "groups": [{"sides": [comps[0].num.key, comps[0].den.key],
                                      "numbers": [1, 1], "missing": {}, "stopped": "fake",
                                      "passes": [[ratio_of_pass(k) * 1e-3, 1e-3]] * 5}]}
         records.drop(rec, "SeluComparisons", 1, declare.entries(comps), env[records.OUT_ENV])
@@ -290,7 +290,8 @@ def test_extra_processes_go_to_wide_lecture_ratios_first_and_fit_the_time_left(m
     def row(cid, num, den, kinds, hw, processes=3):
         return {"id": cid, "num": num, "den": den, "kinds": kinds, "half_width": hw, "processes": processes}
 
-    a, b, c, d = "selu|x|1", "selu|y|1", "matmul|x|1", "matmul|y|2"
+    a, b, c, d = ("selu|x|eager|jit|100|float32||1", "selu|y|eager|jit|100|float32||1",
+                  "matmul|x|eager|jit|100|float32||1", "matmul|y|eager|jit|100|float32||2")
     rows = [row("wide numpy", a, b, "numpy", 0.5), row("lecture", b, a, "lecture baseline,lecture", 0.2),
             row("sharded", c, d, "scaling", 0.3), row("precise", a, b, "numpy", 0.05),
             row("at most", c, d, "lecture", 0.9, processes=8), row("baseline only", c, d, "lecture baseline", 0.4)]

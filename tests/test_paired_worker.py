@@ -135,7 +135,6 @@ def test_the_engine_s_processes_become_asv_s_time_results_with_process_level_sta
     from asv import results as asv_results, util
 
     from runner import asv_record
-    from jaxbench import declare
     from results import rounds
     from kernels import Case
 
@@ -151,7 +150,7 @@ def test_the_engine_s_processes_become_asv_s_time_results_with_process_level_sta
         "param_names": ["backend", "placement", "transform", "size", "dtype", "formula", "devices"]}}, 2)
     commit = "0123456789abcdef0123456789abcdef01234567"
     asv_results.Results({"machine": "vm"}, {}, commit, 0, sys.executable, "existing-py_here", {}).save(str(results_dir))
-    key = declare.key(Case("selu", "numpy-cpu", "host", "eager", 1000, "float32", "lecture", 1))
+    key = Case("selu", "numpy-cpu", "host", "eager", 1000, "float32", "lecture", 1).key
     procs = [[1.0e-5, 1.1e-5, 0.9e-5], [2.0e-5, 2.1e-5], [1.5e-5, 1.4e-5, 1.6e-5, 1.5e-5]]
     entry = {"comparisons": {}, "processes": [
         {"devices": 1, "groups": [{"sides": [key], "numbers": [100], "passes": [[x] for x in p]}]} for p in procs]

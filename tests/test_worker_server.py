@@ -23,7 +23,7 @@ def test_each_fork_is_a_process_of_its_own_with_its_own_devices_environment_and_
     base.pop("XLA_FLAGS", None)
     one, two = declare.for_kernel("norm", devices=1)[0], declare.for_kernel("norm", devices=2)[0]
     numbers = tmp_path / "numbers.jsonc"
-    numbers.write_text(json.dumps({declare.key(one.num): 3, declare.key(one.den): 5}))
+    numbers.write_text(json.dumps({one.num.key: 3, one.den.key: 5}))
 
     def request(devices, comp, **extra):
         only = tmp_path / f"only{devices}.txt"
@@ -47,7 +47,7 @@ def test_each_fork_is_a_process_of_its_own_with_its_own_devices_environment_and_
     pids = {rec1["pid"]} | {r["pid"] for r in recs2}
     assert len(pids) == 3 and server_pid not in pids                     # a process each, none the server
     (group,) = rec1["groups"]
-    assert dict(zip(group["sides"], group["numbers"])) == {declare.key(one.num): 3, declare.key(one.den): 5}
+    assert dict(zip(group["sides"], group["numbers"])) == {one.num.key: 3, one.den.key: 5}
     assert run.proc is None                                              # closed with the block
 
 
