@@ -9,7 +9,7 @@ of the per-pass ratios of ONE process. ``setup_cache`` is that process: asv runs
 and run, and hands its result to every comparison of the class, so all the kernel's comparisons are
 measured together, each pair's sides interleaved (:mod:`jaxbench.measure`). With
 ``JAXBENCH_COMPARISONS_OUT`` set (``python -m runner`` does), the process also drops its raw passes
-there: the report's intervals resample those processes (:mod:`jaxbench.store`). A comparison whose
+there: the report's intervals resample those processes (:mod:`results.records`). A comparison whose
 side cannot run here (jax-gpu without a GPU, missing data) is a skip (n/a), never a number.
 """
 from __future__ import annotations
@@ -38,15 +38,16 @@ class _ComparisonsBench:
     setup_cache_timeout = 1200
 
     def _measure_all(self):
-        from jaxbench import measure, store
+        from jaxbench import measure
+        from results import records
 
         if self.devices > 1:
             common.host_devices_for(kernels.Case(self.spec.name, "jax-cpu", "explicit", "jit", 1, devices=self.devices))
         common.enable_persistent_cache()
-        only = store.only_ids()   # an extra pass: the groups of the still imprecise comparisons only
+        only = records.only_ids()   # an extra pass: the groups of the still imprecise comparisons only
         comps = [c for c in self.comparisons if only is None or c.id in only]
         record = measure.measure(comps)
-        store.drop(record, type(self).__name__, self.devices, comps)
+        records.drop(record, type(self).__name__, self.devices, declare.entries(comps))
         return measure.ratios(record, comps)
 
     def track_ratio(self, cache, comparison):

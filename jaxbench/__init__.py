@@ -1,4 +1,11 @@
-"""Paired, replicated timing of functions, for a notebook::
+"""The measuring engine and its notebook face.
+
+The engine times the sides of a comparison in one process, interleaved, pass after pass
+(:mod:`jaxbench.passes`), in groups declared once from the registry (:mod:`jaxbench.declare`,
+:mod:`jaxbench.measure`), with the processes and passes allocated where they pay
+(:mod:`jaxbench.allocation`); the asv suite (bench/) and the runner (runner/) call it, and the
+results it records are read and written by results/. Its notebook face is paired, replicated
+timing of any functions::
 
     import jaxbench
     jaxbench.compare(selu_np, selu_jit, x)           # shows "selu_jit is 5.4x [4.9, 6.3] faster than selu_np (...)"

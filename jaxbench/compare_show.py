@@ -2,7 +2,7 @@
 
 Nothing is computed here that :mod:`jaxbench.compare` did not compute: a ratio is time(first) /
 time(other), the pooled median of per-pass ratios, with the 95% interval of
-:func:`jaxbench.pairstats.interval` (processes resampled, then passes; widened to the Student-t
+:func:`results.comparison_stats.interval` (processes resampled, then passes; widened to the Student-t
 interval over the processes' median ratios); a function's time is its median seconds per call over
 every pass of every process, and a process's time the median over that process's passes.
 """

@@ -30,21 +30,6 @@ NULL_EXCLUDED = ("cnn_step",)   # the CNN step updates its state: device/explici
 KINDS = ("numpy", "lecture baseline", "null", "scaling", "lecture")
 
 
-def key(c: Case) -> str:
-    """The identity of a case as the results layer spells it (jaxbench.load rows build the same)."""
-    return "|".join((c.kernel, c.backend, c.placement, c.transform, str(int(c.size)), c.dtype, c.variant,
-                     str(int(c.devices))))
-
-
-def case_of(k: str) -> Case:
-    """The case a :func:`key` spells (ValueError naming the fields when it spells none)."""
-    fields = k.split("|")
-    if len(fields) != 8:
-        raise ValueError(f"not a case key: {k!r}; expected kernel|backend|placement|transform|size|dtype|variant|devices")
-    kernel, backend, placement, transform, size, dtype, variant, devices = fields
-    return Case(kernel, backend, placement, transform, int(size), dtype, variant, int(devices))
-
-
 @dataclass(frozen=True)
 class Comparison:
     num: Case
@@ -54,12 +39,22 @@ class Comparison:
 
     @property
     def id(self) -> str:
-        return f"{key(self.num)} / {key(self.den)}" + (" + transfer" if self.transfer else "")
+        return f"{self.num.key} / {self.den.key}" + (" + transfer" if self.transfer else "")
 
     @property
     def devices(self) -> int:
         """The device count the process measuring it needs (forced host devices on a CPU)."""
         return max(self.num.devices, self.den.devices)
+
+
+def comparison_entry(comp: Comparison) -> dict:
+    """How a process record names a comparison (results/records.py): its sides' keys, transfer, kinds."""
+    return {"num": comp.num.key, "den": comp.den.key, "transfer": comp.transfer, "kinds": list(comp.kinds)}
+
+
+def entries(comparisons) -> dict[str, dict]:
+    """{id: :func:`comparison_entry`} of ``comparisons``: what a process record says it measured."""
+    return {c.id: comparison_entry(c) for c in comparisons}
 
 
 def run_cases(kernel: str, full: bool = False) -> list[Case]:

@@ -4,9 +4,9 @@ One record per group (:func:`jaxbench.declare.groups`): the sides' case keys, th
 the per-pass samples (``passes[k][i]``: side i's seconds per call in pass k), why sampling stopped,
 and the sides that could not run here with the reason (jax-gpu without a GPU, missing data...).
 A group's cases are freed before the next group is prepared. The asv suite's ``setup_cache``
-(bench/paired_suite.py), the worker processes of ``python -m runner`` (runner/paired_worker.py) and
-:func:`jaxbench.compare` call :func:`measure`; a ratio is computed
-from the records by :func:`ratios` (one process) or by the report (every process).
+(bench/paired_suite.py) and the worker processes of ``python -m runner`` (runner/paired_worker.py)
+call :func:`measure` (:func:`jaxbench.compare` samples with :func:`jaxbench.passes.sample` itself); a
+ratio is computed from the records by :func:`ratios` (one process) or by the report (every process).
 """
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ import gc
 import os
 import time
 
-from . import declare, store
+from results import records
+from results.records import TRANSFER
+
+from . import declare
 from . import passes as passes_mod
-from .store import TRANSFER
 
 
 def side_keys(group) -> list[str]:
@@ -24,14 +26,14 @@ def side_keys(group) -> list[str]:
     keys, seen = [], set()
     for comp in group:
         for c in (comp.num, comp.den):
-            k = declare.key(c)
+            k = c.key
             if k not in seen:
                 seen.add(k)
                 keys.append(k)
     for comp in group:
-        if comp.transfer and TRANSFER + declare.key(comp.den) not in seen:
-            seen.add(TRANSFER + declare.key(comp.den))
-            keys.append(TRANSFER + declare.key(comp.den))
+        if comp.transfer and TRANSFER + comp.den.key not in seen:
+            seen.add(TRANSFER + comp.den.key)
+            keys.append(TRANSFER + comp.den.key)
     return keys
 
 
@@ -43,14 +45,14 @@ def library(key: str) -> str:
 
 def pair_indices(comp, keys: list[str]):
     """(num, den[, transfer]) indices of a comparison among ``keys`` (None where a side is missing)."""
-    return store.side_indices(declare.key(comp.num), declare.key(comp.den), comp.transfer, keys)
+    return records.side_indices(comp.num.key, comp.den.key, comp.transfer, keys)
 
 
 def _prepare_sides(group, keys):
     """{key: blocking callable} of the sides that run here, and {key: reason} of those that do not."""
     import kernels
 
-    cases = {declare.key(c): c for comp in group for c in (comp.num, comp.den)}
+    cases = {c.key: c for comp in group for c in (comp.num, comp.den)}
     runs, missing, prepared = {}, {}, {}
     for k in keys:
         base = k[len(TRANSFER):] if k.startswith(TRANSFER) else k
@@ -88,7 +90,7 @@ def measure_group(group, **sampling) -> dict:
     pairs = [p for p in (pair_indices(c, here) for c in group) if p is not None]
     record = {"sides": here, "missing": missing, "numbers": [], "passes": [], "stopped": "",
               "prepare_seconds": round(prepare_s, 3), "sample_seconds": 0.0}
-    known = store.env_numbers()   # the run's first process probed the calls per sample: not again
+    known = records.env_numbers()   # the run's first process probed the calls per sample: not again
     if here and all(k in known for k in here):
         sampling.setdefault("numbers", [known[k] for k in here])
     if here:   # a group's sampling budget grows with its sides (17 sides got 4 passes of 1 s before)
@@ -103,9 +105,9 @@ def measure_group(group, **sampling) -> dict:
 
 def measure(comparisons, progress=None, **sampling) -> dict:
     """Every group of ``comparisons`` in this process: {"pid", "groups": [record, ...]}; the
-    sampling options given to the process (:func:`jaxbench.store.env_sampling`) apply unless
+    sampling options given to the process (:func:`results.records.env_sampling`) apply unless
     ``sampling`` overrides them."""
-    sampling = {**store.env_sampling(), **sampling}
+    sampling = {**records.env_sampling(), **sampling}
     out = {"pid": os.getpid(), "started": time.time(), "groups": []}
     groups = declare.groups(list(comparisons))
     for i, g in enumerate(groups):
@@ -117,8 +119,8 @@ def measure(comparisons, progress=None, **sampling) -> dict:
 
 def ratios(process: dict, comparisons) -> dict[str, dict]:
     """{comparison id: {"ratio", "lo", "hi", "passes"} or {"missing": reason}} from ONE process's
-    record: :func:`jaxbench.store.summary` of an entry holding that process alone."""
-    entry = {"comparisons": {c.id: store.comparison_entry(c) for c in comparisons}, "processes": [process]}
+    record: :func:`results.records.summary` of an entry holding that process alone."""
+    entry = {"comparisons": {c.id: declare.comparison_entry(c) for c in comparisons}, "processes": [process]}
     return {r["id"]: ({"missing": r["missing"]} if not r["processes"] else
                       {"ratio": r["ratio"], "lo": r["lo"], "hi": r["hi"], "passes": r["passes"]})
-            for r in store.summary(entry)}
+            for r in records.summary(entry)}

@@ -7,7 +7,7 @@ per sample are chosen once per side so that a sample lasts >= ``min_sample_s``
 
 Precision decides the cost, not a fixed count: after ``min_passes`` passes the sampling stops as
 soon as every ratio of interest (``pairs``: (num, den[, extra]) side indices) is known to within
-``target`` in this process (:func:`jaxbench.pairstats.quick_half_width`), or when ``budget_s``
+``target`` in this process (:func:`results.comparison_stats.quick_half_width`), or when ``budget_s``
 seconds of sampling are spent, or after ``max_passes`` passes.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 import timeit
 from dataclasses import dataclass, field
 
-from . import pairstats
+from results import comparison_stats
 
 MIN_SAMPLE_S = 0.02     # as the asv suite's sample_time
 MIN_PASSES = 3          # processes, not passes, narrow an interval here (jaxbench.allocation): few passes each
@@ -77,8 +77,8 @@ def order_of(k: int, n: int) -> list[int]:
 def precise_enough(passes, pairs, target: float) -> bool:
     """Whether every pair's in-process half-width is within ``target``."""
     for pair in pairs:
-        r = pairstats.pass_ratios(passes, *pair)
-        if not pairstats.quick_half_width(r) <= target:
+        r = comparison_stats.pass_ratios(passes, *pair)
+        if not comparison_stats.quick_half_width(r) <= target:
             return False
     return True
 

@@ -6,7 +6,7 @@ thread pools that spin after a call, caches the other evicted. This check runs, 
 processes, three kinds in rotation: ``paired`` (both sides, alternating pass by pass, as the engine
 does), ``a`` alone and ``b`` alone, and reports:
 
-- the paired ratio a/b (per-pass ratios, two-level bootstrap over processes: jaxbench.pairstats);
+- the paired ratio a/b (per-pass ratios, two-level bootstrap over processes: results.comparison_stats);
 - the solo ratio: the a-alone process medians over the b-alone ones (Welch's t on the logs);
 - per side, paired over alone (Welch's t on the logs): 1.0 when pairing slows neither side.
 
@@ -36,11 +36,11 @@ def measure_process(mode: str, keys: tuple[str, str], passes: int, settle_s: flo
     engine does (jaxbench.measure: a pause of ``settle_s`` where the library changes)."""
     import kernels
 
-    from . import declare, measure
+    from . import measure
     from . import passes as passes_mod
 
     wanted = {"paired": (0, 1), "a": (0,), "b": (1,)}[mode]
-    runs = [kernels.prepare(declare.case_of(keys[i])).run for i in wanted]
+    runs = [kernels.prepare(kernels.Case.from_key(keys[i])).run for i in wanted]
     s = passes_mod.sample(runs, [], min_passes=passes, max_passes=passes, settle_s=settle_s,
                           libraries=[measure.library(keys[i]) for i in wanted])
     by_side = {"ab"[i]: [row[j] for row in s.passes] for j, i in enumerate(wanted)}
@@ -80,11 +80,11 @@ def welch_ratio(x_logs: np.ndarray, y_logs: np.ndarray, level: float = 0.95) -> 
 
 def summary(records: list[dict]) -> dict[str, tuple[float, float, float]]:
     """{what: (point, lo, hi)}: the paired and solo ratios a/b, and each side paired over alone."""
-    from . import pairstats
+    from results import comparison_stats
 
     paired = [[x / y for x, y in zip(r["a"], r["b"])] for r in records if r["mode"] == "paired"]
     return {
-        "a/b paired (one process, alternating)": pairstats.interval(paired),
+        "a/b paired (one process, alternating)": comparison_stats.interval(paired),
         "a/b solo (each side alone)": welch_ratio(log_medians(records, "a", "a"), log_medians(records, "b", "b")),
         "a paired / a alone": welch_ratio(log_medians(records, "paired", "a"), log_medians(records, "a", "a")),
         "b paired / b alone": welch_ratio(log_medians(records, "paired", "b"), log_medians(records, "b", "b")),
@@ -114,11 +114,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     import kernels
 
-    from . import declare
-
     try:   # a bad key or an invalid case is refused before any process starts
         for k in args.keys:
-            kernels.validate(declare.case_of(k))
+            kernels.validate(kernels.Case.from_key(k))
     except ValueError as exc:
         ap.error(str(exc))
     if args.processes < 2 or args.passes < 2:

@@ -42,6 +42,9 @@ class VerificationError(AssertionError):
     """A prepared case's output differs from the NumPy reference or lives on the wrong device."""
 
 
+KEY_FIELDS = ("kernel", "backend", "placement", "transform", "size", "dtype", "variant", "devices")
+
+
 @dataclass(frozen=True, order=True)
 class Case:
     kernel: str
@@ -70,3 +73,18 @@ class Case:
 
     def __str__(self) -> str:  # pragma: no cover - convenience
         return self.label
+
+    @property
+    def key(self) -> str:
+        """The one spelling of a case in files and records: ``kernel|backend|placement|transform|size|dtype|variant|devices``."""
+        return "|".join((self.kernel, self.backend, self.placement, self.transform, str(int(self.size)), self.dtype,
+                         self.variant, str(int(self.devices))))
+
+    @classmethod
+    def from_key(cls, key: str) -> "Case":
+        """The case :attr:`key` spells (ValueError naming the fields when it spells none)."""
+        fields = key.split("|")
+        if len(fields) != len(KEY_FIELDS):
+            raise ValueError(f"not a case key: {key!r}; expected {'|'.join(KEY_FIELDS)}")
+        kernel, backend, placement, transform, size, dtype, variant, devices = fields
+        return cls(kernel, backend, placement, transform, int(size), dtype, variant, int(devices))

@@ -14,7 +14,8 @@ Every product uses the one-device rows (``devices == 1``); cases sharded over mo
 scaling table of their own (:mod:`reports.sections.devices`). See docs/reports.md for what the report contains.
 """
 from .build import DEFAULT_FORMATS, build
-from jaxbench.load import COLUMNS, Results, ResultsWarning, latest_commits, load_results, select
+from results.frame import COLUMNS, Results, latest_commits, load_results, select
+from results.files import ResultsWarning
 
 __all__ = ["COLUMNS", "DEFAULT_FORMATS", "Results", "ResultsWarning", "build", "latest_commits",
            "load_results", "select"]

@@ -19,8 +19,9 @@ import time
 import warnings
 from pathlib import Path
 
-from jaxbench.load import (CALIBRATION_KERNEL, ResultsWarning, commit_matches, current, latest_commits,
-                           load_results)
+from results.files import ResultsWarning
+from results.frame import commit_matches, current, latest_commits, load_results
+from results.rows import CALIBRATION_KERNEL
 
 from .build import ALL_FORMATS, DEFAULT_FORMATS, build
 from .sections.health import print_health

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jaxbench.load import Results
+from results.frame import Results
 
 from . import context, render
 from .parts import slug  # noqa: F401 (file names: reports.build.slug, as before)

@@ -1,6 +1,6 @@
 """What every section of the report reads, computed once per build from the loaded results.
 
-The selection (machines, commits, kernels) narrows :class:`jaxbench.load.Results` to the rows a
+The selection (machines, commits, kernels) narrows :class:`results.frame.Results` to the rows a
 report shows; the timing rows get their speedups, rates, flags and absence reasons here, once, so
 that each section (``reports/sections/``) only arranges them into tables and figures.
 """
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from jaxbench.load import Results, current, latest_commits, one_device, select
+from results.frame import Results, current, latest_commits, one_device, select
 
 from . import paired
 from .derived import coverage, flags, speedup
@@ -37,7 +37,7 @@ class Context:
 
     @property
     def kernels(self) -> dict:
-        """kernel -> :class:`kernels.Kernel`: the registry, as jaxbench.load read it."""
+        """kernel -> :class:`kernels.Kernel`: the registry, as results.frame read it."""
         return self.results.kernels
 
     def machine_note(self, machine: str, extra: str = "") -> str:

@@ -1,7 +1,7 @@
 """Every ratio the report states, read from the measured comparisons (``jaxbench-comparisons.jsonc``).
 
 A ratio ``num / den`` of two timing rows is looked up among the comparisons of the rows' machine and
-commit (:mod:`jaxbench.store`: both sides timed in one process, interleaved, in several processes;
+commit (:mod:`results.records`: both sides timed in one process, interleaved, in several processes;
 the interval resamples processes, then passes). Where nobody declared that pair, the ratio of the
 two asv medians is all there is: it comes back with method ``ACROSS`` and no interval, and every
 product marks it as such and never turns it into a verdict.
@@ -11,14 +11,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from jaxbench import pairstats, store
+from results import comparison_stats, records
 
-from jaxbench.stats import METHOD_ACROSS as ACROSS, METHOD_PAIRED as PAIRED
+from results.median_intervals import METHOD_ACROSS as ACROSS, METHOD_PAIRED as PAIRED
 KEY_COLUMNS = ("kernel", "backend", "placement", "transform", "size", "dtype", "variant", "devices")
 
 
 def row_key(r) -> str:
-    """A timing row's case key, spelled as :func:`jaxbench.declare.key` spells a case."""
+    """A timing row's case key, spelled as :attr:`kernels.Case.key` spells a case."""
     parts = []
     for k in KEY_COLUMNS:
         v = r[k]
@@ -45,7 +45,7 @@ class Ratio:
 class Lookup:
     """(machine, commit, num key, den key, transfer) -> :class:`Ratio` of the measured comparisons.
 
-    Built from the comparisons files (``{machine: file contents}``, :attr:`jaxbench.load.Results.comparisons`);
+    Built from the comparisons files (``{machine: file contents}``, :attr:`results.frame.Results.comparisons`);
     each ratio's interval is computed when first asked for (a report asks for a few hundred)."""
 
     def __init__(self, comparisons: dict | None = None):
@@ -56,7 +56,7 @@ class Lookup:
                 self._entries[(machine, commit)] = entry
                 for cid, e in (entry.get("comparisons") or {}).items():
                     self._ids[(machine, commit, e["num"], e["den"], bool(e.get("transfer")))] = cid
-                for k, v in store.side_medians(entry).items():
+                for k, v in records.side_medians(entry).items():
                     self.sides[(machine, commit, k)] = v
 
     def __len__(self) -> int:
@@ -73,9 +73,9 @@ class Lookup:
             cid = self._ids.get(key)
             hit = None
             if cid is not None:
-                procs = store.per_process(self._entries[(machine, commit)], cid)
+                procs = records.per_process(self._entries[(machine, commit)], cid)
                 if procs:
-                    pt, lo, hi = pairstats.interval(procs, cid)
+                    pt, lo, hi = comparison_stats.interval(procs, cid)
                     hit = Ratio(pt, lo, hi, PAIRED, len(procs), sum(len(p) for p in procs))
             self._cache[key] = hit
         return self._cache[key]

@@ -62,7 +62,7 @@ def main(argv=None) -> int:
     which a stopped asv cannot remove -- lives in one ``jaxbench-run-*`` folder, removed however
     the run ends."""
     args = parse_args(argv)
-    from jaxbench import atomic
+    from results import atomic
 
     from . import children, lock, run_folders
 
@@ -124,7 +124,7 @@ def run(args, config: Path) -> int:
         from asv.machine import Machine
 
         machine = Machine.get_unique_machine_name()
-    from jaxbench import atomic
+    from results import atomic
 
     # refused before anything is written: what the folder holds stays as it is
     atomic.check_room(results_dir / machine, room_needed(results_dir))

@@ -17,8 +17,8 @@ CONF = ROOT / "asv.conf.json"
 
 
 def _asv(*args) -> list[str]:
-    """asv's command line, its JSON writes atomic (jaxbench/asv_atomic.py)."""
-    return [sys.executable, "-m", "jaxbench.asv_atomic", *args]
+    """asv's command line, its JSON writes atomic (results/asv_atomic.py)."""
+    return [sys.executable, "-m", "results.asv_atomic", *args]
 
 
 def _repeat(full: bool) -> str:
@@ -29,9 +29,9 @@ def _repeat(full: bool) -> str:
 
 
 def _conf() -> dict:
-    from asv import util
+    from results.asv_json import read_conf
 
-    return util.load_json(str(CONF), js_comments=True)
+    return read_conf(CONF)
 
 
 def selection(kernel: str, gpu: bool, full: bool = True,
@@ -42,7 +42,7 @@ def selection(kernel: str, gpu: bool, full: bool = True,
     ``timed_only``: only the steady-state ``time_`` benchmarks (the later rounds); ``steady=False``:
     none of them (the comparison processes time every steady-state case: runner/asv_record.py)."""
     from bench import common
-    from jaxbench.rounds import params_key
+    from results.asv_json import params_key
 
     module = importlib.import_module(f"bench.bench_{kernel}")
     regexes, chosen, total, wanted = [], 0, 0, {}
@@ -121,7 +121,7 @@ def asv_runner(args, config: Path, commit: str, machine: str, env: dict, log, in
     so the processes of one case are minutes apart and the samples of each round can be told apart
     afterwards (asv concatenates them; rounds.record counts them). asv prints every grid point,
     n/a ones included (~1,500 lines): that goes to the log. ``room_for``: the results folder whose
-    disk is checked after a failed invocation (:func:`jaxbench.atomic.check_room`)."""
+    disk is checked after a failed invocation (:func:`results.atomic.check_room`)."""
     from . import children
 
     def run_asv(regexes: list[str], append: bool = False, on_line=None) -> int:
@@ -137,7 +137,7 @@ def asv_runner(args, config: Path, commit: str, machine: str, env: dict, log, in
         log.flush()
         rc = children.run_logged(cmd, log, on_line, cwd=ROOT, env=env)
         if rc != 0 and room_for is not None:   # asv failed: if the disk filled up, stop with one line
-            from jaxbench import atomic
+            from results import atomic
 
             atomic.check_room(room_for, ROOM_MARGIN)
         return rc
@@ -167,7 +167,7 @@ def timed_rounds(args, gpu: bool, run_asv, machine_dir: Path, commit: str, outco
                  failed_runs: list, kept: list, deadline: float | None = None) -> None:
     """The asv rounds: round 1 every benchmark of each kernel, later rounds the steady-state timings;
     one asv invocation and one console line per chunk of kernels (:func:`kernel_chunks`) and round."""
-    from jaxbench import rounds as rounds_file
+    from results import rounds as rounds_file
 
     from . import outcome
 

@@ -81,9 +81,9 @@ def measure_commits(args, commits: list[str], gpu: bool, runners: dict, env: dic
     """Timed rounds, comparison passes and calibration of every commit, interleaved.
 
     ``runners[commit](regexes, append) -> exit code`` runs asv on that commit in the virtualenv."""
-    from jaxbench import rounds as rounds_file
+    from results import rounds as rounds_file
 
-    from jaxbench import store
+    from results import records
 
     from . import outcome, paired_run
 
@@ -100,7 +100,7 @@ def measure_commits(args, commits: list[str], gpu: bool, runners: dict, env: dic
             kept.append(f"{c[:10]} round {r}")
     if args.comparisons:
         selections, measured = paired_run.selections_of(args.kernel_list, gpu)
-        run_id = None if args.append else store.run_id()
+        run_id = None if args.append else records.run_id()
         with paired_run.drop_folder(env) as drops:
             for p in range(1, args.processes + 1 if measured else 1):
                 for c in order(commits, p + args.rounds):

@@ -19,11 +19,9 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from jaxbench import atomic
+from results import atomic
+from results.files import FACTS_FILE
 
-# Plain JSON, named .jsonc on purpose: asv reads every *.json under the results folder as a
-# results file and warns "No version specified" on this one at every `asv publish`.
-FACTS_NAME = "jaxbench-facts.jsonc"
 ENV_KEYS = ("XLA_FLAGS", "XLA_PYTHON_CLIENT_PREALLOCATE", "XLA_PYTHON_CLIENT_MEM_FRACTION",
             "JAX_PLATFORMS", "JAX_ENABLE_X64", "JAX_DEFAULT_MATMUL_PRECISION",
             "JAX_ENABLE_COMPILATION_CACHE", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
@@ -148,7 +146,7 @@ def write(results_dir: str | os.PathLike, machine: str, measurement: dict | None
 
     ``measurement``: how python -m runner ran asv (launch method, rounds, samples, kernels), kept
     with the facts; ``measured_kernels`` keeps it per kernel across runs of some kernels."""
-    path = Path(results_dir) / machine / FACTS_NAME
+    path = Path(results_dir) / machine / FACTS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     facts = collect(machine)
     if measurement:

@@ -10,7 +10,7 @@ answers that on the machine at hand: it starts ``2 x --processes`` fresh interpr
 plain and forced (so drift of the box hits both alike), each prepares the same ``devices = 1``
 cases (``probe_cases``: the baselines of the default run's sharded cases, and their NumPy twins)
 and times them with ``kernels.measure``; the verdict per case is the ratio forced / plain of
-the medians, with the two-level bootstrap interval of ``jaxbench.stats`` over processes and samples.
+the medians, with the two-level bootstrap interval of ``results.median_intervals`` over processes and samples.
 
 Nothing here is timed across the two conditions in one process: that is impossible by
 construction (the flag is per process), which is why the interval resamples processes.
@@ -94,7 +94,7 @@ def verdicts(runs: dict) -> list[dict]:
     """Per case: plain and forced medians, forced / plain with its 95% interval, and the verdict."""
     import numpy as np
 
-    from jaxbench import stats
+    from results import median_intervals
 
     rows = []
     for label in runs["plain"][0]:
@@ -103,9 +103,9 @@ def verdicts(runs: dict) -> list[dict]:
         m_plain = float(np.median(np.concatenate(plain)))
         m_forced = float(np.median(np.concatenate(forced)))
         ratio = m_forced / m_plain
-        lo, hi = stats.ratio_interval(stats.bootstrap_medians(forced, "forced " + label),
-                                      stats.bootstrap_medians(plain, "plain " + label), ratio)
-        verdict = ("no change detected" if stats.contains_one(lo, hi)
+        lo, hi = median_intervals.ratio_interval(median_intervals.bootstrap_medians(forced, "forced " + label),
+                                      median_intervals.bootstrap_medians(plain, "plain " + label), ratio)
+        verdict = ("no change detected" if median_intervals.contains_one(lo, hi)
                    else "slower when forced" if lo > 1 else "faster when forced")
         rows.append({"case": label, "plain": m_plain, "forced": m_forced, "ratio": ratio,
                      "lo": lo, "hi": hi, "verdict": verdict})

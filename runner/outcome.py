@@ -6,12 +6,11 @@ ok case, ``null`` for a failure and NaN for a skip (``SkipNotImplemented``: no G
 """
 from __future__ import annotations
 
-import math
 import re
 import time
 from pathlib import Path
 
-from jaxbench.rounds import commit_results, params_key
+from results.asv_json import cell, commit_results, params_key, status_of
 
 
 def statuses(machine_dir: Path, commit: str, wanted: dict) -> dict:
@@ -21,12 +20,8 @@ def statuses(machine_dir: Path, commit: str, wanted: dict) -> dict:
     for name, row, combos in commit_results(machine_dir, commit):
         if name not in wanted:
             continue
-        result = row.get("result") or []
         for j, combo in enumerate(combos):
-            value = result[j] if j < len(result) else None
-            found.setdefault(name, {})[params_key(combo)] = (
-                "failed" if value is None else "skipped" if isinstance(value, float) and math.isnan(value)
-                else "ok")
+            found.setdefault(name, {})[params_key(combo)] = status_of(cell(row, "result", j))
     return {name: {key: found.get(name, {}).get(key, "missing") for key in keys} for name, keys in wanted.items()}
 
 

@@ -46,9 +46,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from jaxbench import allocation, store
+from jaxbench import allocation
+from results import records
+from kernels import Case
 
-from jaxbench.rounds import params_key
+from results.asv_json import params_key
 
 from bench import paired_suite
 
@@ -85,7 +87,7 @@ def comparison_selection(kernel: str, gpu: bool) -> tuple[list[str], int, dict]:
 
 
 def _is_lecture(row: dict) -> bool:
-    """Whether a comparison (a row of :func:`jaxbench.store.summary`) is a lecture figure's ratio."""
+    """Whether a comparison (a row of :func:`results.records.summary`) is a lecture figure's ratio."""
     return "lecture" in row["kinds"].split(",")
 
 
@@ -100,7 +102,7 @@ def _target(row: dict, target: float) -> float:
 def _gain(entry: dict, row: dict, costs: dict) -> float:
     """How much one more process narrows the comparison's interval per second it costs
     (:func:`jaxbench.allocation.gain_per_second`; its sides' recorded costs at their optimal passes)."""
-    comp = allocation.components(store.per_process(entry, row["id"]))
+    comp = allocation.components(records.per_process(entry, row["id"]))
     if comp is None:
         return math.inf
     over, per_pass = _row_costs(row, costs)
@@ -110,24 +112,24 @@ def _gain(entry: dict, row: dict, costs: dict) -> float:
 
 def _row_costs(row: dict, costs: dict) -> tuple[float, float]:
     """(overhead, seconds per pass) of a comparison's sides in one process (store.side_costs)."""
-    sides = {row["num"], row["den"]} | ({store.TRANSFER + row["den"]} if row.get("transfer") else set())
+    sides = {row["num"], row["den"]} | ({records.TRANSFER + row["den"]} if row.get("transfer") else set())
     got = [costs.get(k, (UNKNOWN_SIDE_S, UNKNOWN_SIDE_S / 4)) for k in sides]
     return sum(a for a, _ in got), sum(b for _, b in got)
 
 
 def wide_comparisons(entry: dict, target: float = TARGET, max_processes: int = MAX_PROCESSES,
                      lecture_max: int = LECTURE_MAX_PROCESSES) -> list[dict]:
-    """The comparisons that get the next extra process (rows of :func:`jaxbench.store.summary`):
+    """The comparisons that get the next extra process (rows of :func:`results.records.summary`):
     the lecture ratios still wider than their target (``LECTURE_TARGET``) with fewer than
     ``lecture_max`` processes; once there is none, the other comparisons still wider than
     +-``target`` with fewer than ``max_processes``. Each set in the order of the narrowing one more
     process buys per second (:func:`_gain`, Kalibera & Jones: where the variance is), widest first
     among equals. A pass of lecture ratios alone measures only their sides (~27 s for all of them
     on the 2-core VM, against ~80 s for a whole pass)."""
-    wide = [r for r in store.summary(entry) if r["processes"] and not r["half_width"] <= _target(r, target)]
+    wide = [r for r in records.summary(entry) if r["processes"] and not r["half_width"] <= _target(r, target)]
     lecture = [r for r in wide if _is_lecture(r) and r["processes"] < lecture_max]
     rows = lecture or [r for r in wide if not _is_lecture(r) and r["processes"] < max_processes]
-    costs = store.side_costs(entry)
+    costs = records.side_costs(entry)
     return sorted(rows, key=lambda r: (-_gain(entry, r, costs), -r["half_width"], r["id"]))
 
 
@@ -139,9 +141,9 @@ def extra_passes_per_process(entry: dict, chosen: list[dict]) -> int:
     (:func:`jaxbench.allocation.optimal_passes`, with a comparison's own preparation as the cost of
     a process: the process start is paid once for all of them), 3 to ``EXTRA_MAX_PASSES``
     (``MIN_PASSES`` where nothing is known yet)."""
-    costs, want = store.side_costs(entry), []
+    costs, want = records.side_costs(entry), []
     for row in chosen:
-        comp = allocation.components(store.per_process(entry, row["id"]))
+        comp = allocation.components(records.per_process(entry, row["id"]))
         if comp is not None:
             over, per_pass = _row_costs(row, costs)
             want.append(allocation.optimal_passes(comp, over, per_pass, hi=EXTRA_MAX_PASSES))
@@ -150,13 +152,14 @@ def extra_passes_per_process(entry: dict, chosen: list[dict]) -> int:
 
 def planned_seconds(entry: dict, passes: int) -> dict[str, float]:
     """{side key: seconds a process spends on it at ``passes`` passes}: its recorded overhead plus
-    ``passes`` times its recorded seconds per pass (:func:`jaxbench.store.side_costs`)."""
-    return {k: over + passes * per_pass for k, (over, per_pass) in store.side_costs(entry).items()}
+    ``passes`` times its recorded seconds per pass (:func:`results.records.side_costs`)."""
+    return {k: over + passes * per_pass for k, (over, per_pass) in records.side_costs(entry).items()}
 
 
 def _process_class(row: dict) -> tuple[str, int]:
     """(kernel, forced devices) of the class measuring a comparison: its widest side's devices."""
-    return row["num"].split("|", 1)[0], max(int(row["num"].rsplit("|", 1)[1]), int(row["den"].rsplit("|", 1)[1]))
+    num, den = Case.from_key(row["num"]), Case.from_key(row["den"])
+    return num.kernel, max(num.devices, den.devices)
 
 
 UNKNOWN_SIDE_S = 5.0    # a side no process has recorded yet
@@ -170,7 +173,7 @@ def extra_pass(rows: list[dict], seconds: dict[str, float], left_s: float) -> li
     comparisons is prepared and timed once)."""
     chosen, paid, processes, spent = [], set(), set(), 0.0
     for r in rows:
-        sides = {r["num"], r["den"]} | ({store.TRANSFER + r["den"]} if r.get("transfer") else set())
+        sides = {r["num"], r["den"]} | ({records.TRANSFER + r["den"]} if r.get("transfer") else set())
         cls = _process_class(r)
         cost = sum(seconds.get(k, UNKNOWN_SIDE_S) for k in sides - paid) + (0.0 if cls in processes else PROCESS_START_S)
         if spent + cost <= left_s:
@@ -191,7 +194,7 @@ def one_pass(p: int, label: str, kernels_now: list[str], selections: dict, run_a
     say(f"\n== comparisons, pass {p}{label}: {', '.join(kernels_now)} ({count} comparisons) ...", end="", flush=True)
     t0 = time.monotonic()
     rc = run_asv(regexes, False)
-    added = store.collect(drops, machine_dir, commit, run=run)
+    added = records.collect(drops, machine_dir, commit, run=run)
     status = outcome.statuses(machine_dir, commit, wanted)
     say(f" {time.monotonic() - t0:.0f} s: {outcome.line(status)}, {added} process(es) recorded"
         + (f" (asv exit {rc})" if rc else ""), flush=True)
@@ -238,11 +241,11 @@ def worker_pass(p: int, label: str, per_devices: dict[int, list[str]], run_worke
             failed = [f"{k}, {n} device(s): exit {rc}" for n, ks in per_devices.items()
                       for k in (ks[::-1] if reverse else ks) if (rc := run_worker(n, [k], False))]
         except KeyboardInterrupt:   # nothing lost: the classes this pass finished are kept
-            added = store.collect(drops, machine_dir, commit, run=run)
+            added = records.collect(drops, machine_dir, commit, run=run)
             say(f" interrupted; kept the {added} class record(s) this pass had finished", flush=True)
             raise
     asked = sum(len(json.loads(f.read_text(encoding="utf-8")).get("comparisons", {})) for f in drops.glob("*.json"))
-    added = store.collect(drops, machine_dir, commit, run=run)
+    added = records.collect(drops, machine_dir, commit, run=run)
     say(("  " if phase.enabled else "") + f" {time.monotonic() - t0:.0f} s: {asked} comparisons in {added} class record(s)"
         + (f" (worker {'; '.join(failed)}: see the log)" if failed else ""), flush=True)
 
@@ -267,21 +270,21 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
 
     def recorded():
         if record is not None:
-            record(store.load(machine_dir)["commits"].get(commit) or {})
+            record(records.load(machine_dir)["commits"].get(commit) or {})
 
-    run = None if append else store.run_id()   # this run renews the classes it measures, keeps the rest
+    run = None if append else records.run_id()   # this run renews the classes it measures, keeps the rest
     started = time.monotonic()
     with drop_folder(env) as drops:
         for p in range(1, processes + 1 if measured else 1):
             if p > 1:   # the floor every figure rests on, at the fewest passes (see the module doc)
-                env[store.PASSES_ENV] = str(BASE_PASSES)
+                env[records.PASSES_ENV] = str(BASE_PASSES)
             worker_pass(p, f"/{processes}", per_devices, run_worker, drops, machine_dir, commit, run=run, say=say,
                         deadline=deadline)
             kept.append(f"comparisons pass {p}")
             recorded()
             if p == 1:   # later processes reuse the first one's calls per sample: no probe again
-                env[store.NUMBERS_ENV] = str(_calls_per_sample(drops, machine_dir, commit))
-        env.pop(store.PASSES_ENV, None)
+                env[records.NUMBERS_ENV] = str(_calls_per_sample(drops, machine_dir, commit))
+        env.pop(records.PASSES_ENV, None)
         p = processes
         while measured:
             left = min(budget_s - (time.monotonic() - started),
@@ -292,14 +295,14 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
             p += 1
             only = drops / "only.txt"   # not a drop: store.collect reads *.json
             only.write_text("\n".join(chosen), encoding="utf-8")
-            env[store.ONLY_ENV] = str(only)
-            env[store.PASSES_ENV] = str(passes)
+            env[records.ONLY_ENV] = str(only)
+            env[records.PASSES_ENV] = str(passes)
             what = "lecture ratio" if all(map(_is_lecture, rows)) else "comparison"
             worker_pass(p, f" (+1 process for {len(chosen)} imprecise {what}{'s' if len(chosen) > 1 else ''})",
                         device_counts(measured, gpu, set(chosen)), run_worker, drops, machine_dir, commit,
                         run=run, say=say, only=set(chosen), deadline=deadline)
-            env.pop(store.ONLY_ENV, None)
-            env.pop(store.PASSES_ENV, None)
+            env.pop(records.ONLY_ENV, None)
+            env.pop(records.PASSES_ENV, None)
             kept.append(f"comparisons pass {p}")
             recorded()
     return kept
@@ -309,7 +312,7 @@ def _calls_per_sample(drops: Path, machine_dir: Path, commit: str) -> Path:
     """The calls per sample the first pass's processes chose, written into ``drops`` for the later
     processes (``store.NUMBERS_ENV``); the file."""
     numbers = drops / "calls-per-sample.jsonc"   # not a drop: store.collect reads *.json
-    numbers.write_text(json.dumps(store.calls_per_sample(store.load(machine_dir)["commits"].get(commit))),
+    numbers.write_text(json.dumps(records.calls_per_sample(records.load(machine_dir)["commits"].get(commit))),
                        encoding="utf-8")
     return numbers
 
@@ -319,7 +322,7 @@ def _next_extra(machine_dir: Path, commit: str, measured: list[str], max_process
     """(the comparisons of the next extra process, its passes per group, the rows still too wide):
     one more process for the comparisons still imprecise, lecture ones first, while the ``left``
     seconds last; says how many get no more processes."""
-    entry = store.load(machine_dir)["commits"].get(commit) or {}
+    entry = records.load(machine_dir)["commits"].get(commit) or {}
     rows = [r for r in wide_comparisons(entry, max_processes=max_processes, lecture_max=lecture_max)
             if _process_class(r)[0] in measured]
     passes = extra_passes_per_process(entry, rows)
@@ -343,10 +346,10 @@ def drop_folder(env: dict):
     """A temporary folder named in ``env`` (``JAXBENCH_COMPARISONS_OUT``) where the measuring
     processes drop their records; removed, and ``env`` cleaned, however the block ends."""
     drops = Path(tempfile.mkdtemp(prefix="jaxbench-drops-"))
-    env[store.OUT_ENV] = str(drops)
+    env[records.OUT_ENV] = str(drops)
     try:
         yield drops
     finally:
-        for name in (store.OUT_ENV, store.ONLY_ENV, store.PASSES_ENV, store.NUMBERS_ENV):
+        for name in (records.OUT_ENV, records.ONLY_ENV, records.PASSES_ENV, records.NUMBERS_ENV):
             env.pop(name, None)
         shutil.rmtree(drops, ignore_errors=True)

@@ -39,13 +39,14 @@ def classes(kernel_list, devices: int, full: bool) -> list[tuple[str, tuple]]:
 
 def measure_classes(chosen, devices: int, only: set | None) -> int:
     """Measure and drop each class's comparisons (those of ``only``, if given); the classes measured."""
-    from jaxbench import measure, store
+    from jaxbench import declare, measure
+    from results import records
 
     done = 0
     for name, comps in chosen:
         comps = [c for c in comps if only is None or c.id in only]
         if comps:
-            store.drop(measure.measure(comps), name, devices, comps)
+            records.drop(measure.measure(comps), name, devices, declare.entries(comps))
             done += 1
     return done
 
@@ -55,7 +56,7 @@ def work(devices: int, names: list[str], reverse: bool = False) -> int:
     comparison classes of ``names`` with that many devices, in order (reversed with ``reverse``),
     each dropped into ``JAXBENCH_COMPARISONS_OUT``; 0. Also a fork's whole job (runner/worker_server.py)."""
     import kernels
-    from jaxbench import store
+    from results import records
 
     from bench import common
 
@@ -63,7 +64,7 @@ def work(devices: int, names: list[str], reverse: bool = False) -> int:
         kernels.force_host_devices(devices)   # before JAX starts: read once per process
     common.enable_persistent_cache()
     chosen = classes(names[::-1] if reverse else names, devices, common.size_mode() == "full")
-    measure_classes(chosen, devices, store.only_ids())
+    measure_classes(chosen, devices, records.only_ids())
     return 0
 
 
@@ -75,14 +76,14 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     import kernels
 
-    from jaxbench import store
+    from results import records
 
     names = [k for k in args.kernels.split(",") if k]
     unknown = sorted(set(names) - set(kernels.kernels()))
     if unknown or args.devices < 1:
         ap.error(f"unknown kernel(s) {', '.join(unknown)}" if unknown else f"--devices {args.devices}: need >= 1")
-    if not os.environ.get(store.OUT_ENV):
-        ap.error(f"{store.OUT_ENV} is not set: the records would go nowhere")
+    if not os.environ.get(records.OUT_ENV):
+        ap.error(f"{records.OUT_ENV} is not set: the records would go nowhere")
     return work(args.devices, names, args.reverse)
 
 

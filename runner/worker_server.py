@@ -40,7 +40,8 @@ def preload() -> list[str]:
     import optax  # noqa: F401
 
     import kernels
-    from jaxbench import measure, store  # noqa: F401
+    from jaxbench import measure  # noqa: F401
+    from results import records  # noqa: F401
 
     from bench import common, paired_suite  # noqa: F401
 

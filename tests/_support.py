@@ -57,7 +57,7 @@ def quiet_report_run():
 
     import pytest
 
-    from jaxbench.load import ResultsWarning
+    from results.files import ResultsWarning
 
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
         warnings.simplefilter("ignore", ResultsWarning)

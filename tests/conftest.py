@@ -21,11 +21,12 @@ def split():
 
 @pytest.fixture(scope="session")
 def loaded():
-    """The report fixtures (tests/fixtures/results) as jaxbench.load reads them, warnings silenced."""
+    """The report fixtures (tests/fixtures/results) as results.frame reads them, warnings silenced."""
     import warnings
     from pathlib import Path
 
-    from jaxbench.load import ResultsWarning, load_results
+    from results.files import ResultsWarning
+    from results.frame import load_results
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResultsWarning)
@@ -104,6 +105,35 @@ LONGEST_FIRST = (
     "test_sharded.py",          # 24 s
     "test_lecture.py",          # 21 s
 )
+
+
+# Files that share one costly set-up run on one worker, one after the other, as one unit of work:
+# the fixtures report is built once, in line, by the worker that then runs every test reading it
+# (with a file per unit the other worker sat waiting on the build's lock: 28 s + 12 s of one run).
+# By hand because xdist's own way, ``--dist loadgroup`` with ``xdist_group`` marks, loses the marks
+# under pytest 9.2 (see the Makefile); the hook below is xdist's documented way to group otherwise.
+SHARE_A_WORKER = {name: "fixtures report" for name in
+                  ("test_reports.py", "test_report_golden.py", "test_lecture.py", "test_scaling_report.py")}
+
+
+def unit_of(nodeid: str) -> str:
+    """The unit of work a test belongs to: its file, or the group its file shares a worker with."""
+    path = nodeid.split("::", 1)[0]
+    return SHARE_A_WORKER.get(path.rsplit("/", 1)[-1], path)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` with the files of :data:`SHARE_A_WORKER` as one unit (None: xdist's own)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesAndGroups(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return unit_of(nodeid)
+
+    return FilesAndGroups(config, log)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -51,8 +51,8 @@ def test_lecture_ratios_judge_the_closed_form():
     assert all(figures[i]["case"]["variant"] == "closed" for i in ("batching-loop", "batching-manual", "batching-vmap"))
 
 
-def test_case_of_reads_back_what_key_writes():
+def test_from_key_reads_back_what_key_writes():
     c = Case("batching", "jax-cpu", "device", "jit", 10, "float32", "closed", 1)
-    assert declare.case_of(declare.key(c)) == c
+    assert Case.from_key(c.key) == c
     with pytest.raises(ValueError, match="kernel.backend.placement"):
-        declare.case_of("batching|jax-cpu|device")
+        Case.from_key("batching|jax-cpu|device")

@@ -12,7 +12,8 @@ import pytest
 from runner import commits
 from runner.asv_run import selection
 from runner.cli import parse_args
-from jaxbench import declare, store
+from jaxbench import declare
+from results import records
 from reports.sections import history
 
 
@@ -68,10 +69,10 @@ def _runners(commit_list, env, calls):
                     else "calibration" if any("calibration" in rx for rx in regexes) else "cases")
             calls.append((c, what, append))
             if what == "comparisons":
-                rec = {"pid": len(calls), "groups": [{"sides": [declare.key(comps[0].num), declare.key(comps[0].den)],
+                rec = {"pid": len(calls), "groups": [{"sides": [comps[0].num.key, comps[0].den.key],
                                                       "numbers": [1, 1], "missing": {}, "stopped": "fake",
                                                       "passes": [[2e-3, 1e-3]] * 5}]}
-                store.drop(rec, "SeluComparisons", 1, comps, env[store.OUT_ENV])
+                records.drop(rec, "SeluComparisons", 1, declare.entries(comps), env[records.OUT_ENV])
             return 0
         return run_asv
     return {c: runner(c) for c in commit_list}
@@ -89,9 +90,9 @@ def test_passes_go_round_the_commits_reversing_each_time(tmp_path):
     passes = [c[0] for c, what, _ in calls if what == "comparisons"]
     assert passes == list("abc" + "cba" + "abc")        # after 2 rounds: forward, back, forward
     assert sorted(c[0] for c, what, _ in calls if what == "calibration") == list("abc")
-    data = store.load(tmp_path)["commits"]
+    data = records.load(tmp_path)["commits"]
     assert {c: len(data[c]["processes"]) for c in cs} == {c: 3 for c in cs}   # each pass kept under its commit
-    assert store.OUT_ENV not in env
+    assert records.OUT_ENV not in env
 
 
 def test_speedup_history_reads_each_commit_s_lecture_comparisons_in_commit_order():
@@ -99,9 +100,9 @@ def test_speedup_history_reads_each_commit_s_lecture_comparisons_in_commit_order
     other = next(c for c in declare.for_kernel("selu", devices=1) if "lecture" not in c.kinds)
     entries = {}
     for commit, ratio in (("old", 2.0), ("new", 4.0)):
-        groups = [{"sides": [declare.key(c.num), declare.key(c.den)], "numbers": [1, 1], "missing": {},
+        groups = [{"sides": [c.num.key, c.den.key], "numbers": [1, 1], "missing": {},
                    "passes": [[ratio * 1e-3 * (1 + 0.01 * i), 1e-3] for i in range(6)]} for c in (comp, other)]
-        entries[commit] = {"comparisons": {c.id: store.comparison_entry(c) for c in (comp, other)},
+        entries[commit] = {"comparisons": {c.id: declare.comparison_entry(c) for c in (comp, other)},
                            "processes": [{"pid": p, "groups": groups} for p in range(3)]}
     rows = pd.DataFrame({"machine": ["vm", "vm"], "commit": ["new", "old"],
                          "date": [pd.Timestamp("2026-11-30"), pd.Timestamp("2026-11-29")]})
@@ -132,7 +133,8 @@ def test_a_commit_is_run_in_asv_s_virtualenv_and_the_checkout_in_this_python(mon
 
 
 def test_a_commit_measured_in_two_environments_is_read_once_latest_run_first():
-    from jaxbench.load import ResultsWarning, latest_env
+    from results.files import ResultsWarning
+    from results.frame import latest_env
 
     base = {"machine": "vm", "commit": "c" * 40, "benchmark": "bench_selu.Selu.time_selu"}
     df = pd.DataFrame([dict(base, env="existing-py", params='{"size": 1000}', median=2.0, started=100.0),

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jaxbench import declare, pairstats, passes, store
+from jaxbench import declare, passes
+from results import comparison_stats, files, records
 from kernels import Case
 from reports import paired
 
@@ -68,7 +69,7 @@ def test_a_group_times_numpy_sides_first_and_names_each_sides_library():
     group = declare.for_kernel("selu", devices=1)
     keys = measure.side_keys(group)
     assert measure.library("selu|numpy-cpu|host|eager|1000|float32|lecture|1") == "numpy"
-    assert measure.library(store.TRANSFER + "selu|jax-cpu|device|jit|1000|float32|lecture|1") == "jax"
+    assert measure.library(records.TRANSFER + "selu|jax-cpu|device|jit|1000|float32|lecture|1") == "jax"
     ordered = sorted(keys, key=lambda k: measure.library(k) != "numpy")
     libs = [measure.library(k) for k in ordered]
     assert libs == sorted(libs, key=lambda x: x != "numpy") and libs.count("numpy") >= 1
@@ -90,7 +91,7 @@ def _process(rng, ratio, n=20, noise=0.02):
 def test_planted_2x_difference_is_detected():
     rng = np.random.default_rng(1)
     procs = [_process(rng, 2.0) for _ in range(3)]
-    pt, lo, hi = pairstats.interval(procs, "planted")
+    pt, lo, hi = comparison_stats.interval(procs, "planted")
     assert 1.9 < pt < 2.1 and lo > 1.5 and not lo <= 1.0 <= hi
 
 
@@ -98,11 +99,11 @@ def test_process_level_offset_widens_the_interval():
     rng = np.random.default_rng(2)
     same = [_process(rng, 1.0) for _ in range(3)]
     offset = [_process(rng, 1.0), _process(rng, 1.0), _process(rng, 1.5)]   # one process sits apart
-    hw_same = pairstats.half_width(*pairstats.interval(same, "k"))
-    hw_off = pairstats.half_width(*pairstats.interval(offset, "k"))
+    hw_same = comparison_stats.half_width(*comparison_stats.interval(same, "k"))
+    hw_off = comparison_stats.half_width(*comparison_stats.interval(offset, "k"))
     assert hw_off > 3 * hw_same
-    pooled = pairstats.interval([sum(offset, [])], "k")   # the same samples as one process
-    assert hw_off > pairstats.half_width(*pooled)          # resampling processes first is what widens it
+    pooled = comparison_stats.interval([sum(offset, [])], "k")   # the same samples as one process
+    assert hw_off > comparison_stats.half_width(*pooled)          # resampling processes first is what widens it
 
 
 def test_interval_is_at_least_the_t_interval_of_the_process_medians():
@@ -110,22 +111,22 @@ def test_interval_is_at_least_the_t_interval_of_the_process_medians():
     sees only those three values; the interval reaches t(0.975, 2) x sd / sqrt(3) on the log scale."""
     rng = np.random.default_rng(3)
     procs = [_process(rng, r, noise=0.001) for r in (1.0, 1.1, 1.2)]
-    pt, lo, hi = pairstats.interval(procs, "t")
+    pt, lo, hi = comparison_stats.interval(procs, "t")
     m = np.log([np.median(p) for p in procs])
     h = 4.302653 * np.std(m, ddof=1) / math.sqrt(3)
     assert lo <= pt * math.exp(-h) * (1 + 1e-6) and hi >= pt * math.exp(h) * (1 - 1e-6)
-    boot = pairstats.bootstrap(procs, "t")
+    boot = comparison_stats.bootstrap(procs, "t")
     assert hi > np.percentile(boot, 97.5) * 1.05     # wider than the bootstrap alone
 
 
 def test_pass_ratios_pair_samples_of_the_same_pass():
     ps = [[2.0, 1.0, 0.5], [4.0, 2.0, 1.0], [3.0, None, 1.0]]
-    assert pairstats.pass_ratios(ps, 0, 1) == [2.0, 2.0]
-    assert pairstats.pass_ratios(ps, 0, 1, 2) == [2.0 / 1.5, 4.0 / 3.0]
+    assert comparison_stats.pass_ratios(ps, 0, 1) == [2.0, 2.0]
+    assert comparison_stats.pass_ratios(ps, 0, 1, 2) == [2.0 / 1.5, 4.0 / 3.0]
 
 
 def test_interval_without_data_is_nan():
-    pt, lo, hi = pairstats.interval([], "none")
+    pt, lo, hi = comparison_stats.interval([], "none")
     assert math.isnan(pt) and math.isnan(lo) and math.isnan(hi)
 
 
@@ -155,7 +156,7 @@ def test_key_matches_the_report_row_key():
     c = Case("matmul", "jax-cpu", "explicit", "jit", 256, "float32", "x@y", 1)
     row = {"kernel": "matmul", "backend": "jax-cpu", "placement": "explicit", "transform": "jit", "size": 256,
            "dtype": "float32", "variant": "x@y", "devices": 1}
-    assert declare.key(c) == paired.row_key(row)
+    assert c.key == paired.row_key(row)
 
 
 # --------------------------------------------------------------------------- the file and the report
@@ -165,31 +166,27 @@ def _record(ratio: float, pid: int) -> dict:
                                     "passes": [[ratio * 1e-3, 1e-3]] * 6, "stopped": "precise"}]}
 
 
-class _C:   # the attributes store.drop reads of a comparison
-    id, transfer, kinds = "a / b", False, ("numpy",)
-    num = den = None
+ENTRIES = {"a / b": {"num": "a", "den": "b", "transfer": False, "kinds": ["numpy"]}}   # what a record names
 
 
-def test_collect_appends_processes_and_loses_nothing(tmp_path, monkeypatch):
+def test_collect_appends_processes_and_loses_nothing(tmp_path):
     drops, machine = tmp_path / "drops", tmp_path / "vm"
-    monkeypatch.setattr(store, "comparison_entry", lambda c: {"num": "a", "den": "b", "transfer": False,
-                                                              "kinds": ["numpy"]})
     for pid, r in ((1, 2.0), (2, 2.2)):
-        store.drop(_record(r, pid), "SeluComparisons", 1, [_C()], drops)
-    assert store.collect(drops, machine, "abc", run="r1") == 2 and not list(drops.glob("*.json"))
-    store.drop(_record(2.1, 3), "SeluComparisons", 1, [_C()], drops)
-    assert store.collect(drops, machine, "abc", run="r1") == 1
-    entry = store.load(machine)["commits"]["abc"]
+        records.drop(_record(r, pid), "SeluComparisons", 1, ENTRIES, drops)
+    assert records.collect(drops, machine, "abc", run="r1") == 2 and not list(drops.glob("*.json"))
+    records.drop(_record(2.1, 3), "SeluComparisons", 1, ENTRIES, drops)
+    assert records.collect(drops, machine, "abc", run="r1") == 1
+    entry = records.load(machine)["commits"]["abc"]
     assert len(entry["processes"]) == 3
-    row = store.summary(entry)[0]
+    row = records.summary(entry)[0]
     assert row["processes"] == 3 and row["passes"] == 18 and 2.0 <= row["ratio"] <= 2.2
-    assert json.loads((machine / store.FILE).read_text())["version"] == 1
+    assert json.loads((machine / files.COMPARISONS_FILE).read_text())["version"] == 1
 
 
 def test_report_reads_paired_ratio_and_marks_the_unpaired():
     entry = {"comparisons": {"a / b": {"num": "a", "den": "b", "transfer": False, "kinds": ["numpy"]}},
              "processes": [_record(2.0, 1), _record(2.1, 2), _record(1.9, 3)]}
-    table = pd.DataFrame([{"machine": "vm", "commit": "c", **r} for r in store.summary(entry)])
+    table = pd.DataFrame([{"machine": "vm", "commit": "c", **r} for r in records.summary(entry)])
     look = paired.Lookup({"vm": {"commits": {"c": entry}}})
     assert look.get("vm", "c", "a", "b").paired
     num = {"machine": "vm", "commit": "c", "median": 4.0, "kernel": "k", "backend": "numpy-cpu", "placement": "host",
@@ -209,15 +206,15 @@ def _fake_worker(env, ratio_of_pass):
 
     def run_worker(devices, kernel_names, reverse=False):
         calls.append((devices, list(kernel_names), reverse))
-        only.append(set(Path(env[store.ONLY_ENV]).read_text().split("\n")) if store.ONLY_ENV in env else None)
+        only.append(set(Path(env[records.ONLY_ENV]).read_text().split("\n")) if records.ONLY_ENV in env else None)
         if devices != 1:
             return 0                     # (the two-device process records nothing here)
         comps = declare.for_kernel("selu", devices=1)[:1]
         k = len([c for c in calls if c[0] == 1])
-        rec = {"pid": k, "groups": [{"sides": [declare.key(comps[0].num), declare.key(comps[0].den)],
+        rec = {"pid": k, "groups": [{"sides": [comps[0].num.key, comps[0].den.key],
                                      "numbers": [1, 1], "missing": {}, "stopped": "fake",
                                      "passes": [[ratio_of_pass(k) * 1e-3, 1e-3]] * 5}]}
-        store.drop(rec, "SeluComparisons", 1, comps, env[store.OUT_ENV])
+        records.drop(rec, "SeluComparisons", 1, declare.entries(comps), env[records.OUT_ENV])
         return 0
     run_worker.only = only
     return run_worker, calls
@@ -232,8 +229,8 @@ def test_runner_runs_the_processes_asked_and_more_only_for_imprecise_kernels(tmp
                    record=recorded.append)
     # selu has one-device and two-device comparisons: one worker process per kernel, device count and pass
     assert calls == [(1, ["selu"], False), (2, ["selu"], False)] * 3
-    assert store.OUT_ENV not in env                                     # drop folder cleaned
-    entry = store.load(tmp_path / "m1")["commits"]["c"]
+    assert records.OUT_ENV not in env                                     # drop folder cleaned
+    entry = records.load(tmp_path / "m1")["commits"]["c"]
     assert len(entry["processes"]) == 3
     assert [len(e["processes"]) for e in recorded] == [1, 2, 3]         # asv's values after every pass
     noisy, calls = _fake_worker(env, lambda k: (1.0, 3.0)[k % 2])       # processes disagree: wide
@@ -243,7 +240,7 @@ def test_runner_runs_the_processes_asked_and_more_only_for_imprecise_kernels(tmp
     wide_id = declare.for_kernel("selu", devices=1)[0].id
     assert noisy.only[:6] == [None] * 6 and noisy.only[6:] == [{wide_id}] * 2   # extra passes: only the wide one
     assert [c[0] for c in calls[6:]] == [1, 1]                          # ... in its device count's process only
-    assert len(store.load(tmp_path / "m2")["commits"]["c"]["processes"]) == 5
+    assert len(records.load(tmp_path / "m2")["commits"]["c"]["processes"]) == 5
 
 
 def test_later_processes_of_the_first_passes_take_the_fewest_passes(tmp_path):
@@ -256,13 +253,13 @@ def test_later_processes_of_the_first_passes_take_the_fewest_passes(tmp_path):
     worker, calls = _fake_worker(env, lambda k: 2.0)
 
     def watching(devices, names, reverse=False):
-        seen.append(env.get(store.PASSES_ENV))
+        seen.append(env.get(records.PASSES_ENV))
         return worker(devices, names, reverse)
 
     paired_run.run(["selu"], False, watching, env, tmp_path / "m", "c", processes=4, say=lambda *a, **k: None)
     assert seen[:2] == [None, None]                                   # pass 1: both device counts
     assert seen[2:8] == [str(paired_run.BASE_PASSES)] * 6 and paired_run.BASE_PASSES == allocation.MIN_PASSES
-    assert store.PASSES_ENV not in env
+    assert records.PASSES_ENV not in env
 
 
 def test_an_interrupted_pass_keeps_the_classes_it_finished(tmp_path):
@@ -280,8 +277,8 @@ def test_an_interrupted_pass_keeps_the_classes_it_finished(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         paired_run.run(["selu"], False, interrupted, env, tmp_path / "m", "c", processes=3, kept=kept,
                        say=lambda *a, **k: None)
-    assert kept == ["comparisons pass 1"] and store.OUT_ENV not in env
-    assert len(store.load(tmp_path / "m")["commits"]["c"]["processes"]) == 2   # pass 1's and pass 2's first
+    assert kept == ["comparisons pass 1"] and records.OUT_ENV not in env
+    assert len(records.load(tmp_path / "m")["commits"]["c"]["processes"]) == 2   # pass 1's and pass 2's first
 
 
 def test_extra_processes_go_to_wide_lecture_ratios_first_and_fit_the_time_left(monkeypatch):
@@ -293,11 +290,12 @@ def test_extra_processes_go_to_wide_lecture_ratios_first_and_fit_the_time_left(m
     def row(cid, num, den, kinds, hw, processes=3):
         return {"id": cid, "num": num, "den": den, "kinds": kinds, "half_width": hw, "processes": processes}
 
-    a, b, c, d = "selu|x|1", "selu|y|1", "matmul|x|1", "matmul|y|2"
+    a, b, c, d = ("selu|x|eager|jit|100|float32||1", "selu|y|eager|jit|100|float32||1",
+                  "matmul|x|eager|jit|100|float32||1", "matmul|y|eager|jit|100|float32||2")
     rows = [row("wide numpy", a, b, "numpy", 0.5), row("lecture", b, a, "lecture baseline,lecture", 0.2),
             row("sharded", c, d, "scaling", 0.3), row("precise", a, b, "numpy", 0.05),
             row("at most", c, d, "lecture", 0.9, processes=8), row("baseline only", c, d, "lecture baseline", 0.4)]
-    monkeypatch.setattr(paired_run.store, "summary", lambda entry: rows)
+    monkeypatch.setattr(paired_run.records, "summary", lambda entry: rows)
     first = paired_run.wide_comparisons({}, target=0.10, max_processes=5, lecture_max=8)
     assert [r["id"] for r in first] == ["lecture"]                          # lecture ratios alone, while one is wide
     rows[1]["processes"] = 8                                                # ... until they reach their maximum
@@ -333,7 +331,7 @@ def test_side_costs_share_each_groups_overhead_and_passes_among_its_sides():
                            {"groups": [{"sides": ["a", "b", "c"], "wall_seconds": 9.0, "sample_seconds": 3.0,
                                         "passes": [[1, 1, 1]] * 2}]},
                            {"groups": [{"sides": ["a"], "prepare_seconds": 1.0, "passes": [[1]]}]}]}   # no wall: left out
-    got = store.side_costs(entry)
+    got = records.side_costs(entry)
     # overhead = (wall - sampling) / sides; per pass = sampling / passes / sides; averaged over processes
     assert got["a"] == (pytest.approx((1.0 + 2.0) / 2), pytest.approx((0.25 + 0.5) / 2))
     assert got["c"] == (pytest.approx(2.0), pytest.approx(0.5)) and set(got) == {"a", "b", "c"}

@@ -152,7 +152,7 @@ def test_health_judges_the_in_process_pairs():
 
 
 def test_health_report_prefers_pairs_and_shows_asv_beside(loaded):
-    from jaxbench.load import current, latest_commits, select
+    from results.frame import current, latest_commits, select
     from reports.derived import speedup
 
     commits = latest_commits(loaded.df)

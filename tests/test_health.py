@@ -1,4 +1,4 @@
-"""jaxbench/stats.py (two-level bootstrap) and reports/sections/health/ (flags, null test, `python -m reports --health`).
+"""results/median_intervals.py (two-level bootstrap) and reports/sections/health/ (flags, null test, `python -m reports --health`).
 
 Uses the fixture results of tests/fixtures (see make_fixtures.py: a planted unstable case and
 recorded rounds on cpu-box's latest commit, pooled samples on gpu-box) and small constructed
@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jaxbench import stats
+from results import median_intervals, bootstrap
 from reports.derived import flags, speedup
 from reports.__main__ import main
 from reports.sections.health import checks as health
-from jaxbench.load import ResultsWarning, current, latest_commits, select
+from results.files import ResultsWarning
+from results.frame import current, latest_commits, select
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "results"
@@ -50,8 +51,8 @@ def _rounds_apart(step: float) -> list[list[float]]:
 
 def _widths(rounds) -> tuple[float, float]:
     """Widths of the hierarchical and of the pooled (one-level) 95% interval of the median."""
-    hier = stats.percentile_interval(stats.bootstrap_medians(rounds, "a"))
-    pooled = stats.percentile_interval(stats.bootstrap_medians([sum(rounds, [])], "a"))
+    hier = bootstrap.percentile_interval(median_intervals.bootstrap_medians(rounds, "a"))
+    pooled = bootstrap.percentile_interval(median_intervals.bootstrap_medians([sum(rounds, [])], "a"))
     return hier[1] - hier[0], pooled[1] - pooled[0]
 
 
@@ -68,25 +69,26 @@ def test_hierarchical_matches_pooled_when_rounds_agree():
 
 def test_bootstrap_is_deterministic_and_keyed():
     rounds = _rounds_apart(1.1)
-    a, b = stats.bootstrap_medians(rounds, "k1"), stats.bootstrap_medians(rounds, "k1")
-    assert len(a) == stats.N_BOOT and np.array_equal(a, b)
-    assert not np.array_equal(a, stats.bootstrap_medians(rounds, "k2"))
-    assert stats.bootstrap_medians([], "k1") is None and stats.bootstrap_medians([[None]], "k1") is None
+    a, b = median_intervals.bootstrap_medians(rounds, "k1"), median_intervals.bootstrap_medians(rounds, "k1")
+    assert len(a) == bootstrap.N_BOOT and np.array_equal(a, b)
+    assert not np.array_equal(a, median_intervals.bootstrap_medians(rounds, "k2"))
+    assert median_intervals.bootstrap_medians([], "k1") is None
+    assert median_intervals.bootstrap_medians([[None]], "k1") is None
 
 
 def test_methods_and_ratio_interval():
-    assert stats.method([]) == stats.METHOD_NONE
-    assert stats.method([[1.0, 2.0]]) == stats.METHOD_ONE
-    assert stats.method([[1.0], [2.0]]) == stats.METHOD_ROUNDS
-    num = stats.bootstrap_medians([[2.0, 2.02, 1.98], [2.01, 1.99, 2.0]], "n")
-    den = stats.bootstrap_medians([[1.0, 1.01, 0.99], [1.0, 1.005, 0.995]], "d")
-    lo, hi = stats.ratio_interval(num, den, 2.0)
-    assert 1.9 < lo <= 2.0 <= hi < 2.1 and not stats.contains_one(lo, hi)
-    lo, hi = stats.ratio_interval(den, den, 5.0)                  # always contains the point estimate
+    assert median_intervals.method([]) == median_intervals.METHOD_NONE
+    assert median_intervals.method([[1.0, 2.0]]) == median_intervals.METHOD_ONE
+    assert median_intervals.method([[1.0], [2.0]]) == median_intervals.METHOD_ROUNDS
+    num = median_intervals.bootstrap_medians([[2.0, 2.02, 1.98], [2.01, 1.99, 2.0]], "n")
+    den = median_intervals.bootstrap_medians([[1.0, 1.01, 0.99], [1.0, 1.005, 0.995]], "d")
+    lo, hi = median_intervals.ratio_interval(num, den, 2.0)
+    assert 1.9 < lo <= 2.0 <= hi < 2.1 and not median_intervals.contains_one(lo, hi)
+    lo, hi = median_intervals.ratio_interval(den, den, 5.0)                  # always contains the point estimate
     assert hi == 5.0
-    assert stats.contains_one(0.9, 1.1) and not stats.contains_one(math.nan, math.nan)
-    assert stats.round_spread([[1.0, 1.0], [1.5, 1.5]]) == pytest.approx(1.5)
-    assert math.isnan(stats.round_spread([[1.0, 2.0]]))
+    assert median_intervals.contains_one(0.9, 1.1) and not median_intervals.contains_one(math.nan, math.nan)
+    assert median_intervals.round_spread([[1.0, 1.0], [1.5, 1.5]]) == pytest.approx(1.5)
+    assert math.isnan(median_intervals.round_spread([[1.0, 2.0]]))
 
 
 # --------------------------------------------------------------------------- flags

@@ -36,3 +36,20 @@ def test_the_runner_lives_in_runner():
     for name in ("__main__", "gpu", "forced_devices", "worker_server", "paired_worker", "facts"):
         assert (ROOT / "runner" / f"{name}.py").is_file() and not (ROOT / "bench" / f"{name}.py").exists()
     assert (ROOT / "runner" / "gate" / "__main__.py").is_file() and not list((ROOT / "bench").glob("gate*.py"))
+
+
+def test_results_sit_above_kernels_only():
+    """results/ (the data model on disk) imports nothing of the engine, the suite, the runner or the
+    report: they all ask it, never the other way round."""
+    bad = {str(p.relative_to(ROOT)): sorted(_imports(p) & {"jaxbench", "bench", "runner", "reports"})
+           for p in sorted((ROOT / "results").rglob("*.py"))}
+    assert not {k: v for k, v in bad.items() if v}, bad
+
+
+def test_the_results_layer_left_jaxbench():
+    """jaxbench/ is the engine and its notebook face: the results layer's modules live in results/."""
+    for name in ("load", "store", "rounds", "stats", "pairstats", "atomic", "asv_atomic"):
+        assert not (ROOT / "jaxbench" / f"{name}.py").exists()
+    for name in ("files", "asv_json", "frame", "rows", "registry", "rounds", "records", "bootstrap",
+                 "median_intervals", "comparison_stats", "atomic", "asv_atomic"):
+        assert (ROOT / "results" / f"{name}.py").is_file()

@@ -27,7 +27,8 @@ from reports.formats import tables, writers
 from reports.sections.kernels import kernel_table
 from reports.sections.lecture import short_table as S, verdicts as L
 from reports.build import build
-from jaxbench.load import ResultsWarning, current, latest_commits, load_results, select
+from results.files import ResultsWarning
+from results.frame import current, latest_commits, load_results, select
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "results"
@@ -454,7 +455,7 @@ def test_coverage_rules(rows, res):
 
 
 def test_a_real_reason_stays_visible(rows, res):
-    """The kernel's availability check (joined into the rows by jaxbench.load as ``unavailable``)."""
+    """The kernel's availability check (joined into the rows by results.frame as ``unavailable``)."""
     t, _ = rows
     why = "unavailable on the machine that built this report: MovieLens missing"
     raw = t.drop(columns="absence").assign(unavailable=[why if k == "norm" else "" for k in t["kernel"]])

@@ -8,7 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from jaxbench import declare, passes, store
+from jaxbench import declare, passes
+from results import records
 
 
 def test_worker_measures_the_suites_classes_of_its_device_count():
@@ -28,7 +29,7 @@ def test_worker_drops_one_record_per_class_with_only_the_comparisons_asked(tmp_p
     from runner import paired_worker
     from jaxbench import measure
 
-    monkeypatch.setenv(store.OUT_ENV, str(tmp_path))
+    monkeypatch.setenv(records.OUT_ENV, str(tmp_path))
     seen = []
     monkeypatch.setattr(measure, "measure", lambda comps: seen.append([c.id for c in comps]) or {"pid": 1, "groups": []})
     comps = declare.for_kernel("selu")
@@ -48,7 +49,7 @@ def test_worker_drops_one_record_per_class_with_only_the_comparisons_asked(tmp_p
 def test_worker_refuses_bad_input_clearly(argv, message, monkeypatch, capsys):
     from runner import paired_worker
 
-    monkeypatch.delenv(store.OUT_ENV, raising=False)
+    monkeypatch.delenv(records.OUT_ENV, raising=False)
     with pytest.raises(SystemExit) as exc:
         paired_worker.main(argv)
     assert exc.value.code == 2 and message in capsys.readouterr().err
@@ -112,7 +113,7 @@ def test_worker_process_measures_and_drops_what_it_is_asked(devices, tmp_path):
     only = tmp_path / "only.txt"
     only.write_text(comp.id)
     drops = tmp_path / "drops"
-    env = dict(os.environ, **{store.OUT_ENV: str(drops), store.ONLY_ENV: str(only), "JAXBENCH_JAX_CACHE": ""})
+    env = dict(os.environ, **{records.OUT_ENV: str(drops), records.ONLY_ENV: str(only), "JAXBENCH_JAX_CACHE": ""})
     env.pop("XLA_FLAGS", None)
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run([sys.executable, "-m", "runner.paired_worker", "--devices", str(devices), "--kernels", "norm"],
@@ -134,7 +135,7 @@ def test_the_engine_s_processes_become_asv_s_time_results_with_process_level_sta
     from asv import results as asv_results, util
 
     from runner import asv_record
-    from jaxbench import declare, rounds
+    from results import rounds
     from kernels import Case
 
     results_dir, name = tmp_path / "results", "bench_selu.Selu.time_selu"
@@ -149,7 +150,7 @@ def test_the_engine_s_processes_become_asv_s_time_results_with_process_level_sta
         "param_names": ["backend", "placement", "transform", "size", "dtype", "formula", "devices"]}}, 2)
     commit = "0123456789abcdef0123456789abcdef01234567"
     asv_results.Results({"machine": "vm"}, {}, commit, 0, sys.executable, "existing-py_here", {}).save(str(results_dir))
-    key = declare.key(Case("selu", "numpy-cpu", "host", "eager", 1000, "float32", "lecture", 1))
+    key = Case("selu", "numpy-cpu", "host", "eager", 1000, "float32", "lecture", 1).key
     procs = [[1.0e-5, 1.1e-5, 0.9e-5], [2.0e-5, 2.1e-5], [1.5e-5, 1.4e-5, 1.6e-5, 1.5e-5]]
     entry = {"comparisons": {}, "processes": [
         {"devices": 1, "groups": [{"sides": [key], "numbers": [100], "passes": [[x] for x in p]}]} for p in procs]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from jaxbench import atomic, rounds, store
+from results import atomic, files, records, rounds
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,7 +70,7 @@ def _main_with_a_failing_write(tmp_path, monkeypatch, capsys, errno_):
 
     def measure(args, config, results_dir, machine, commit, started):
         monkeypatch.setattr(atomic.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(errno_, os.strerror(errno_))))
-        store.collect(tmp_path / "drops", results_dir / machine, commit, run="r")
+        records.collect(tmp_path / "drops", results_dir / machine, commit, run="r")
     monkeypatch.setattr(cli, "measure", measure)
     rc = cli.main(["--kernels", "selu", "--results-dir", str(tmp_path / "results"), "--machine", "box",
                    "--no-report", "--commit", "c0ffee"])
@@ -90,7 +90,7 @@ def test_a_disk_without_room_is_refused_before_anything_is_written(tmp_path, mon
     import runner.__main__ as cli
 
     machine = tmp_path / "results" / "box"
-    atomic.write_json(machine / store.FILE, {"version": 1, "commits": {"c": {"processes": [1]}}})
+    atomic.write_json(machine / files.COMPARISONS_FILE, {"version": 1, "commits": {"c": {"processes": [1]}}})
     before = {p: p.read_bytes() for p in machine.iterdir()}
     monkeypatch.setattr(atomic, "free_bytes", lambda path: 40 << 10)
     monkeypatch.setattr(cli, "measure", lambda *a: pytest.fail("measured on a full disk"))
@@ -107,31 +107,28 @@ def _drop(drops: Path, cls: str, cid: str, ratio: float) -> None:
     rec = {"pid": 1, "groups": [{"sides": [f"{cid}|a", f"{cid}|b"], "numbers": [1, 1], "missing": {},
                                  "passes": [[ratio * 1e-3, 1e-3]] * 4, "stopped": "precise"}]}
 
-    class Comp:
-        id, transfer, kinds, num, den = cid, False, ("numpy",), None, None
-    store.drop(rec, cls, 1, [Comp()], drops)
+    entry = {"num": f"{cid}|a", "den": f"{cid}|b", "transfer": False, "kinds": ["numpy"]}
+    records.drop(rec, cls, 1, {cid: entry}, drops)
 
 
-def test_a_run_of_one_kernel_keeps_every_other_kernels_comparisons(tmp_path, monkeypatch):
-    monkeypatch.setattr(store, "comparison_entry", lambda c: {"num": f"{c.id}|a", "den": f"{c.id}|b",
-                                                              "transfer": False, "kinds": ["numpy"]})
+def test_a_run_of_one_kernel_keeps_every_other_kernels_comparisons(tmp_path):
     drops, machine = tmp_path / "drops", tmp_path / "box"
     for cls, cid in (("bench_selu.SeluComparisons", "selu"), ("bench_grad.GradComparisons", "grad")):
         for _ in range(3):
             _drop(drops, cls, cid, 2.0)
-    store.collect(drops, machine, "c", run="full run")
+    records.collect(drops, machine, "c", run="full run")
     _drop(drops, "bench_selu.SeluComparisons", "selu", 3.0)         # then: --kernels selu, pass 1
-    store.collect(drops, machine, "c", run="selu run")
+    records.collect(drops, machine, "c", run="selu run")
     _drop(drops, "bench_selu.SeluComparisons", "selu", 3.0)         # pass 2 of the same run adds to it
-    store.collect(drops, machine, "c", run="selu run")
-    entry = store.load(machine)["commits"]["c"]
-    rows = {r["id"]: r for r in store.summary(entry)}
+    records.collect(drops, machine, "c", run="selu run")
+    entry = records.load(machine)["commits"]["c"]
+    rows = {r["id"]: r for r in records.summary(entry)}
     assert set(rows) == {"selu", "grad"}
     assert rows["grad"]["processes"] == 3 and rows["grad"]["ratio"] == pytest.approx(2.0)    # kept
     assert rows["selu"]["processes"] == 2 and rows["selu"]["ratio"] == pytest.approx(3.0)    # renewed
     _drop(drops, "bench_selu.SeluComparisons", "selu", 2.5)         # --append: keeps everything
-    store.collect(drops, machine, "c", run=None)
-    assert store.summary(store.load(machine)["commits"]["c"])[1]["processes"] == 3
+    records.collect(drops, machine, "c", run=None)
+    assert records.summary(records.load(machine)["commits"]["c"])[1]["processes"] == 3
 
 
 def test_a_round_of_some_kernels_keeps_the_other_kernels_round_counts(tmp_path):
@@ -157,7 +154,7 @@ def test_the_facts_keep_how_each_kernel_was_last_measured(tmp_path, monkeypatch)
     monkeypatch.setattr(facts, "collect", lambda machine: {"machine": machine, "written_at": "t"})
     facts.write(tmp_path, "box", {"kernels": ["selu", "grad"], "rounds": 1})
     facts.write(tmp_path, "box", {"kernels": ["selu"], "rounds": 2})
-    got = json.loads((tmp_path / "box" / facts.FACTS_NAME).read_text())
+    got = json.loads((tmp_path / "box" / files.FACTS_FILE).read_text())
     assert got["measurement"]["rounds"] == 2
     assert {k: v["rounds"] for k, v in got["measured_kernels"].items()} == {"selu": 2, "grad": 1}
 

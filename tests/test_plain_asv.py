@@ -15,7 +15,7 @@ from asv import runner
 import kernels
 from bench import common
 from runner.asv_run import selection
-from jaxbench.load import role_of
+from results.rows import role_of
 
 KERNELS = sorted(kernels.kernels())
 # a skipped point costs ~0.09 s with forkserver here (docs/asv.md): this many is ~2 min of a plain run

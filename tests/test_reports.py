@@ -23,7 +23,7 @@ import pytest
 import re
 
 from _support import results_digest as _digest
-from jaxbench import stats
+from results import median_intervals
 from reports import paired
 from reports.derived import speedup
 from reports.figures import plots
@@ -34,7 +34,8 @@ from reports.sections.kernels import kernel_table
 from reports.sections.summary import summary_table
 from reports.__main__ import main
 from reports.build import build
-from jaxbench.load import ResultsWarning, current, latest_commits, load_results, select
+from results.files import ResultsWarning
+from results.frame import current, latest_commits, load_results, select
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "results"
@@ -74,7 +75,7 @@ def test_dataframe_matches_json(loaded):
     row = dict(zip(cols, raw["results"]["bench_matmul.Matmul.time_matmul"]))
     names = json.loads((FIXTURES / "benchmarks.json").read_text())["bench_matmul.Matmul.time_matmul"]["param_names"]
     import itertools
-    from jaxbench.load import parse_param
+    from results.asv_json import parse_param
     combos = list(itertools.product(*[[parse_param(v) for v in a] for a in row["params"]]))
     df = loaded.df[(loaded.df["machine"] == "cpu-box") & (loaded.df["commit"] == LAST)
                    & (loaded.df["benchmark"] == "bench_matmul.Matmul.time_matmul")]
@@ -298,7 +299,7 @@ def test_speedup_intervals_contain_the_point(rates):
     assert ok["speedup_lo"].notna().all()                       # every latest commit has samples
     assert ((ok["speedup_lo"] <= ok["speedup"]) & (ok["speedup"] <= ok["speedup_hi"])).all()
     assert ((ok["median_lo"] <= ok["median"]) & (ok["median"] <= ok["median_hi"])).all()
-    assert set(ok["speedup_method"]) == {stats.METHOD_PAIRED}     # every stated speedup: a measured comparison
+    assert set(ok["speedup_method"]) == {median_intervals.METHOD_PAIRED}     # every stated speedup: a measured comparison
     tie = ok[(ok["machine"] == "cpu-box") & (ok["label"] == "jax-cpu implicit eager") & (ok["size"] == 100000)
              & (ok["kernel"] == "selu")].iloc[0]
     assert tie["speedup_lo"] < 1 < tie["speedup_hi"]
@@ -311,8 +312,8 @@ def test_speedup_intervals_contain_the_point(rates):
 def test_speedup_formats():
     assert tables.fmt_speedup(5.83, 5.21, 6.42) == "5.83x [5.21, 6.42]"
     assert tables.fmt_speedup(0.97, 0.91, 1.04) == "no measurable difference (0.97x [0.91, 1.04])"
-    assert tables.fmt_speedup(0.5, 0.45, 0.55, stats.METHOD_ONE) == "0.5x [0.45, 0.55] (1P)"
-    assert tables.fmt_speedup(3.1, math.nan, math.nan, stats.METHOD_NONE) == "3.1x (no interval: no samples)"
+    assert tables.fmt_speedup(0.5, 0.45, 0.55, median_intervals.METHOD_ONE) == "0.5x [0.45, 0.55] (1P)"
+    assert tables.fmt_speedup(3.1, math.nan, math.nan, median_intervals.METHOD_NONE) == "3.1x (no interval: no samples)"
     assert tables.fmt_speedup(1.0, 1.0, 1.0, baseline=True) == "1x (baseline)"
 
 
@@ -334,8 +335,8 @@ def test_old_results_have_no_interval(loaded):
     cells = t.loc[~t["Median"].isin(["n/a", "failed"]) & (t["Backend"] != "numpy-cpu"), "Speedup vs NumPy [95% CI]"]
     # no comparison was measured for that commit: the ratio of asv's medians, marked, no interval
     assert len(cells) and cells.str.endswith("x (across processes: not a measured comparison)").all()
-    assert r.loc[r["backend"] != "numpy-cpu", "speedup_lo"].isna().all() and (r["ci_method"] == stats.METHOD_NONE).all()
-    assert set(r.loc[r["speedup"].notna() & (r["backend"] != "numpy-cpu"), "speedup_method"]) == {stats.METHOD_ACROSS}
+    assert r.loc[r["backend"] != "numpy-cpu", "speedup_lo"].isna().all() and (r["ci_method"] == median_intervals.METHOD_NONE).all()
+    assert set(r.loc[r["speedup"].notna() & (r["backend"] != "numpy-cpu"), "speedup_method"]) == {median_intervals.METHOD_ACROSS}
 
 
 def test_speedup_figure_draws_the_intervals(rates):
@@ -501,7 +502,7 @@ def test_report_still_built_with_bad_input(results_copy, tmp_path):
     before = _digest(results_copy)
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
-        from jaxbench.load import load_results as load
+        from results.frame import load_results as load
         r = load(results_copy)
         built = build(r, tmp_path / "out", kernels=["selu"], formats=("md", "html", "png"), progress=False)
     assert _digest(results_copy) == before

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from _support import compile_latex
-from jaxbench import load, stats
+from results import frame, registry, median_intervals
 from reports import paired
 from reports.derived import speedup
 from reports.figures import plots
@@ -31,7 +31,8 @@ from reports.sections import history
 from reports.sections.health import checks as health
 from reports.sections.lecture import verdicts as L
 from reports.build import build
-from jaxbench.load import ResultsWarning, load_results
+from results.files import ResultsWarning
+from results.frame import load_results
 
 ROOT = Path(__file__).resolve().parents[1]
 # data.csv's header before the devices axis existed: results without it must keep it
@@ -121,8 +122,8 @@ def test_devices_column(res):
 
 def test_results_without_devices_read_as_one_device(loaded):
     assert set(loaded.df["devices"]) == {1}
-    assert not load.sharded(loaded.df)
-    assert len(load.one_device(loaded.df)) == len(loaded.df)
+    assert not frame.sharded(loaded.df)
+    assert len(frame.one_device(loaded.df)) == len(loaded.df)
     assert "devices" not in {k for p in loaded.df["params"] for k in json.loads(p)}
 
 
@@ -137,12 +138,12 @@ def _spec(counts=None):
 
 def test_validity_of_a_device_count():
     p = {"backend": "jax-cpu", "placement": "explicit", "transform": "jit", "size": 64, "devices": 2}
-    assert load._valid(_spec((1, 2, 4)), p)
-    assert not load._valid(_spec((1, 2, 4)), dict(p, devices=8))
-    assert not load._valid(_spec((1, 2, 4)), dict(p, transform="eager"))
-    assert not load._valid(_spec((1,)), p)
-    assert load._valid(_spec((1,)), dict(p, devices=1))
-    assert load.devices_of({"backend": "jax-cpu"}) == 1 and load.devices_of({"devices": 4}) == 4
+    assert registry.valid(_spec((1, 2, 4)), p)
+    assert not registry.valid(_spec((1, 2, 4)), dict(p, devices=8))
+    assert not registry.valid(_spec((1, 2, 4)), dict(p, transform="eager"))
+    assert not registry.valid(_spec((1,)), p)
+    assert registry.valid(_spec((1,)), dict(p, devices=1))
+    assert registry.devices_of({"backend": "jax-cpu"}) == 1 and registry.devices_of({"devices": 4}) == 4
 
 
 # --------------------------------------------------------------------------- one-device products
@@ -193,15 +194,15 @@ def test_speedup_and_efficiency(rows):
 
 def test_the_interval_is_the_comparisons(res, rows):
     """The scaling ratio is the measured comparison one device / two devices: its interval is the
-    two-level bootstrap of jaxbench.pairstats over that comparison's processes."""
-    from jaxbench import pairstats, store
+    two-level bootstrap of results.comparison_stats over that comparison's processes."""
+    from results import comparison_stats, records
 
     t = scaling.sharded_cases(res.df)
     one = _one(t, machine="cpu-box", kernel="matmul", backend="jax-cpu", devices=1)
     two = _one(t, machine="cpu-box", kernel="matmul", backend="jax-cpu", devices=2)
     entry = res.comparisons["cpu-box"]["commits"][one["commit"]]
     cid = f"{paired.row_key(one)} / {paired.row_key(two)}"
-    pt, lo, hi = pairstats.interval(store.per_process(entry, cid), cid)
+    pt, lo, hi = comparison_stats.interval(records.per_process(entry, cid), cid)
     r = _one(rows, machine="cpu-box", kernel="matmul", backend="jax-cpu", devices=2)
     assert (r["speedup"], r["speedup_lo"], r["speedup_hi"]) == (pt, lo, hi) and lo < pt < hi
 

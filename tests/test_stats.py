@@ -1,9 +1,9 @@
-"""jaxbench.stats: the exact, fast row median the bootstraps use. No wall-clock assertions."""
+"""results.bootstrap: the exact, fast row median the bootstraps use. No wall-clock assertions."""
 import numpy as np
 def test_row_medians_equal_nanmedian_with_nan_padding_and_empty_rows():
     import warnings
 
-    from jaxbench.stats import row_medians
+    from results.bootstrap import row_medians
 
     rng = np.random.default_rng(7)
     for n, m in [(1, 1), (5, 4), (40, 13), (200, 30)]:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from jaxbench import declare, store
+from jaxbench import declare
+from results import records
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,17 +23,17 @@ def test_each_fork_is_a_process_of_its_own_with_its_own_devices_environment_and_
     base.pop("XLA_FLAGS", None)
     one, two = declare.for_kernel("norm", devices=1)[0], declare.for_kernel("norm", devices=2)[0]
     numbers = tmp_path / "numbers.jsonc"
-    numbers.write_text(json.dumps({declare.key(one.num): 3, declare.key(one.den): 5}))
+    numbers.write_text(json.dumps({one.num.key: 3, one.den.key: 5}))
 
     def request(devices, comp, **extra):
         only = tmp_path / f"only{devices}.txt"
         only.write_text(comp.id)
-        env = dict(base, **{store.OUT_ENV: str(tmp_path / f"d{devices}"), store.ONLY_ENV: str(only)}, **extra)
+        env = dict(base, **{records.OUT_ENV: str(tmp_path / f"d{devices}"), records.ONLY_ENV: str(only)}, **extra)
         return devices, ["norm"], False, env
 
     log_path = tmp_path / "log"
     with open(log_path, "w") as log, Server(ROOT, log) as run:
-        assert run(*request(1, one, **{store.NUMBERS_ENV: str(numbers)})) == 0
+        assert run(*request(1, one, **{records.NUMBERS_ENV: str(numbers)})) == 0
         assert run(*request(2, two)) == 0
         assert run(*request(1, one, JAX_ENABLE_X64="1")) == REFUSED
         assert run(2, ["no such kernel"], False, base) == CHILD_FAILED
@@ -46,7 +47,7 @@ def test_each_fork_is_a_process_of_its_own_with_its_own_devices_environment_and_
     pids = {rec1["pid"]} | {r["pid"] for r in recs2}
     assert len(pids) == 3 and server_pid not in pids                     # a process each, none the server
     (group,) = rec1["groups"]
-    assert dict(zip(group["sides"], group["numbers"])) == {declare.key(one.num): 3, declare.key(one.den): 5}
+    assert dict(zip(group["sides"], group["numbers"])) == {one.num.key: 3, one.den.key: 5}
     assert run.proc is None                                              # closed with the block
 
 

@@ -10,12 +10,12 @@ and asv keeps no reason. The report tells the causes apart from what it knows:
 - **not selected**: the run did not ask for the case: outside the default run
   (``kernels.in_default_run``, e.g. float64 or matmul ``x@y`` at n = 3000) when the machine's facts
   say the run was a default one (``measurement.sizes`` or ``env.JAXBENCH_SIZES`` not ``full``).
-  Left out: absent, not n/a. (:mod:`jaxbench.load` asks the registry: ``in_default_run`` column.)
+  Left out: absent, not n/a. (:mod:`results.frame` asks the registry: ``in_default_run`` column.)
 - **a real reason**: the kernel's ``availability`` check (``Kernel.availability``, e.g. MovieLens
   missing for svt_hard at 943 x 1682) fails on the machine building the report: the row stays, with
   that reason. The check runs where the report is built, which is where ``make bench`` ran it; a
   report of another machine's results says so ("on the machine that built this report").
-  (:mod:`jaxbench.load` runs the check: ``unavailable`` column.)
+  (:mod:`results.frame` runs the check: ``unavailable`` column.)
 - anything else skipped stays visible as ``n/a (skipped; asv records no reason)``.
 
 Failed rows (asv null) always stay. Unknown kernels (not in the registry) keep every row.

@@ -26,7 +26,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from jaxbench import stats
+from results import median_intervals
 
 from ..formats import tables
 
@@ -65,7 +65,7 @@ def sample_time(entry: dict) -> float:
 def iqr_ratio(r) -> float:
     """(q75 - q25) / median of one row: the median over its rounds of each round's own, or the
     row's quartiles where fewer than two rounds are known (NaN where unknown)."""
-    rounds = stats.clean_rounds(r.get("rounds"))
+    rounds = median_intervals.clean_rounds(r.get("rounds"))
     if len(rounds) >= 2:
         return float(np.median([(np.percentile(x, 75) - np.percentile(x, 25)) / np.median(x) for x in rounds]))
     if not r["median"] or r["median"] != r["median"]:
@@ -75,7 +75,7 @@ def iqr_ratio(r) -> float:
 
 def rounds_sd(r) -> float:
     """The standard deviation of the log per-round medians of one row (NaN with fewer than two rounds)."""
-    meds = stats.round_medians(r.get("rounds"))
+    meds = median_intervals.round_medians(r.get("rounds"))
     return float(np.std(np.log(meds), ddof=1)) if len(meds) >= 2 and min(meds) > 0 else math.nan
 
 
@@ -110,7 +110,7 @@ def flag_reasons(r, entry: dict, codes: list[str]) -> str:
     """The flags of one row in words, with its numbers."""
     why = {
         "IQR": f"IQR / median = {iqr_ratio(r):.2f}",
-        "RND": f"per-process medians {', '.join(tables.fmt_time(m) for m in stats.round_medians(r.get('rounds')))}"
+        "RND": f"per-process medians {', '.join(tables.fmt_time(m) for m in median_intervals.round_medians(r.get('rounds')))}"
                f" (sd of logs {rounds_sd(r):.2f})",
         "FEW": f"samples per round {round_sizes(r)}, asked >= {max(min_repeat(entry), MIN_SAMPLES)}",
         "1P": "one round known" if r.get("n_rounds", 0) == 1 else "",
@@ -142,7 +142,7 @@ def with_flags(t: pd.DataFrame, benchmarks: dict, facts: dict | None = None) -> 
     out["flags"] = [",".join(c) for c in codes]
     out["flag_reasons"] = [flag_reasons(r, e, c) for (_, r), e, c in zip(out.iterrows(), entries, codes)]
     out["iqr_ratio"] = [iqr_ratio(r) for _, r in out.iterrows()]
-    out["round_spread"] = [stats.round_spread(x) for x in out.get("rounds", pd.Series([None] * len(out)))]
+    out["round_spread"] = [median_intervals.round_spread(x) for x in out.get("rounds", pd.Series([None] * len(out)))]
     return out
 
 

@@ -1,5 +1,5 @@
 """Honest limits: what "% of peak" divides by. Pure functions over the tidy DataFrame of
-:mod:`jaxbench.load` (no ``kernels``, ``bench`` or ``jaxbench`` imports).
+:mod:`results.frame` (no ``kernels``, ``bench`` or ``jaxbench`` imports).
 
 Calibration (``bench/bench_calibration.py``), per (machine, commit, platform), the best median
 rate over the platform's backends (NumPy and JAX on the CPU, JAX on the GPU):

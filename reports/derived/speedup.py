@@ -1,11 +1,11 @@
-"""Speedups, rates and peaks: pure functions over the tidy DataFrame of :mod:`jaxbench.load`.
+"""Speedups, rates and peaks: pure functions over the tidy DataFrame of :mod:`results.frame`.
 
 Every speedup is ``baseline time / case time``, so > 1 means faster than the baseline, and is read
 from the measured comparisons (:mod:`reports.paired`: both sides in one process, interleaved,
 several processes) with its 95% interval ``speedup_lo`` - ``speedup_hi`` (``speedup_method``
 ``paired``); a pair nobody measured as a comparison gets the ratio of asv's medians, method
 ``across processes``, no interval. Each median keeps its own interval ``median_lo`` - ``median_hi``
-from the two-level bootstrap of :mod:`jaxbench.stats` over asv's rounds. Rates are per call: GFLOP/s = FLOPs / median / 1e9,
+from the two-level bootstrap of :mod:`results.median_intervals` over asv's rounds. Rates are per call: GFLOP/s = FLOPs / median / 1e9,
 GB/s = bytes moved / median / 1e9. Percent of peak compares them with the machine's calibration
 benchmarks (``bench/bench_calibration.py``): the float32 GEMM GFLOP/s and the copy GB/s, the best
 of NumPy and JAX for CPU cases and JAX on the GPU for ``jax-gpu`` cases.
@@ -17,9 +17,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from jaxbench import stats
+from results import median_intervals, bootstrap
 from jaxbench.declare import BASELINE_TRANSFORMS   # the NumPy baseline, as the comparisons declare it
-from jaxbench.load import one_device, registry
+from results.frame import one_device
+from results.registry import registry
 
 from .. import paired
 from . import limits
@@ -59,14 +60,14 @@ def with_replicates(t: pd.DataFrame) -> pd.DataFrame:
     out = t.copy()
     reps, lo, hi = [], [], []
     for _, r in out.iterrows():
-        x = stats.bootstrap_medians(r.get("rounds"), case_key(r)) if r["status"] == "ok" else None
-        a, b = (math.nan, math.nan) if x is None else stats.contain_point(r["median"], *stats.percentile_interval(x))
+        x = median_intervals.bootstrap_medians(r.get("rounds"), case_key(r)) if r["status"] == "ok" else None
+        a, b = (math.nan, math.nan) if x is None else bootstrap.contain_point(r["median"], *bootstrap.percentile_interval(x))
         reps.append(x)
         lo.append(a)
         hi.append(b)
     out["_reps"] = pd.Series(reps, index=out.index, dtype=object)
     out["median_lo"], out["median_hi"] = lo, hi
-    out["ci_method"] = [stats.METHOD_NONE if x is None else stats.method(r)
+    out["ci_method"] = [median_intervals.METHOD_NONE if x is None else median_intervals.method(r)
                         for x, r in zip(reps, out.get("rounds", pd.Series([None] * len(out), index=out.index)))]
     return out
 
@@ -83,7 +84,7 @@ def baselines(t: pd.DataFrame) -> pd.DataFrame:
 
 def weaker_method(a: str, b: str) -> str:
     """The interval method of a ratio: the weaker of its two sides (none < one process < rounds)."""
-    order = [stats.METHOD_NONE, stats.METHOD_ONE, stats.METHOD_ROUNDS]
+    order = [median_intervals.METHOD_NONE, median_intervals.METHOD_ONE, median_intervals.METHOD_ROUNDS]
     return order[min(order.index(a) if a in order else 0, order.index(b) if b in order else 0)]
 
 
@@ -99,7 +100,7 @@ def put_ratio(values: dict, prefix: str, ratio) -> None:
     values.setdefault(prefix, []).append(ratio.point)
     values.setdefault(prefix + "_lo", []).append(ratio.lo)
     values.setdefault(prefix + "_hi", []).append(ratio.hi)
-    values.setdefault(prefix + "_method", []).append(ratio.method if ratio.point == ratio.point else stats.METHOD_NONE)
+    values.setdefault(prefix + "_method", []).append(ratio.method if ratio.point == ratio.point else median_intervals.METHOD_NONE)
 
 
 def with_speedups(df: pd.DataFrame, comparisons: paired.Lookup | None = None) -> pd.DataFrame:
@@ -113,10 +114,10 @@ def with_speedups(df: pd.DataFrame, comparisons: paired.Lookup | None = None) ->
     values: dict = {}
     for _, r in out.iterrows():
         if r["status"] == "ok" and r["baseline_median"] == r["baseline_median"]:
-            ratio = paired.Ratio(1.0, 1.0, 1.0, stats.METHOD_PAIRED) if r["backend"] == "numpy-cpu" and \
+            ratio = paired.Ratio(1.0, 1.0, 1.0, median_intervals.METHOD_PAIRED) if r["backend"] == "numpy-cpu" and \
                 r["transform"] == r["baseline_transform"] else comparisons.ratio(_numpy_side(r), r)
         else:
-            ratio = paired.Ratio(math.nan, method=stats.METHOD_NONE)
+            ratio = paired.Ratio(math.nan, method=median_intervals.METHOD_NONE)
         put_ratio(values, "speedup", ratio)
     for c in ("speedup", "speedup_lo", "speedup_hi", "speedup_method"):
         out[c] = values[c] if len(out) else pd.Series(dtype=object if c.endswith("_method") else float)
@@ -164,7 +165,7 @@ def with_lecture_speedups(s: pd.DataFrame, comparisons: paired.Lookup | None = N
     for _, r in out.iterrows():
         base = r["lecture_baseline"]
         label, note = "", ""
-        ratio = paired.Ratio(math.nan, method=stats.METHOD_NONE)
+        ratio = paired.Ratio(math.nan, method=median_intervals.METHOD_NONE)
         if base == "numpy":
             label = r.get("baseline_label") if isinstance(r.get("baseline_label"), str) else ""
             ratio = paired.Ratio(r["speedup"], r["speedup_lo"], r["speedup_hi"], r["speedup_method"])
@@ -180,7 +181,7 @@ def with_lecture_speedups(s: pd.DataFrame, comparisons: paired.Lookup | None = N
                 note = f"no {r['backend']} {base} baseline measured at this size"
             else:
                 label = b["label"]
-                ratio = paired.Ratio(1.0, 1.0, 1.0, stats.METHOD_PAIRED) if b.name == r.name else comparisons.ratio(b, r)
+                ratio = paired.Ratio(1.0, 1.0, 1.0, median_intervals.METHOD_PAIRED) if b.name == r.name else comparisons.ratio(b, r)
         values["lecture_baseline_label"].append(label)
         values["lecture_speedup"].append(ratio.point)
         values["lecture_lo"].append(ratio.lo)

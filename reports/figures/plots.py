@@ -11,7 +11,7 @@ device counts) live in :mod:`reports.figures.plots_across`, re-exported here; th
 speed-up against the device count, the ideal speed-up dashed: reachable on real devices only).
 
 Statistics drawn: bars and lines are medians; bands are the IQR (q25-q75) of asv's samples; error
-bars are 95% bootstrap intervals (:mod:`jaxbench.stats`): of the speedup in the speedup bars, of
+bars are 95% bootstrap intervals (:mod:`results.median_intervals`): of the speedup in the speedup bars, of
 the median in the placement figure. A speedup whose interval contains 1 is labelled
 "no measurable difference".
 Skipped (n/a) and failed entries are written as text where their bar would be, never as zero.

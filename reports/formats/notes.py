@@ -1,6 +1,6 @@
 """Notes shared by several sections: the statistics legend under every speedup table, the legend of
 the lecture-baseline column, and the registry's notes on a kernel's variants (e.g. SYRK), which
-:mod:`jaxbench.load` joins into the rows (``numpy_note``, ``jax_note``)."""
+:mod:`results.frame` joins into the rows (``numpy_note``, ``jax_note``)."""
 from __future__ import annotations
 
 import pandas as pd

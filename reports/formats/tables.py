@@ -26,7 +26,7 @@ import pandas as pd
 
 from kernels import format_seconds
 
-from jaxbench import stats
+from results import median_intervals
 
 STATUS = {"skipped": "n/a", "failed": "failed"}
 
@@ -55,24 +55,24 @@ def fmt_interval(point, lo, hi) -> str:
     return f"{fmt_num(point, suffix='x')} [{fmt_num(lo)}, {fmt_num(hi)}]"
 
 
-def fmt_speedup(point, lo, hi, method: str = stats.METHOD_ROUNDS, baseline: bool = False) -> str:
+def fmt_speedup(point, lo, hi, method: str = median_intervals.METHOD_ROUNDS, baseline: bool = False) -> str:
     """A ratio with its 95% interval; 'no measurable difference (...)' when the interval contains 1."""
     if point is None or point != point:
         return "-"
     if baseline:
         return f"{fmt_num(point, suffix='x')} (baseline)"
-    if method == stats.METHOD_ACROSS:
+    if method == median_intervals.METHOD_ACROSS:
         return f"{fmt_num(point, suffix='x')} ({ACROSS_TEXT})"
-    if method == stats.METHOD_NONE or lo != lo or hi != hi:
+    if method == median_intervals.METHOD_NONE or lo != lo or hi != hi:
         return f"{fmt_num(point, suffix='x')} ({NO_INTERVAL})"
-    text = fmt_interval(point, lo, hi) + (" (1P)" if method == stats.METHOD_ONE else "")
-    return f"{NO_DIFFERENCE} ({text})" if stats.contains_one(lo, hi) else text
+    text = fmt_interval(point, lo, hi) + (" (1P)" if method == median_intervals.METHOD_ONE else "")
+    return f"{NO_DIFFERENCE} ({text})" if median_intervals.contains_one(lo, hi) else text
 
 
 def speedup_cell(r) -> str:
     """The speedup of a rates row as printed in the tables."""
     return fmt_speedup(r["speedup"], r.get("speedup_lo", math.nan), r.get("speedup_hi", math.nan),
-                       r.get("speedup_method", stats.METHOD_NONE), r.get("label") == r.get("baseline_label"))
+                       r.get("speedup_method", median_intervals.METHOD_NONE), r.get("label") == r.get("baseline_label"))
 
 
 def lecture_cell(r) -> str:
@@ -87,7 +87,7 @@ def lecture_cell(r) -> str:
         note = r.get("lecture_note", "")
         return f"- ({note})" if isinstance(note, str) and note else "-"
     text = fmt_speedup(point, r.get("lecture_lo", math.nan), r.get("lecture_hi", math.nan),
-                       r.get("lecture_method", stats.METHOD_NONE), r.get("label") == r.get("lecture_baseline_label"))
+                       r.get("lecture_method", median_intervals.METHOD_NONE), r.get("label") == r.get("lecture_baseline_label"))
     note = r.get("lecture_note", "")
     return f"{text} vs {base}" + (" (explicit placement's)" if isinstance(note, str) and "explicit" in note else "")
 

@@ -2,7 +2,7 @@
 cases, with every computed column; paths, sample lists and the registry's joined facts left out)."""
 from __future__ import annotations
 
-from jaxbench.load import NOT_IN_CSV
+from results.frame import NOT_IN_CSV
 
 from ..parts import Doc, Part
 

@@ -1,13 +1,13 @@
 """Devices (sharded cases): each sharded case (``devices`` > 1) against the same case on one device:
 ``tables/scaling.md|.tex|.csv``, ``figures/devices_<kernel>_<machine>.png`` and the "Devices
 (sharded cases)" section of ``index.html``, only when some row has ``devices`` > 1
-(:class:`Devices`; the rows: :func:`scaling_rows`, pure over the tidy rows of :mod:`jaxbench.load`).
+(:class:`Devices`; the rows: :func:`scaling_rows`, pure over the tidy rows of :mod:`results.frame`).
 
 One row per machine, case (backend, placement, transform, size, dtype, variant) and device count,
 for every case measured on more than one device, with its one-device twin (the same benchmark,
 machine, commit and case at ``devices`` = 1):
 
-- **median** per call with its 95% interval (the two-level bootstrap of :mod:`jaxbench.stats`);
+- **median** per call with its 95% interval (the two-level bootstrap of :mod:`results.median_intervals`);
 - **speed-up over one device** = one device / N devices, the measured comparison of the two
   (:mod:`reports.paired`: both in one process with N devices, interleaved, 3+ processes, its 95%
   interval resampling processes, then passes); > 1 is faster than one device;
@@ -28,8 +28,8 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from jaxbench import stats
-from jaxbench.load import sharded
+from results import median_intervals
+from results.frame import sharded
 
 from .. import paired
 from ..derived import flags, speedup
@@ -102,7 +102,7 @@ def scaling_rows(df: pd.DataFrame, benchmarks: dict | None = None, facts: dict |
         n = int(r["devices"])
         twin = twins.get(tuple(str(r[k]) for k in KEYS))
         point = lo = hi = math.nan
-        method, note = stats.METHOD_NONE, ""
+        method, note = median_intervals.METHOD_NONE, ""
         if r["status"] == "ok" and n == 1:
             point, method = 1.0, r["ci_method"]
         elif r["status"] == "ok" and twin is not None and twin["status"] == "ok":
@@ -233,9 +233,9 @@ def efficiency_cell(r) -> str:
     e = r["efficiency"]
     if r["devices"] == 1 or e != e:
         return "-"
-    if r["speedup_method"] == stats.METHOD_NONE or r["efficiency_lo"] != r["efficiency_lo"]:
+    if r["speedup_method"] == median_intervals.METHOD_NONE or r["efficiency_lo"] != r["efficiency_lo"]:
         return f"{tables.fmt_num(e)} ({tables.NO_INTERVAL})"
-    one = " (1P)" if r["speedup_method"] == stats.METHOD_ONE else ""
+    one = " (1P)" if r["speedup_method"] == median_intervals.METHOD_ONE else ""
     return f"{tables.fmt_num(e)} [{tables.fmt_num(r['efficiency_lo'])}, {tables.fmt_num(r['efficiency_hi'])}]{one}"
 
 

@@ -19,8 +19,8 @@ import re
 import pandas as pd
 from asv.step_detect import detect_regressions, detect_steps
 
-from jaxbench import store
-from jaxbench.load import one_device, select
+from results import records
+from results.frame import one_device, select
 
 from ..derived import coverage
 from ..derived.speedup import label
@@ -117,7 +117,7 @@ def speedup_history(comparisons: dict, rows: pd.DataFrame, kinds=HISTORY_KINDS) 
         if not entry:
             continue
         mine = {cid: e for cid, e in (entry.get("comparisons") or {}).items() if set(e.get("kinds", [])) & set(kinds)}
-        for r in store.summary({"comparisons": mine, "processes": entry.get("processes", [])}):
+        for r in records.summary({"comparisons": mine, "processes": entry.get("processes", [])}):
             if r["processes"]:
                 out.append({"machine": machine, "position": position, "commit": commit, "id": r["id"],
                             "label": side_label(r["num"], r["den"]), "kinds": r["kinds"], "ratio": r["ratio"],

@@ -39,7 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from jaxbench.store import ONLY_ENV, OUT_ENV, PASSES_ENV   # the worker's switches (older commits ignore PASSES_ENV)
+from results.records import ONLY_ENV, OUT_ENV, PASSES_ENV   # the worker's switches (older commits ignore PASSES_ENV)
 
 from .. import children
 from . import plan as gate_plan, records as gate_records, report as gate_report, rule as gate_rule

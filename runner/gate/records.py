@@ -1,10 +1,10 @@
 """What the gate's worker processes dropped, read back (``python -m runner.gate``; docs/gate.md).
 
 Each worker process of a side drops its records (one JSON file per comparison class,
-:func:`jaxbench.store.drop`: groups with ``sides`` (case keys), ``numbers`` and ``passes``, the
+:func:`results.records.drop`: groups with ``sides`` (case keys), ``numbers`` and ``passes``, the
 seconds per call of every side in every pass) into a folder of its own,
 ``<results>/<side>/<pair>-d<devices>``. :func:`load_process` turns one such folder into
-{case key: per-pass seconds per call} through :func:`jaxbench.store.side_samples`: only the
+{case key: per-pass seconds per call} through :func:`results.records.side_samples`: only the
 cases whose device count is the process's (a one-device side timed beside a sharded case, in a
 process with host devices forced, is left out), never a transfer side.
 """
@@ -28,13 +28,13 @@ def load_process(folder: Path, devices: int) -> dict:
     """One process's drops: {"cases": {key: per-pass seconds}, "kernel_seconds": {kernel: seconds
     its groups took (prepare, calibration, sampling, freeing)}, "sample_seconds": seconds sampling,
     "pass_seconds": seconds of one pass of every group}."""
-    from jaxbench import store
+    from results import records
 
-    records = [dict(json.loads(f.read_text(encoding="utf-8")), devices=devices)
+    dropped = [dict(json.loads(f.read_text(encoding="utf-8")), devices=devices)
                for f in sorted(Path(folder).glob("*.json"))]
-    cases = {k: [x for p in v["processes"] for x in p] for k, v in store.side_samples({"processes": records}).items()}
+    cases = {k: [x for p in v["processes"] for x in p] for k, v in records.side_samples({"processes": dropped}).items()}
     kernel_s, sample_s, pass_s = {}, 0.0, 0.0
-    for rec in records:
+    for rec in dropped:
         for g in rec.get("groups", []):
             sides = g.get("sides") or []
             if not sides:

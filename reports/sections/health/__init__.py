@@ -4,7 +4,7 @@ by ``python -m reports --health`` (:func:`print_health`). The checks: :mod:`.che
 variance of the comparisons is (check (f)): :mod:`.variance`."""
 from __future__ import annotations
 
-from jaxbench.load import select
+from results.frame import select
 
 from ...derived import speedup
 from ...derived.flags import with_flags

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from jaxbench import stats
+from results import median_intervals
 from jaxbench.declare import NULL_EXCLUDED   # no null pair for these kernels: declared once with the comparisons
-from jaxbench.load import one_device
+from results.frame import one_device
 
 from ...derived import speedup
 from ...derived.flags import (FLAG_LEGEND, FLAGS, ROUNDS_APART, flag_codes, min_repeat, round_sizes, sample_time,
@@ -63,10 +63,10 @@ def null_pairs(t: pd.DataFrame) -> pd.DataFrame:
     explicit median, its 95% interval ``lo``/``hi`` and ``method`` (weaker side)."""
     rows = []
     for dev, exp in device_explicit_sides(t):
-        reps = [stats.bootstrap_medians(s.get("rounds"), speedup.case_key(s)) for s in (dev, exp)]
+        reps = [median_intervals.bootstrap_medians(s.get("rounds"), speedup.case_key(s)) for s in (dev, exp)]
         ratio = dev["median"] / exp["median"]
-        lo, hi = stats.ratio_interval(reps[0], reps[1], ratio)
-        method = speedup.weaker_method(*(stats.method(s.get("rounds")) for s in (dev, exp)))
+        lo, hi = median_intervals.ratio_interval(reps[0], reps[1], ratio)
+        method = speedup.weaker_method(*(median_intervals.method(s.get("rounds")) for s in (dev, exp)))
         rows.append({**{k: dev[k] for k in NULL_KEYS}, "device_median": dev["median"],
                      "explicit_median": exp["median"], "ratio": ratio, "lo": lo, "hi": hi, "method": method})
     cols = NULL_KEYS + ["device_median", "explicit_median", "ratio", "lo", "hi", "method"]
@@ -88,7 +88,7 @@ def null_summary(pairs: pd.DataFrame) -> dict:
     n = len(bands)
     within, beyond = bands.count("within +-20%"), bands.count("beyond +-50%")
     share = within / n if n else math.nan
-    differ = sum(not stats.contains_one(lo, hi) and lo == lo for lo, hi in zip(pairs["lo"], pairs["hi"]))
+    differ = sum(not median_intervals.contains_one(lo, hi) and lo == lo for lo, hi in zip(pairs["lo"], pairs["hi"]))
     return {"pairs": n, "within": within, "beyond": beyond, "share_within": share, "measurably_different": differ,
             "passed": (share >= NULL_SHARE and beyond == 0) if n else None}
 
@@ -116,7 +116,7 @@ def calls_summary(c: pd.DataFrame) -> dict:
 def spread_summary(t: pd.DataFrame) -> dict:
     """Round-to-round spread (max/min of per-round medians) over the cases with >= 2 rounds."""
     ok = t[t["status"] == "ok"]
-    spread = pd.Series([stats.round_spread(x) for x in ok.get("rounds", [])], index=ok.index, dtype=float).dropna()
+    spread = pd.Series([median_intervals.round_spread(x) for x in ok.get("rounds", [])], index=ok.index, dtype=float).dropna()
     if spread.empty:
         return {"cases": 0, "median": math.nan, "worst": math.nan, "worst_case": "", "over": 0}
     w = ok.loc[spread.idxmax()]

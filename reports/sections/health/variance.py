@@ -8,7 +8,8 @@ import math
 
 import pandas as pd
 
-from jaxbench import allocation, store
+from jaxbench import allocation
+from results import records
 
 from ...formats import tables
 
@@ -23,10 +24,10 @@ def rows(comparisons, pairs) -> pd.DataFrame:
     out = []
     for machine, commit in sorted(pairs):
         entry = comparisons.entry(machine, commit) if comparisons is not None else None
-        for r in store.summary(entry or {}):
+        for r in records.summary(entry or {}):
             if not r["processes"]:
                 continue
-            comp = allocation.components(store.per_process(entry, r["id"]))
+            comp = allocation.components(records.per_process(entry, r["id"]))
             target = allocation.target_of(r["kinds"])
             out.append({"machine": machine, "commit": commit[:8], "comparison": r["id"], "kinds": r["kinds"],
                         "ratio": r["ratio"], "lo": r["lo"], "hi": r["hi"], "processes": r["processes"],

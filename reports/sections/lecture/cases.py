@@ -1,7 +1,7 @@
 """Finding a lecture figure's case among the timing rows of one machine (:func:`resolve`), or why it
 has none, and the rows of the lecture's two figures: the vmap ladder (:func:`ladder_rows`) and the
 device placement at the notes' size (:func:`placement_rows`). ``kernels``: the registry as the
-loader read it (:attr:`jaxbench.load.Results.kernels`; default: :func:`jaxbench.load.registry`)."""
+loader read it (:attr:`results.frame.Results.kernels`; default: :func:`results.registry.registry`)."""
 from __future__ import annotations
 
 import math
@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from jaxbench import stats
-from jaxbench.load import registry
+from results import median_intervals
+from results.registry import registry
 
 from ... import paired
 from ...derived import coverage
@@ -154,7 +154,7 @@ def with_overrides(case: dict, overrides: dict) -> dict:
 
 def median_interval(r) -> tuple[float, float]:
     """The 95% interval of a timing row's median (the two-level bootstrap of its rounds)."""
-    return stats.median_interval(r.get("rounds"), case_key(r), r["median"])
+    return median_intervals.median_interval(r.get("rounds"), case_key(r), r["median"])
 
 
 def transfer_median(df: pd.DataFrame, r) -> float:

@@ -4,7 +4,7 @@ The figures live in one data file, ``reports/lecture_figures.toml`` (each with i
 setting, the notes' quote and value, the case it corresponds to, the lecture's framing as a ratio of
 medians and the rule its claim is judged by; the file's header documents the fields). For each
 figure and each machine of the report this module finds the case, its median with the 95%
-bootstrap interval of :mod:`jaxbench.stats` (the same replicates as every speedup of the report),
+bootstrap interval of :mod:`results.median_intervals` (the same replicates as every speedup of the report),
 the ratio as the lecture frames it with its interval, and a verdict:
 
 - ``holds`` / ``does not hold``: the whole 95% interval of the ratio is on one side of the claim's
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from kernels import Unavailable
 
-from jaxbench.load import registry
+from results.registry import registry
 
 from ... import paired
 from ...derived import coverage
@@ -278,7 +278,7 @@ def evaluate(figures: list[Figure], t: pd.DataFrame, df: pd.DataFrame, machines:
     ``t``: timing rows of the report's commits with their ``absence`` (:func:`reports.derived.coverage.classify`
     of :func:`reports.derived.speedup.timings`); ``df``: every row of those commits (accuracy and transfer
     rows, the metrics' asv tracks among them); ``kernels``: the registry as
-    the loader read it (:attr:`jaxbench.load.Results.kernels`; default: :func:`jaxbench.load.registry`).
+    the loader read it (:attr:`results.frame.Results.kernels`; default: :func:`results.registry.registry`).
     """
     kernels = kernels if kernels is not None else registry()
     no_gpu = set(coverage.no_gpu_machines(df, facts))

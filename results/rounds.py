@@ -9,43 +9,18 @@ round per invocation and, after each, records how many samples each ``time_`` ca
     {"version": 1,
      "commits": {"<commit hash>": {"<benchmark name>": {"<params key>": [n_round1, n_round2, ...]}}}}
 
-``params key`` is :func:`params_key` of the case's parameter values as asv stores them (their
-reprs). The first ``n_round1`` samples of the case are round 1, the next ``n_round2`` round 2, etc.
+``params key`` is :func:`results.asv_json.params_key` of the case's parameter values as asv stores
+them (their reprs). The first ``n_round1`` samples of the case are round 1, the next ``n_round2`` round 2, etc.
 (The ``.jsonc`` suffix keeps ``asv publish``, which reads every ``*.json`` there, away from it.)
 """
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 
 from . import atomic
-
-ROUNDS_FILE = "jaxbench-rounds.jsonc"
-NOT_RESULTS = {"machine.json", "benchmarks.json"}
-
-
-def params_key(values) -> str:
-    """The key of one parameter combination: its asv reprs joined, e.g. "'jax-cpu', 'device', 'jit', 1000"."""
-    return ", ".join(str(v) for v in values)
-
-
-def commit_results(machine_dir: Path, commit: str):
-    """(benchmark, row, combos) of every result of ``commit`` in an asv machine folder: ``row`` maps
-    asv's result columns (result, params, samples...) to values, ``combos`` the params' product."""
-    for path in sorted(Path(machine_dir).glob("*.json")):
-        if path.name in NOT_RESULTS:
-            continue
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if data.get("commit_hash") != commit:
-            continue
-        columns = data.get("result_columns", [])
-        for name, values in data.get("results", {}).items():
-            row = dict(zip(columns, values))
-            yield name, row, list(itertools.product(*(row.get("params") or []))) or [()]
+from .asv_json import commit_results, params_key
+from .files import ROUNDS_FILE
 
 
 def timed_samples(machine_dir: Path, commit: str):

@@ -6,7 +6,7 @@ file (``os.replace``: atomic on POSIX) and fsyncs the folder, so a kill, a crash
 any moment leaves the old file or the new one, never a part of either. asv writes its own JSON in
 place (``asv.util.write_json`` opens the file with "w"); :func:`asv_writes` routes those writes
 through :func:`write_text` for as long as it is active, in this process, and ``python -m
-jaxbench.asv_atomic`` runs asv's command line that way (``python -m runner`` starts asv so).
+results.asv_atomic`` runs asv's command line that way (``python -m runner`` starts asv so).
 
 A write that fails for want of room or rights (full disk, quota, read-only folder) removes its
 temporary file and raises :class:`DiskError`: one line that names the folder, what went wrong and

@@ -20,14 +20,10 @@ from __future__ import annotations
 
 import functools
 import math
-import zlib
 
 import numpy as np
 
-from jaxbench.stats import row_medians
-
-N_BOOT = 2000
-LEVEL = 0.95
+from .bootstrap import LEVEL, N_BOOT, percentile_interval, seed_for, two_level_medians
 SEED = 20_261_129
 
 
@@ -67,20 +63,7 @@ def point(processes) -> float:
 
 def bootstrap(processes, key: str = "", n_boot: int = N_BOOT) -> np.ndarray | None:
     """``n_boot`` replicates of the pooled median: processes resampled, then passes within each."""
-    ps = clean(processes)
-    if not ps:
-        return None
-    rng = np.random.default_rng(SEED ^ zlib.crc32(key.encode("utf-8")))
-    n, width = len(ps), max(p.size for p in ps)
-    pooled = np.full((n_boot, n * width), np.nan)
-    chosen = rng.integers(0, n, size=(n_boot, n))
-    for slot in range(n):
-        for i, p in enumerate(ps):
-            rows = chosen[:, slot] == i
-            k = int(rows.sum())
-            if k:
-                pooled[rows, slot * width: slot * width + p.size] = p[rng.integers(0, p.size, size=(k, p.size))]
-    return row_medians(pooled)
+    return two_level_medians(clean(processes), seed_for(SEED, key), n_boot)
 
 
 def process_t_half_width(processes, level: float = LEVEL) -> float:
@@ -105,7 +88,7 @@ def interval(processes, key: str = "", level: float = LEVEL) -> tuple[float, flo
     processes, each run's interval vs the other's point): bootstrap 76% coverage, union 84%.
 
     Remembered by content (the seeded bootstrap makes it a pure function): the report asks for
-    the same comparison's interval in several sections, ``python -m reports.health`` again."""
+    the same comparison's interval in several sections, ``python -m reports --health`` again."""
     ps = clean(processes)
     return _interval(key, level, tuple(p.size for p in ps), b"".join(p.tobytes() for p in ps))
 
@@ -119,8 +102,7 @@ def _interval(key: str, level: float, sizes: tuple, data: bytes) -> tuple[float,
     reps = bootstrap(processes, key)
     if reps is None:
         return pt, math.nan, math.nan
-    tail = 100.0 * (1.0 - level) / 2.0
-    lo, hi = np.percentile(reps, [tail, 100.0 - tail])
+    lo, hi = percentile_interval(reps, level)
     h = process_t_half_width(processes, level)
     return pt, float(min(lo, pt, pt * math.exp(-h))), float(max(hi, pt, pt * math.exp(h)))
 

@@ -23,23 +23,23 @@ replicates wherever it is used, and two different cases get independent ones.
 from __future__ import annotations
 
 import math
-import zlib
 
 import numpy as np
 
-N_BOOT = 2000
-LEVEL = 0.95
+from . import bootstrap
+from .bootstrap import N_BOOT, contain_point, percentile_interval, two_level_medians
+
 SEED = 20_250_901
 METHOD_ROUNDS = "rounds"          # two-level bootstrap over >= 2 rounds
 METHOD_ONE = "one process"        # plain bootstrap: one round known
 METHOD_NONE = "none"              # no samples: no interval
-METHOD_PAIRED = "paired"          # a measured comparison (reports.paired): processes, then passes
+METHOD_PAIRED = "paired"          # a measured comparison (results.comparison_stats): processes, then passes
 METHOD_ACROSS = "across processes"   # two asv medians of different processes: no interval, no verdict
 
 
 def seed_for(key: str) -> int:
     """The generator seed of one case: ``SEED`` combined with a CRC-32 of its identity."""
-    return SEED ^ zlib.crc32(key.encode("utf-8"))
+    return bootstrap.seed_for(SEED, key)
 
 
 def clean_rounds(rounds) -> list[np.ndarray]:
@@ -59,47 +59,9 @@ def method(rounds) -> str:
     return METHOD_NONE if n == 0 else (METHOD_ONE if n == 1 else METHOD_ROUNDS)
 
 
-def row_medians(pooled: np.ndarray) -> np.ndarray:
-    """The median of each row, NaN cells ignored: ``np.nanmedian(pooled, axis=1)``, the same numbers.
-
-    By hand because nanmedian masks its short rows one by one: one sort of the whole matrix puts
-    NaN last in every row (2000 x 150, a third NaN: 1.3 ms against 11.7 ms, one run)."""
-    s = np.sort(pooled, axis=1)
-    count = np.sum(~np.isnan(s), axis=1)
-    rows = np.arange(s.shape[0])
-    middle = (s[rows, (count - 1) // 2] + s[rows, count // 2]) / 2.0   # an empty row reads NaN cells
-    return np.where(count > 0, middle, np.nan)
-
-
 def bootstrap_medians(rounds, key: str = "", n_boot: int = N_BOOT) -> np.ndarray | None:
     """``n_boot`` bootstrap replicates of the median (two-level over rounds); None without samples."""
-    rs = clean_rounds(rounds)
-    if not rs:
-        return None
-    rng = np.random.default_rng(seed_for(key))
-    n_rounds, width = len(rs), max(r.size for r in rs)
-    pooled = np.full((n_boot, n_rounds * width), np.nan)
-    chosen = rng.integers(0, n_rounds, size=(n_boot, n_rounds)) if n_rounds > 1 else np.zeros((n_boot, 1), int)
-    for slot in range(n_rounds):
-        for i, r in enumerate(rs):
-            draw = r[rng.integers(0, r.size, size=(n_boot, r.size))]
-            rows = chosen[:, slot] == i
-            pooled[rows, slot * width: slot * width + r.size] = draw[rows]
-    return row_medians(pooled)
-
-
-def percentile_interval(replicates: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
-    """The central ``level`` percentile interval of bootstrap replicates."""
-    tail = 100.0 * (1.0 - level) / 2.0
-    lo, hi = np.percentile(replicates, [tail, 100.0 - tail])
-    return float(lo), float(hi)
-
-
-def contain_point(point: float, lo: float, hi: float) -> tuple[float, float]:
-    """The interval widened, if needed, to contain the point estimate."""
-    if point != point:
-        return lo, hi
-    return min(lo, point), max(hi, point)
+    return two_level_medians(clean_rounds(rounds), seed_for(key), n_boot, every_row=True)
 
 
 def median_interval(rounds, key: str, point: float) -> tuple[float, float]:

@@ -1,5 +1,5 @@
-"""``python -m jaxbench.asv_atomic ARGS``: asv's own command line (``python -m asv ARGS``) with its
-JSON writes made atomic (:func:`jaxbench.atomic.asv_writes`): a kill or a full disk while asv saves
+"""``python -m results.asv_atomic ARGS``: asv's own command line (``python -m asv ARGS``) with its
+JSON writes made atomic (:func:`results.atomic.asv_writes`): a kill or a full disk while asv saves
 a results file leaves the file it replaces, never half of it. ``python -m runner`` starts asv so."""
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ folder named by ``JAXBENCH_COMPARISONS_OUT`` (when set); :func:`collect` moves t
 into the file, merging with what the commit already has: a run renews the records of the classes
 it measured and keeps every other record.
 :func:`summary` turns a commit's processes into one row per comparison: the point, the 95%
-interval that resamples processes then passes (:mod:`jaxbench.pairstats`), the processes and passes.
+interval that resamples processes then passes (:mod:`results.comparison_stats`), the processes and passes.
 """
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ import os
 import time
 from pathlib import Path
 
-from . import atomic, pairstats
+from . import atomic, comparison_stats
+from .files import COMPARISONS_FILE
 
-FILE = "jaxbench-comparisons.jsonc"
 OUT_ENV = "JAXBENCH_COMPARISONS_OUT"
 ONLY_ENV = "JAXBENCH_COMPARISONS_ONLY"   # a file of comparison ids, one a line: measure only their groups
 PASSES_ENV = "JAXBENCH_PASSES"   # passes per group in this process (an extra process: jaxbench.allocation)
@@ -36,28 +36,24 @@ METHOD = ("paired: both sides prepared in one process and timed interleaved, one
           "group's budget is spent; several processes; the interval resamples processes, then passes")
 
 
-def comparison_entry(comp) -> dict:
-    from .declare import key
-
-    return {"num": key(comp.num), "den": key(comp.den), "transfer": comp.transfer, "kinds": list(comp.kinds)}
-
-
-def drop(record: dict, cls: str, devices: int, comparisons, folder: str | os.PathLike | None = None) -> Path | None:
-    """Write one process's record into the drop folder (``OUT_ENV``); None when none is set."""
+def drop(record: dict, cls: str, devices: int, comparisons: dict,
+         folder: str | os.PathLike | None = None) -> Path | None:
+    """Write one process's record into the drop folder (``OUT_ENV``); None when none is set.
+    ``comparisons``: {id: entry} of the comparisons it measured (:func:`jaxbench.declare.entries`)."""
     folder = folder or os.environ.get(OUT_ENV)
     if not folder:
         return None
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     payload = dict(record, **{"class": cls, "devices": devices, "subset": only_ids() is not None,
-                              "comparisons": {c.id: comparison_entry(c) for c in comparisons}})
+                              "comparisons": dict(comparisons)})
     path = folder / f"{cls}-{os.getpid()}-{time.time_ns()}.json"
     return atomic.write_json(path, payload)     # readers never see half a file
 
 
 def load(machine_dir: str | os.PathLike) -> dict:
     """The comparisons file of one machine folder ({"version": 1, "commits": {}} when absent)."""
-    path = Path(machine_dir) / FILE
+    path = Path(machine_dir) / COMPARISONS_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -91,7 +87,7 @@ def collect(drop_dir: str | os.PathLike, machine_dir: str | os.PathLike, commit:
         entry["comparisons"].update(rec.pop("comparisons", {}))
         entry["processes"].append(dict(rec, run=run) if run is not None else rec)
     data["commits"][commit] = entry
-    atomic.write_json(Path(machine_dir) / FILE, data)
+    atomic.write_json(Path(machine_dir) / COMPARISONS_FILE, data)
     for f in drops:
         f.unlink()
     return len(drops)
@@ -158,7 +154,7 @@ def per_process(entry: dict, cid: str) -> list[list[float]]:
         for g in proc.get("groups", []):
             idx = side_indices(e["num"], e["den"], bool(e.get("transfer")), g.get("sides", []))
             if idx is not None:
-                r = pairstats.pass_ratios(g.get("passes", []), *idx)
+                r = comparison_stats.pass_ratios(g.get("passes", []), *idx)
                 if r:
                     out.append(r)
                 break
@@ -182,10 +178,10 @@ def summary(entry: dict) -> list[dict]:
     rows = []
     for cid, e in sorted((entry or {}).get("comparisons", {}).items()):
         procs = per_process(entry, cid)
-        pt, lo, hi = pairstats.interval(procs, cid)
+        pt, lo, hi = comparison_stats.interval(procs, cid)
         rows.append({"id": cid, "num": e["num"], "den": e["den"], "transfer": bool(e.get("transfer")),
                      "kinds": ",".join(e.get("kinds", [])), "ratio": pt, "lo": lo, "hi": hi,
-                     "half_width": pairstats.half_width(pt, lo, hi), "processes": len(procs),
+                     "half_width": comparison_stats.half_width(pt, lo, hi), "processes": len(procs),
                      "passes": sum(len(p) for p in procs),
                      "missing": "" if procs else (missing_reason(entry, cid) or "not measured")})
     return rows
@@ -236,5 +232,5 @@ def side_medians(entry: dict) -> dict[str, tuple[float, int]]:
     return out
 
 
-__all__ = ["FILE", "OUT_ENV", "ONLY_ENV", "METHOD", "only_ids", "drop", "load", "collect", "summary", "per_process",
+__all__ = ["OUT_ENV", "ONLY_ENV", "METHOD", "only_ids", "drop", "load", "collect", "summary", "per_process",
            "side_samples", "side_medians", "TRANSFER"]
