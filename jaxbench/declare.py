@@ -10,21 +10,19 @@ so): the report's speed-ups are ``baseline / case``. Kinds (one comparison may s
   placement (else the ``explicit`` placement), where that baseline is not NumPy (rowdot's loop...);
 - ``null``: inputs made on the device vs ``device_put`` (the health section's null test);
 - ``scaling``: a sharded case against the same case on one device;
-- ``lecture``: each ratio of ``reports/lecture_figures.toml`` (its sides resolved to cases).
+- ``lecture``: each ratio of ``kernels/lecture_figures.toml`` (its sides resolved to cases).
 
 ``run_cases`` is the run plan (the default run, or the full grid); ``declared`` derives the
 comparisons from it; ``groups`` splits them into what one process measures together.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import kernels
 from kernels import Case
+from kernels.lecture_figures import Figure, load_figures
 
-LECTURE_FILE = Path(__file__).resolve().parents[1] / "reports" / "lecture_figures.toml"
 BASELINE_TRANSFORMS = ("eager", "loop", "vmap")
 NULL_EXCLUDED = ("cnn_step",)   # the CNN step updates its state: device/explicit differ by design (health)
 KINDS = ("numpy", "lecture baseline", "null", "scaling", "lecture")
@@ -118,11 +116,6 @@ def declared_for_cases(timed: list[Case]) -> list[Comparison]:
 
 # --------------------------------------------------------------------------- the lecture's ratios
 
-def load_figures(path: Path = LECTURE_FILE) -> list[dict]:
-    with open(path, "rb") as fh:
-        return tomllib.load(fh).get("figure", [])
-
-
 def _size(case: dict, spec, timed: list[Case]) -> list[int]:
     """The size(s) a figure's case resolves to among the timed cases (the report picks the same)."""
     size = case.get("size", "lecture")
@@ -146,7 +139,7 @@ def _side(case: dict, over: dict, backend: str, size: int, spec) -> list[Case]:
             for v in variants]
 
 
-def lecture_comparisons(timed: list[Case], figures: list[dict] | None = None) -> list[Comparison]:
+def lecture_comparisons(timed: list[Case], figures: list[Figure] | None = None) -> list[Comparison]:
     """The ratio of every lecture figure whose sides are among ``timed`` (each backend it names;
     each variant of a 'fastest of several' side)."""
     timed_set = set(timed)
@@ -155,7 +148,7 @@ def lecture_comparisons(timed: list[Case], figures: list[dict] | None = None) ->
         by_kernel.setdefault(c.kernel, []).append(c)
     out = []
     for fig in figures if figures is not None else load_figures():
-        case, ratio = fig.get("case") or {}, fig.get("ratio") or {}
+        case, ratio = fig.case or {}, fig.ratio or {}
         if not case or not ratio or case.get("kernel") not in by_kernel:
             continue
         spec = kernels.kernel(case["kernel"])
@@ -173,7 +166,7 @@ def lecture_comparisons(timed: list[Case], figures: list[dict] | None = None) ->
     return out
 
 
-def declared(timed: list[Case], figures: list[dict] | None = None) -> list[Comparison]:
+def declared(timed: list[Case], figures: list[Figure] | None = None) -> list[Comparison]:
     """Every comparison among ``timed``: registry-derived and the lecture's, merged (kinds united)."""
     merged: dict[tuple, set] = {}
     for comp in declared_for_cases(timed) + lecture_comparisons(timed, figures):

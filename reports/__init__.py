@@ -9,7 +9,7 @@ Public API (pure functions over DataFrames; only :func:`build` writes files)::
     build(res, "reports/out")                 # figures/, tables/, index.html, data.csv
 
 The report opens with the lecture, reproduced (:mod:`reports.sections.lecture`: every figure of the seed
-notes, from ``reports/lecture_figures.toml``, next to each machine's measurement, with a verdict).
+notes, from ``kernels/lecture_figures.toml``, next to each machine's measurement, with a verdict).
 Every product uses the one-device rows (``devices == 1``); cases sharded over more devices get a
 scaling table of their own (:mod:`reports.sections.devices`). See docs/reports.md for what the report contains.
 """

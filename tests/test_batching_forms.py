@@ -8,6 +8,7 @@ import pytest
 import kernels
 from jaxbench import declare
 from kernels import Case, batching
+from kernels.lecture_figures import load_figures
 
 
 def test_closed_form_is_a_constant_of_the_jitted_program():
@@ -47,8 +48,8 @@ def test_lecture_ratios_judge_the_closed_form():
     lecture = [c for c in declare.declared_for_cases(declare.run_cases("batching")) if c.num.variant == "closed"]
     pairs = {(c.num.transform, c.den.transform) for c in lecture}
     assert ("loop", "jit") in pairs and ("loop", "jit_vmap") in pairs
-    figures = {f["id"]: f for f in declare.load_figures()}
-    assert all(figures[i]["case"]["variant"] == "closed" for i in ("batching-loop", "batching-manual", "batching-vmap"))
+    figures = {f.id: f for f in load_figures()}
+    assert all(figures[i].case["variant"] == "closed" for i in ("batching-loop", "batching-manual", "batching-vmap"))
 
 
 def test_from_key_reads_back_what_key_writes():

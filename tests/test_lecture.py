@@ -1,4 +1,4 @@
-"""The lecture, reproduced (reports/sections/lecture/, reports/lecture_figures.toml), the lecture's baselines,
+"""The lecture, reproduced (reports/sections/lecture/, kernels/lecture_figures.toml), the lecture's baselines,
 no n/a clutter (reports/derived/coverage.py), the ladder and placement figures, and LaTeX that fits A4.
 
 Fixture results: tests/fixtures/results (make_fixtures.py): ``cpu-box`` a default run without a GPU

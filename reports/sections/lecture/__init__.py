@@ -8,7 +8,7 @@ the verdict on its claim. Two sections, shown together on the page:
 - :class:`Ladder`: the vmap ladder of the notes (rowdot: loop, jit(loop), vmap, jit(vmap)) per
   machine (``figures/lecture_ladder_rowdot_<machine>.png``).
 
-The figures and the rules their claims are judged by: ``reports/lecture_figures.toml``, read by
+The figures and the rules their claims are judged by: ``kernels/lecture_figures.toml``, read by
 :mod:`.claims`; a figure's case found among the timing rows: :mod:`.cases`.
 """
 from __future__ import annotations

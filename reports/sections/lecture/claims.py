@@ -1,77 +1,14 @@
-"""The lecture's figures data file (``reports/lecture_figures.toml``) and the rules its claims are
-judged by: each figure of the seed notes (its source and setting, the notes' quote and value, the
-case it corresponds to, the lecture's framing as a ratio of medians and the rule of its claim; the
-file's header documents the fields), :func:`judge` (a verdict from a ratio and its 95% interval)
-and :func:`rule_text` (the rule in words)."""
+"""The rules the lecture's claims are judged by: :func:`judge` (a verdict from a ratio and its 95%
+interval) and :func:`rule_text` (the rule in words), over the figures :mod:`kernels.lecture_figures`
+reads and checks (``kernels/lecture_figures.toml``)."""
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass, field
-from pathlib import Path
+from kernels.lecture_figures import DATA_FILE, KINDS, METRICS, Figure, load_figures
 
-DATA_FILE = Path(__file__).resolve().parents[2] / "lecture_figures.toml"   # reports/lecture_figures.toml
-KINDS = ("above", "about")
-METRICS = ("trivial_rmse", "trivial_rho", "accuracy")
 HOLDS, FAILS, UNSURE, ABSENT, FIGURE_ONLY = ("holds", "does not hold", "not measurable here", "not measured",
                                              "figure only")
 SHORT_SOURCE = {"000_f13da3dcac7f2fcb.txt": "000", "001_ad415b752342291e.txt": "001",
                 "002_cb8354f4c2b02692.txt": "002", "003_d0d266454441b17d.txt": "003"}
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One figure of the notes (one entry of the data file)."""
-
-    id: str
-    demo: str
-    source: str
-    setting: str
-    quote: str
-    figure: str
-    value: float | None = None
-    case: dict = field(default_factory=dict)
-    metric: str = ""
-    unmeasured: str = ""
-    ratio: dict = field(default_factory=dict)
-    notes_ratio: float | None = None
-    claim: dict = field(default_factory=dict)
-    note: str = ""
-
-
-def load_figures(path=DATA_FILE) -> list[Figure]:
-    """The figures of the data file, checked: a bad entry raises ValueError naming it."""
-    with open(path, "rb") as fh:
-        data = tomllib.load(fh)
-    out, seen = [], set()
-    for i, entry in enumerate(data.get("figure", [])):
-        name = entry.get("id", f"#{i + 1}")
-        unknown = set(entry) - set(Figure.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"{path}: figure {name}: unknown field(s) {', '.join(sorted(unknown))}")
-        missing = [k for k in ("id", "demo", "source", "setting", "quote", "figure") if not entry.get(k)]
-        if missing:
-            raise ValueError(f"{path}: figure {name}: missing {', '.join(missing)}")
-        if name in seen:
-            raise ValueError(f"{path}: figure id {name!r} twice")
-        seen.add(name)
-        fig = Figure(**entry)
-        if not (fig.case or fig.metric or fig.unmeasured):
-            raise ValueError(f"{path}: figure {name}: needs a case, a metric or an 'unmeasured' reason")
-        if fig.metric and fig.metric not in METRICS:
-            raise ValueError(f"{path}: figure {name}: metric {fig.metric!r} not in {METRICS}")
-        if fig.claim:
-            kind = fig.claim.get("kind")
-            if kind not in KINDS:
-                raise ValueError(f"{path}: figure {name}: claim kind {kind!r} not in {KINDS}")
-            need = "threshold" if kind == "above" else "tolerance"
-            if not isinstance(fig.claim.get(need), (int, float)):
-                raise ValueError(f"{path}: figure {name}: a claim of kind {kind} needs a number '{need}'")
-            if fig.claim.get("compare", "ratio") == "ratio" and not fig.ratio:
-                raise ValueError(f"{path}: figure {name}: a claim on a ratio needs 'ratio'")
-            if fig.claim.get("compare") == "value" and kind == "about" and not fig.value:
-                raise ValueError(f"{path}: figure {name}: an 'about' claim on the value needs 'value'")
-        out.append(fig)
-    return out
 
 
 # --------------------------------------------------------------------------- verdicts

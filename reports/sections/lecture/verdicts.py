@@ -1,6 +1,6 @@
 """The lecture, reproduced: every figure of the seed notes next to this machine's measurement.
 
-The figures live in one data file, ``reports/lecture_figures.toml`` (each with its source file and
+The figures live in one data file, ``kernels/lecture_figures.toml`` (each with its source file and
 setting, the notes' quote and value, the case it corresponds to, the lecture's framing as a ratio of
 medians and the rule its claim is judged by; the file's header documents the fields). For each
 figure and each machine of the report this module finds the case, its median with the 95%
@@ -329,7 +329,7 @@ def notes(lec: Lecture, gpu_lines=()) -> list[str]:
            "Verdicts: 'holds' / 'does not hold' when the 95% interval of the lecture's ratio lies on one side "
            "of the claim's threshold (or inside / outside its band); 'not measurable here' when the interval "
            "contains the threshold; each verdict names its rule ('needs > 1x'). The rules and their reasons: "
-           "reports/lecture_figures.toml and docs/reports.md."]
+           "kernels/lecture_figures.toml and docs/reports.md."]
     out += list(gpu_lines)
     out += [f"{f.demo}: {f.note}" for f in lec.figures if f.note]
     return out
