@@ -6,7 +6,6 @@
     <results>/<machine>/jaxbench-facts.jsonc       runner/facts.py: what asv does not record
     <results>/<machine>/jaxbench-rounds.jsonc      results/rounds.py: the samples of each round
     <results>/<machine>/jaxbench-comparisons.jsonc results/records.py: the processes' records
-    <results>/<machine>/jaxbench-remeasure.jsonc   read only: older results' timeit re-measurement
 
 The project's own files end in ``.jsonc`` on purpose: asv reads every ``*.json`` of a machine folder
 as a results file (``asv publish`` warns "No version specified" on any other). A problem with a
@@ -23,7 +22,6 @@ MACHINE_FILE = "machine.json"
 FACTS_FILE = "jaxbench-facts.jsonc"
 ROUNDS_FILE = "jaxbench-rounds.jsonc"
 COMPARISONS_FILE = "jaxbench-comparisons.jsonc"
-REMEASURE_FILE = "jaxbench-remeasure.jsonc"
 CONF_FILE = "asv.conf.json"                      # asv's configuration, beside the results folder
 NOT_RESULTS = {MACHINE_FILE, BENCHMARKS_FILE}   # the *.json of a results folder that are no results file
 

@@ -63,7 +63,6 @@ class Results:
     benchmarks: dict = field(default_factory=dict)  # benchmarks.json without "version"
     problems: list = field(default_factory=list)    # the warning messages, in order
     thresholds: dict = field(default_factory=dict)  # asv.conf.json regressions_thresholds
-    remeasure: dict = field(default_factory=dict)   # name -> jaxbench-remeasure.jsonc ({} if none)
     comparisons: dict = field(default_factory=dict)  # name -> jaxbench-comparisons.jsonc ({} if none)
     kernels: dict = field(default_factory=dict)     # kernel name -> kernels.Kernel (the registry, read once)
 
@@ -81,7 +80,6 @@ def _read(path: Path, problems: list, what: str, default=None):
 # is absent; None: optional)
 BESIDE = {"machines": (files.MACHINE_FILE, "machine.json", "no machine.json; results kept under the folder name {m!r}"),
           "facts": (files.FACTS_FILE, "machine facts", "machine {m!r} has no facts file (CPU, BLAS, versions unknown)"),
-          "remeasure": (files.REMEASURE_FILE, "re-measurement", None),
           "comparisons": (files.COMPARISONS_FILE, "comparisons", None)}
 
 
@@ -130,11 +128,11 @@ def load_results(results_dir) -> Results:
         counts = rounds_file.load(folder).get("commits", {})
         for f in paths:
             rows.extend(rows_of_file(f, folder.name, benchmarks, specs, problems, counts))
-        _read_beside(folder, ("remeasure", "comparisons"), problems, found)
+        _read_beside(folder, ("comparisons",), problems, found)
     df = latest_env(_typed(pd.DataFrame(rows, columns=COLUMNS)), problems)
     df = with_registry(df, specs) if specs else df
     return Results(df, found["machines"], found["facts"], benchmarks, problems, _thresholds(results_dir),
-                   found["remeasure"], found["comparisons"], specs)
+                   found["comparisons"], specs)
 
 
 def latest_env(df: pd.DataFrame, problems: list) -> pd.DataFrame:
