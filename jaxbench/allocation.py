@@ -1,82 +1,20 @@
 """Where measuring time goes: processes and passes from the measured variance (Kalibera & Jones).
 
-A comparison is measured in processes (level 2) of passes (level 1); its per-pass log ratios
-``y[j][k]`` (process j, pass k) hold two variance components, estimated as in Kalibera & Jones,
-"Rigorous benchmarking in reasonable time" (ISMM 2013), and libkalibera's ``Data``:
-
-- ``S1^2``: the mean within-process variance of a pass; ``T1^2 = S1^2``;
-- ``S2^2``: the variance of the process means; ``T2^2 = S2^2 - S1^2 / r1`` (r1: passes per process),
-  the part of it that more passes cannot remove (floored at a small share of ``S2^2``).
-
-Optimal passes per process (libkalibera ``optimalreps``): ``r1 = sqrt(c2 / c1 * T1^2 / T2^2)``,
-with ``c2`` the cost of a process beyond its passes and ``c1`` the cost of a pass. With the spread
-between processes dominating here (log sd 0.3-0.45 between, 0.05-0.1 within: DESIGN.md), r1 comes
-out near 1: many short processes. The 95% half-width with n processes of r1 passes is
-``t(0.975, n - 1) * sqrt((T2^2 + T1^2 / r1) / n)`` on the log scale (libkalibera ``confidence95``).
-Ragged data (processes with different pass counts) use the mean pass count.
+The variance components of a comparison (``T1^2`` within a process, ``T2^2`` between processes) and
+the half-width aimed for are :mod:`results.variance_components`'s. Optimal passes per process
+(libkalibera ``optimalreps``): ``r1 = sqrt(c2 / c1 * T1^2 / T2^2)``, with ``c2`` the cost of a
+process beyond its passes and ``c1`` the cost of a pass. With the spread between processes
+dominating here (log sd 0.3-0.45 between, 0.05-0.1 within: DESIGN.md), r1 comes out near 1: many
+short processes.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
-import numpy as np
+from results.variance_components import (  # noqa: F401  (the engine's names for them)
+    FLOOR, LECTURE_TARGET, LEVEL, TARGET, Components, components, t_quantile, target_of)
 
-LEVEL = 0.95
-TARGET = 0.10                      # half-width of a comparison's 95% interval aimed for
-LECTURE_TARGET = 0.05              # ... of a lecture ratio's
 MIN_PASSES, MAX_PASSES = 3, 40     # passes per process: enough for a within-process estimate
-FLOOR = 0.05                       # T2^2 floor, as a share of S2^2: an estimate of 0 is noise
-
-
-@dataclass(frozen=True)
-class Components:
-    """Variance components of one comparison's log per-pass ratios (see the module docstring)."""
-
-    within: float        # T1^2 = S1^2
-    between: float       # T2^2
-    passes: float        # mean passes per process (r1)
-    processes: int       # processes measured (n)
-
-    @property
-    def between_share(self) -> float:
-        """The share of a process mean's variance that lies between processes: T2^2 / (T2^2 + T1^2 / r1)."""
-        total = self.between + self.within / self.passes
-        return self.between / total if total > 0 else math.nan
-
-    def half_width(self, processes: int | None = None, passes: float | None = None) -> float:
-        """The relative 95% half-width with ``processes`` of ``passes`` (default: as measured)."""
-        n = self.processes if processes is None else processes
-        r1 = self.passes if passes is None else passes
-        if n < 2:
-            return math.inf
-        return math.expm1(t_quantile(n - 1) * math.sqrt((self.between + self.within / r1) / n))
-
-
-def target_of(kinds) -> float:
-    """The half-width a comparison of these kinds aims for (a lecture ratio's is the narrower)."""
-    kinds = kinds.split(",") if isinstance(kinds, str) else list(kinds or ())
-    return LECTURE_TARGET if "lecture" in kinds else TARGET
-
-
-def t_quantile(df: int, level: float = LEVEL) -> float:
-    """Student-t quantile ``t((1 + level) / 2, df)``."""
-    from scipy import stats
-
-    return float(stats.t.ppf(0.5 + level / 2.0, df))
-
-
-def components(processes) -> Components | None:
-    """:class:`Components` of per-process lists of per-pass ratios (None with fewer than two
-    processes of two passes: nothing to separate)."""
-    logs = [np.log(np.asarray([x for x in p if x and x > 0], dtype=float)) for p in processes or []]
-    logs = [y for y in logs if y.size >= 2]
-    if len(logs) < 2:
-        return None
-    r1 = float(np.mean([y.size for y in logs]))
-    s1 = float(np.mean([np.var(y, ddof=1) for y in logs]))
-    s2 = float(np.var([y.mean() for y in logs], ddof=1))
-    return Components(within=s1, between=max(s2 - s1 / r1, FLOOR * s2), passes=r1, processes=len(logs))
 
 
 def optimal_passes(comp: Components, process_s: float, pass_s: float,

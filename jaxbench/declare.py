@@ -4,11 +4,12 @@ A :class:`Comparison` is ``num / den`` of two cases (``den + transfer`` where th
 so): the report's speed-ups are ``baseline / case``. Kinds (one comparison may serve several):
 
 - ``numpy``: each one-device case of the run against its NumPy-CPU baseline (same size, dtype
-  and variant; NumPy transform ``eager``, else ``loop``, else ``vmap``: ``BASELINE_TRANSFORMS``),
+  and variant; NumPy transform ``eager``, else ``loop``, else ``vmap``: ``kernels.BASELINE_TRANSFORMS``),
   NumPy's other transforms (its Python loop) included;
 - ``lecture baseline``: against the kernel's ``lecture_baseline`` transform of the same backend and
   placement (else the ``explicit`` placement), where that baseline is not NumPy (rowdot's loop...);
-- ``null``: inputs made on the device vs ``device_put`` (the health section's null test);
+- ``null``: inputs made on the device vs ``device_put`` (the health section's null test; not for a
+  kernel whose ``null_test`` is False);
 - ``scaling``: a sharded case against the same case on one device;
 - ``lecture``: each ratio of ``kernels/lecture_figures.toml`` (its sides resolved to cases).
 
@@ -20,11 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import kernels
-from kernels import Case
+from kernels import BASELINE_TRANSFORMS, Case
 from kernels.lecture_figures import Figure, load_figures
 
-BASELINE_TRANSFORMS = ("eager", "loop", "vmap")
-NULL_EXCLUDED = ("cnn_step",)   # the CNN step updates its state: device/explicit differ by design (health)
 KINDS = ("numpy", "lecture baseline", "null", "scaling", "lecture")
 
 
@@ -103,7 +102,7 @@ def declared_for_cases(timed: list[Case]) -> list[Comparison]:
         if c.devices == 1:
             add(_numpy_baseline(c, timed_set), c, "numpy")
             add(_lecture_baseline(c, timed_set), c, "lecture baseline")
-            if c.placement == "device" and c.kernel not in NULL_EXCLUDED:
+            if c.placement == "device" and kernels.kernel(c.kernel).null_test:
                 exp = replace(c, placement="explicit")
                 if exp in timed_set:
                     add(c, exp, "null")

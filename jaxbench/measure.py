@@ -119,8 +119,10 @@ def measure(comparisons, progress=None, **sampling) -> dict:
 
 def ratios(process: dict, comparisons) -> dict[str, dict]:
     """{comparison id: {"ratio", "lo", "hi", "passes"} or {"missing": reason}} from ONE process's
-    record: :func:`results.records.summary` of an entry holding that process alone."""
+    record: :class:`results.comparisons.Comparisons` of an entry holding that process alone."""
+    from results.comparisons import Comparisons
+
     entry = {"comparisons": {c.id: declare.comparison_entry(c) for c in comparisons}, "processes": [process]}
-    return {r["id"]: ({"missing": r["missing"]} if not r["processes"] else
-                      {"ratio": r["ratio"], "lo": r["lo"], "hi": r["hi"], "passes": r["passes"]})
-            for r in records.summary(entry)}
+    return {m.id: ({"missing": m.missing} if not m.processes else
+                   {"ratio": m.point, "lo": m.lo, "hi": m.hi, "passes": m.passes})
+            for m in Comparisons(entry)}

@@ -12,11 +12,11 @@ from ._devices import force_host_devices
 from ._prepare import Prepared, prepare
 from ._registry import (ROLES, available_memory_bytes, cases, check_declaration, in_default_run, kernel, kernels,
                         validate)
-from ._spec import Kernel, Sharding
+from ._spec import BASELINE_TRANSFORMS, Kernel, Sharding
 from .timing import Timing, calls_per_sample, format_seconds, measure
 
 __all__ = [
-    "BACKENDS", "DTYPES", "JIT_TRANSFORMS", "PLACEMENTS", "PLACEMENT_MEANING", "TRANSFORMS", "Case",
+    "BACKENDS", "BASELINE_TRANSFORMS", "DTYPES", "JIT_TRANSFORMS", "PLACEMENTS", "PLACEMENT_MEANING", "TRANSFORMS", "Case",
     "CompileBudgetExceeded", "Kernel", "Prepared", "Sharding", "Timing", "Unavailable", "VerificationError",
     "ROLES", "available_memory_bytes", "force_host_devices", "calls_per_sample", "cases", "check_declaration", "format_seconds", "in_default_run", "kernel", "kernels", "measure", "prepare",
     "validate",

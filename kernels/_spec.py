@@ -18,6 +18,11 @@ def default_tolerance(dtype: str) -> float:
     return {"float32": 1e-4, "float64": 1e-10}[dtype]
 
 
+# the NumPy baseline of a case (same size, dtype and variant): NumPy's first transform of these the
+# run times (its Python loop where the kernel has no eager form); every speed-up is baseline / case
+BASELINE_TRANSFORMS = ("eager", "loop", "vmap")
+
+
 @dataclass(frozen=True)
 class Sharding:
     """How a kernel splits over a 1-D mesh of ``devices`` (axis "data"): jit with in/out shardings,
@@ -56,6 +61,9 @@ class Kernel:
     # the baseline the lecture's claim uses: "numpy" (the NumPy-CPU row of the same case) or a JAX
     # transform ("loop", "eager") of the same backend and placement, e.g. the rowdot ladder's loop
     lecture_baseline: str = "numpy"
+    # the health section's null test times a JAX case with inputs made on the device against the same
+    # case explicitly placed (same work, same time); False where the two differ by design
+    null_test: bool = True
     dtypes: tuple[str, ...] = ("float32",)
     variants: tuple[str, ...] = ("",)
     variant_name: str = ""              # name of the kernel-specific axis, e.g. "operand"

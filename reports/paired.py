@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from results import comparison_stats, records
+from results.comparisons import CommitComparisons, Comparisons
 
 from results.median_intervals import METHOD_ACROSS as ACROSS, METHOD_PAIRED as PAIRED
 KEY_COLUMNS = ("kernel", "backend", "placement", "transform", "size", "dtype", "variant", "devices")
@@ -43,42 +43,31 @@ class Ratio:
 
 
 class Lookup:
-    """(machine, commit, num key, den key, transfer) -> :class:`Ratio` of the measured comparisons.
-
-    Built from the comparisons files (``{machine: file contents}``, :attr:`results.frame.Results.comparisons`);
-    each ratio's interval is computed when first asked for (a report asks for a few hundred)."""
+    """(machine, commit, num key, den key, transfer) -> :class:`Ratio` of the measured comparisons
+    (:class:`results.comparisons.CommitComparisons`: each comparison pooled once, when first asked for)."""
 
     def __init__(self, comparisons: dict | None = None):
-        self._entries, self._ids, self._cache = {}, {}, {}
-        self.sides = {}          # (machine, commit, case key) -> (in-process median, samples)
-        for machine, data in sorted((comparisons or {}).items()):
-            for commit, entry in ((data or {}).get("commits") or {}).items():
-                self._entries[(machine, commit)] = entry
-                for cid, e in (entry.get("comparisons") or {}).items():
-                    self._ids[(machine, commit, e["num"], e["den"], bool(e.get("transfer")))] = cid
-                for k, v in records.side_medians(entry).items():
-                    self.sides[(machine, commit, k)] = v
+        self.commits = CommitComparisons(comparisons)
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self.commits)
 
-    def entry(self, machine, commit) -> dict | None:
-        """The comparisons file's entry of one machine and commit (None where there is none)."""
-        return self._entries.get((machine, commit))
+    def of(self, machine, commit) -> Comparisons | None:
+        """The measured comparisons of one machine and commit (None where there are none)."""
+        return self.commits.of(machine, commit)
+
+    def side(self, machine, commit, key: str) -> tuple[float, int] | None:
+        """(in-process median, samples) of one case key, from every process that timed it (None: not timed)."""
+        found = self.commits.of(machine, commit)
+        return None if found is None else found.side_medians.get(key)
 
     def get(self, machine, commit, num_key: str, den_key: str, transfer: bool = False) -> Ratio | None:
         """The measured ratio, or None where that comparison was not declared or has no measurement."""
-        key = (machine, commit, num_key, den_key, bool(transfer))
-        if key not in self._cache:
-            cid = self._ids.get(key)
-            hit = None
-            if cid is not None:
-                procs = records.per_process(self._entries[(machine, commit)], cid)
-                if procs:
-                    pt, lo, hi = comparison_stats.interval(procs, cid)
-                    hit = Ratio(pt, lo, hi, PAIRED, len(procs), sum(len(p) for p in procs))
-            self._cache[key] = hit
-        return self._cache[key]
+        found = self.commits.of(machine, commit)
+        m = None if found is None else found.find(num_key, den_key, transfer)
+        if m is None or not m.processes:
+            return None
+        return Ratio(m.point, m.lo, m.hi, PAIRED, m.processes, m.passes)
 
     def ratio(self, num_row, den_row, transfer: float = 0.0) -> Ratio:
         """``num / (den [+ transfer])`` of two timing rows of one machine and commit: the measured

@@ -13,8 +13,9 @@ A measuring process (the asv suite's ``setup_cache``) drops its record as one JS
 folder named by ``JAXBENCH_COMPARISONS_OUT`` (when set); :func:`collect` moves the drops of a run
 into the file, merging with what the commit already has: a run renews the records of the classes
 it measured and keeps every other record.
-:func:`summary` turns a commit's processes into one row per comparison: the point, the 95%
-interval that resamples processes then passes (:mod:`results.comparison_stats`), the processes and passes.
+:class:`results.comparisons.Comparisons` turns a commit's processes into one row per comparison:
+the point, the 95% interval that resamples processes then passes (:mod:`results.comparison_stats`),
+the processes and passes.
 """
 from __future__ import annotations
 
@@ -172,21 +173,6 @@ def missing_reason(entry: dict, cid: str) -> str:
     return ""
 
 
-def summary(entry: dict) -> list[dict]:
-    """One row per comparison of a commit's entry: num, den, transfer, kinds, ratio, lo, hi,
-    half_width, processes, passes (total), missing (reason, when no process measured it)."""
-    rows = []
-    for cid, e in sorted((entry or {}).get("comparisons", {}).items()):
-        procs = per_process(entry, cid)
-        pt, lo, hi = comparison_stats.interval(procs, cid)
-        rows.append({"id": cid, "num": e["num"], "den": e["den"], "transfer": bool(e.get("transfer")),
-                     "kinds": ",".join(e.get("kinds", [])), "ratio": pt, "lo": lo, "hi": hi,
-                     "half_width": comparison_stats.half_width(pt, lo, hi), "processes": len(procs),
-                     "passes": sum(len(p) for p in procs),
-                     "missing": "" if procs else (missing_reason(entry, cid) or "not measured")})
-    return rows
-
-
 def _devices(key: str) -> int:
     """The device count of a case key (its last field; 1 where the key has none)."""
     try:
@@ -232,5 +218,5 @@ def side_medians(entry: dict) -> dict[str, tuple[float, int]]:
     return out
 
 
-__all__ = ["OUT_ENV", "ONLY_ENV", "METHOD", "only_ids", "drop", "load", "collect", "summary", "per_process",
+__all__ = ["OUT_ENV", "ONLY_ENV", "METHOD", "only_ids", "drop", "load", "collect", "per_process",
            "side_samples", "side_medians", "TRANSFER"]

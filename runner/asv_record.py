@@ -6,7 +6,7 @@ and a plain ``asv run`` measures them in one ``setup_cache`` process per class. 
 publish``, ``asv compare`` and the history across commits show the run's speed-ups, each
 comparison's value goes into the checkout's asv results file (this Python, ``--python=same``,
 written by the timed round) through asv's own ``Results.add_result``: the point of
-:func:`results.records.summary` (the pooled median over every process and pass), NaN (asv's
+:class:`results.comparisons.Comparisons` (the pooled median over every process and pass), NaN (asv's
 "skipped") where no process could measure it here. asv keeps no interval for a ``track_`` value:
 the report and ``jaxbench-comparisons.jsonc`` hold the intervals.
 
@@ -22,11 +22,12 @@ from pathlib import Path
 SUFFIX = ".track_ratio"
 
 
-def values(benchmarks: dict, rows: list[dict]) -> dict[str, list[float]]:
+def values(benchmarks: dict, rows) -> dict[str, list[float]]:
     """{track_ratio benchmark name: [value per parameter]} for every comparison benchmark of
-    ``benchmarks`` (asv's benchmarks.json) that has a row in ``rows`` (:func:`results.records.summary`):
-    the pooled ratio, NaN where the row has no measurement. Benchmarks without any row are left out."""
-    by_id = {repr(r["id"]): r for r in rows}
+    ``benchmarks`` (asv's benchmarks.json) that has a row in ``rows`` (a commit's
+    :class:`results.comparisons.Comparisons`): the pooled ratio, NaN where the row has no
+    measurement. Benchmarks without any row are left out."""
+    by_id = {repr(m.id): m for m in rows}
     out = {}
     for name, bench in benchmarks.items():
         if not name.endswith(SUFFIX) or not bench.get("params"):
@@ -34,7 +35,7 @@ def values(benchmarks: dict, rows: list[dict]) -> dict[str, list[float]]:
         ids = bench["params"][0]
         if not any(i in by_id for i in ids):
             continue
-        out[name] = [float(by_id[i]["ratio"]) if i in by_id and by_id[i]["processes"] else math.nan for i in ids]
+        out[name] = [float(by_id[i].point) if i in by_id and by_id[i].processes else math.nan for i in ids]
     return out
 
 
@@ -102,6 +103,7 @@ def record(config_path: Path, machine: str, commit: str, entry: dict) -> str:
     """Write ``entry``'s comparisons (one commit of the comparisons file) as ``track_ratio`` results;
     a one-line account of what was written, or why nothing was."""
     from results import asv_json, files, records, rounds
+    from results.comparisons import Comparisons
 
     results_dir = asv_json.results_dir_of(config_path)
     res = asv_json.checkout_results(results_dir, machine, commit)
@@ -112,7 +114,7 @@ def record(config_path: Path, machine: str, commit: str, entry: dict) -> str:
     started = min((p.get("started") or 0 for p in entry.get("processes", [])), default=0)
     started_at = datetime.datetime.fromtimestamp(started, datetime.timezone.utc) if started else None
     written = measured = 0
-    for name, vals in values(benchmarks, records.summary(entry)).items():
+    for name, vals in values(benchmarks, Comparisons(entry)).items():
         asv_json.add_result(res, benchmarks[name], vals, [None] * len(vals), [None] * len(vals), started_at)
         written += 1
         measured += sum(not math.isnan(v) for v in vals)

@@ -48,7 +48,7 @@ from pathlib import Path
 
 from jaxbench import allocation
 from results import records
-from kernels import Case
+from results.comparisons import Comparisons, Measured
 
 from results.asv_json import params_key
 
@@ -86,23 +86,18 @@ def comparison_selection(kernel: str, gpu: bool) -> tuple[list[str], int, dict]:
     return regexes, chosen, wanted
 
 
-def _is_lecture(row: dict) -> bool:
-    """Whether a comparison (a row of :func:`results.records.summary`) is a lecture figure's ratio."""
-    return "lecture" in row["kinds"].split(",")
-
-
 PROCESS_START_S = 0.1   # a measuring process's cost beyond its groups: a fork of the worker server (runner/worker_server.py), 0.03-0.05 s measured
 
 
-def _target(row: dict, target: float) -> float:
-    """The half-width aimed for: ``LECTURE_TARGET`` for a lecture ratio (at most ``target``)."""
-    return min(target, allocation.target_of(row["kinds"]))
+def _target(row: Measured, target: float) -> float:
+    """The half-width aimed for: the comparison's own (``LECTURE_TARGET`` for a lecture ratio), at most ``target``."""
+    return min(target, row.target)
 
 
-def _gain(entry: dict, row: dict, costs: dict) -> float:
+def _gain(row: Measured, costs: dict) -> float:
     """How much one more process narrows the comparison's interval per second it costs
     (:func:`jaxbench.allocation.gain_per_second`; its sides' recorded costs at their optimal passes)."""
-    comp = allocation.components(records.per_process(entry, row["id"]))
+    comp = row.components
     if comp is None:
         return math.inf
     over, per_pass = _row_costs(row, costs)
@@ -110,43 +105,41 @@ def _gain(entry: dict, row: dict, costs: dict) -> float:
     return allocation.gain_per_second(comp, over + passes * per_pass, passes)
 
 
-def _row_costs(row: dict, costs: dict) -> tuple[float, float]:
-    """(overhead, seconds per pass) of a comparison's sides in one process (store.side_costs)."""
-    sides = {row["num"], row["den"]} | ({records.TRANSFER + row["den"]} if row.get("transfer") else set())
-    got = [costs.get(k, (UNKNOWN_SIDE_S, UNKNOWN_SIDE_S / 4)) for k in sides]
+def _row_costs(row: Measured, costs: dict) -> tuple[float, float]:
+    """(overhead, seconds per pass) of a comparison's sides in one process (records.side_costs)."""
+    got = [costs.get(k, (UNKNOWN_SIDE_S, UNKNOWN_SIDE_S / 4)) for k in row.sides()]
     return sum(a for a, _ in got), sum(b for _, b in got)
 
 
-def wide_comparisons(entry: dict, target: float = TARGET, max_processes: int = MAX_PROCESSES,
-                     lecture_max: int = LECTURE_MAX_PROCESSES) -> list[dict]:
-    """The comparisons that get the next extra process (rows of :func:`results.records.summary`):
+def wide_comparisons(rows, costs: dict, target: float = TARGET, max_processes: int = MAX_PROCESSES,
+                     lecture_max: int = LECTURE_MAX_PROCESSES) -> list[Measured]:
+    """The comparisons that get the next extra process, of ``rows`` (a commit's
+    :class:`results.comparisons.Comparisons`; ``costs``: :func:`results.records.side_costs`):
     the lecture ratios still wider than their target (``LECTURE_TARGET``) with fewer than
     ``lecture_max`` processes; once there is none, the other comparisons still wider than
     +-``target`` with fewer than ``max_processes``. Each set in the order of the narrowing one more
     process buys per second (:func:`_gain`, Kalibera & Jones: where the variance is), widest first
     among equals. A pass of lecture ratios alone measures only their sides (~27 s for all of them
     on the 2-core VM, against ~80 s for a whole pass)."""
-    wide = [r for r in records.summary(entry) if r["processes"] and not r["half_width"] <= _target(r, target)]
-    lecture = [r for r in wide if _is_lecture(r) and r["processes"] < lecture_max]
-    rows = lecture or [r for r in wide if not _is_lecture(r) and r["processes"] < max_processes]
-    costs = records.side_costs(entry)
-    return sorted(rows, key=lambda r: (-_gain(entry, r, costs), -r["half_width"], r["id"]))
+    wide = [r for r in rows if r.processes and not r.half_width <= _target(r, target)]
+    lecture = [r for r in wide if r.is_lecture and r.processes < lecture_max]
+    chosen = lecture or [r for r in wide if not r.is_lecture and r.processes < max_processes]
+    return sorted(chosen, key=lambda r: (-_gain(r, costs), -r.half_width, r.id))
 
 
 EXTRA_MAX_PASSES = 8   # passes per group in an extra process, at most: processes, not passes, are what is short
 
 
-def extra_passes_per_process(entry: dict, chosen: list[dict]) -> int:
+def extra_passes_per_process(chosen: list[Measured], costs: dict) -> int:
     """Passes per group for an extra process: the median of the chosen comparisons' optimal passes
     (:func:`jaxbench.allocation.optimal_passes`, with a comparison's own preparation as the cost of
     a process: the process start is paid once for all of them), 3 to ``EXTRA_MAX_PASSES``
-    (``MIN_PASSES`` where nothing is known yet)."""
-    costs, want = records.side_costs(entry), []
+    (``MIN_PASSES`` where nothing is known yet). ``costs``: :func:`results.records.side_costs`."""
+    want = []
     for row in chosen:
-        comp = allocation.components(records.per_process(entry, row["id"]))
-        if comp is not None:
+        if row.components is not None:
             over, per_pass = _row_costs(row, costs)
-            want.append(allocation.optimal_passes(comp, over, per_pass, hi=EXTRA_MAX_PASSES))
+            want.append(allocation.optimal_passes(row.components, over, per_pass, hi=EXTRA_MAX_PASSES))
     return int(sorted(want)[len(want) // 2]) if want else allocation.MIN_PASSES
 
 
@@ -156,16 +149,16 @@ def planned_seconds(entry: dict, passes: int) -> dict[str, float]:
     return {k: over + passes * per_pass for k, (over, per_pass) in records.side_costs(entry).items()}
 
 
-def _process_class(row: dict) -> tuple[str, int]:
+def _process_class(row: Measured) -> tuple[str, int]:
     """(kernel, forced devices) of the class measuring a comparison: its widest side's devices."""
-    num, den = Case.from_key(row["num"]), Case.from_key(row["den"])
+    num, den = row.num_case, row.den_case
     return num.kernel, max(num.devices, den.devices)
 
 
 UNKNOWN_SIDE_S = 5.0    # a side no process has recorded yet
 
 
-def extra_pass(rows: list[dict], seconds: dict[str, float], left_s: float) -> list[str]:
+def extra_pass(rows: list[Measured], seconds: dict[str, float], left_s: float) -> list[str]:
     """The ids of the comparisons that get one more process, in the order of ``rows``, as many as
     fit ``left_s``: a process start per kernel and device count (``PROCESS_START_S``: one worker
     process, a fork, per kernel's class) and the recorded seconds of each side not already paid
@@ -173,11 +166,11 @@ def extra_pass(rows: list[dict], seconds: dict[str, float], left_s: float) -> li
     comparisons is prepared and timed once)."""
     chosen, paid, processes, spent = [], set(), set(), 0.0
     for r in rows:
-        sides = {r["num"], r["den"]} | ({records.TRANSFER + r["den"]} if r.get("transfer") else set())
+        sides = r.sides()
         cls = _process_class(r)
         cost = sum(seconds.get(k, UNKNOWN_SIDE_S) for k in sides - paid) + (0.0 if cls in processes else PROCESS_START_S)
         if spent + cost <= left_s:
-            chosen.append(r["id"])
+            chosen.append(r.id)
             paid |= sides
             processes.add(cls)
             spent += cost
@@ -297,7 +290,7 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
             only.write_text("\n".join(chosen), encoding="utf-8")
             env[records.ONLY_ENV] = str(only)
             env[records.PASSES_ENV] = str(passes)
-            what = "lecture ratio" if all(map(_is_lecture, rows)) else "comparison"
+            what = "lecture ratio" if all(r.is_lecture for r in rows) else "comparison"
             worker_pass(p, f" (+1 process for {len(chosen)} imprecise {what}{'s' if len(chosen) > 1 else ''})",
                         device_counts(measured, gpu, set(chosen)), run_worker, drops, machine_dir, commit,
                         run=run, say=say, only=set(chosen), deadline=deadline)
@@ -323,9 +316,10 @@ def _next_extra(machine_dir: Path, commit: str, measured: list[str], max_process
     one more process for the comparisons still imprecise, lecture ones first, while the ``left``
     seconds last; says how many get no more processes."""
     entry = records.load(machine_dir)["commits"].get(commit) or {}
-    rows = [r for r in wide_comparisons(entry, max_processes=max_processes, lecture_max=lecture_max)
+    costs = records.side_costs(entry)
+    rows = [r for r in wide_comparisons(Comparisons(entry), costs, max_processes=max_processes, lecture_max=lecture_max)
             if _process_class(r)[0] in measured]
-    passes = extra_passes_per_process(entry, rows)
+    passes = extra_passes_per_process(rows, costs)
     chosen = extra_pass(rows, planned_seconds(entry, passes), left)
     if len(chosen) < len(rows):
         say(f"  {len(rows) - len(chosen)} comparison(s) still wider than their target (lecture +-{LECTURE_TARGET:.0%}, "

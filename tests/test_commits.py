@@ -14,6 +14,7 @@ from runner.asv_run import selection
 from runner.cli import parse_args
 from jaxbench import declare
 from results import records
+from results.comparisons import CommitComparisons
 from reports.sections import history
 
 
@@ -106,7 +107,7 @@ def test_speedup_history_reads_each_commit_s_lecture_comparisons_in_commit_order
                            "processes": [{"pid": p, "groups": groups} for p in range(3)]}
     rows = pd.DataFrame({"machine": ["vm", "vm"], "commit": ["new", "old"],
                          "date": [pd.Timestamp("2026-11-30"), pd.Timestamp("2026-11-29")]})
-    h = history.speedup_history({"vm": {"commits": entries}}, rows)
+    h = history.speedup_history(CommitComparisons({"vm": {"commits": entries}}), rows)
     assert list(h["commit"]) == ["old", "new"] and list(h["position"]) == [0, 1]
     assert set(h["id"]) == {comp.id}                                            # lecture ratios only
     assert h["ratio"].tolist() == pytest.approx([2.05, 4.1], rel=0.03)

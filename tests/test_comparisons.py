@@ -9,11 +9,11 @@ from pathlib import Path
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from jaxbench import declare, passes
 from results import comparison_stats, files, records
+from results.comparisons import Comparisons, Measured
 from kernels import Case
 from reports import paired
 
@@ -178,15 +178,14 @@ def test_collect_appends_processes_and_loses_nothing(tmp_path):
     assert records.collect(drops, machine, "abc", run="r1") == 1
     entry = records.load(machine)["commits"]["abc"]
     assert len(entry["processes"]) == 3
-    row = records.summary(entry)[0]
-    assert row["processes"] == 3 and row["passes"] == 18 and 2.0 <= row["ratio"] <= 2.2
+    row = next(iter(Comparisons(entry)))
+    assert row.processes == 3 and row.passes == 18 and 2.0 <= row.point <= 2.2
     assert json.loads((machine / files.COMPARISONS_FILE).read_text())["version"] == 1
 
 
 def test_report_reads_paired_ratio_and_marks_the_unpaired():
     entry = {"comparisons": {"a / b": {"num": "a", "den": "b", "transfer": False, "kinds": ["numpy"]}},
              "processes": [_record(2.0, 1), _record(2.1, 2), _record(1.9, 3)]}
-    table = pd.DataFrame([{"machine": "vm", "commit": "c", **r} for r in records.summary(entry)])
     look = paired.Lookup({"vm": {"commits": {"c": entry}}})
     assert look.get("vm", "c", "a", "b").paired
     num = {"machine": "vm", "commit": "c", "median": 4.0, "kernel": "k", "backend": "numpy-cpu", "placement": "host",
@@ -281,26 +280,27 @@ def test_an_interrupted_pass_keeps_the_classes_it_finished(tmp_path):
     assert len(records.load(tmp_path / "m")["commits"]["c"]["processes"]) == 2   # pass 1's and pass 2's first
 
 
-def test_extra_processes_go_to_wide_lecture_ratios_first_and_fit_the_time_left(monkeypatch):
+def test_extra_processes_go_to_wide_lecture_ratios_first_and_fit_the_time_left():
     """Lecture ratios alone while one is wide (up to their own maximum), then the others, widest
     first; each side's recorded seconds paid once, a process start per kernel and device count; nothing that
     does not fit the time left."""
     from runner import paired_run
 
     def row(cid, num, den, kinds, hw, processes=3):
-        return {"id": cid, "num": num, "den": den, "kinds": kinds, "half_width": hw, "processes": processes}
+        # point 1, interval [1 - hw / 2, 1 + hw]: half-width hw; one-pass processes: no variance components
+        return Measured(cid, num, den, False, tuple(kinds.split(",")), 1.0, 1.0 - hw / 2, 1.0 + hw,
+                        tuple((1.0,) for _ in range(processes)))
 
     a, b, c, d = ("selu|x|eager|jit|100|float32||1", "selu|y|eager|jit|100|float32||1",
                   "matmul|x|eager|jit|100|float32||1", "matmul|y|eager|jit|100|float32||2")
     rows = [row("wide numpy", a, b, "numpy", 0.5), row("lecture", b, a, "lecture baseline,lecture", 0.2),
             row("sharded", c, d, "scaling", 0.3), row("precise", a, b, "numpy", 0.05),
             row("at most", c, d, "lecture", 0.9, processes=8), row("baseline only", c, d, "lecture baseline", 0.4)]
-    monkeypatch.setattr(paired_run.records, "summary", lambda entry: rows)
-    first = paired_run.wide_comparisons({}, target=0.10, max_processes=5, lecture_max=8)
-    assert [r["id"] for r in first] == ["lecture"]                          # lecture ratios alone, while one is wide
-    rows[1]["processes"] = 8                                                # ... until they reach their maximum
-    then = paired_run.wide_comparisons({}, target=0.10, max_processes=5, lecture_max=8)
-    assert [r["id"] for r in then] == ["wide numpy", "baseline only", "sharded"]   # then the widest others
+    first = paired_run.wide_comparisons(rows, {}, target=0.10, max_processes=5, lecture_max=8)
+    assert [r.id for r in first] == ["lecture"]                             # lecture ratios alone, while one is wide
+    rows[1] = row("lecture", b, a, "lecture baseline,lecture", 0.2, processes=8)   # ... until they reach their maximum
+    then = paired_run.wide_comparisons(rows, {}, target=0.10, max_processes=5, lecture_max=8)
+    assert [r.id for r in then] == ["wide numpy", "baseline only", "sharded"]   # then the widest others
     seconds = {a: 3.0, b: 3.0, c: 8.0, d: 12.0}
     start = paired_run.PROCESS_START_S
     assert paired_run.extra_pass(then, seconds, start + 6.0) == ["wide numpy"]
@@ -348,13 +348,12 @@ def test_extra_processes_take_few_passes_where_processes_disagree():
         return {"devices": 1, "groups": [{"sides": ["a", "b"], "numbers": [1, 1], "wall_seconds": 3.0,
                                           "sample_seconds": 1.0, "passes": [[2e-3 * effect * (1 + noise * (-1) ** k), 1e-3]
                                                                             for k in range(6)]}]}
-    row = {"id": "a / b", "num": "a", "den": "b", "transfer": False, "kinds": "lecture"}
     comps = {"a / b": {"num": "a", "den": "b", "transfer": False, "kinds": ["lecture"]}}
     apart = {"comparisons": comps, "processes": [proc(e, 0.001) for e in (1.0, 1.5, 0.7, 1.2)]}
     agree = {"comparisons": comps, "processes": [proc(1.0 + 0.001 * i, 0.3) for i in range(4)]}
-    assert paired_run.extra_passes_per_process(apart, [row]) == 3
-    assert paired_run.extra_passes_per_process(agree, [row]) == paired_run.EXTRA_MAX_PASSES
-    assert paired_run.extra_passes_per_process({}, []) == 3
+    for entry, passes in ((apart, 3), (agree, paired_run.EXTRA_MAX_PASSES)):
+        assert paired_run.extra_passes_per_process([Comparisons(entry)["a / b"]], records.side_costs(entry)) == passes
+    assert paired_run.extra_passes_per_process([], {}) == 3
 
 
 def test_warm_up_spends_its_time_in_untimed_samples_and_skips_one_call_sides():

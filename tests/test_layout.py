@@ -53,3 +53,37 @@ def test_the_results_layer_left_jaxbench():
     for name in ("files", "asv_json", "frame", "rows", "registry", "rounds", "records", "bootstrap",
                  "median_intervals", "comparison_stats", "atomic", "asv_atomic"):
         assert (ROOT / "results" / f"{name}.py").is_file()
+
+
+def _calls(path: Path) -> set[str]:
+    """``module.function`` of every attribute call in ``path`` (``records.per_process(...)`` -> records.per_process)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+            out.add(f"{node.func.value.id}.{node.func.attr}")
+    return out
+
+
+def test_a_commits_comparisons_are_pooled_in_one_place():
+    """The runner, asv's track_ratio values and the report read a comparison's ratio and interval
+    from results.comparisons.Comparisons: nobody else splits the records into processes."""
+    pooling = {"records.per_process", "records.summary"}
+    bad = {str(p.relative_to(ROOT)): sorted(_calls(p) & pooling)
+           for pkg in ("results", "runner", "reports", "jaxbench", "bench") for p in sorted((ROOT / pkg).rglob("*.py"))
+           if p != ROOT / "results" / "comparisons.py"}
+    assert not {k: v for k, v in bad.items() if v}, bad
+
+
+def test_reports_read_the_kernels_rules_not_the_engine():
+    """The baselines and the null-test exclusions are kernels' data: reports/ imports nothing of
+    jaxbench/ but the progress bar's terminal check (jaxbench.progress)."""
+    def modules(path):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                yield node.module
+            elif isinstance(node, ast.Import):
+                yield from (a.name for a in node.names)
+
+    bad = {str(p.relative_to(ROOT)): sorted(m for m in modules(p) if m.split(".")[0] == "jaxbench" and m != "jaxbench.progress")
+           for p in sorted((ROOT / "reports").rglob("*.py"))}
+    assert not {k: v for k, v in bad.items() if v}, bad

@@ -66,7 +66,10 @@ def test_values_are_the_pooled_points_nan_where_unmeasured():
     benches = {"bench_selu.SeluComparisons.track_ratio": _bench("bench_selu.SeluComparisons.track_ratio", ["a", "b", "c"]),
                "bench_norm.NormComparisons.track_ratio": _bench("bench_norm.NormComparisons.track_ratio", ["z"]),
                "bench_selu.time_selu": _bench("bench_selu.time_selu", ["a"])}
-    rows = [{"id": "a", "ratio": 2.5, "processes": 3}, {"id": "b", "ratio": math.nan, "processes": 0}]
+    from results.comparisons import Measured
+
+    rows = [Measured("a", "x", "y", False, ("numpy",), 2.5, 2.4, 2.6, ((2.5,), (2.4,), (2.6,))),
+            Measured("b", "x", "z", False, ("numpy",), math.nan, math.nan, math.nan, (), "not measured")]
     got = asv_record.values(benches, rows)
     assert list(got) == ["bench_selu.SeluComparisons.track_ratio"]          # no row: left as asv has it
     a, b, c = got["bench_selu.SeluComparisons.track_ratio"]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from results import atomic, files, records, rounds
+from results.comparisons import Comparisons
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -122,13 +123,13 @@ def test_a_run_of_one_kernel_keeps_every_other_kernels_comparisons(tmp_path):
     _drop(drops, "bench_selu.SeluComparisons", "selu", 3.0)         # pass 2 of the same run adds to it
     records.collect(drops, machine, "c", run="selu run")
     entry = records.load(machine)["commits"]["c"]
-    rows = {r["id"]: r for r in records.summary(entry)}
+    rows = {m.id: m for m in Comparisons(entry)}
     assert set(rows) == {"selu", "grad"}
-    assert rows["grad"]["processes"] == 3 and rows["grad"]["ratio"] == pytest.approx(2.0)    # kept
-    assert rows["selu"]["processes"] == 2 and rows["selu"]["ratio"] == pytest.approx(3.0)    # renewed
+    assert rows["grad"].processes == 3 and rows["grad"].point == pytest.approx(2.0)    # kept
+    assert rows["selu"].processes == 2 and rows["selu"].point == pytest.approx(3.0)    # renewed
     _drop(drops, "bench_selu.SeluComparisons", "selu", 2.5)         # --append: keeps everything
     records.collect(drops, machine, "c", run=None)
-    assert records.summary(records.load(machine)["commits"]["c"])[1]["processes"] == 3
+    assert Comparisons(records.load(machine)["commits"]["c"])["selu"].processes == 3
 
 
 def test_a_round_of_some_kernels_keeps_the_other_kernels_round_counts(tmp_path):

@@ -17,8 +17,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from kernels import BASELINE_TRANSFORMS   # the NumPy baseline, as the comparisons declare it
 from results import median_intervals, bootstrap
-from jaxbench.declare import BASELINE_TRANSFORMS   # the NumPy baseline, as the comparisons declare it
 from results.frame import one_device
 from results.registry import registry
 

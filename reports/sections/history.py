@@ -19,7 +19,6 @@ import re
 import pandas as pd
 from asv.step_detect import detect_regressions, detect_steps
 
-from results import records
 from results.frame import one_device, select
 
 from ..derived import coverage
@@ -103,9 +102,10 @@ def side_label(num: str, den: str) -> str:
     return f"{head}: {'/'.join(show(a, i) for i in differ)} vs {'/'.join(show(b, i) for i in differ)}"
 
 
-def speedup_history(comparisons: dict, rows: pd.DataFrame, kinds=HISTORY_KINDS) -> pd.DataFrame:
+def speedup_history(comparisons, rows: pd.DataFrame, kinds=HISTORY_KINDS) -> pd.DataFrame:
     """The measured ratios of the comparisons of ``kinds`` at every commit of ``rows`` (commit-date
     order per machine), each with its 95% interval (processes resampled first, then passes).
+    ``comparisons``: anything with ``of(machine, commit)`` -> :class:`results.comparisons.Comparisons`.
 
     Columns: machine, position, commit, id, label, kinds, ratio, lo, hi, processes."""
     order = (rows[["machine", "commit", "date"]].drop_duplicates()
@@ -113,15 +113,12 @@ def speedup_history(comparisons: dict, rows: pd.DataFrame, kinds=HISTORY_KINDS) 
     order["position"] = order.groupby("machine").cumcount()
     out = []
     for machine, commit, position in zip(order["machine"], order["commit"], order["position"]):
-        entry = ((comparisons.get(machine) or {}).get("commits") or {}).get(commit)
-        if not entry:
-            continue
-        mine = {cid: e for cid, e in (entry.get("comparisons") or {}).items() if set(e.get("kinds", [])) & set(kinds)}
-        for r in records.summary({"comparisons": mine, "processes": entry.get("processes", [])}):
-            if r["processes"]:
-                out.append({"machine": machine, "position": position, "commit": commit, "id": r["id"],
-                            "label": side_label(r["num"], r["den"]), "kinds": r["kinds"], "ratio": r["ratio"],
-                            "lo": r["lo"], "hi": r["hi"], "processes": r["processes"]})
+        found = comparisons.of(machine, commit)
+        for m in found.measured() if found is not None else []:
+            if set(m.kinds) & set(kinds):
+                out.append({"machine": machine, "position": position, "commit": commit, "id": m.id,
+                            "label": side_label(m.num, m.den), "kinds": ",".join(m.kinds), "ratio": m.point,
+                            "lo": m.lo, "hi": m.hi, "processes": m.processes})
     cols = ["machine", "position", "commit", "id", "label", "kinds", "ratio", "lo", "hi", "processes"]
     return pd.DataFrame(out, columns=cols)
 
@@ -176,7 +173,7 @@ def series_figure(g: pd.DataFrame, regs: pd.DataFrame, machine: str, kernel: str
 def speedup_history_part(ctx, history_rows_: pd.DataFrame) -> tuple[Table | None, list, list]:
     """The lecture's measured ratios at every commit of the machines with comparisons at two commits
     or more: a table (``tables/speedup_history``; None where there is none) and one figure per machine."""
-    h = speedup_history(ctx.results.comparisons, history_rows_)
+    h = speedup_history(ctx.comparisons, history_rows_)
     commits = h.groupby("machine")["position"].nunique()
     skipped = [f"speed-up history {m}: comparisons for one commit only" for m in commits[commits < 2].index]
     h = h[h["machine"].isin(commits[commits >= 2].index)]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from results import median_intervals
-from jaxbench.declare import NULL_EXCLUDED   # no null pair for these kernels: declared once with the comparisons
+from results.registry import registry
 from results.frame import one_device
 
 from ...derived import speedup
@@ -45,13 +45,18 @@ NULL_SHARE = 0.90                 # the bar: at least this share of pairs within
 NULL_KEYS = ["machine", "commit", "kernel", "backend", "transform", "size", "dtype", "variant"]
 
 
+def no_null_test() -> list[str]:
+    """The kernels the null test leaves out (``Kernel.null_test`` False: device and explicit differ by design)."""
+    return sorted(name for name, spec in registry().items() if not spec.null_test)
+
+
 def device_explicit_sides(t: pd.DataFrame) -> list[tuple[dict, dict]]:
     """(device row, explicit row) of every null pair in ``t``: ok one-device JAX timings of the same
-    case (NULL_KEYS) with inputs created on the device and explicitly placed (NULL_EXCLUDED left out;
-    sharded rows, ``devices`` > 1, never pair)."""
+    case (NULL_KEYS) with inputs created on the device and explicitly placed (kernels whose
+    ``null_test`` is False left out, as the comparisons declare them; sharded rows, ``devices`` > 1, never pair)."""
     t = one_device(t)
     j = t[t["backend"].isin(["jax-cpu", "jax-gpu"]) & t["placement"].isin(["device", "explicit"])
-          & (t["status"] == "ok") & ~t["kernel"].isin(NULL_EXCLUDED)]
+          & (t["status"] == "ok") & ~t["kernel"].isin(no_null_test())]
     pairs = j[j["placement"] == "device"].merge(j[j["placement"] == "explicit"], on=NULL_KEYS,
                                                  suffixes=("_dev", "_exp"))
     return [tuple({k[:-4]: v for k, v in p.items() if k.endswith(suf)} | {k: p[k] for k in NULL_KEYS}
@@ -219,7 +224,7 @@ def in_process_rows(t: pd.DataFrame, comparisons) -> pd.DataFrame:
     process and pass of the comparisons that timed it), ``ratio`` = asv / in-process."""
     rows = []
     for _, r in t[t["status"] == "ok"].iterrows():
-        hit = comparisons.sides.get((r["machine"], r["commit"], row_key(r))) if comparisons else None
+        hit = comparisons.side(r["machine"], r["commit"], row_key(r)) if comparisons else None
         if hit is None:
             continue
         rows.append({"machine": r["machine"], "benchmark": r["benchmark"], "params": case_name(r),

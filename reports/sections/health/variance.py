@@ -1,15 +1,14 @@
 """Where the variance is: per measured comparison, its processes and passes, the share of its
 variance that lies between processes, the half-width its interval reached and the one aimed for
-(the health section's check (f)). Read from the comparisons (:class:`reports.paired.Lookup`);
-the components are Kalibera & Jones's (:mod:`jaxbench.allocation`), on log per-pass ratios."""
+(the health section's check (f)). Read from the comparisons (:class:`results.comparisons.Comparisons`, each pooled once);
+the components are Kalibera & Jones's (:mod:`results.variance_components`), on log per-pass ratios."""
 from __future__ import annotations
 
 import math
 
 import pandas as pd
 
-from jaxbench import allocation
-from results import records
+from results import variance_components
 
 from ...formats import tables
 
@@ -23,16 +22,13 @@ def rows(comparisons, pairs) -> pd.DataFrame:
     """One row per measured comparison of each (machine, commit) of ``pairs`` (``COLUMNS``)."""
     out = []
     for machine, commit in sorted(pairs):
-        entry = comparisons.entry(machine, commit) if comparisons is not None else None
-        for r in records.summary(entry or {}):
-            if not r["processes"]:
-                continue
-            comp = allocation.components(records.per_process(entry, r["id"]))
-            target = allocation.target_of(r["kinds"])
-            out.append({"machine": machine, "commit": commit[:8], "comparison": r["id"], "kinds": r["kinds"],
-                        "ratio": r["ratio"], "lo": r["lo"], "hi": r["hi"], "processes": r["processes"],
-                        "passes": r["passes"], "between_share": comp.between_share if comp else math.nan,
-                        "half_width": r["half_width"], "target": target, "reached": bool(r["half_width"] <= target)})
+        found = comparisons.of(machine, commit) if comparisons is not None else None
+        for m in found.measured() if found is not None else []:
+            comp = m.components
+            out.append({"machine": machine, "commit": commit[:8], "comparison": m.id, "kinds": ",".join(m.kinds),
+                        "ratio": m.point, "lo": m.lo, "hi": m.hi, "processes": m.processes,
+                        "passes": m.passes, "between_share": comp.between_share if comp else math.nan,
+                        "half_width": m.half_width, "target": m.target, "reached": bool(m.half_width <= m.target)})
     return pd.DataFrame(out, columns=COLUMNS)
 
 
@@ -57,8 +53,8 @@ def line(s: dict) -> str:
             f"{s['processes_median']:.0f} (max {s['processes_max']}); share of the variance between processes "
             f"(Kalibera & Jones, log per-pass ratios) median {pct(s['between_share'])}; 95% half-width median "
             f"{pct(s['half_width'])}; lecture ratios ({s['lecture']}): median {pct(s['lecture_half_width'])}, "
-            f"widest {pct(s['lecture_widest'])} (target +-{100 * allocation.LECTURE_TARGET:.0f}%; others "
-            f"+-{100 * allocation.TARGET:.0f}%); within their target: {s['reached']} of {s['comparisons']}.")
+            f"widest {pct(s['lecture_widest'])} (target +-{100 * variance_components.LECTURE_TARGET:.0f}%; others "
+            f"+-{100 * variance_components.TARGET:.0f}%); within their target: {s['reached']} of {s['comparisons']}.")
 
 
 def table(v: pd.DataFrame, shown: int = SHOWN) -> pd.DataFrame:
