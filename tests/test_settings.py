@@ -234,3 +234,14 @@ def test_the_runner_refuses_a_bad_switch(monkeypatch, capsys):
     monkeypatch.setenv("JAXBENCH_TIMED_ONLY", "1")
     args = parse_args(["--kernels", "selu"])
     assert args.comparisons is False and args.timed_only is True
+
+
+def test_the_suite_reads_its_settings_from_the_checkout_where_kernels_has_none():
+    """asv runs this checkout's bench/ over an older commit's kernels/ (make bench COMMITS=...):
+    bench/common.py then loads the checkout's kernels/settings.py from its file."""
+    from bench import common
+
+    own = common.checkout_settings()
+    assert own is not settings and Path(own.__file__) == ROOT / "kernels" / "settings.py"
+    assert [s.var for s in own.SETTINGS] == [s.var for s in settings.SETTINGS]
+    assert own.sizes({"JAXBENCH_SIZES": "full"}) == "full" and own.jax_cache("/d", {}) == "/d"
