@@ -17,7 +17,7 @@ class SvtHardAccuracy:
 
     def setup_cache(self):
         if common.size_mode() != "full":   # a plain `asv run` of the default run: n/a, not 80 s
-            return {b: "the full grid only (JAXBENCH_SIZES=full)" for b in common.kernels.BACKENDS}
+            return {b: f"the full grid only ({common.settings.SIZES.var}=full)" for b in common.kernels.BACKENDS}
         return common.accuracy_cache("svt_hard", "track_errors", iterations=10, seed=0)
 
     setup_cache.timeout = 900

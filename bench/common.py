@@ -33,10 +33,11 @@ How steady state is kept out of asv_runner 0.3.2's way (docs/asv.md, "Calls per 
   valid but cannot run here (``kernels.Unavailable``: jax-gpu without a GPU, missing data) or
   are refused by ``prepare`` (``ValueError``: memory guard) raise ``SkipNotImplemented``, which
   asv_runner records as a skip (NaN, n/a), not a failure. A wrong result
-  (``VerificationError``) or a blown compile budget is a failure, recorded as such.
+  (``VerificationError``), a blown compile budget or a bad setting (``settings.SettingError``) is
+  a failure, recorded as such.
 
-Which cases, one switch (``JAXBENCH_SIZES``), so that a plain ``asv run`` measures what ``make
-bench`` measures (docs/asv.md, "Plain asv"):
+Which cases, one switch (the setting ``settings.SIZES``, kernels/settings.py), so that a plain
+``asv run`` measures what ``make bench`` measures (docs/asv.md, "Plain asv"):
 - ``default`` (unset): the default run declared with each kernel (``kernels.in_default_run``, per
   role). Each class's axes hold only the values its default-run cases use, and every other point of
   their product is in ``skip_params``: asv starts one (forked) process per grid point, skipped ones
@@ -48,14 +49,33 @@ the axes stay the same on every machine, so CPU and GPU results share their para
 """
 from __future__ import annotations
 
+import importlib.util
 import itertools
-import os
+import sys
 from pathlib import Path
 
 from asv_runner.benchmarks.mark import SkipNotImplemented
 from asv_runner.benchmarks.time import TimeBenchmark
 
 import kernels
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def checkout_settings():
+    """This checkout's kernels/settings.py, loaded from its file (it imports nothing of the project)."""
+    name = "bench._checkout_settings"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "kernels" / "settings.py")
+        module = sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+try:
+    from kernels import settings
+except ImportError:   # asv measuring a commit whose kernels/ predates settings.py (make bench COMMITS=...,
+    settings = checkout_settings()   # docs/asv.md): this suite's own reader of the same variables
 
 # asv_runner 0.3.2 (asv#966) times each call of a sample on its own and re-runs ``setup`` between
 # calls when a class has a ``setup``. The ~10 us of Python between two calls lets XLA's CPU worker
@@ -66,10 +86,7 @@ import kernels
 # tests/test_asv_suite.py fails if asv_runner stops honouring this switch.
 TimeBenchmark._setup_isolates_timed_calls = False
 
-ROOT = Path(__file__).resolve().parents[1]
-SIZES_ENV = "JAXBENCH_SIZES"
-CACHE_ENV = "JAXBENCH_JAX_CACHE"          # persistent compilation cache dir; "" disables it
-DEFAULT_CACHE_DIR = ROOT / ".asv" / "jax-cache"
+DEFAULT_CACHE_DIR = ROOT / ".asv" / "jax-cache"   # settings.JAX_CACHE unset: this checkout's
 AXES = ("backend", "placement", "transform", "size")
 # asv ``repeat`` of a time_ process (min samples, max samples, max seconds of sampling), per mode
 REPEAT = {"default": (3, 10, 0.4), "full": (5, 15, 2.0)}
@@ -78,11 +95,8 @@ REPEAT = {"default": (3, 10, 0.4), "full": (5, 15, 2.0)}
 # --------------------------------------------------------------------------- registry -> params
 
 def size_mode() -> str:
-    """``default`` (unset) or ``full``; ``quick`` is the older name of ``default``."""
-    mode = os.environ.get(SIZES_ENV, "default") or "default"
-    if mode not in ("full", "default", "quick"):
-        raise ValueError(f"{SIZES_ENV}={mode!r}; valid: full, default")
-    return "default" if mode == "quick" else mode
+    """``default`` (unset) or ``full``; ``quick`` is the older name of ``default`` (``settings.sizes``)."""
+    return settings.sizes()
 
 
 def sizes_for(spec) -> tuple[int, ...]:
@@ -185,8 +199,8 @@ _PREPARED: dict = {}
 
 def enable_persistent_cache() -> None:
     """JAX's persistent compilation cache, for steady-state benchmarks only (never compile ones)."""
-    where = os.environ.get(CACHE_ENV, str(DEFAULT_CACHE_DIR))
-    if not where:
+    where = settings.jax_cache(DEFAULT_CACHE_DIR)
+    if where is None:
         return
     import jax
 
@@ -222,6 +236,8 @@ def prepared(case: kernels.Case, *, persistent_cache: bool = True):
                 jax.config.update("jax_enable_compilation_cache", False)
         try:
             hit = kernels.prepare(case)
+        except settings.SettingError:
+            raise                           # a bad setting fails the run; it is no reason to skip a case
         except kernels.Unavailable as exc:
             hit = SkipNotImplemented(f"{case.label}: unavailable here: {exc.reason}")
         except ValueError as exc:

@@ -7,8 +7,8 @@
 value is ``num / den`` (for a speed-up, baseline / case: > 1 means the case is faster), the median
 of the per-pass ratios of ONE process. ``setup_cache`` is that process: asv runs it once per class
 and run, and hands its result to every comparison of the class, so all the kernel's comparisons are
-measured together, each pair's sides interleaved (:mod:`jaxbench.measure`). With
-``JAXBENCH_COMPARISONS_OUT`` set (``python -m runner`` does), the process also drops its raw passes
+measured together, each pair's sides interleaved (:mod:`jaxbench.measure`). With the setting
+``settings.COMPARISONS_OUT`` set (``python -m runner`` does), the process also drops its raw passes
 there: the report's intervals resample those processes (:mod:`results.records`). A comparison whose
 side cannot run here (jax-gpu without a GPU, missing data) is a skip (n/a), never a number.
 """

@@ -51,6 +51,7 @@ def pair_indices(comp, keys: list[str]):
 def _prepare_sides(group, keys):
     """{key: blocking callable} of the sides that run here, and {key: reason} of those that do not."""
     import kernels
+    from kernels import settings
 
     cases = {c.key: c for comp in group for c in (comp.num, comp.den)}
     runs, missing, prepared = {}, {}, {}
@@ -62,6 +63,8 @@ def _prepare_sides(group, keys):
         if base not in prepared:
             try:
                 prepared[base] = kernels.prepare(cases[base])
+            except settings.SettingError:
+                raise                       # a bad setting fails the process; it is no reason to leave a side out
             except kernels.Unavailable as exc:
                 missing[k] = f"unavailable here: {exc.reason}"
                 continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import os
 
+from . import settings
 from ._case import Case, Unavailable, VerificationError
 
 
@@ -94,13 +95,14 @@ def jax_devices(case: Case, device=None) -> list:
 
 
 def matmul_precision() -> str | None:
-    """JAXBENCH_MATMUL_PRECISION (e.g. ``highest``: true float32 matmuls on GPU instead of TF32)."""
-    return os.environ.get("JAXBENCH_MATMUL_PRECISION") or None
+    """The setting ``settings.MATMUL_PRECISION`` (e.g. ``highest``: true float32 matmuls on GPU
+    instead of TF32); None when unset."""
+    return settings.matmul_precision()
 
 
 def jax_context(case: Case, device) -> contextlib.ExitStack:
     """Context for tracing and running a JAX case: x64 for float64, the target default device,
-    and the matmul precision asked for by JAXBENCH_MATMUL_PRECISION.
+    and the matmul precision asked for by ``settings.MATMUL_PRECISION``.
 
     The default-device context is entered only when ``device`` is not JAX's default device,
     so the common case pays nothing per call.

@@ -1,6 +1,7 @@
 """A planted slowdown, for testing the regression gate only (``python -m runner.gate --plant``).
 
-Never on by default. With ``JAXBENCH_PLANT_SLOWDOWN=selu:1.25`` (several: ``selu:1.25,matmul:1.5``)
+Never on by default. With the setting ``settings.PLANT_SLOWDOWN`` at ``selu:1.25`` (several:
+``selu:1.25,matmul:1.5``; kernels/settings.py parses it, a malformed one is a ``PlantError``)
 every case of the named kernel(s) that ``kernels.prepare`` returns has a ``run`` that takes
 ``factor`` times as long as the real call, and its ``notes`` start with ``PLANTED SLOWDOWN``, so a
 planted result can never be taken for a real one.
@@ -21,43 +22,19 @@ kernel of a few microseconds reads slightly above the one asked for.
 """
 from __future__ import annotations
 
-import os
 import time
 
-ENV = "JAXBENCH_PLANT_SLOWDOWN"
+from . import settings
+
 MARK = "PLANTED SLOWDOWN"
 LONG_CALL_S = 1e-3                # calls at least this long pay with a busy-wait
 
 _clock = time.perf_counter        # replaced by the tests (no wall-clock assertions there)
 
 
-class PlantError(RuntimeError):
-    """A malformed ``JAXBENCH_PLANT_SLOWDOWN``: fails loudly (a RuntimeError, so the asv suite
-    records a failure instead of skipping the case as it does for a ValueError)."""
-
-
-def parse(text: str | None) -> dict[str, float]:
-    """``"selu:1.25,matmul:1.5"`` -> ``{"selu": 1.25, "matmul": 1.5}``; empty or None -> ``{}``."""
-    out: dict[str, float] = {}
-    for item in (text or "").split(","):
-        item = item.strip()
-        if not item:
-            continue
-        kernel, sep, factor = item.partition(":")
-        try:
-            value = float(factor) if sep else float("nan")
-        except ValueError:
-            value = float("nan")
-        if not kernel.strip() or not value >= 1.0 or value == float("inf"):
-            raise PlantError(f"{ENV}={text!r}: expected KERNEL:FACTOR[,KERNEL:FACTOR...] with a "
-                             f"finite FACTOR >= 1, e.g. selu:1.25 (got {item!r})")
-        out[kernel.strip()] = value
-    return out
-
-
 def planted() -> dict[str, float]:
     """The slowdowns asked for in this process's environment."""
-    return parse(os.environ.get(ENV))
+    return settings.plant_slowdown()
 
 
 def busy_wait(seconds: float) -> None:
@@ -99,7 +76,7 @@ def apply(prepared):
     if factor is None:
         return prepared
     prepared.run = slowed(prepared.run, factor)
-    note = (f"{MARK} x{factor:g} ({ENV}; a self-test of the regression gate, not a real "
+    note = (f"{MARK} x{factor:g} ({settings.PLANT_SLOWDOWN.var}; a self-test of the regression gate, not a real "
             "measurement).")
     prepared.notes = note + (" " + prepared.notes if prepared.notes else "")
     return prepared

@@ -1,7 +1,6 @@
 """prepare(case) -> Prepared: inputs, placement, compilation, verification, a blocking runner."""
 from __future__ import annotations
 
-import os
 import statistics
 import threading
 import time
@@ -10,13 +9,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import _devices, _plant, _sharding
+from . import _devices, _plant, _sharding, settings
 from ._case import JIT_TRANSFORMS, Case, CompileBudgetExceeded, VerificationError
 from ._check import max_relative_error
 from ._registry import resolve, validate
 from ._spec import Kernel
 
-DEFAULT_COMPILE_BUDGET_S = float(os.environ.get("JAXBENCH_COMPILE_BUDGET_S", "120"))
+DEFAULT_COMPILE_BUDGET_S = settings.compile_budget_s()   # read once, at import
 
 
 @dataclass
@@ -65,7 +64,7 @@ def _within_budget(fn: Callable[[], Any], seconds: float, what: str):
     worker.join(seconds)
     if worker.is_alive():
         exc = CompileBudgetExceeded(
-            f"{what} took longer than its {seconds:g} s budget (JAXBENCH_COMPILE_BUDGET_S); "
+            f"{what} took longer than its {seconds:g} s budget ({settings.COMPILE_BUDGET_S.var}); "
             "use a smaller size. The abandoned compilation runs on until the process exits.")
         exc.worker = worker  # join it to wait for the abandoned work (XLA aborts if killed mid-compile)
         raise exc

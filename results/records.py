@@ -10,7 +10,8 @@
                                    "missing": {key: reason}, "stopped": why, ...}]}]}}}
 
 A measuring process (the asv suite's ``setup_cache``) drops its record as one JSON file into the
-folder named by ``JAXBENCH_COMPARISONS_OUT`` (when set); :func:`collect` moves the drops of a run
+folder named by the setting ``settings.COMPARISONS_OUT`` (when set; every setting a measuring process
+is given is read here through kernels/settings.py); :func:`collect` moves the drops of a run
 into the file, merging with what the commit already has: a run renews the records of the classes
 it measured and keeps every other record.
 :class:`results.comparisons.Comparisons` turns a commit's processes into one row per comparison:
@@ -24,13 +25,11 @@ import os
 import time
 from pathlib import Path
 
+from kernels import settings
+
 from . import atomic, comparison_stats
 from .files import COMPARISONS_FILE
 
-OUT_ENV = "JAXBENCH_COMPARISONS_OUT"
-ONLY_ENV = "JAXBENCH_COMPARISONS_ONLY"   # a file of comparison ids, one a line: measure only their groups
-PASSES_ENV = "JAXBENCH_PASSES"   # passes per group in this process (an extra process: jaxbench.allocation)
-NUMBERS_ENV = "JAXBENCH_CALLS_PER_SAMPLE"   # a JSON file {side key: calls per sample} a run's first process chose
 TRANSFER = "transfer:"      # side key prefix of the host->device transfer of a case's inputs
 METHOD = ("paired: both sides prepared in one process and timed interleaved, one sample of each per pass "
           "(order swapped every pass), passes until the in-process interval is within the target or the "
@@ -39,9 +38,10 @@ METHOD = ("paired: both sides prepared in one process and timed interleaved, one
 
 def drop(record: dict, cls: str, devices: int, comparisons: dict,
          folder: str | os.PathLike | None = None) -> Path | None:
-    """Write one process's record into the drop folder (``OUT_ENV``); None when none is set.
-    ``comparisons``: {id: entry} of the comparisons it measured (:func:`jaxbench.declare.entries`)."""
-    folder = folder or os.environ.get(OUT_ENV)
+    """Write one process's record into the drop folder (``folder``, else ``settings.COMPARISONS_OUT``);
+    None when none is set. ``comparisons``: {id: entry} of the comparisons it measured
+    (:func:`jaxbench.declare.entries`)."""
+    folder = folder or settings.path(settings.COMPARISONS_OUT)
     if not folder:
         return None
     folder = Path(folder)
@@ -95,23 +95,25 @@ def collect(drop_dir: str | os.PathLike, machine_dir: str | os.PathLike, commit:
 
 
 def only_ids() -> set[str] | None:
-    """The comparison ids a process is asked to measure (``ONLY_ENV``), None for all of them."""
-    path = os.environ.get(ONLY_ENV)
-    if not path:
+    """The comparison ids a process is asked to measure (the file ``settings.COMPARISONS_ONLY``
+    names, one a line), None for all of them."""
+    path = settings.path(settings.COMPARISONS_ONLY)
+    if path is None:
         return None
-    return {line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()}
+    return {line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
 
 
 def env_sampling() -> dict:
-    """The sampling options a process is given (``PASSES_ENV``: exactly that many passes per group)."""
-    n = os.environ.get(PASSES_ENV)
-    return {"min_passes": int(n), "max_passes": int(n)} if n else {}
+    """The sampling options a process is given (``settings.PASSES``: exactly that many passes per group)."""
+    n = settings.passes()
+    return {} if n is None else {"min_passes": n, "max_passes": n}
 
 
 def env_numbers() -> dict[str, int]:
-    """{side key: calls per sample} a process is given (``NUMBERS_ENV``), empty when none."""
-    path = os.environ.get(NUMBERS_ENV)
-    return {k: int(v) for k, v in json.loads(Path(path).read_text(encoding="utf-8")).items()} if path else {}
+    """{side key: calls per sample} a process is given (the JSON file ``settings.CALLS_PER_SAMPLE``
+    names), empty when none."""
+    path = settings.path(settings.CALLS_PER_SAMPLE)
+    return {k: int(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()} if path else {}
 
 
 def calls_per_sample(entry: dict) -> dict[str, int]:
@@ -218,5 +220,5 @@ def side_medians(entry: dict) -> dict[str, tuple[float, int]]:
     return out
 
 
-__all__ = ["OUT_ENV", "ONLY_ENV", "METHOD", "only_ids", "drop", "load", "collect", "per_process",
+__all__ = ["METHOD", "only_ids", "drop", "load", "collect", "per_process",
            "side_samples", "side_medians", "TRANSFER"]

@@ -4,9 +4,10 @@ The command line and its usage: runner/cli.py. What it runs, per chunk of kernel
 so an interrupted run keeps every chunk already finished; asv merges them into one results file per
 commit and environment; runner/asv_run.py):
 
-    JAXBENCH_SIZES=default|full asv run --python=same --set-commit-hash $(git rev-parse HEAD) \\
+    asv run --python=same --set-commit-hash $(git rev-parse HEAD) \\
         --machine M -b <the valid cases of those kernels> [-a rounds=1]
 
+with the setting ``settings.SIZES`` (kernels/settings.py) at ``default``, or ``full`` with ``--full``.
 Only valid cases are selected (``bench.common.selected``); ``jax-gpu`` cases are selected only
 where JAX sees a GPU (elsewhere asv records them as n/a, NaN, without starting a process).
 A crashing benchmark is recorded by asv as failed and the run goes on. The comparisons are
@@ -23,6 +24,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from kernels import settings
 
 from .asv_run import ROOT, _asv, _conf, _config, _repeat, asv_runner, room_needed, selection, timed_rounds
 from .cli import parse_args
@@ -159,7 +162,7 @@ def measure(args, config: Path, results_dir: Path, machine: str, commit: str, st
     interrupted, None when the report may follow."""
     gpu = _gpu_present()
     # set here too: the selection below imports the bench modules, whose grids depend on it
-    os.environ["JAXBENCH_SIZES"] = "full" if args.full else "default"
+    os.environ.update(settings.env(sizes="full" if args.full else "default"))
     env = dict(os.environ)
     mode = "full grid" if args.full else "default run"
     print(f"jaxbench: {', '.join(args.kernel_list)} | {mode}, {args.rounds} round(s) | machine {machine}"

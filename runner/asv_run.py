@@ -68,7 +68,7 @@ def selection(kernel: str, gpu: bool, full: bool = True,
             chosen, total = chosen + n, total + n
         else:
             total += len(list(_product(cls.params))) * len(methods)
-            # the suite's grid is the run's (bench/common.py: JAXBENCH_SIZES, set by measure())
+            # the suite's grid is the run's (bench/common.py: settings.SIZES, set by measure())
             keep = [v for v in common.selected(cls) if gpu or v[0] != "jax-gpu"]
             chosen += len(keep) * len(methods)
             if keep:

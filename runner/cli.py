@@ -11,8 +11,9 @@ runner/__main__.py.
 from __future__ import annotations
 
 import argparse
-import os
 import re
+
+from kernels import settings
 
 from .asv_run import ROOT
 
@@ -36,7 +37,7 @@ def _parser(known: list[str]) -> argparse.ArgumentParser:
                         help="asv results folder (default: results_dir of asv.conf.json, .asv/results)")
     parser.add_argument("--rounds", type=int, default=1,
                         help="asv processes per timed case where asv times them (--commits runs, or the "
-                             "comparisons off with JAXBENCH_COMPARISONS=0), as separate passes over all kernels "
+                             f"comparisons off with {settings.COMPARISONS.var}=0), as separate passes over all kernels "
                              "(default 1); otherwise the comparison processes time every steady-state case")
     parser.add_argument("--processes", type=int, default=None,
                         help=f"processes per comparison, each timing every steady-state case (default "
@@ -65,7 +66,8 @@ def _parser(known: list[str]) -> argparse.ArgumentParser:
 def parse_args(argv=None):
     """The command line, checked: unknown kernels, a bad machine name, --rounds or --processes below
     their minimum and --commit with --commits are refused (exit 2); ``args.kernel_list``,
-    ``args.comparisons``, ``args.timed_only`` (the gate's environment switches) and, with
+    ``args.comparisons``, ``args.timed_only`` (the settings ``settings.COMPARISONS`` and
+    ``settings.TIMED_ONLY``; a bad value is a usage error) and, with
     ``--commits``, ``args.commit_list`` added."""
     import kernels
 
@@ -82,8 +84,10 @@ def parse_args(argv=None):
         parser.error(f"machine name {args.machine!r}: use letters, digits, '.', '_' or '-'")
     if args.rounds < 1:
         parser.error(f"--rounds {args.rounds}: at least 1 (2 or more to measure the spread between processes)")
-    args.comparisons = os.environ.get("JAXBENCH_COMPARISONS", "1") != "0"   # the gate turns them off
-    args.timed_only = os.environ.get("JAXBENCH_TIMED_ONLY") == "1"   # the gate: steady-state time_ only
+    try:   # the environment's switches (kernels/settings.py): comparisons off, steady-state time_ only
+        args.comparisons, args.timed_only = settings.comparisons(), settings.timed_only()
+    except settings.SettingError as exc:
+        parser.error(str(exc))
     if args.commits is not None and args.commit is not None:
         parser.error("--commits and --commit: give one (--commit names the checkout's results; --commits "
                      "measures other commits)")

@@ -19,14 +19,14 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from kernels import settings
 from results import atomic
 from results.files import FACTS_FILE
 
 ENV_KEYS = ("XLA_FLAGS", "XLA_PYTHON_CLIENT_PREALLOCATE", "XLA_PYTHON_CLIENT_MEM_FRACTION",
             "JAX_PLATFORMS", "JAX_ENABLE_X64", "JAX_DEFAULT_MATMUL_PRECISION",
             "JAX_ENABLE_COMPILATION_CACHE", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-            "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "JAXBENCH_SIZES", "JAXBENCH_JAX_CACHE",
-            "JAXBENCH_COMPILE_BUDGET_S", "JAXBENCH_MATMUL_PRECISION")
+            "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES") + settings.recorded()   # ours: kernels/settings.py
 
 
 def _cpu() -> dict:

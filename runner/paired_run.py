@@ -12,9 +12,9 @@ target (``LECTURE_TARGET`` for the lecture ratios, ``TARGET`` for the others) ge
 processes: the lecture ratios first, up to ``LECTURE_MAX_PROCESSES``, then the others, up to
 ``MAX_PROCESSES``, in the order of the narrowing one more process buys per second and as many as
 fit the comparisons' ``BUDGET_S`` (all passes together) and the run's deadline. Such a process
-measures only the sides of those comparisons (``JAXBENCH_COMPARISONS_ONLY``), each group in the
+measures only the sides of those comparisons (``settings.COMPARISONS_ONLY``), each group in the
 passes that Kalibera & Jones's rule finds cheapest for the variance measured so far
-(``JAXBENCH_PASSES``, :mod:`jaxbench.allocation`): with the spread between processes dominating,
+(``settings.PASSES``, :mod:`jaxbench.allocation`; the settings: kernels/settings.py): with the spread between processes dominating,
 few passes, more processes. ``--commits`` runs its passes through asv instead (:func:`one_pass`):
 each commit's code lives in asv's virtualenv.
 
@@ -49,6 +49,7 @@ from pathlib import Path
 from jaxbench import allocation
 from results import records
 from results.comparisons import Comparisons, Measured
+from kernels import settings
 
 from results.asv_json import params_key
 
@@ -253,7 +254,7 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
     A pass is one worker process per kernel and device count (``run_worker(devices, [kernel],
     reverse) -> exit code``, with ``env``: runner/paired_worker.py, forked by the worker server);
     after the first pass, ``env`` names the calls per sample its processes chose
-    (``store.NUMBERS_ENV``), so later processes skip the probe. ``record(entry)``, if given, is called after every pass with the
+    (``settings.CALLS_PER_SAMPLE``), so later processes skip the probe. ``record(entry)``, if given, is called after every pass with the
     commit's comparisons (runner/asv_record.py writes them into asv's results). Extra passes
     (comparisons still wider than their target) must end within ``budget_s`` of the first pass's
     start and before ``deadline`` (a ``time.monotonic()`` value: the whole run's budget)."""
@@ -270,14 +271,14 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
     with drop_folder(env) as drops:
         for p in range(1, processes + 1 if measured else 1):
             if p > 1:   # the floor every figure rests on, at the fewest passes (see the module doc)
-                env[records.PASSES_ENV] = str(BASE_PASSES)
+                env.update(settings.env(passes=BASE_PASSES))
             worker_pass(p, f"/{processes}", per_devices, run_worker, drops, machine_dir, commit, run=run, say=say,
                         deadline=deadline)
             kept.append(f"comparisons pass {p}")
             recorded()
             if p == 1:   # later processes reuse the first one's calls per sample: no probe again
-                env[records.NUMBERS_ENV] = str(_calls_per_sample(drops, machine_dir, commit))
-        env.pop(records.PASSES_ENV, None)
+                env.update(settings.env(calls_per_sample=_calls_per_sample(drops, machine_dir, commit)))
+        settings.unset(env, settings.PASSES)
         p = processes
         while measured:
             left = min(budget_s - (time.monotonic() - started),
@@ -288,14 +289,12 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
             p += 1
             only = drops / "only.txt"   # not a drop: store.collect reads *.json
             only.write_text("\n".join(chosen), encoding="utf-8")
-            env[records.ONLY_ENV] = str(only)
-            env[records.PASSES_ENV] = str(passes)
+            env.update(settings.env(comparisons_only=only, passes=passes))
             what = "lecture ratio" if all(r.is_lecture for r in rows) else "comparison"
             worker_pass(p, f" (+1 process for {len(chosen)} imprecise {what}{'s' if len(chosen) > 1 else ''})",
                         device_counts(measured, gpu, set(chosen)), run_worker, drops, machine_dir, commit,
                         run=run, say=say, only=set(chosen), deadline=deadline)
-            env.pop(records.ONLY_ENV, None)
-            env.pop(records.PASSES_ENV, None)
+            settings.unset(env, settings.COMPARISONS_ONLY, settings.PASSES)
             kept.append(f"comparisons pass {p}")
             recorded()
     return kept
@@ -303,7 +302,7 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
 
 def _calls_per_sample(drops: Path, machine_dir: Path, commit: str) -> Path:
     """The calls per sample the first pass's processes chose, written into ``drops`` for the later
-    processes (``store.NUMBERS_ENV``); the file."""
+    processes (``settings.CALLS_PER_SAMPLE``); the file."""
     numbers = drops / "calls-per-sample.jsonc"   # not a drop: store.collect reads *.json
     numbers.write_text(json.dumps(records.calls_per_sample(records.load(machine_dir)["commits"].get(commit))),
                        encoding="utf-8")
@@ -337,13 +336,13 @@ def selections_of(kernel_list, gpu: bool) -> tuple[dict, list[str]]:
 
 @contextlib.contextmanager
 def drop_folder(env: dict):
-    """A temporary folder named in ``env`` (``JAXBENCH_COMPARISONS_OUT``) where the measuring
+    """A temporary folder named in ``env`` (``settings.COMPARISONS_OUT``) where the measuring
     processes drop their records; removed, and ``env`` cleaned, however the block ends."""
     drops = Path(tempfile.mkdtemp(prefix="jaxbench-drops-"))
-    env[records.OUT_ENV] = str(drops)
+    env.update(settings.env(comparisons_out=drops))
     try:
         yield drops
     finally:
-        for name in (records.OUT_ENV, records.ONLY_ENV, records.PASSES_ENV, records.NUMBERS_ENV):
-            env.pop(name, None)
+        settings.unset(env, settings.COMPARISONS_OUT, settings.COMPARISONS_ONLY, settings.PASSES,
+                       settings.CALLS_PER_SAMPLE)
         shutil.rmtree(drops, ignore_errors=True)

@@ -8,17 +8,16 @@ Under ``asv run`` a kernel's comparisons are measured in its comparison class's 
 comparison passes run this module's :func:`work` instead, in a fork of the preloaded worker
 server (runner/worker_server.py; ``python -m runner.paired_worker`` runs it in a fresh process):
 one process measures the same classes' comparisons, kernel after kernel, with the same code (:func:`jaxbench.measure.measure`),
-and drops one record per class into ``JAXBENCH_COMPARISONS_OUT`` exactly as the class's
-``setup_cache`` does, so each comparison still gets one record per process (runner/asv_record.py
-then writes the pooled ratios into asv's results). ``JAXBENCH_COMPARISONS_ONLY`` narrows it to
+and drops one record per class into the folder the setting ``settings.COMPARISONS_OUT`` names,
+exactly as the class's ``setup_cache`` does, so each comparison still gets one record per process (runner/asv_record.py
+then writes the pooled ratios into asv's results). ``settings.COMPARISONS_ONLY`` narrows it to
 the sides of some comparisons (the extra passes).
 Forced host devices (N > 1) are set before JAX starts, as in the asv class's process; the grid
-(default run or full) follows ``JAXBENCH_SIZES``, as the suite's does.
+(default run or full) follows ``settings.SIZES``, as the suite's does (kernels/settings.py).
 """
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 
@@ -54,7 +53,7 @@ def measure_classes(chosen, devices: int, only: set | None) -> int:
 def work(devices: int, names: list[str], reverse: bool = False) -> int:
     """This process's measurement: ``devices`` host devices forced (before JAX starts), then the
     comparison classes of ``names`` with that many devices, in order (reversed with ``reverse``),
-    each dropped into ``JAXBENCH_COMPARISONS_OUT``; 0. Also a fork's whole job (runner/worker_server.py)."""
+    each dropped into the folder ``settings.COMPARISONS_OUT`` names; 0. Also a fork's whole job (runner/worker_server.py)."""
     import kernels
     from results import records
 
@@ -75,15 +74,14 @@ def main(argv=None) -> int:
     ap.add_argument("--reverse", action="store_true", help="measure the kernels in reverse order")
     args = ap.parse_args(argv)
     import kernels
-
-    from results import records
+    from kernels import settings
 
     names = [k for k in args.kernels.split(",") if k]
     unknown = sorted(set(names) - set(kernels.kernels()))
     if unknown or args.devices < 1:
         ap.error(f"unknown kernel(s) {', '.join(unknown)}" if unknown else f"--devices {args.devices}: need >= 1")
-    if not os.environ.get(records.OUT_ENV):
-        ap.error(f"{records.OUT_ENV} is not set: the records would go nowhere")
+    if settings.path(settings.COMPARISONS_OUT) is None:
+        ap.error(f"{settings.COMPARISONS_OUT.var} is not set: the records would go nowhere")
     return work(args.devices, names, args.reverse)
 
 

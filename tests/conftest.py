@@ -9,9 +9,12 @@ os.environ.setdefault("JAX_PLATFORMS", os.environ.get("JAX_PLATFORMS", ""))
 # time (tests/test_kernels.py + test_norm_hessian.py, one process, 2-core Xeon: 184 s -> 122 s, one
 # run each). The optimised code is checked where it is timed: kernels.prepare verifies every case
 # against its NumPy reference in every benchmark process of make bench and asv run.
-# JAXBENCH_TEST_XLA_OPTIMISED=1 compiles as make bench does.
+# JAXBENCH_TEST_XLA_OPTIMISED=1 compiles as make bench does (kernels/settings.py; importing
+# kernels imports no JAX, so XLA_FLAGS is still set before JAX starts).
+from kernels import settings  # noqa: E402
+
 OFF = "--xla_backend_optimization_level=0"
-if os.environ.get("JAXBENCH_TEST_XLA_OPTIMISED") != "1" and OFF not in os.environ.get("XLA_FLAGS", ""):
+if not settings.xla_optimised_in_tests() and OFF not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {OFF}".strip()
 
 import pytest  # noqa: E402

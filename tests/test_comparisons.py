@@ -14,7 +14,7 @@ import pytest
 from jaxbench import declare, passes
 from results import comparison_stats, files, records
 from results.comparisons import Comparisons, Measured
-from kernels import Case
+from kernels import Case, settings
 from reports import paired
 
 
@@ -205,7 +205,8 @@ def _fake_worker(env, ratio_of_pass):
 
     def run_worker(devices, kernel_names, reverse=False):
         calls.append((devices, list(kernel_names), reverse))
-        only.append(set(Path(env[records.ONLY_ENV]).read_text().split("\n")) if records.ONLY_ENV in env else None)
+        listed = settings.path(settings.COMPARISONS_ONLY, env)
+        only.append(set(listed.read_text().split("\n")) if listed is not None else None)
         if devices != 1:
             return 0                     # (the two-device process records nothing here)
         comps = declare.for_kernel("selu", devices=1)[:1]
@@ -213,7 +214,7 @@ def _fake_worker(env, ratio_of_pass):
         rec = {"pid": k, "groups": [{"sides": [comps[0].num.key, comps[0].den.key],
                                      "numbers": [1, 1], "missing": {}, "stopped": "fake",
                                      "passes": [[ratio_of_pass(k) * 1e-3, 1e-3]] * 5}]}
-        records.drop(rec, "SeluComparisons", 1, declare.entries(comps), env[records.OUT_ENV])
+        records.drop(rec, "SeluComparisons", 1, declare.entries(comps), env[settings.COMPARISONS_OUT.var])
         return 0
     run_worker.only = only
     return run_worker, calls
@@ -228,7 +229,7 @@ def test_runner_runs_the_processes_asked_and_more_only_for_imprecise_kernels(tmp
                    record=recorded.append)
     # selu has one-device and two-device comparisons: one worker process per kernel, device count and pass
     assert calls == [(1, ["selu"], False), (2, ["selu"], False)] * 3
-    assert records.OUT_ENV not in env                                     # drop folder cleaned
+    assert settings.COMPARISONS_OUT.var not in env                                     # drop folder cleaned
     entry = records.load(tmp_path / "m1")["commits"]["c"]
     assert len(entry["processes"]) == 3
     assert [len(e["processes"]) for e in recorded] == [1, 2, 3]         # asv's values after every pass
@@ -252,13 +253,13 @@ def test_later_processes_of_the_first_passes_take_the_fewest_passes(tmp_path):
     worker, calls = _fake_worker(env, lambda k: 2.0)
 
     def watching(devices, names, reverse=False):
-        seen.append(env.get(records.PASSES_ENV))
+        seen.append(env.get(settings.PASSES.var))
         return worker(devices, names, reverse)
 
     paired_run.run(["selu"], False, watching, env, tmp_path / "m", "c", processes=4, say=lambda *a, **k: None)
     assert seen[:2] == [None, None]                                   # pass 1: both device counts
     assert seen[2:8] == [str(paired_run.BASE_PASSES)] * 6 and paired_run.BASE_PASSES == allocation.MIN_PASSES
-    assert records.PASSES_ENV not in env
+    assert settings.PASSES.var not in env
 
 
 def test_an_interrupted_pass_keeps_the_classes_it_finished(tmp_path):
@@ -276,7 +277,7 @@ def test_an_interrupted_pass_keeps_the_classes_it_finished(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         paired_run.run(["selu"], False, interrupted, env, tmp_path / "m", "c", processes=3, kept=kept,
                        say=lambda *a, **k: None)
-    assert kept == ["comparisons pass 1"] and records.OUT_ENV not in env
+    assert kept == ["comparisons pass 1"] and settings.COMPARISONS_OUT.var not in env
     assert len(records.load(tmp_path / "m")["commits"]["c"]["processes"]) == 2   # pass 1's and pass 2's first
 
 

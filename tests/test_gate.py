@@ -19,7 +19,7 @@ import pytest
 
 import kernels
 from runner.gate import __main__ as gate, plan as gate_plan, records as gate_records, rule as gate_rule
-from kernels import _plant
+from kernels import _plant, settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SELU = "selu|jax-cpu|explicit|jit|1000|float32|lecture|1"
@@ -266,11 +266,11 @@ class FakeClock:
 
 
 def test_plant_parse():
-    assert _plant.parse(None) == {}
-    assert _plant.parse("selu:1.25, matmul:1.5") == {"selu": 1.25, "matmul": 1.5}
+    assert settings.parse_plant(None) == {}
+    assert settings.parse_plant("selu:1.25, matmul:1.5") == {"selu": 1.25, "matmul": 1.5}
     for bad in ("selu", "selu:fast", "selu:0.9", ":1.2", "selu:inf"):
-        with pytest.raises(_plant.PlantError, match="KERNEL:FACTOR"):
-            _plant.parse(bad)
+        with pytest.raises(settings.PlantError, match="KERNEL:FACTOR"):
+            settings.parse_plant(bad)
 
 
 def test_short_calls_pay_with_extra_real_calls(monkeypatch):
@@ -308,18 +308,18 @@ def test_long_calls_pay_with_a_busy_wait(monkeypatch):
 
 def test_prepare_marks_a_planted_case(monkeypatch):
     case = kernels.cases("selu", backend="numpy-cpu")[0]
-    monkeypatch.delenv(_plant.ENV, raising=False)
+    monkeypatch.delenv(settings.PLANT_SLOWDOWN.var, raising=False)
     plain = kernels.prepare(case)
     assert _plant.MARK not in plain.notes
     assert not hasattr(plain.run, "planted_factor")
 
-    monkeypatch.setenv(_plant.ENV, "selu:1.25")
+    monkeypatch.setenv(settings.PLANT_SLOWDOWN.var, "selu:1.25")
     planted = kernels.prepare(case)
     assert planted.notes.startswith(_plant.MARK + " x1.25")
     assert planted.run.planted_factor == 1.25
     assert planted.check() <= planted.tolerance        # still the right result
 
-    monkeypatch.setenv(_plant.ENV, "matmul:1.25")     # another kernel: untouched
+    monkeypatch.setenv(settings.PLANT_SLOWDOWN.var, "matmul:1.25")     # another kernel: untouched
     assert _plant.MARK not in kernels.prepare(case).notes
 
 
@@ -352,13 +352,13 @@ def test_a_base_without_the_worker_is_refused(capsys):
 
 
 def test_side_env_plants_only_when_asked(monkeypatch, tmp_path):
-    monkeypatch.setenv(_plant.ENV, "selu:2")
-    monkeypatch.setenv("JAXBENCH_PASSES", "7")
-    monkeypatch.setenv("JAXBENCH_COMPARISONS_ONLY", "/somewhere")
+    monkeypatch.setenv(settings.PLANT_SLOWDOWN.var, "selu:2")
+    monkeypatch.setenv(settings.PASSES.var, "7")
+    monkeypatch.setenv(settings.COMPARISONS_ONLY.var, "/somewhere")
     env = gate.side_env(tmp_path, None)
-    assert _plant.ENV not in env and "JAXBENCH_PASSES" not in env and "JAXBENCH_COMPARISONS_ONLY" not in env
+    assert not {settings.PLANT_SLOWDOWN.var, settings.PASSES.var, settings.COMPARISONS_ONLY.var} & set(env)
     env = gate.side_env(tmp_path, "selu:1.25")
-    assert env[_plant.ENV] == "selu:1.25" and env["PYTHONPATH"] == str(tmp_path)
+    assert env[settings.PLANT_SLOWDOWN.var] == "selu:1.25" and env["PYTHONPATH"] == str(tmp_path)
 
 
 def test_import_check(tmp_path):

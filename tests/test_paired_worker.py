@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from jaxbench import declare, passes
-from results import records
+from kernels import settings
 
 
 def test_worker_measures_the_suites_classes_of_its_device_count():
@@ -29,7 +29,7 @@ def test_worker_drops_one_record_per_class_with_only_the_comparisons_asked(tmp_p
     from runner import paired_worker
     from jaxbench import measure
 
-    monkeypatch.setenv(records.OUT_ENV, str(tmp_path))
+    monkeypatch.setenv(settings.COMPARISONS_OUT.var, str(tmp_path))
     seen = []
     monkeypatch.setattr(measure, "measure", lambda comps: seen.append([c.id for c in comps]) or {"pid": 1, "groups": []})
     comps = declare.for_kernel("selu")
@@ -44,12 +44,12 @@ def test_worker_drops_one_record_per_class_with_only_the_comparisons_asked(tmp_p
 @pytest.mark.parametrize("argv, message", [
     (["--kernels", "selu,nosuch"], "unknown kernel(s) nosuch"),
     (["--kernels", "selu", "--devices", "0"], "--devices 0: need >= 1"),
-    (["--kernels", "selu"], "JAXBENCH_COMPARISONS_OUT is not set"),
+    (["--kernels", "selu"], f"{settings.COMPARISONS_OUT.var} is not set"),
 ])
 def test_worker_refuses_bad_input_clearly(argv, message, monkeypatch, capsys):
     from runner import paired_worker
 
-    monkeypatch.delenv(records.OUT_ENV, raising=False)
+    monkeypatch.delenv(settings.COMPARISONS_OUT.var, raising=False)
     with pytest.raises(SystemExit) as exc:
         paired_worker.main(argv)
     assert exc.value.code == 2 and message in capsys.readouterr().err
@@ -116,7 +116,7 @@ def test_worker_process_measures_and_drops_what_it_is_asked(devices, tmp_path):
     only = tmp_path / "only.txt"
     only.write_text(comp.id)
     drops = tmp_path / "drops"
-    env = dict(os.environ, **{records.OUT_ENV: str(drops), records.ONLY_ENV: str(only), "JAXBENCH_JAX_CACHE": ""})
+    env = dict(os.environ, **settings.env(comparisons_out=drops, comparisons_only=only, jax_cache=""))
     env.pop("XLA_FLAGS", None)
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run([sys.executable, "-m", "runner.paired_worker", "--devices", str(devices), "--kernels", "norm"],

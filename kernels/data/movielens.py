@@ -2,7 +2,7 @@
 
 Where the ratings come from, first match wins:
 
-1. a path given as argument, or in the environment variable ``JAXBENCH_MOVIELENS``: MovieLens'
+1. a path given as argument, or in the setting ``settings.MOVIELENS`` (kernels/settings.py): MovieLens'
    own ``u.data`` (tab-separated ``user item rating timestamp``, no header) or a RecBole
    ``.inter`` file (tab-separated, typed header such as ``user_id:token``);
 2. the copy shipped in the ``recbole`` wheel (``pip install --no-deps recbole==1.2.1``), found
@@ -20,16 +20,16 @@ import numpy as np
 import scipy.sparse
 import scipy.stats
 
+from .. import settings
 from .._case import Unavailable
 
-ENV_VAR = "JAXBENCH_MOVIELENS"
 RECBOLE_FILE = "recbole/dataset_example/ml-100k/ml-100k.inter"
 N_USERS, N_MOVIES, N_RATINGS = 943, 1682, 100_000     # MovieLens-100k, as the lab checks
 TRAIN_FRACTION = 0.8                                    # lab: 80/20 split after a seeded shuffle
 RECBOLE_COLUMNS = ("user_id", "item_id", "rating", "timestamp")
 
 HOW_TO_GET = (f"MovieLens-100k not found. Install the wheel that ships it: "
-              f"`pip install --no-deps recbole==1.2.1` (done by `make test`), or point {ENV_VAR} "
+              f"`pip install --no-deps recbole==1.2.1` (done by `make test`), or point {settings.MOVIELENS.var} "
               f"at MovieLens' u.data (https://grouplens.org/datasets/movielens/100k/) or a RecBole .inter file.")
 
 
@@ -75,12 +75,12 @@ def recbole_path() -> Path | None:
 
 
 def find_data(path: str | os.PathLike | None = None) -> Path:
-    """Argument, else $JAXBENCH_MOVIELENS, else the recbole wheel's copy; Unavailable if none."""
-    given = path if path is not None else os.environ.get(ENV_VAR) or None
+    """Argument, else the setting ``settings.MOVIELENS``, else the recbole wheel's copy; Unavailable if none."""
+    given = path if path is not None else settings.path(settings.MOVIELENS)
     if given is not None:
         given = Path(given).expanduser()
         if not given.is_file():
-            origin = "argument" if path is not None else f"${ENV_VAR}"
+            origin = "argument" if path is not None else f"${settings.MOVIELENS.var}"
             raise Unavailable(f"MovieLens file {given} (from {origin}) does not exist. {HOW_TO_GET}")
         return given
     found = recbole_path()

@@ -9,7 +9,8 @@ and asv keeps no reason. The report tells the causes apart from what it knows:
   ``jax-gpu: not measured on <machine> (no GPU)`` (:func:`gpu_notes`).
 - **not selected**: the run did not ask for the case: outside the default run
   (``kernels.in_default_run``, e.g. float64 or matmul ``x@y`` at n = 3000) when the machine's facts
-  say the run was a default one (``measurement.sizes`` or ``env.JAXBENCH_SIZES`` not ``full``).
+  say the run was a default one (``measurement.sizes``, else the ``env`` entry of the setting
+  ``settings.SIZES`` of kernels/settings.py, not ``full``).
   Left out: absent, not n/a. (:mod:`results.frame` asks the registry: ``in_default_run`` column.)
 - **a real reason**: the kernel's ``availability`` check (``Kernel.availability``, e.g. MovieLens
   missing for svt_hard at 943 x 1682) fails on the machine building the report: the row stays, with
@@ -23,6 +24,8 @@ Failed rows (asv null) always stay. Unknown kernels (not in the registry) keep e
 from __future__ import annotations
 
 import pandas as pd
+
+from kernels import settings
 
 GPU_BACKEND = "jax-gpu"
 NO_GPU = "no GPU"
@@ -71,7 +74,7 @@ def default_run(facts: dict) -> bool:
     """Whether a machine's results come from the default run (``python -m runner`` without --full);
     unknown (no facts) counts as default, the common case."""
     m = (facts or {}).get("measurement") or {}
-    sizes = m.get("sizes") or ((facts or {}).get("env") or {}).get("JAXBENCH_SIZES")
+    sizes = m.get("sizes") or ((facts or {}).get("env") or {}).get(settings.SIZES.var)
     return sizes not in ("full",)
 
 

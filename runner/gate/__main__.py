@@ -23,9 +23,9 @@
    "unconfirmed" when ratio >= factor at p <= 0.03 only; an improvement in the mirror case.
 
 Exit status: 1 when a regression is found, 0 otherwise, 2 on a usage error or a failed run,
-130 when interrupted. ``--plant KERNEL:FACTOR`` sets ``JAXBENCH_PLANT_SLOWDOWN`` for HEAD's
-processes only (kernels/_plant.py, applied by ``kernels.prepare`` inside the worker too): a
-self-test that the gate sees a slowdown of that size.
+130 when interrupted. ``--plant KERNEL:FACTOR`` sets the setting ``settings.PLANT_SLOWDOWN``
+(kernels/settings.py) for HEAD's processes only (kernels/_plant.py, applied by ``kernels.prepare``
+inside the worker too): a self-test that the gate sees a slowdown of that size.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from results.records import ONLY_ENV, OUT_ENV, PASSES_ENV   # the worker's switches (older commits ignore PASSES_ENV)
+from kernels import settings   # the worker's switches (older commits ignore settings.PASSES)
 
 from .. import children
 from . import plan as gate_plan, records as gate_records, report as gate_report, rule as gate_rule
@@ -97,14 +97,12 @@ def worker_added() -> str:
 
 
 def side_env(worktree: Path, plant: str | None) -> dict:
-    """The environment of a side's processes: the worktree's code, the default run's cases, every
-    comparison (no ``JAXBENCH_COMPARISONS_ONLY``), the worker's own passes unless the gate asks
-    (``JAXBENCH_PASSES``), the planted slowdown only where asked."""
-    env = dict(os.environ)
-    for var in ("JAXBENCH_PLANT_SLOWDOWN", "JAXBENCH_SIZES", ONLY_ENV, OUT_ENV, PASSES_ENV):
-        env.pop(var, None)
-    if plant:
-        env["JAXBENCH_PLANT_SLOWDOWN"] = plant
+    """The environment of a side's processes: the worktree's code and this environment without the
+    settings a run sets (:func:`kernels.settings.without_runner_only`): the default run's cases, every
+    comparison (no ``settings.COMPARISONS_ONLY``), the worker's own passes unless the gate asks
+    (``settings.PASSES``), its own calls per sample, the planted slowdown only where asked."""
+    env = settings.without_runner_only(os.environ)
+    env.update(settings.env(plant_slowdown=plant or None))
     env["PYTHONPATH"] = str(worktree)
     return env
 
@@ -131,7 +129,8 @@ def add_worktrees(sides: dict, tmp: Path) -> dict:
         _git("worktree", "add", "--detach", "--quiet", str(wt), commit)
         # temporary files and JAX's compilation cache inside the gate's folder: removed with it;
         # one cache per side, so that each side's first process compiles, as the other's does
-        envs[side] = dict(side_env(wt, plant), TMPDIR=str(tmp / "tmp"), JAXBENCH_JAX_CACHE=str(tmp / f"jax-cache-{side}"))
+        envs[side] = dict(side_env(wt, plant), TMPDIR=str(tmp / "tmp"),
+                          **settings.env(jax_cache=tmp / f"jax-cache-{side}"))
         check_imports(wt, envs[side])
     return envs
 
@@ -155,9 +154,9 @@ def run_process(wt: Path, side: str, pair: int, devices: int, kernel_list: list[
     cmd = [sys.executable, "-m", worker_module(wt), "--devices", str(devices), "--kernels", ",".join(kernel_list)]
     if pair % 2:
         cmd.append("--reverse")          # the kernels' order alternates too, the same on both sides of a pair
-    env = dict(env, **{OUT_ENV: str(drop)}, **({PASSES_ENV: str(passes)} if passes else {}))
-    log.write(f"\n$ (cd {wt}) {OUT_ENV}={drop}{f' {PASSES_ENV}={passes}' if passes else ''} "
-              f"{' '.join(cmd)}\n")
+    given = settings.env(comparisons_out=drop, passes=passes or None)
+    env = dict(env, **given)
+    log.write(f"\n$ (cd {wt}) {' '.join(f'{k}={v}' for k, v in given.items())} {' '.join(cmd)}\n")
     log.flush()
     t0 = time.monotonic()
     # its own process group: an interrupted gate stops it and everything it started (children.py)
@@ -227,7 +226,6 @@ def measure(args, sides: dict, envs: dict, out_dir: Path, log, started: float):
 def parse_args(argv=None):
     """The command line, checked (:func:`check_args`): usage errors exit 2."""
     import kernels as registry
-    from kernels import _plant
 
     parser = argparse.ArgumentParser(prog="python -m runner.gate",
                                      description="Regression gate: BASE vs HEAD in alternating worker processes, "
@@ -253,16 +251,16 @@ def parse_args(argv=None):
                              "<dir>/gate.log); a new folder: one holding an earlier gate run is refused. "
                              "Default: a temporary folder, removed afterwards")
     parser.add_argument("--plant", default=None, metavar="KERNEL:FACTOR",
-                        help="self-test: plant this slowdown in HEAD's processes only (JAXBENCH_PLANT_SLOWDOWN)")
+                        help=f"self-test: plant this slowdown in HEAD's processes only ({settings.PLANT_SLOWDOWN.var})")
     parser.add_argument("--fixed", "--no-confirm", dest="fixed", action="store_true",
                         help="decide on the first --processes pairs alone: no adaptive pairs")
     parser.add_argument("--all", action="store_true", help="print every case, not only the flagged ones")
     args = parser.parse_args(argv)
-    check_args(parser, args, list(registry.kernels()), _plant)
+    check_args(parser, args, list(registry.kernels()))
     return args
 
 
-def check_args(parser, args, known: list[str], plant) -> None:
+def check_args(parser, args, known: list[str]) -> None:
     """Usage errors (exit 2): kernels, counts, thresholds, the plant, the commits and their worker."""
     args.kernel_list = [k.strip() for k in args.kernels.split(",") if k.strip()]
     unknown = [k for k in args.kernel_list if k not in known]
@@ -279,8 +277,8 @@ def check_args(parser, args, known: list[str], plant) -> None:
         parser.error(f"--factor {args.factor}: must be > 1")
     if args.plant is not None:
         try:
-            planted = plant.parse(args.plant)
-        except plant.PlantError as exc:
+            planted = settings.parse_plant(args.plant)
+        except settings.PlantError as exc:
             parser.error(str(exc))
         bad = [k for k in planted if k not in known]
         if bad or not planted:
@@ -338,7 +336,7 @@ def gate(args, tmp: Path, started: float) -> int:
           f"(budget {args.budget:.0f} s) | regression: ratio >= {args.factor:g} and Mann-Whitney p <= {args.alpha:g} "
           f"over process medians", flush=True)
     if args.plant:
-        print(f"gate: SELF-TEST, planted slowdown {args.plant} in HEAD's processes (JAXBENCH_PLANT_SLOWDOWN)")
+        print(f"gate: SELF-TEST, planted slowdown {args.plant} in HEAD's processes ({settings.PLANT_SLOWDOWN.var})")
     log = open(out_dir / "gate.log", "w", encoding="utf-8")
     try:
         envs = add_worktrees(sides, tmp)

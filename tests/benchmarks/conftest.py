@@ -4,9 +4,8 @@ JAXBENCH_PYTEST_SIZES: ``default`` (each kernel's lecture size; the default when
 ``quick`` (smallest quick size; the default under --benchmark-disable, as in `make test`),
 ``grid`` (every size of the benchmark grid). Placements: host and explicit; float32.
 """
-import os
-
 import kernels
+from kernels import settings
 
 
 def _sizes(spec, mode):
@@ -27,8 +26,6 @@ def selected_cases(mode):
 def pytest_generate_tests(metafunc):
     if "bench_case" in metafunc.fixturenames:
         disabled = metafunc.config.getoption("benchmark_disable", False)
-        mode = os.environ.get("JAXBENCH_PYTEST_SIZES", "quick" if disabled else "default")
-        if mode not in ("quick", "default", "grid"):
-            raise ValueError(f"JAXBENCH_PYTEST_SIZES={mode!r}; valid: quick, default, grid")
+        mode = settings.pytest_sizes(disabled)   # JAXBENCH_PYTEST_SIZES (kernels/settings.py)
         cases = selected_cases(mode)
         metafunc.parametrize("bench_case", cases, ids=[c.label for c in cases])
