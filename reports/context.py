@@ -12,7 +12,7 @@ import pandas as pd
 
 from results.frame import Results, current, latest_commits, one_device, select
 
-from . import paired
+from . import ratios
 from .derived import coverage, flags, speedup
 
 
@@ -28,7 +28,7 @@ class Context:
     selected: pd.DataFrame              # the selection, every device count
     df: pd.DataFrame                    # the selection's one-device rows
     machines: list                      # machines with one-device rows, sorted
-    comparisons: paired.Lookup
+    comparisons: ratios.Lookup
     rates: pd.DataFrame                 # timing rows: speedups, rates, flags, absence
     shown: pd.DataFrame                 # rates without the no-GPU and not-selected rows
     gpu_lines: list = field(default_factory=list)   # "jax-gpu: not measured on <machine> (no GPU)"
@@ -55,7 +55,7 @@ def make(results: Results, machines=None, commits=None, kernels=None, command: s
     commits = commits or latest_commits(all_rows)
     selected = select(all_rows, machines, commits, kernels)
     df = one_device(selected)   # every product but the scaling table: one-device cases
-    comparisons = paired.Lookup(results.comparisons)   # every ratio stated: a measured comparison
+    comparisons = ratios.Lookup(results.comparisons)   # every ratio stated: a measured comparison
     rates = speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df, comparisons), df), speedup.peaks(df))
     rates = flags.with_flags(rates, results.benchmarks, results.facts)
     rates = coverage.classify(rates, results.facts)

@@ -11,7 +11,7 @@ with the setting ``settings.SIZES`` (kernels/settings.py) at ``default``, or ``f
 Only valid cases are selected (``bench.common.selected``); ``jax-gpu`` cases are selected only
 where JAX sees a GPU (elsewhere asv records them as n/a, NaN, without starting a process).
 A crashing benchmark is recorded by asv as failed and the run goes on. The comparisons are
-measured in processes of their own (runner/paired_run.py). Then it writes
+measured in processes of their own (runner/comparison_sweeps.py). Then it writes
 ``<results_dir>/<machine>/jaxbench-facts.jsonc`` and builds the report with
 ``python -m reports``, or ``asv publish`` (asv's HTML) if that fails.
 """
@@ -146,7 +146,7 @@ def run(args, config: Path) -> int:
 
 def worker_runner(server, env: dict):
     """``run_worker(devices, kernels, reverse) -> exit code``: one comparison process outside asv
-    (runner/paired_worker.py's work), forked by the worker ``server`` (runner/worker_server.py), with
+    (runner/measuring_process.py's work), forked by the worker ``server`` (runner/worker_server.py), with
     ``env`` as it is at the call and the environment variables asv.conf.json's matrix gives asv's
     benchmark processes; its output goes to the server's log."""
     matrix_env = {k: str(v) for k, v in _conf().get("matrix", {}).get("env", {}).items()}
@@ -209,9 +209,9 @@ def checkout_run(args, gpu: bool, run_asv, run_worker, env: dict, machine_dir: P
     """The checkout's run: the asv rounds, the comparison passes, the calibration."""
     timed_rounds(args, gpu, run_asv, machine_dir, commit, outcomes, failed_runs, kept, deadline=started + RUN_BUDGET_S)
     if args.comparisons:   # every ratio the report states, paired, in several processes
-        from . import paired_run
+        from . import comparison_sweeps
 
-        paired_run.run(args.kernel_list, gpu, run_worker, env, machine_dir, commit,
+        comparison_sweeps.run(args.kernel_list, gpu, run_worker, env, machine_dir, commit,
                        append=args.append, processes=args.processes, kept=kept,
                        deadline=started + RUN_BUDGET_S, record=record)
     if not args.timed_only:   # the machine's measured peaks: the reports' "percent of peak"

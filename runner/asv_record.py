@@ -1,6 +1,6 @@
 """The comparisons' pooled ratios written into asv's results as the ``track_ratio`` values of the run.
 
-``python -m runner`` measures the comparisons in its own processes (runner/paired_worker.py), several
+``python -m runner`` measures the comparisons in its own processes (runner/measuring_process.py), several
 per comparison; asv's ``track_ratio`` benchmarks (bench/paired_suite.py) are the same comparisons,
 and a plain ``asv run`` measures them in one ``setup_cache`` process per class. So that ``asv
 publish``, ``asv compare`` and the history across commits show the run's speed-ups, each

@@ -20,7 +20,7 @@ from .asv_run import ROOT
 
 def _parser(known: list[str]) -> argparse.ArgumentParser:
     """The options of ``python -m runner`` (``known``: the registry's kernels)."""
-    from .paired_run import COMMITS_PROCESSES, LECTURE_MAX_PROCESSES, MAX_PROCESSES, PROCESSES
+    from .comparison_sweeps import COMMITS_PROCESSES, LECTURE_MAX_PROCESSES, MAX_PROCESSES, PROCESSES
 
     parser = argparse.ArgumentParser(prog="python -m runner", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -71,7 +71,7 @@ def parse_args(argv=None):
     ``--commits``, ``args.commit_list`` added."""
     import kernels
 
-    from .paired_run import COMMITS_PROCESSES, PROCESSES
+    from .comparison_sweeps import COMMITS_PROCESSES, PROCESSES
 
     known = list(kernels.kernels())
     parser = _parser(known)

@@ -85,7 +85,7 @@ def measure_commits(args, commits: list[str], gpu: bool, runners: dict, env: dic
 
     from results import records
 
-    from . import outcome, paired_run
+    from . import outcome, comparison_sweeps
 
     for r in range(1, args.rounds + 1):
         say(f"\n== round {r}/{args.rounds}" + (" (all benchmarks)" if r == 1 else " (steady-state timings)"),
@@ -99,14 +99,14 @@ def measure_commits(args, commits: list[str], gpu: bool, runners: dict, env: dic
             rounds_file.record(machine_dir, c, r + int(args.append), tuple(f"bench_{k}." for k in args.kernel_list))
             kept.append(f"{c[:10]} round {r}")
     if args.comparisons:
-        selections, measured = paired_run.selections_of(args.kernel_list, gpu)
+        selections, measured = comparison_sweeps.selections_of(args.kernel_list, gpu)
         run_id = None if args.append else records.run_id()
-        with paired_run.drop_folder(env) as drops:
+        with comparison_sweeps.drop_folder(env) as drops:
             for p in range(1, args.processes + 1 if measured else 1):
                 for c in order(commits, p + args.rounds):
-                    paired_run.one_pass(p, f"/{args.processes} of {c[:10]}", measured, selections, runners[c], drops,
+                    comparison_sweeps.asv_sweep(p, f"/{args.processes} of {c[:10]}", measured, selections, runners[c], drops,
                                         machine_dir, c, run=run_id, say=say)
-                    kept.append(f"{c[:10]} comparisons pass {p}")
+                    kept.append(f"{c[:10]} comparisons sweep {p}")
     if not args.timed_only:
         say("\n== calibration: GEMM peak and copy bandwidth of this machine, per commit", flush=True)
         for c in order(commits, 1):

@@ -2,12 +2,12 @@
 
     python -m runner.worker_server      (requests on stdin, answers on stdout, one JSON line each)
 
-A fresh ``python -m runner.paired_worker`` pays ~3.2 s of imports (Python, NumPy, JAX, flax, optax,
+A fresh ``python -m runner.measuring_process`` pays ~3.2 s of imports (Python, NumPy, JAX, flax, optax,
 the kernels and the asv suite) and re-reads MovieLens and MNIST before it times anything. The
 server pays that once: it imports all of it and loads the data, but never starts a JAX backend
 (it checks before every fork), then forks one child per request (~10 ms on the 2-core VM). A
 child starts its own backend after forcing its host devices, exactly as a fresh worker does, and
-measures with the worker's own code (:func:`runner.paired_worker.work`).
+measures with the worker's own code (:func:`runner.measuring_process.work`).
 
 A request is ``{"devices": N, "kernels": [...], "reverse": bool, "env": {name: value}}``: the
 child's whole environment is ``env`` (the runner's, at the request). The answer is ``{"pid": the
@@ -45,7 +45,7 @@ def preload() -> list[str]:
 
     from bench import common, paired_suite  # noqa: F401
 
-    from . import paired_worker  # noqa: F401
+    from . import measuring_process  # noqa: F401
 
     for name in kernels.kernels():
         kernels.kernel(name)
@@ -83,9 +83,9 @@ def _child(request: dict, answers) -> None:
         answers.close()
         os.environ.clear()
         os.environ.update(request["env"])
-        from . import paired_worker
+        from . import measuring_process
 
-        rc = paired_worker.work(int(request["devices"]), list(request["kernels"]), bool(request.get("reverse")))
+        rc = measuring_process.work(int(request["devices"]), list(request["kernels"]), bool(request.get("reverse")))
     except BaseException:   # noqa: BLE001  (a child must never return into the server's loop)
         traceback.print_exc()
     finally:
@@ -156,7 +156,7 @@ class Server:
         if self.proc is None:
             self._start(env)
         request = {"devices": devices, "kernels": list(kernel_names), "reverse": reverse, "env": env}
-        self.log.write(f"\n$ fork: python -m runner.paired_worker --devices {devices} --kernels "
+        self.log.write(f"\n$ fork: python -m runner.measuring_process --devices {devices} --kernels "
                        f"{','.join(kernel_names)}{' --reverse' if reverse else ''}\n")
         self.log.flush()
         try:

@@ -44,7 +44,7 @@ def test_every_command_the_docs_name_runs():
     texts = [ROOT / "README.md", ROOT / "Makefile", *sorted((ROOT / "docs").glob("*.md"))]
     pattern = r"(?:python3?|\$\(PY\)|\$\(PYTHON\)) -m\s+([A-Za-z_][\w.]*\w)"
     named = {m for p in texts for m in re.findall(pattern, p.read_text())}
-    assert {"runner", "runner.gate", "runner.gpu", "runner.paired_worker", "reports", "kernels"} <= named, named
+    assert {"runner", "runner.gate", "runner.gpu", "runner.measuring_process", "reports", "kernels"} <= named, named
     for module in sorted(named):
         spec = importlib.util.find_spec(module)
         assert spec is not None, f"the docs name `python -m {module}`, which does not exist"

@@ -15,7 +15,7 @@ from jaxbench import declare, passes
 from results import comparison_stats, files, records
 from results.comparisons import Comparisons, Measured
 from kernels import Case, settings
-from reports import paired
+from reports import ratios
 
 
 # --------------------------------------------------------------------------- passes: pairing and order
@@ -156,7 +156,7 @@ def test_key_matches_the_report_row_key():
     c = Case("matmul", "jax-cpu", "explicit", "jit", 256, "float32", "x@y", 1)
     row = {"kernel": "matmul", "backend": "jax-cpu", "placement": "explicit", "transform": "jit", "size": 256,
            "dtype": "float32", "variant": "x@y", "devices": 1}
-    assert c.key == paired.row_key(row)
+    assert c.key == ratios.row_key(row)
 
 
 # --------------------------------------------------------------------------- the file and the report
@@ -186,13 +186,13 @@ def test_collect_appends_processes_and_loses_nothing(tmp_path):
 def test_report_reads_paired_ratio_and_marks_the_unpaired():
     entry = {"comparisons": {"a / b": {"num": "a", "den": "b", "transfer": False, "kinds": ["numpy"]}},
              "processes": [_record(2.0, 1), _record(2.1, 2), _record(1.9, 3)]}
-    look = paired.Lookup({"vm": {"commits": {"c": entry}}})
+    look = ratios.Lookup({"vm": {"commits": {"c": entry}}})
     assert look.get("vm", "c", "a", "b").paired
     num = {"machine": "vm", "commit": "c", "median": 4.0, "kernel": "k", "backend": "numpy-cpu", "placement": "host",
            "transform": "eager", "size": 1, "dtype": "float32", "variant": "", "devices": 1}
     den = dict(num, backend="jax-cpu", placement="device", transform="jit", median=1.0)
     r = look.ratio(num, den)
-    assert r.method == paired.ACROSS and r.point == 4.0 and math.isnan(r.lo)   # not declared: marked, no interval
+    assert r.method == ratios.ACROSS and r.point == 4.0 and math.isnan(r.lo)   # not declared: marked, no interval
     from reports.formats import tables
     assert "not a measured comparison" in tables.fmt_speedup(r.point, r.lo, r.hi, r.method)
 
@@ -200,7 +200,7 @@ def test_report_reads_paired_ratio_and_marks_the_unpaired():
 # --------------------------------------------------------------------------- the runner's passes
 
 def _fake_worker(env, ratio_of_pass):
-    """A stand-in for runner/paired_worker.py: each call drops one process record of selu's comparisons."""
+    """A stand-in for runner/measuring_process.py: each call drops one process record of selu's comparisons."""
     calls, only = [], []
 
     def run_worker(devices, kernel_names, reverse=False):
@@ -221,11 +221,11 @@ def _fake_worker(env, ratio_of_pass):
 
 
 def test_runner_runs_the_processes_asked_and_more_only_for_imprecise_kernels(tmp_path):
-    from runner import paired_run
+    from runner import comparison_sweeps
 
     env, recorded = {}, []
     precise, calls = _fake_worker(env, lambda k: 2.0)
-    paired_run.run(["selu"], False, precise, env, tmp_path / "m1", "c", processes=3, say=lambda *a, **k: None,
+    comparison_sweeps.run(["selu"], False, precise, env, tmp_path / "m1", "c", processes=3, say=lambda *a, **k: None,
                    record=recorded.append)
     # selu has one-device and two-device comparisons: one worker process per kernel, device count and pass
     assert calls == [(1, ["selu"], False), (2, ["selu"], False)] * 3
@@ -234,7 +234,7 @@ def test_runner_runs_the_processes_asked_and_more_only_for_imprecise_kernels(tmp
     assert len(entry["processes"]) == 3
     assert [len(e["processes"]) for e in recorded] == [1, 2, 3]         # asv's values after every pass
     noisy, calls = _fake_worker(env, lambda k: (1.0, 3.0)[k % 2])       # processes disagree: wide
-    kept = paired_run.run(["selu"], False, noisy, env, tmp_path / "m2", "c", processes=3, max_processes=5,
+    kept = comparison_sweeps.run(["selu"], False, noisy, env, tmp_path / "m2", "c", processes=3, max_processes=5,
                           say=lambda *a, **k: None)
     assert len(kept) == 5 and len(calls) == 8                           # up to 5 for the imprecise
     wide_id = declare.for_kernel("selu", devices=1)[0].id
@@ -246,7 +246,7 @@ def test_runner_runs_the_processes_asked_and_more_only_for_imprecise_kernels(tmp
 def test_later_processes_of_the_first_passes_take_the_fewest_passes(tmp_path):
     """Pass 1 samples until precise (no fixed passes); passes 2.. take BASE_PASSES per group (the
     time left goes to the extra processes); the setting is gone after."""
-    from runner import paired_run
+    from runner import comparison_sweeps
     from jaxbench import allocation
 
     env, seen = {}, []
@@ -256,14 +256,14 @@ def test_later_processes_of_the_first_passes_take_the_fewest_passes(tmp_path):
         seen.append(env.get(settings.PASSES.var))
         return worker(devices, names, reverse)
 
-    paired_run.run(["selu"], False, watching, env, tmp_path / "m", "c", processes=4, say=lambda *a, **k: None)
+    comparison_sweeps.run(["selu"], False, watching, env, tmp_path / "m", "c", processes=4, say=lambda *a, **k: None)
     assert seen[:2] == [None, None]                                   # pass 1: both device counts
-    assert seen[2:8] == [str(paired_run.BASE_PASSES)] * 6 and paired_run.BASE_PASSES == allocation.MIN_PASSES
+    assert seen[2:8] == [str(comparison_sweeps.BASE_PASSES)] * 6 and comparison_sweeps.BASE_PASSES == allocation.MIN_PASSES
     assert settings.PASSES.var not in env
 
 
 def test_an_interrupted_pass_keeps_the_classes_it_finished(tmp_path):
-    from runner import paired_run
+    from runner import comparison_sweeps
 
     env = {}
     worker, calls = _fake_worker(env, lambda k: 2.0)
@@ -275,9 +275,9 @@ def test_an_interrupted_pass_keeps_the_classes_it_finished(tmp_path):
         return 0
     kept = []
     with pytest.raises(KeyboardInterrupt):
-        paired_run.run(["selu"], False, interrupted, env, tmp_path / "m", "c", processes=3, kept=kept,
+        comparison_sweeps.run(["selu"], False, interrupted, env, tmp_path / "m", "c", processes=3, kept=kept,
                        say=lambda *a, **k: None)
-    assert kept == ["comparisons pass 1"] and settings.COMPARISONS_OUT.var not in env
+    assert kept == ["comparisons sweep 1"] and settings.COMPARISONS_OUT.var not in env
     assert len(records.load(tmp_path / "m")["commits"]["c"]["processes"]) == 2   # pass 1's and pass 2's first
 
 
@@ -285,7 +285,7 @@ def test_extra_processes_go_to_wide_lecture_ratios_first_and_fit_the_time_left()
     """Lecture ratios alone while one is wide (up to their own maximum), then the others, widest
     first; each side's recorded seconds paid once, a process start per kernel and device count; nothing that
     does not fit the time left."""
-    from runner import paired_run
+    from runner import comparison_sweeps
 
     def row(cid, num, den, kinds, hw, processes=3):
         # point 1, interval [1 - hw / 2, 1 + hw]: half-width hw; one-pass processes: no variance components
@@ -297,35 +297,35 @@ def test_extra_processes_go_to_wide_lecture_ratios_first_and_fit_the_time_left()
     rows = [row("wide numpy", a, b, "numpy", 0.5), row("lecture", b, a, "lecture baseline,lecture", 0.2),
             row("sharded", c, d, "scaling", 0.3), row("precise", a, b, "numpy", 0.05),
             row("at most", c, d, "lecture", 0.9, processes=8), row("baseline only", c, d, "lecture baseline", 0.4)]
-    first = paired_run.wide_comparisons(rows, {}, target=0.10, max_processes=5, lecture_max=8)
+    first = comparison_sweeps.wide_comparisons(rows, {}, target=0.10, max_processes=5, lecture_max=8)
     assert [r.id for r in first] == ["lecture"]                             # lecture ratios alone, while one is wide
     rows[1] = row("lecture", b, a, "lecture baseline,lecture", 0.2, processes=8)   # ... until they reach their maximum
-    then = paired_run.wide_comparisons(rows, {}, target=0.10, max_processes=5, lecture_max=8)
+    then = comparison_sweeps.wide_comparisons(rows, {}, target=0.10, max_processes=5, lecture_max=8)
     assert [r.id for r in then] == ["wide numpy", "baseline only", "sharded"]   # then the widest others
     seconds = {a: 3.0, b: 3.0, c: 8.0, d: 12.0}
-    start = paired_run.PROCESS_START_S
-    assert paired_run.extra_pass(then, seconds, start + 6.0) == ["wide numpy"]
-    assert paired_run.extra_pass(then, seconds, start + 6.0 + 20.0) == ["wide numpy"]   # another class (matmul, 2 devices): one more start
-    assert paired_run.extra_pass(then, seconds, 2 * start + 26.5) == ["wide numpy", "baseline only", "sharded"]
-    assert paired_run.extra_pass(then, seconds, 5.0) == []                                  # nothing fits
+    start = comparison_sweeps.PROCESS_START_S
+    assert comparison_sweeps.extra_sweep(then, seconds, start + 6.0) == ["wide numpy"]
+    assert comparison_sweeps.extra_sweep(then, seconds, start + 6.0 + 20.0) == ["wide numpy"]   # another class (matmul, 2 devices): one more start
+    assert comparison_sweeps.extra_sweep(then, seconds, 2 * start + 26.5) == ["wide numpy", "baseline only", "sharded"]
+    assert comparison_sweeps.extra_sweep(then, seconds, 5.0) == []                                  # nothing fits
 
 
 def test_no_extra_process_past_the_runs_deadline(tmp_path):
     import time
 
-    from runner import paired_run
+    from runner import comparison_sweeps
 
     env = {}
     noisy, calls = _fake_worker(env, lambda k: (1.0, 3.0)[k % 2])
     said = []
-    paired_run.run(["selu"], False, noisy, env, tmp_path / "m", "c", processes=3, max_processes=5,
+    comparison_sweeps.run(["selu"], False, noisy, env, tmp_path / "m", "c", processes=3, max_processes=5,
                    deadline=time.monotonic(), say=lambda *a, **k: said.append(" ".join(map(str, a))))
     assert len(calls) == 6 and "get no more processes" in said[-1]
 
 
 
 def test_side_costs_share_each_groups_overhead_and_passes_among_its_sides():
-    from runner import paired_run
+    from runner import comparison_sweeps
 
     entry = {"processes": [{"groups": [{"sides": ["a", "b"], "wall_seconds": 4.0, "sample_seconds": 2.0,
                                         "passes": [[1, 1]] * 4}]},
@@ -336,14 +336,14 @@ def test_side_costs_share_each_groups_overhead_and_passes_among_its_sides():
     # overhead = (wall - sampling) / sides; per pass = sampling / passes / sides; averaged over processes
     assert got["a"] == (pytest.approx((1.0 + 2.0) / 2), pytest.approx((0.25 + 0.5) / 2))
     assert got["c"] == (pytest.approx(2.0), pytest.approx(0.5)) and set(got) == {"a", "b", "c"}
-    planned = paired_run.planned_seconds(entry, passes=4)
+    planned = comparison_sweeps.planned_seconds(entry, passes=4)
     assert planned["c"] == pytest.approx(2.0 + 4 * 0.5)
 
 
 def test_extra_processes_take_few_passes_where_processes_disagree():
     """Kalibera & Jones with measured components: processes that disagree (a large share of the
     variance between them) get the fewest passes; the number stays within 3..EXTRA_MAX_PASSES."""
-    from runner import paired_run
+    from runner import comparison_sweeps
 
     def proc(effect, noise):
         return {"devices": 1, "groups": [{"sides": ["a", "b"], "numbers": [1, 1], "wall_seconds": 3.0,
@@ -352,9 +352,9 @@ def test_extra_processes_take_few_passes_where_processes_disagree():
     comps = {"a / b": {"num": "a", "den": "b", "transfer": False, "kinds": ["lecture"]}}
     apart = {"comparisons": comps, "processes": [proc(e, 0.001) for e in (1.0, 1.5, 0.7, 1.2)]}
     agree = {"comparisons": comps, "processes": [proc(1.0 + 0.001 * i, 0.3) for i in range(4)]}
-    for entry, passes in ((apart, 3), (agree, paired_run.EXTRA_MAX_PASSES)):
-        assert paired_run.extra_passes_per_process([Comparisons(entry)["a / b"]], records.side_costs(entry)) == passes
-    assert paired_run.extra_passes_per_process([], {}) == 3
+    for entry, passes in ((apart, 3), (agree, comparison_sweeps.EXTRA_MAX_PASSES)):
+        assert comparison_sweeps.extra_passes_per_process([Comparisons(entry)["a / b"]], records.side_costs(entry)) == passes
+    assert comparison_sweeps.extra_passes_per_process([], {}) == 3
 
 
 def test_warm_up_spends_its_time_in_untimed_samples_and_skips_one_call_sides():

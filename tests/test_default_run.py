@@ -101,7 +101,7 @@ def test_outcome_reads_ok_failed_skipped(tmp_path):
 # --------------------------------------------------------------------------- in-process pairs
 
 def _key(r) -> str:
-    from reports.paired import row_key
+    from reports.ratios import row_key
 
     return row_key(r)
 
@@ -110,7 +110,7 @@ def _null_comparisons(machine, commit, pairs, processes=3, seed=0):
     """A comparisons file ({machine: contents}) with one ``null`` comparison per (device row,
     explicit row, slowdown of the device side) of ``pairs``, measured in ``processes`` processes
     of 5 passes each, both sides in one process (what replaced jaxbench-remeasure.jsonc's pairs)."""
-    from reports.paired import Lookup
+    from reports.ratios import Lookup
 
     rng = np.random.default_rng(seed)
     sides = [k for dev, exp, _ in pairs for k in (_key(dev), _key(exp))]

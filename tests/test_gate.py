@@ -348,7 +348,8 @@ def test_a_base_without_the_worker_is_refused(capsys):
         gate.parse_args([root, "HEAD", "--kernels", "selu"])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert f"{root} ({root[:10]}) has no runner/paired_worker.py or bench/paired_worker.py" in err and "choose commits from there on" in err
+    assert (f"{root} ({root[:10]}) has no runner/measuring_process.py or runner/paired_worker.py or bench/paired_worker.py"
+            in err and "choose commits from there on" in err)
 
 
 def test_side_env_plants_only_when_asked(monkeypatch, tmp_path):
@@ -368,10 +369,13 @@ def test_import_check(tmp_path):
 
 
 def test_each_side_runs_the_worker_its_commit_holds(tmp_path):
-    """A commit from before the runner left bench/ holds bench/paired_worker.py: the gate runs that."""
+    """A commit from before the runner left bench/ holds bench/paired_worker.py, one from before the
+    rename runner/paired_worker.py: the gate runs what the commit holds."""
     (tmp_path / "bench").mkdir()
     (tmp_path / "bench" / "paired_worker.py").write_text("")
     assert gate.worker_module(tmp_path) == "bench.paired_worker"
     (tmp_path / "runner").mkdir()
     (tmp_path / "runner" / "paired_worker.py").write_text("")
     assert gate.worker_module(tmp_path) == "runner.paired_worker"
+    (tmp_path / "runner" / "measuring_process.py").write_text("")
+    assert gate.worker_module(tmp_path) == "runner.measuring_process"

@@ -181,7 +181,7 @@ def test_calls_spread_and_remeasure(loaded, flagged):
     # (d): asv's median against the comparisons' in-process one (the removed timeit re-measurement's
     # place); every fixture case was timed by the comparisons, asv's result is theirs but for the
     # planted unstable selu case
-    from reports.paired import Lookup
+    from reports.ratios import Lookup
 
     r = health.in_process_rows(flagged, Lookup(loaded.comparisons))
     assert len(r) == 353 and int((abs(r["ratio"] - 1) <= 1e-6).sum()) == 352
@@ -246,7 +246,7 @@ def test_where_the_variance_is_per_comparison():
     """(f): per comparison, its processes and passes, the share of its variance between processes
     (Kalibera & Jones), the half-width reached against its target (lecture ratios: +-5%)."""
     from reports.sections.health import variance
-    from reports.paired import Lookup
+    from reports.ratios import Lookup
 
     rng = np.random.default_rng(3)
 

@@ -33,7 +33,7 @@ def test_reports_import_neither_the_suite_nor_the_runner():
 
 def test_the_runner_lives_in_runner():
     """The commands the Makefile and docs name are runner modules; bench/ holds none of them."""
-    for name in ("__main__", "gpu", "forced_devices", "worker_server", "paired_worker", "facts"):
+    for name in ("__main__", "gpu", "forced_devices", "worker_server", "measuring_process", "facts"):
         assert (ROOT / "runner" / f"{name}.py").is_file() and not (ROOT / "bench" / f"{name}.py").exists()
     assert (ROOT / "runner" / "gate" / "__main__.py").is_file() and not list((ROOT / "bench").glob("gate*.py"))
 

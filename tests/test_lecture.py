@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from _support import compile_latex
-from reports import paired
+from reports import ratios
 from reports.derived import coverage, speedup
 from reports.figures import plots
 from reports.formats import tables, writers
@@ -51,7 +51,7 @@ def res():
 def rows(res):
     """(classified timing rows with speedups, every row) of the latest commits."""
     df = select(current(res.df), commits=latest_commits(res.df))
-    rates = speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df, paired.Lookup(res.comparisons)), df),
+    rates = speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df, ratios.Lookup(res.comparisons)), df),
                                speedup.peaks(df))
     return coverage.classify(rates, res.facts), df
 
@@ -59,7 +59,7 @@ def rows(res):
 @pytest.fixture(scope="module")
 def lec(res, rows):
     t, df = rows
-    return L.evaluate(L.load_figures(), t, df, ["cpu-box", "gpu-box"], res.facts, comparisons=paired.Lookup(res.comparisons))
+    return L.evaluate(L.load_figures(), t, df, ["cpu-box", "gpu-box"], res.facts, comparisons=ratios.Lookup(res.comparisons))
 
 
 def _state(lec, fid, machine):
@@ -243,7 +243,7 @@ def test_missing_data_is_the_reason(res, rows, monkeypatch):
     monkeypatch.setenv("JAXBENCH_MOVIELENS", "/nonexistent/u.data")
     monkeypatch.setenv("JAXBENCH_MNIST", "/nonexistent/mnist.csv")
     lec = L.evaluate(figs, t, _trivial(df, skipped=True), ["cpu-box", "gpu-box"], res.facts,
-                     comparisons=paired.Lookup(res.comparisons))
+                     comparisons=ratios.Lookup(res.comparisons))
     rmse = lec.cells[("trivial-rmse", "cpu-box")]       # the track skipped: the data is missing here too
     assert rmse.state == L.ABSENT and rmse.verdict.startswith("not measured: data missing on the machine that ")
     assert "/nonexistent/u.data" in rmse.verdict
@@ -259,12 +259,12 @@ def test_missing_data_is_the_reason(res, rows, monkeypatch):
 def test_trivial_recommender_holds_and_fails(res, rows):
     t, df = rows
     figs = [f for f in L.load_figures() if f.id.startswith("trivial")]
-    ok = L.evaluate(figs, t, df, ["cpu-box"], res.facts, comparisons=paired.Lookup(res.comparisons))
+    ok = L.evaluate(figs, t, df, ["cpu-box"], res.facts, comparisons=ratios.Lookup(res.comparisons))
     assert ok.cells[("trivial-rmse", "cpu-box")].state == L.HOLDS
     assert ok.cells[("trivial-rho", "cpu-box")].state == L.HOLDS
     assert ok.cells[("trivial-rmse", "cpu-box")].measured == "1.047 (asv track track_trivial_rmse)"
     bad = L.evaluate(figs, t, _trivial(df, rmse=1.3, rho=0.1), ["cpu-box"], res.facts,
-                     comparisons=paired.Lookup(res.comparisons))
+                     comparisons=ratios.Lookup(res.comparisons))
     assert bad.cells[("trivial-rmse", "cpu-box")].state == L.FAILS
     assert bad.cells[("trivial-rho", "cpu-box")].verdict.startswith("does not hold: rho 0.100")
 
@@ -359,7 +359,7 @@ def test_ladder_and_placement_figures(report, rows, res):
     assert figs == {"lecture_ladder_rowdot_cpu-box.png", "lecture_ladder_rowdot_gpu-box.png",
                     "lecture_placement_matmul_3000_cpu-box.png", "lecture_placement_matmul_3000_gpu-box.png"}
     t, _ = rows
-    lad = L.ladder_rows(t, "cpu-box", no_gpu=["cpu-box"], comparisons=paired.Lookup(res.comparisons))
+    lad = L.ladder_rows(t, "cpu-box", no_gpu=["cpu-box"], comparisons=ratios.Lookup(res.comparisons))
     assert list(lad["transform"]) == ["loop", "jit_loop", "vmap", "jit_vmap"] and set(lad["backend"]) == {"jax-cpu"}
     assert list(lad["size"]) == [10000, 100, 10000, 10000]          # jit(loop): the largest size measured
     assert "largest measured" in lad.iloc[1]["note"]

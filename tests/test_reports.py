@@ -24,7 +24,7 @@ import re
 
 from _support import results_digest as _digest
 from results import median_intervals
-from reports import paired
+from reports import ratios
 from reports.derived import speedup
 from reports.figures import plots
 from reports.formats import tables, writers
@@ -53,7 +53,7 @@ def results_copy(tmp_path) -> Path:
 @pytest.fixture(scope="module")
 def rates(loaded):
     df = select(current(loaded.df), commits=latest_commits(loaded.df))
-    r = speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df, paired.Lookup(loaded.comparisons)), df),
+    r = speedup.with_rates(speedup.with_transfer(speedup.with_speedups(df, ratios.Lookup(loaded.comparisons)), df),
                            speedup.peaks(df))
     return health.with_flags(r, loaded.benchmarks)
 
@@ -330,7 +330,7 @@ def test_summary_never_calls_a_tie_faster(rates):
 def test_old_results_have_no_interval(loaded):
     old = {"cpu-box": "55555555" + "0" * 32}
     df = select(current(loaded.df), machines=["cpu-box"], commits=old)
-    r = speedup.with_speedups(df, paired.Lookup(loaded.comparisons))
+    r = speedup.with_speedups(df, ratios.Lookup(loaded.comparisons))
     t = kernel_table(speedup.with_rates(r, speedup.peaks(df)), df, "selu")
     cells = t.loc[~t["Median"].isin(["n/a", "failed"]) & (t["Backend"] != "numpy-cpu"), "Speedup vs NumPy [95% CI]"]
     # no comparison was measured for that commit: the ratio of asv's medians, marked, no interval

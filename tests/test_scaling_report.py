@@ -23,7 +23,7 @@ import pytest
 
 from _support import compile_latex
 from results import frame, registry, median_intervals
-from reports import paired
+from reports import ratios
 from reports.derived import speedup
 from reports.figures import plots
 from reports.sections import devices as scaling
@@ -80,7 +80,7 @@ def res(sharded_dir):
 
 @pytest.fixture(scope="module")
 def rows(res):
-    return scaling.scaling_rows(res.df, res.benchmarks, res.facts, paired.Lookup(res.comparisons))
+    return scaling.scaling_rows(res.df, res.benchmarks, res.facts, ratios.Lookup(res.comparisons))
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +153,7 @@ def test_one_device_products_ignore_sharded_rows(res):
     t = speedup.timings(res.df)
     assert set(t["devices"]) == {1}
     assert set(history.ordered(res.df)["devices"]) == {1}
-    s = speedup.with_speedups(res.df, paired.Lookup(res.comparisons))
+    s = speedup.with_speedups(res.df, ratios.Lookup(res.comparisons))
     r = _one(s, machine="cpu-box", kernel="matmul", backend="jax-cpu", transform="jit")
     assert r["median"] == pytest.approx(MF.MATMUL_1)
 
@@ -201,7 +201,7 @@ def test_the_interval_is_the_comparisons(res, rows):
     one = _one(t, machine="cpu-box", kernel="matmul", backend="jax-cpu", devices=1)
     two = _one(t, machine="cpu-box", kernel="matmul", backend="jax-cpu", devices=2)
     entry = res.comparisons["cpu-box"]["commits"][one["commit"]]
-    cid = f"{paired.row_key(one)} / {paired.row_key(two)}"
+    cid = f"{ratios.row_key(one)} / {ratios.row_key(two)}"
     pt, lo, hi = comparison_stats.interval(records.per_process(entry, cid), cid)
     r = _one(rows, machine="cpu-box", kernel="matmul", backend="jax-cpu", devices=2)
     assert (r["speedup"], r["speedup_lo"], r["speedup_hi"]) == (pt, lo, hi) and lo < pt < hi

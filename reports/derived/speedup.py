@@ -1,7 +1,7 @@
 """Speedups, rates and peaks: pure functions over the tidy DataFrame of :mod:`results.frame`.
 
 Every speedup is ``baseline time / case time``, so > 1 means faster than the baseline, and is read
-from the measured comparisons (:mod:`reports.paired`: both sides in one process, interleaved,
+from the measured comparisons (:mod:`reports.ratios`: both sides in one process, interleaved,
 several processes) with its 95% interval ``speedup_lo`` - ``speedup_hi`` (``speedup_method``
 ``paired``); a pair nobody measured as a comparison gets the ratio of asv's medians, method
 ``across processes``, no interval. Each median keeps its own interval ``median_lo`` - ``median_hi``
@@ -22,7 +22,7 @@ from results import median_intervals, bootstrap
 from results.frame import one_device
 from results.registry import registry
 
-from .. import paired
+from .. import ratios
 from . import limits
 
 GROUP = ["machine", "commit", "kernel", "size", "dtype", "variant"]       # like-for-like cell
@@ -89,35 +89,35 @@ def weaker_method(a: str, b: str) -> str:
 
 
 def _numpy_side(r) -> dict:
-    """The NumPy baseline of row ``r`` as a row (for :meth:`reports.paired.Lookup.ratio`)."""
+    """The NumPy baseline of row ``r`` as a row (for :meth:`reports.ratios.Lookup.ratio`)."""
     return {**{k: r[k] for k in ("machine", "commit", "kernel", "size", "dtype", "variant")},
             "backend": "numpy-cpu", "placement": "host", "transform": r["baseline_transform"], "devices": 1,
             "median": r["baseline_median"]}
 
 
 def put_ratio(values: dict, prefix: str, ratio) -> None:
-    """Append a :class:`reports.paired.Ratio` to the columns ``<prefix>``, ``_lo``, ``_hi``, ``_method``."""
+    """Append a :class:`reports.ratios.Ratio` to the columns ``<prefix>``, ``_lo``, ``_hi``, ``_method``."""
     values.setdefault(prefix, []).append(ratio.point)
     values.setdefault(prefix + "_lo", []).append(ratio.lo)
     values.setdefault(prefix + "_hi", []).append(ratio.hi)
     values.setdefault(prefix + "_method", []).append(ratio.method if ratio.point == ratio.point else median_intervals.METHOD_NONE)
 
 
-def with_speedups(df: pd.DataFrame, comparisons: paired.Lookup | None = None) -> pd.DataFrame:
+def with_speedups(df: pd.DataFrame, comparisons: ratios.Lookup | None = None) -> pd.DataFrame:
     """Timing rows with ``baseline_median``, ``baseline_label``, ``speedup`` (NaN unless both ok),
     its interval ``speedup_lo``/``speedup_hi`` and ``speedup_method`` from the measured comparisons
     (``comparisons``; ``across processes`` without an interval where none was measured);
     ``median_lo``/``median_hi``; and the speedup over the lecture's baseline (:func:`with_lecture_speedups`)."""
-    comparisons = comparisons or paired.EMPTY
+    comparisons = comparisons or ratios.EMPTY
     t = with_replicates(timings(df))
     out = t.merge(baselines(t), on=GROUP, how="left")
     values: dict = {}
     for _, r in out.iterrows():
         if r["status"] == "ok" and r["baseline_median"] == r["baseline_median"]:
-            ratio = paired.Ratio(1.0, 1.0, 1.0, median_intervals.METHOD_PAIRED) if r["backend"] == "numpy-cpu" and \
+            ratio = ratios.Ratio(1.0, 1.0, 1.0, median_intervals.METHOD_PAIRED) if r["backend"] == "numpy-cpu" and \
                 r["transform"] == r["baseline_transform"] else comparisons.ratio(_numpy_side(r), r)
         else:
-            ratio = paired.Ratio(math.nan, method=median_intervals.METHOD_NONE)
+            ratio = ratios.Ratio(math.nan, method=median_intervals.METHOD_NONE)
         put_ratio(values, "speedup", ratio)
     for c in ("speedup", "speedup_lo", "speedup_hi", "speedup_method"):
         out[c] = values[c] if len(out) else pd.Series(dtype=object if c.endswith("_method") else float)
@@ -139,16 +139,16 @@ def lecture_baseline(kernel: str, kernels: dict | None = None) -> str:
     return getattr(spec, "lecture_baseline", None) or "numpy"
 
 
-def with_lecture_speedups(s: pd.DataFrame, comparisons: paired.Lookup | None = None) -> pd.DataFrame:
+def with_lecture_speedups(s: pd.DataFrame, comparisons: ratios.Lookup | None = None) -> pd.DataFrame:
     """Add the speedup over the lecture's baseline (``LECTURE_COLUMNS``) to rows of :func:`with_speedups`.
 
     Baseline row: same machine, commit, kernel, size, dtype and variant (``GROUP``); for a
     ``numpy`` baseline the NumPy-CPU row (``lecture_speedup`` = ``speedup``); for a transform T,
     the same backend and placement with transform T, else the same backend's ``explicit``
     placement with T (``lecture_note`` says so), else none (NaN, ``lecture_note`` says why).
-    The ratio and its interval come from the measured comparisons (:mod:`reports.paired`).
+    The ratio and its interval come from the measured comparisons (:mod:`reports.ratios`).
     """
-    comparisons = comparisons or paired.EMPTY
+    comparisons = comparisons or ratios.EMPTY
     out = s.copy()
     if out.empty:
         for c in LECTURE_COLUMNS:
@@ -165,10 +165,10 @@ def with_lecture_speedups(s: pd.DataFrame, comparisons: paired.Lookup | None = N
     for _, r in out.iterrows():
         base = r["lecture_baseline"]
         label, note = "", ""
-        ratio = paired.Ratio(math.nan, method=median_intervals.METHOD_NONE)
+        ratio = ratios.Ratio(math.nan, method=median_intervals.METHOD_NONE)
         if base == "numpy":
             label = r.get("baseline_label") if isinstance(r.get("baseline_label"), str) else ""
-            ratio = paired.Ratio(r["speedup"], r["speedup_lo"], r["speedup_hi"], r["speedup_method"])
+            ratio = ratios.Ratio(r["speedup"], r["speedup_lo"], r["speedup_hi"], r["speedup_method"])
         elif r["status"] == "ok":
             g = tuple(r[k] for k in GROUP)
             b = keyed.get(g + (r["backend"], r["placement"], base))
@@ -181,7 +181,7 @@ def with_lecture_speedups(s: pd.DataFrame, comparisons: paired.Lookup | None = N
                 note = f"no {r['backend']} {base} baseline measured at this size"
             else:
                 label = b["label"]
-                ratio = paired.Ratio(1.0, 1.0, 1.0, median_intervals.METHOD_PAIRED) if b.name == r.name else comparisons.ratio(b, r)
+                ratio = ratios.Ratio(1.0, 1.0, 1.0, median_intervals.METHOD_PAIRED) if b.name == r.name else comparisons.ratio(b, r)
         values["lecture_baseline_label"].append(label)
         values["lecture_speedup"].append(ratio.point)
         values["lecture_lo"].append(ratio.lo)

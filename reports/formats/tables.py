@@ -5,7 +5,7 @@ tables as Markdown or LaTeX, booktabs). Each table used by one section only live
 Every time is a median per call (asv's ``result``) printed %timeit style (``746 us``); the IQR
 column is the sample quartiles q25-q75; speedups are ratios of medians against the NumPy-CPU
 baseline of the same machine, size, dtype and variant, measured as comparisons (both sides in one
-process, interleaved, several processes: :mod:`reports.paired`) and printed with their 95% interval
+process, interleaved, several processes: :mod:`reports.ratios`) and printed with their 95% interval
 (processes resampled, then passes): ``5.83x [5.21, 6.42]``; a ratio nobody declared is the quotient
 of two asv medians, marked ``(across processes: not a measured comparison)`` with no interval; a ratio whose interval contains 1 reads
 ``no measurable difference (0.97x [0.91, 1.04])`` and is never called faster or slower; one

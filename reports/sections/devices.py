@@ -9,7 +9,7 @@ machine, commit and case at ``devices`` = 1):
 
 - **median** per call with its 95% interval (the two-level bootstrap of :mod:`results.median_intervals`);
 - **speed-up over one device** = one device / N devices, the measured comparison of the two
-  (:mod:`reports.paired`: both in one process with N devices, interleaved, 3+ processes, its 95%
+  (:mod:`reports.ratios`: both in one process with N devices, interleaved, 3+ processes, its 95%
   interval resampling processes, then passes); > 1 is faster than one device;
 - **parallel efficiency** = speed-up / devices, its interval the speed-up's divided by devices
   (the same replicates, scaled); 1 is ideal scaling on real devices.
@@ -31,7 +31,7 @@ import pandas as pd
 from results import median_intervals
 from results.frame import sharded
 
-from .. import paired
+from .. import ratios
 from ..derived import flags, speedup
 from ..figures import plots
 from ..formats import html as H
@@ -89,7 +89,7 @@ def _twin_note(twin) -> str:
 
 
 def scaling_rows(df: pd.DataFrame, benchmarks: dict | None = None, facts: dict | None = None,
-                 comparisons: paired.Lookup | None = None) -> pd.DataFrame:
+                 comparisons: ratios.Lookup | None = None) -> pd.DataFrame:
     """The scaling table, tidy (``COLUMNS``): each sharded case and its twin, medians with their
     95% intervals, speed-up over one device and efficiency with theirs, the instability flags."""
     t = sharded_cases(df)
@@ -106,7 +106,7 @@ def scaling_rows(df: pd.DataFrame, benchmarks: dict | None = None, facts: dict |
         if r["status"] == "ok" and n == 1:
             point, method = 1.0, r["ci_method"]
         elif r["status"] == "ok" and twin is not None and twin["status"] == "ok":
-            measured = (comparisons or paired.EMPTY).ratio(twin, r)
+            measured = (comparisons or ratios.EMPTY).ratio(twin, r)
             point, lo, hi, method = measured.point, measured.lo, measured.hi, measured.method
         elif r["status"] == "ok":
             note = _twin_note(twin)

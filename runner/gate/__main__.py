@@ -6,8 +6,8 @@
 
 1. Checks BASE and HEAD out into temporary git worktrees (``git worktree add --detach``).
 2. Measures with the comparison engine's worker processes of each commit: in each worktree (cwd
-   and PYTHONPATH = the worktree), ``python -m runner.paired_worker --devices N --kernels K``
-   (``bench.paired_worker`` in commits from before the runner moved out of bench/) times every
+   and PYTHONPATH = the worktree), ``python -m runner.measuring_process --devices N --kernels K``
+   (``runner.paired_worker`` or ``bench.paired_worker`` in older commits: ``WORKERS``) times every
    side of every declared comparison of those kernels, interleaved within the process, and drops
    its records into ``<results>/<side>/<pair>-d<N>`` (runner/gate/records.py).
    Each process gives every case it timed one value: the median of its passes.
@@ -46,8 +46,10 @@ from . import plan as gate_plan, records as gate_records, report as gate_report,
 
 ROOT = Path(__file__).resolve().parents[2]
 LECTURE_SET = ("selu", "batching", "rowdot", "grad", "matmul")
-# the engine's worker, as (file, module): runner/ from issue 28 on, bench/ in the commits before it
-WORKERS = (("runner/paired_worker.py", "runner.paired_worker"), ("bench/paired_worker.py", "bench.paired_worker"))
+# the engine's worker, as (file, module): its name now, its name before the rename, and bench/ in the
+# commits from before the runner moved out of the suite (issue 28); the command line is the same
+WORKERS = (("runner/measuring_process.py", "runner.measuring_process"), ("runner/paired_worker.py", "runner.paired_worker"),
+           ("bench/paired_worker.py", "bench.paired_worker"))
 DEFAULT_PROCESSES = 4     # pairs of every kernel before the adaptive ones
 DEFAULT_MAX_PROCESSES = 60
 DEFAULT_FACTOR = 1.10
@@ -75,15 +77,14 @@ def resolve(rev: str) -> str | None:
 
 
 def has_worker(commit: str) -> bool:
-    """Whether ``commit`` holds the engine's worker (``runner/paired_worker.py``, or
-    ``bench/paired_worker.py`` before it moved)."""
+    """Whether ``commit`` holds the engine's worker (any name of ``WORKERS``)."""
     return any(subprocess.run(["git", "cat-file", "-e", f"{commit}:{path}"], cwd=ROOT,
                               capture_output=True).returncode == 0 for path, _ in WORKERS)
 
 
 def worker_module(worktree: Path) -> str:
-    """The worker's module in a side's worktree: ``runner.paired_worker``, or ``bench.paired_worker``
-    in a commit from before the move (either way the same command line)."""
+    """The worker's module in a side's worktree: ``runner.measuring_process``, or its older name
+    (``WORKERS``) in a commit from before the rename (either way the same command line)."""
     return next((module for path, module in WORKERS if (worktree / path).is_file()), WORKERS[0][1])
 
 

@@ -9,7 +9,7 @@ from results.frame import select
 from ...derived import speedup
 from ...derived.flags import with_flags
 from ...formats import html as H
-from ...paired import Lookup
+from ...ratios import Lookup
 from ...parts import Part
 from . import checks
 

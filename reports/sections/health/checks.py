@@ -8,7 +8,7 @@ row (``IQR``, ``RND``, ``FEW``, ``1P``, ``N1``): :mod:`reports.derived.flags`.
 Checks: (a) the device-vs-explicit null test: the same JAX case with inputs created on the device
 and with an explicit ``device_put`` must time alike (``cnn_step`` excluded: its device placement
 gathers the batch). It is judged on the measured comparisons of kind ``null`` (both sides in one
-process, interleaved, in several processes: :mod:`reports.paired`) where they are recorded, and
+process, interleaved, in several processes: :mod:`reports.ratios`) where they are recorded, and
 shown beside the same test on asv's medians (each side in processes of its own: the cross-process
 noise, (a')); without comparisons, on asv's medians alone. Bar: at least 90% of pairs within +-20%
 (1/1.2 <= device/explicit <= 1.2) and none beyond +-50% (ratio > 1.5 or < 1/1.5). (b) calls per
@@ -31,7 +31,7 @@ from ...derived import speedup
 from ...derived.flags import (FLAG_LEGEND, FLAGS, ROUNDS_APART, flag_codes, min_repeat, round_sizes, sample_time,
                     with_flags)
 from ...formats import tables, writers
-from ...paired import row_key
+from ...ratios import row_key
 from ...parts import Doc, Table
 from . import variance
 
@@ -276,7 +276,7 @@ def in_process_line(rm: pd.DataFrame) -> str:
 
 def report(t: pd.DataFrame, benchmarks: dict, comparisons=None) -> Health:
     """The whole section from timing rows of the reported commits (flags added where missing);
-    ``comparisons``: the measured comparisons (:class:`reports.paired.Lookup`), the source of the
+    ``comparisons``: the measured comparisons (:class:`reports.ratios.Lookup`), the source of the
     null test (a), the in-process check (d) and the variance check (f)."""
     t = t[t["role"] == "time"] if "role" in t.columns else t
     if "flags" not in t.columns:

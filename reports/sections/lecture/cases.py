@@ -12,7 +12,7 @@ import pandas as pd
 from results import median_intervals
 from results.registry import registry
 
-from ... import paired
+from ... import ratios
 from ...derived import coverage
 from ...derived.speedup import case_key
 
@@ -169,7 +169,7 @@ def transfer_median(df: pd.DataFrame, r) -> float:
 # --------------------------------------------------------------------------- the figures' rows
 
 def ladder_rows(t: pd.DataFrame, machine: str, kernel: str = "rowdot", placement: str = "explicit",
-                no_gpu=(), comparisons: paired.Lookup | None = None, kernels=None) -> pd.DataFrame:
+                no_gpu=(), comparisons: ratios.Lookup | None = None, kernels=None) -> pd.DataFrame:
     """The vmap ladder (loop, jit(loop), vmap, jit(vmap)) of ``kernel`` on ``machine``, per JAX
     backend measured: at the lecture size where measured, else (jit of the loop, bounded) at the
     largest size measured; median with its interval, speedup over the loop at the same size with
@@ -208,8 +208,8 @@ def ladder_rows(t: pd.DataFrame, machine: str, kernel: str = "rowdot", placement
             sp = s_lo = s_hi = math.nan
             if len(loop):
                 lr = loop.iloc[0]
-                measured = (comparisons or paired.EMPTY).ratio(lr, r) if lr.name != r.name else \
-                    paired.Ratio(1.0, 1.0, 1.0, paired.PAIRED)
+                measured = (comparisons or ratios.EMPTY).ratio(lr, r) if lr.name != r.name else \
+                    ratios.Ratio(1.0, 1.0, 1.0, ratios.PAIRED)
                 sp, s_lo, s_hi = measured.point, measured.lo, measured.hi
             rows.append(dict(backend=backend, placement=pl, transform=tr, size=int(r["size"]), median=r["median"],
                              lo=lo, hi=hi, speedup=sp, s_lo=s_lo, s_hi=s_hi, note=note))

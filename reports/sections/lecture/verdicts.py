@@ -32,7 +32,7 @@ from kernels import Unavailable
 
 from results.registry import registry
 
-from ... import paired
+from ... import ratios
 from ...derived import coverage
 from ...formats import tables
 from .claims import (ABSENT, DATA_FILE, FAILS, FIGURE_ONLY, HOLDS, KINDS, METRICS, SHORT_SOURCE, UNSURE, Figure,
@@ -107,7 +107,7 @@ def _caveats(fig: Figure, side: Side, lo: float) -> list[str]:
 
 
 def timing_cell(fig: Figure, t: pd.DataFrame, df: pd.DataFrame, machine: str, no_gpu: set,
-                comparisons: paired.Lookup | None = None, kernels=None) -> Cell:
+                comparisons: ratios.Lookup | None = None, kernels=None) -> Cell:
     """A figure with a case: the case's median and the lecture's ratio on ``machine``, the ratio
     read from the measured comparisons (a ratio only computed across processes gets no verdict)."""
     side = resolve(fig.case, t, machine, no_gpu, kernels=kernels)
@@ -140,7 +140,7 @@ def timing_cell(fig: Figure, t: pd.DataFrame, df: pd.DataFrame, machine: str, no
             cell.state = ABSENT if fig.claim else FIGURE_ONLY
             cell.verdict = f"{ABSENT}: {label}: the host->device transfer was not measured"
             return cell
-    measured = (comparisons or paired.EMPTY).ratio(num.row, den.row, transfer)
+    measured = (comparisons or ratios.EMPTY).ratio(num.row, den.row, transfer)
     point, lo_r, hi_r = measured.point, measured.lo, measured.hi
     cell.ratio, cell.ratio_lo, cell.ratio_hi, cell.paired = point, lo_r, hi_r, measured.paired
     ratio_text = _fmt_ratio(point, lo_r, hi_r, not measured.paired)
@@ -272,7 +272,7 @@ class Lecture:
 
 
 def evaluate(figures: list[Figure], t: pd.DataFrame, df: pd.DataFrame, machines: list[str], facts: dict,
-             comparisons: paired.Lookup | None = None, kernels=None) -> Lecture:
+             comparisons: ratios.Lookup | None = None, kernels=None) -> Lecture:
     """Evaluate each figure on each machine.
 
     ``t``: timing rows of the report's commits with their ``absence`` (:func:`reports.derived.coverage.classify`

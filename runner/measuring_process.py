@@ -1,17 +1,17 @@
 """One comparison process outside asv: every kernel's comparisons of one device count, in turn.
 
-    python -m runner.paired_worker --devices N --kernels matmul,selu [--reverse]
+    python -m runner.measuring_process --devices N --kernels matmul,selu [--reverse]
 
 Under ``asv run`` a kernel's comparisons are measured in its comparison class's ``setup_cache``
 (bench/paired_suite.py), one process per class: 16 processes a pass in the default run, each paying
 ~3.5 s of start-up (Python, JAX, the suite) for 0.2-16 s of measuring. ``python -m runner``'s
 comparison passes run this module's :func:`work` instead, in a fork of the preloaded worker
-server (runner/worker_server.py; ``python -m runner.paired_worker`` runs it in a fresh process):
+server (runner/worker_server.py; ``python -m runner.measuring_process`` runs it in a fresh process):
 one process measures the same classes' comparisons, kernel after kernel, with the same code (:func:`jaxbench.measure.measure`),
 and drops one record per class into the folder the setting ``settings.COMPARISONS_OUT`` names,
 exactly as the class's ``setup_cache`` does, so each comparison still gets one record per process (runner/asv_record.py
 then writes the pooled ratios into asv's results). ``settings.COMPARISONS_ONLY`` narrows it to
-the sides of some comparisons (the extra passes).
+the sides of some comparisons (the extra sweeps).
 Forced host devices (N > 1) are set before JAX starts, as in the asv class's process; the grid
 (default run or full) follows ``settings.SIZES``, as the suite's does (kernels/settings.py).
 """
@@ -68,7 +68,7 @@ def work(devices: int, names: list[str], reverse: bool = False) -> int:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m runner.paired_worker", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m runner.measuring_process", description=__doc__.split("\n")[0])
     ap.add_argument("--devices", type=int, default=1, help="host devices forced in this process (default 1)")
     ap.add_argument("--kernels", required=True, help="comma-separated kernel names, measured in this order")
     ap.add_argument("--reverse", action="store_true", help="measure the kernels in reverse order")

@@ -1,35 +1,39 @@
-"""``python -m runner``'s comparison passes: every kernel's declared comparisons, in several processes.
+"""``python -m runner``'s comparison sweeps: every kernel's declared comparisons, in several processes.
 
-A pass is one worker process per kernel and device count (runner/paired_worker.py, forked by the
+Words: a **sweep** is one measuring process per kernel and device count; a **pass** (inside a
+process, :mod:`jaxbench.passes`) is one sample of every side of a group; a **round** is one asv
+process per case (what only a fresh process measures).
+
+A sweep is one worker process per kernel and device count (runner/measuring_process.py, forked by the
 preloaded worker server, runner/worker_server.py), which measures that kernel's comparison classes
 of the asv suite (bench/paired_suite.py) with the classes' own code and drops one record per class
 into a temporary folder, collected into
-``jaxbench-comparisons.jsonc`` after the pass (an interrupted run keeps every pass already
-collected); after each pass the pooled ratios go into asv's results as the ``track_ratio`` values
+``jaxbench-comparisons.jsonc`` after the sweep (an interrupted run keeps every sweep already
+collected); after each sweep the pooled ratios go into asv's results as the ``track_ratio`` values
 (runner/asv_record.py), with every steady-state time the processes measured. After ``processes``
-passes (default ``PROCESSES``), the comparisons whose 95% interval is still wider than their
+sweeps (default ``PROCESSES``), the comparisons whose 95% interval is still wider than their
 target (``LECTURE_TARGET`` for the lecture ratios, ``TARGET`` for the others) get more
 processes: the lecture ratios first, up to ``LECTURE_MAX_PROCESSES``, then the others, up to
 ``MAX_PROCESSES``, in the order of the narrowing one more process buys per second and as many as
-fit the comparisons' ``BUDGET_S`` (all passes together) and the run's deadline. Such a process
+fit the comparisons' ``BUDGET_S`` (all sweeps together) and the run's deadline. Such a process
 measures only the sides of those comparisons (``settings.COMPARISONS_ONLY``), each group in the
 passes that Kalibera & Jones's rule finds cheapest for the variance measured so far
 (``settings.PASSES``, :mod:`jaxbench.allocation`; the settings: kernels/settings.py): with the spread between processes dominating,
-few passes, more processes. ``--commits`` runs its passes through asv instead (:func:`one_pass`):
+few passes, more processes. ``--commits`` runs its sweeps through asv instead (:func:`asv_sweep`):
 each commit's code lives in asv's virtualenv.
 
 Why 5 processes at least: every absolute time and every ratio of the report then rests on 5
 processes, and the interval resamples processes first (with two there is almost nothing to
 resample: DESIGN.md, asv facts); docs/comparisons.md gives the re-run coverage measured. Only the
-first pass samples until each group is precise in-process (which measures the within-process
+first sweep samples until each group is precise in-process (which measures the within-process
 variance); the 2nd to 5th take ``BASE_PASSES`` (3) passes per group, the fewest that still give a
 within-process estimate, so that the time left goes to the extra processes of the comparisons that
 need them, where Kalibera & Jones's rule chooses the passes. Measured on the 2-core VM (13d831a):
-with the rule's median for every comparison (8 passes) passes 3-5 took 103 s each and left no
-time for the lecture's extra processes (lecture median half-width 10.7%); at 3 passes a pass
+with the rule's median for every comparison (8 passes) sweeps 3-5 took 103 s each and left no
+time for the lecture's extra processes (lecture median half-width 10.7%); at 3 passes a sweep
 takes ~53 s.
 Why forked worker processes rather than asv's: asv starts one ``setup_cache`` process per comparison
-class, 16 a pass in the default run, each paying ~3.5 s of start-up (a pass through asv took
+class, 16 a sweep in the default run, each paying ~3.5 s of start-up (a sweep through asv took
 107-122 s on the 2-core VM); a fork of the preloaded server costs ~0.05 s beyond its measuring, and
 its processes vary between each other as much as fresh ones (docs/comparisons.md, "Cheap
 processes"), so processes, the unit the interval needs more of, are cheap.
@@ -59,11 +63,11 @@ from . import outcome
 
 PROCESSES = 5          # processes per comparison, at least (the rest: jaxbench.allocation, while time lasts)
 BASE_PASSES = allocation.MIN_PASSES   # passes per group in the 2nd to ``processes``-th process (module doc)
-COMMITS_PROCESSES = 3  # ... in a --commits run, whose passes go through asv (~110 s each): runner/commits.py
+COMMITS_PROCESSES = 3  # ... in a --commits run, whose sweeps go through asv (~110 s each): runner/commits.py
 MAX_PROCESSES = 12     # at most, for the imprecise ones
 LECTURE_MAX_PROCESSES = 24   # at most, for an imprecise lecture ratio (they go first)
 TARGET, LECTURE_TARGET = allocation.TARGET, allocation.LECTURE_TARGET   # half-widths of the 95% intervals aimed for
-BUDGET_S = 480.0       # seconds all passes may take; an extra pass starts only if it fits (the first PROCESSES always run)
+BUDGET_S = 480.0       # seconds all sweeps may take; an extra sweep starts only if it fits (the first PROCESSES always run)
 
 
 def suite_classes(kernel: str) -> list[tuple[str, type]]:
@@ -120,8 +124,8 @@ def wide_comparisons(rows, costs: dict, target: float = TARGET, max_processes: i
     ``lecture_max`` processes; once there is none, the other comparisons still wider than
     +-``target`` with fewer than ``max_processes``. Each set in the order of the narrowing one more
     process buys per second (:func:`_gain`, Kalibera & Jones: where the variance is), widest first
-    among equals. A pass of lecture ratios alone measures only their sides (~27 s for all of them
-    on the 2-core VM, against ~80 s for a whole pass)."""
+    among equals. A sweep of lecture ratios alone measures only their sides (~27 s for all of them
+    on the 2-core VM, against ~80 s for a whole sweep)."""
     wide = [r for r in rows if r.processes and not r.half_width <= _target(r, target)]
     lecture = [r for r in wide if r.is_lecture and r.processes < lecture_max]
     chosen = lecture or [r for r in wide if not r.is_lecture and r.processes < max_processes]
@@ -159,7 +163,7 @@ def _process_class(row: Measured) -> tuple[str, int]:
 UNKNOWN_SIDE_S = 5.0    # a side no process has recorded yet
 
 
-def extra_pass(rows: list[Measured], seconds: dict[str, float], left_s: float) -> list[str]:
+def extra_sweep(rows: list[Measured], seconds: dict[str, float], left_s: float) -> list[str]:
     """The ids of the comparisons that get one more process, in the order of ``rows``, as many as
     fit ``left_s``: a process start per kernel and device count (``PROCESS_START_S``: one worker
     process, a fork, per kernel's class) and the recorded seconds of each side not already paid
@@ -178,14 +182,14 @@ def extra_pass(rows: list[Measured], seconds: dict[str, float], left_s: float) -
     return chosen
 
 
-def one_pass(p: int, label: str, kernels_now: list[str], selections: dict, run_asv, drops: Path, machine_dir: Path,
+def asv_sweep(p: int, label: str, kernels_now: list[str], selections: dict, run_asv, drops: Path, machine_dir: Path,
           commit: str, run: str | None, say) -> None:
-    """One comparison pass through asv (``--commits``: each commit's code in asv's virtualenv): one
+    """One comparison sweep through asv (``--commits``: each commit's code in asv's virtualenv): one
     asv invocation over ``selections`` of ``kernels_now``, each class's ``setup_cache`` a process; then collect."""
     regexes = [rx for k in kernels_now for rx in selections[k][0]]
     wanted = {name: keys for k in kernels_now for name, keys in selections[k][2].items()}
     count = sum(selections[k][1] for k in kernels_now)
-    say(f"\n== comparisons, pass {p}{label}: {', '.join(kernels_now)} ({count} comparisons) ...", end="", flush=True)
+    say(f"\n== comparisons, sweep {p}{label}: {', '.join(kernels_now)} ({count} comparisons) ...", end="", flush=True)
     t0 = time.monotonic()
     rc = run_asv(regexes, False)
     added = records.collect(drops, machine_dir, commit, run=run)
@@ -205,17 +209,17 @@ def device_counts(kernel_list, gpu: bool, only: set | None = None) -> dict[int, 
     return dict(sorted(out.items()))
 
 
-def pass_classes(per_devices: dict[int, list[str]], only: set | None = None) -> int:
-    """How many class records a worker pass drops: the comparison classes of each device count's
+def sweep_classes(per_devices: dict[int, list[str]], only: set | None = None) -> int:
+    """How many class records a worker sweep drops: the comparison classes of each device count's
     kernels (those holding a comparison of ``only``, if given)."""
     return sum(1 for n, ks in per_devices.items() for k in ks for _, cls in suite_classes(k)
                if cls.devices == n and any(only is None or c.id in only for c in cls.comparisons))
 
 
-def worker_pass(p: int, label: str, per_devices: dict[int, list[str]], run_worker, drops: Path, machine_dir: Path,
+def worker_sweep(p: int, label: str, per_devices: dict[int, list[str]], run_worker, drops: Path, machine_dir: Path,
                 commit: str, run: str | None, say, only: set | None = None, deadline: float | None = None) -> None:
-    """One comparison pass outside asv: one worker process per kernel and device count
-    (runner/paired_worker.py, forked by the worker server), kernels in reverse order on even passes
+    """One comparison sweep outside asv: one worker process per kernel and device count
+    (runner/measuring_process.py, forked by the worker server), kernels in reverse order on even sweeps
     (so no kernel always runs first after another); then
     collect (on Ctrl-C too: the records of the classes already measured are kept). On a terminal a
     bar counts the class records dropped (:class:`jaxbench.progress.Phase`)."""
@@ -224,19 +228,19 @@ def worker_pass(p: int, label: str, per_devices: dict[int, list[str]], run_worke
     reverse = p % 2 == 0
     kernels_now = list(dict.fromkeys(k for ks in per_devices.values() for k in ks))
     count = sum(len(ks) for ks in per_devices.values())
-    head = (f"\n== comparisons, pass {p}{label}: {count} process(es) ({', '.join(kernels_now)}"
+    head = (f"\n== comparisons, sweep {p}{label}: {count} process(es) ({', '.join(kernels_now)}"
             f"{', in reverse' if reverse else ''}) ...")
     t0 = time.monotonic()
-    phase = Phase(f"  pass {p}", pass_classes(per_devices, only), unit="classes", deadline=deadline,
+    phase = Phase(f"  sweep {p}", sweep_classes(per_devices, only), unit="classes", deadline=deadline,
                   poll=lambda: len(list(drops.glob("*.json"))))
     say(head, **({"flush": True} if phase.enabled else {"end": "", "flush": True}))
     with phase:
         try:   # one process per kernel and device count: a fork costs ~0.05 s (runner/worker_server.py)
             failed = [f"{k}, {n} device(s): exit {rc}" for n, ks in per_devices.items()
                       for k in (ks[::-1] if reverse else ks) if (rc := run_worker(n, [k], False))]
-        except KeyboardInterrupt:   # nothing lost: the classes this pass finished are kept
+        except KeyboardInterrupt:   # nothing lost: the classes this sweep finished are kept
             added = records.collect(drops, machine_dir, commit, run=run)
-            say(f" interrupted; kept the {added} class record(s) this pass had finished", flush=True)
+            say(f" interrupted; kept the {added} class record(s) this sweep had finished", flush=True)
             raise
     asked = sum(len(json.loads(f.read_text(encoding="utf-8")).get("comparisons", {})) for f in drops.glob("*.json"))
     added = records.collect(drops, machine_dir, commit, run=run)
@@ -248,15 +252,15 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
         processes: int = PROCESSES, max_processes: int = MAX_PROCESSES, lecture_max: int = LECTURE_MAX_PROCESSES,
         budget_s: float = BUDGET_S, deadline: float | None = None, say=print, kept: list | None = None,
         record=None) -> list[str]:
-    """The checkout's comparison passes; ``kept`` (returned) gains one entry per pass collected,
+    """The checkout's comparison sweeps; ``kept`` (returned) gains one entry per sweep collected,
     also when a Ctrl-C ends the run.
 
-    A pass is one worker process per kernel and device count (``run_worker(devices, [kernel],
-    reverse) -> exit code``, with ``env``: runner/paired_worker.py, forked by the worker server);
-    after the first pass, ``env`` names the calls per sample its processes chose
-    (``settings.CALLS_PER_SAMPLE``), so later processes skip the probe. ``record(entry)``, if given, is called after every pass with the
-    commit's comparisons (runner/asv_record.py writes them into asv's results). Extra passes
-    (comparisons still wider than their target) must end within ``budget_s`` of the first pass's
+    A sweep is one worker process per kernel and device count (``run_worker(devices, [kernel],
+    reverse) -> exit code``, with ``env``: runner/measuring_process.py, forked by the worker server);
+    after the first sweep, ``env`` names the calls per sample its processes chose
+    (``settings.CALLS_PER_SAMPLE``), so later processes skip the probe. ``record(entry)``, if given, is called after every sweep with the
+    commit's comparisons (runner/asv_record.py writes them into asv's results). Extra sweeps
+    (comparisons still wider than their target) must end within ``budget_s`` of the first sweep's
     start and before ``deadline`` (a ``time.monotonic()`` value: the whole run's budget)."""
     kept = [] if kept is None else kept
     per_devices = device_counts(kernel_list, gpu)
@@ -272,9 +276,9 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
         for p in range(1, processes + 1 if measured else 1):
             if p > 1:   # the floor every figure rests on, at the fewest passes (see the module doc)
                 env.update(settings.env(passes=BASE_PASSES))
-            worker_pass(p, f"/{processes}", per_devices, run_worker, drops, machine_dir, commit, run=run, say=say,
+            worker_sweep(p, f"/{processes}", per_devices, run_worker, drops, machine_dir, commit, run=run, say=say,
                         deadline=deadline)
-            kept.append(f"comparisons pass {p}")
+            kept.append(f"comparisons sweep {p}")
             recorded()
             if p == 1:   # later processes reuse the first one's calls per sample: no probe again
                 env.update(settings.env(calls_per_sample=_calls_per_sample(drops, machine_dir, commit)))
@@ -291,17 +295,17 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
             only.write_text("\n".join(chosen), encoding="utf-8")
             env.update(settings.env(comparisons_only=only, passes=passes))
             what = "lecture ratio" if all(r.is_lecture for r in rows) else "comparison"
-            worker_pass(p, f" (+1 process for {len(chosen)} imprecise {what}{'s' if len(chosen) > 1 else ''})",
+            worker_sweep(p, f" (+1 process for {len(chosen)} imprecise {what}{'s' if len(chosen) > 1 else ''})",
                         device_counts(measured, gpu, set(chosen)), run_worker, drops, machine_dir, commit,
                         run=run, say=say, only=set(chosen), deadline=deadline)
             settings.unset(env, settings.COMPARISONS_ONLY, settings.PASSES)
-            kept.append(f"comparisons pass {p}")
+            kept.append(f"comparisons sweep {p}")
             recorded()
     return kept
 
 
 def _calls_per_sample(drops: Path, machine_dir: Path, commit: str) -> Path:
-    """The calls per sample the first pass's processes chose, written into ``drops`` for the later
+    """The calls per sample the first sweep's processes chose, written into ``drops`` for the later
     processes (``settings.CALLS_PER_SAMPLE``); the file."""
     numbers = drops / "calls-per-sample.jsonc"   # not a drop: store.collect reads *.json
     numbers.write_text(json.dumps(records.calls_per_sample(records.load(machine_dir)["commits"].get(commit))),
@@ -319,7 +323,7 @@ def _next_extra(machine_dir: Path, commit: str, measured: list[str], max_process
     rows = [r for r in wide_comparisons(Comparisons(entry), costs, max_processes=max_processes, lecture_max=lecture_max)
             if _process_class(r)[0] in measured]
     passes = extra_passes_per_process(rows, costs)
-    chosen = extra_pass(rows, planned_seconds(entry, passes), left)
+    chosen = extra_sweep(rows, planned_seconds(entry, passes), left)
     if len(chosen) < len(rows):
         say(f"  {len(rows) - len(chosen)} comparison(s) still wider than their target (lecture +-{LECTURE_TARGET:.0%}, "
             f"others +-{TARGET:.0%}) get no more "

@@ -1,4 +1,4 @@
-"""The comparison passes outside asv (runner/paired_worker.py) and their ratios written back into
+"""The comparison passes outside asv (runner/measuring_process.py) and their ratios written back into
 asv's results (runner/asv_record.py): the same classes and records as the asv suite's processes,
 clear errors, and values asv itself reads back. Nothing here times anything."""
 import json
@@ -14,19 +14,19 @@ from kernels import settings
 
 def test_worker_measures_the_suites_classes_of_its_device_count():
     from bench import paired_suite
-    from runner import paired_worker
+    from runner import measuring_process
     import kernels
 
     suite = paired_suite.comparison_classes(kernels.kernel("selu"), False)
-    one = paired_worker.classes(["selu"], 1, False)
-    two = paired_worker.classes(["selu"], 2, False)
+    one = measuring_process.classes(["selu"], 1, False)
+    two = measuring_process.classes(["selu"], 2, False)
     assert [n for n, _ in one] == ["SeluComparisons"] and [n for n, _ in two] == ["SeluComparisonsDevices2"]
     assert one[0][1] == suite["SeluComparisons"].comparisons                 # the very comparisons asv's class has
-    assert paired_worker.classes(["norm", "selu"], 1, False)[0][0] == "NormComparisons"   # kernels in the order given
+    assert measuring_process.classes(["norm", "selu"], 1, False)[0][0] == "NormComparisons"   # kernels in the order given
 
 
 def test_worker_drops_one_record_per_class_with_only_the_comparisons_asked(tmp_path, monkeypatch):
-    from runner import paired_worker
+    from runner import measuring_process
     from jaxbench import measure
 
     monkeypatch.setenv(settings.COMPARISONS_OUT.var, str(tmp_path))
@@ -34,7 +34,7 @@ def test_worker_drops_one_record_per_class_with_only_the_comparisons_asked(tmp_p
     monkeypatch.setattr(measure, "measure", lambda comps: seen.append([c.id for c in comps]) or {"pid": 1, "groups": []})
     comps = declare.for_kernel("selu")
     chosen = [("SeluComparisons", tuple(comps)), ("Empty", tuple(comps[1:]))]
-    assert paired_worker.measure_classes(chosen, 1, only={comps[0].id}) == 1   # "Empty" holds none of them
+    assert measuring_process.measure_classes(chosen, 1, only={comps[0].id}) == 1   # "Empty" holds none of them
     assert seen == [[comps[0].id]]
     (drop,) = tmp_path.glob("*.json")
     rec = json.loads(drop.read_text())
@@ -47,11 +47,11 @@ def test_worker_drops_one_record_per_class_with_only_the_comparisons_asked(tmp_p
     (["--kernels", "selu"], f"{settings.COMPARISONS_OUT.var} is not set"),
 ])
 def test_worker_refuses_bad_input_clearly(argv, message, monkeypatch, capsys):
-    from runner import paired_worker
+    from runner import measuring_process
 
     monkeypatch.delenv(settings.COMPARISONS_OUT.var, raising=False)
     with pytest.raises(SystemExit) as exc:
-        paired_worker.main(argv)
+        measuring_process.main(argv)
     assert exc.value.code == 2 and message in capsys.readouterr().err
 
 
@@ -119,7 +119,7 @@ def test_worker_process_measures_and_drops_what_it_is_asked(devices, tmp_path):
     env = dict(os.environ, **settings.env(comparisons_out=drops, comparisons_only=only, jax_cache=""))
     env.pop("XLA_FLAGS", None)
     root = Path(__file__).resolve().parents[1]
-    done = subprocess.run([sys.executable, "-m", "runner.paired_worker", "--devices", str(devices), "--kernels", "norm"],
+    done = subprocess.run([sys.executable, "-m", "runner.measuring_process", "--devices", str(devices), "--kernels", "norm"],
                           cwd=root, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     (drop,) = drops.glob("*.json")
