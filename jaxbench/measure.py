@@ -4,7 +4,7 @@ One record per group (:func:`jaxbench.declare.groups`): the sides' case keys, th
 the per-pass samples (``passes[k][i]``: side i's seconds per call in pass k), why sampling stopped,
 and the sides that could not run here with the reason (jax-gpu without a GPU, missing data...).
 A group's cases are freed before the next group is prepared. The asv suite's ``setup_cache``
-(bench/paired_suite.py) and the worker processes of ``python -m runner`` (runner/paired_worker.py)
+(bench/paired_suite.py) and the worker processes of ``python -m runner`` (runner/measuring_process.py)
 call :func:`measure` (:func:`jaxbench.compare` samples with :func:`jaxbench.passes.sample` itself); a
 ratio is computed from the records by :func:`ratios` (one process) or by the report (every process).
 """

@@ -86,27 +86,27 @@ PASSES = Setting(
     "passes", "JAXBENCH_PASSES",
     "passes per group in a comparison process, exactly (a whole number >= 2)",
     "unset: the engine samples until each group is precise (`jaxbench.passes`)",
-    "runner/paired_run.py (the 2nd and later passes, the extra processes); the gate (its pairs); you",
+    "runner/comparison_sweeps.py (the 2nd and later sweeps, the extra processes); the gate (its pairs); you",
     "results/records.py (`env_sampling`), used by jaxbench/measure.py", runner_only=True)
 COMPARISONS_ONLY = Setting(
     "comparisons_only", "JAXBENCH_COMPARISONS_ONLY",
     "a file of comparison ids, one a line: the process measures only their groups (an extra process)",
     "unset: every comparison",
-    "runner/paired_run.py (the extra processes)",
-    "results/records.py (`only_ids`), used by bench/paired_suite.py and runner/paired_worker.py",
+    "runner/comparison_sweeps.py (the extra processes)",
+    "results/records.py (`only_ids`), used by bench/paired_suite.py and runner/measuring_process.py",
     runner_only=True)
 COMPARISONS_OUT = Setting(
     "comparisons_out", "JAXBENCH_COMPARISONS_OUT",
     "a folder where each comparison process drops its record (one JSON file a class)",
-    "unset: no record dropped (`python -m runner.paired_worker` refuses to start)",
-    "runner/paired_run.py (a temporary folder a run); the gate (a folder a process)",
-    "results/records.py (`drop`), runner/paired_worker.py", runner_only=True)
+    "unset: no record dropped (`python -m runner.measuring_process` refuses to start)",
+    "runner/comparison_sweeps.py (a temporary folder a run); the gate (a folder a process)",
+    "results/records.py (`drop`), runner/measuring_process.py", runner_only=True)
 CALLS_PER_SAMPLE = Setting(
     "calls_per_sample", "JAXBENCH_CALLS_PER_SAMPLE",
     "a JSON file {side key: calls per sample} the run's first comparison processes chose: later "
     "processes use it instead of probing",
     "unset: each process probes",
-    "runner/paired_run.py (after the first pass)",
+    "runner/comparison_sweeps.py (after the first sweep)",
     "results/records.py (`env_numbers`), used by jaxbench/measure.py", runner_only=True)
 PLANT_SLOWDOWN = Setting(
     "plant_slowdown", "JAXBENCH_PLANT_SLOWDOWN",

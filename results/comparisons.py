@@ -6,8 +6,8 @@ answers, per declared comparison, one :class:`Measured` row: its sides as :class
 kinds, the pooled ratio and 95% interval (:func:`results.comparison_stats.interval`: processes,
 then passes), the processes and passes behind it, its variance components and the half-width it
 aims for. Each row is computed the first time it is asked for and kept; the runner's extra rounds
-(:mod:`runner.paired_run`), asv's ``track_ratio`` values (:mod:`runner.asv_record`), the report's
-ratios (:mod:`reports.paired`) and its health section all read the same rows.
+(:mod:`runner.comparison_sweeps`), asv's ``track_ratio`` values (:mod:`runner.asv_record`), the report's
+ratios (:mod:`reports.ratios`) and its health section all read the same rows.
 :class:`CommitComparisons` holds them for every (machine, commit) of a results folder.
 """
 from __future__ import annotations
