@@ -29,6 +29,7 @@ from kernels import settings
 
 from .asv_run import ROOT, _asv, _conf, _config, _repeat, asv_runner, room_needed, selection, timed_rounds
 from .cli import parse_args
+from .run_log import RunLog
 
 # extra comparison processes (imprecise ratios) start only if they end within this much of the
 # run's start: the calibration, health and report (~1 min) then keep `make bench` under 10 min
@@ -158,7 +159,7 @@ def worker_runner(server, env: dict):
 
 
 def measure(args, config: Path, results_dir: Path, machine: str, commit: str, started: float) -> int | None:
-    """The asv rounds, the comparison passes, calibration, facts and health; an exit code when
+    """The asv rounds, the comparison sweeps, calibration, facts and health; an exit code when
     interrupted, None when the report may follow."""
     gpu = _gpu_present()
     # set here too: the selection below imports the bench modules, whose grids depend on it
@@ -171,28 +172,27 @@ def measure(args, config: Path, results_dir: Path, machine: str, commit: str, st
     log_path = results_dir.parent / "jaxbench-asv.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     print(f"asv's own output: {log_path}", flush=True)
-    failed_runs, kept, outcomes = [], [], {}
+    run_log = RunLog()
     with open(log_path, "w", encoding="utf-8") as log:
         run_asv = asv_runner(args, config, commit, machine, env, log, room_for=results_dir / machine)
         try:
             if args.commits is not None:
-                commits_run(args, config, machine, env, log, gpu, results_dir / machine, outcomes, failed_runs, kept)
+                commits_run(args, config, machine, env, log, gpu, results_dir / machine, run_log)
             else:
                 from .worker_server import Server
 
                 with Server(ROOT, log) as server:
                     checkout_run(args, gpu, run_asv, worker_runner(server, env), env, results_dir / machine, commit,
-                                 started, outcomes, failed_runs, kept,
-                                 lambda entry: _record(config, machine, commit, entry, log))
+                                 started, run_log, lambda entry: _record(config, machine, commit, entry, log))
         except KeyboardInterrupt:
             print(f"\n\njaxbench: interrupted after {(time.monotonic() - started) / 60:.1f} min. Kept the results "
-                  f"of the passes that finished: {', '.join(kept) or 'none'} (asv JSON in {results_dir / machine}, "
-                  f"commit {commit[:8]}); the pass in progress is lost (asv saves a pass when it ends; a "
-                  f"comparison pass keeps the classes it finished). "
+                  f"of the rounds and sweeps that finished: {run_log.kept_text()} (asv JSON in {results_dir / machine}, "
+                  f"commit {commit[:8]}); the round in progress is lost (asv saves a round when it ends; a "
+                  f"comparison sweep keeps the classes it finished). "
                   f"Not done: calibration, health, report. `python -m reports --results "
                   f"{results_dir}` reports what was kept.", flush=True)
             return 130
-    summarize(args, results_dir, machine, commit, started, outcomes, failed_runs, log_path)
+    summarize(args, results_dir, machine, commit, started, run_log, log_path)
     return None
 
 
@@ -205,25 +205,23 @@ def _record(config: Path, machine: str, commit: str, entry: dict, log) -> None:
 
 
 def checkout_run(args, gpu: bool, run_asv, run_worker, env: dict, machine_dir: Path, commit: str, started: float,
-                 outcomes: dict, failed_runs: list, kept: list, record=None) -> None:
-    """The checkout's run: the asv rounds, the comparison passes, the calibration."""
-    timed_rounds(args, gpu, run_asv, machine_dir, commit, outcomes, failed_runs, kept, deadline=started + RUN_BUDGET_S)
+                 run_log: RunLog, record=None) -> None:
+    """The checkout's run: the asv rounds, the comparison sweeps, the calibration, each into ``run_log``."""
+    timed_rounds(args, gpu, run_asv, machine_dir, commit, run_log, deadline=started + RUN_BUDGET_S)
     if args.comparisons:   # every ratio the report states, paired, in several processes
         from . import comparison_sweeps
 
         comparison_sweeps.run(args.kernel_list, gpu, run_worker, env, machine_dir, commit,
-                       append=args.append, processes=args.processes, kept=kept,
+                       append=args.append, processes=args.processes, run_log=run_log,
                        deadline=started + RUN_BUDGET_S, record=record)
     if not args.timed_only:   # the machine's measured peaks: the reports' "percent of peak"
         print("\n== calibration: GEMM peak and copy bandwidth of this machine", flush=True)
-        rc = run_asv([r"^bench_calibration\."])
-        if rc != 0:
-            failed_runs.append(("calibration", rc))
+        run_log.failed_run("calibration", run_asv([r"^bench_calibration\."]))
 
 
 def commits_run(args, config: Path, machine: str, env: dict, log, gpu: bool, machine_dir: Path,
-                outcomes: dict, failed_runs: list, kept: list) -> None:
-    """``--commits``: asv's virtualenv (made once), then every commit's passes, interleaved."""
+                run_log: RunLog) -> None:
+    """``--commits``: asv's virtualenv (made once), then every commit's rounds and sweeps, interleaved."""
     from . import commits
 
     print(f"commits ({len(args.commit_list)}, oldest first): "
@@ -240,14 +238,13 @@ def commits_run(args, config: Path, machine: str, env: dict, log, gpu: bool, mac
           flush=True)
     runners = {c: asv_runner(args, config, c, machine, env, log, in_env=True, room_for=machine_dir)
                for c in args.commit_list}
-    commits.measure_commits(args, args.commit_list, gpu, runners, env, machine_dir, selection, outcomes,
-                            failed_runs, kept)
+    commits.measure_commits(args, args.commit_list, gpu, runners, env, machine_dir, selection, run_log)
 
 
-def summarize(args, results_dir: Path, machine: str, commit: str, started: float, outcomes: dict,
-              failed_runs: list, log_path: Path) -> None:
+def summarize(args, results_dir: Path, machine: str, commit: str, started: float, run_log: RunLog,
+              log_path: Path) -> None:
     """Write the machine facts, print the run's totals, then the measurement health's summary."""
-    from . import facts, outcome
+    from . import facts
     from bench.common import _TimeBench
 
     facts_path = facts.write(results_dir, machine, {
@@ -256,14 +253,11 @@ def summarize(args, results_dir: Path, machine: str, commit: str, started: float
         "sample_time_s": _TimeBench.sample_time, "repeat": _repeat(args.full),
         "calls_per_sample": "timeit autorange in setup; back-to-back calls (docs/asv.md)"})
     print(f"\njaxbench: benchmarks done in {(time.monotonic() - started) / 60:.1f} min")
-    total = {"ok": 0, "failed": 0, "skipped": 0, "missing": 0}
-    for status in outcomes.values():
-        for k, v in outcome.tally(status).items():
-            total[k] += v
+    total = run_log.totals()
     print(f"  cases measured (all rounds): {total['ok']} ok, {total['failed'] + total['missing']} failed, "
           f"{total['skipped']} skipped (n/a: no GPU, missing data; reasons in the report and {log_path.name})")
-    if failed_runs:
-        print("  asv exited non-zero for: " + ", ".join(f"{k} (exit {rc})" for k, rc in failed_runs)
+    if run_log.failed:
+        print("  asv exited non-zero for: " + ", ".join(f"{k} (exit {rc})" for k, rc in run_log.failed)
               + f" -- tracebacks in {log_path}; the run went on")
     print(f"results: {results_dir / machine} (asv JSON, commit {commit[:8]})")
     print(f"facts:   {facts_path}")

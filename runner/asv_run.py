@@ -163,10 +163,11 @@ def kernel_chunks(kernels: list[str], cases: dict, n: int = INVOCATIONS) -> list
     return [c for c in chunks if c]
 
 
-def timed_rounds(args, gpu: bool, run_asv, machine_dir: Path, commit: str, outcomes: dict,
-                 failed_runs: list, kept: list, deadline: float | None = None) -> None:
+def timed_rounds(args, gpu: bool, run_asv, machine_dir: Path, commit: str, run_log,
+                 deadline: float | None = None) -> None:
     """The asv rounds: round 1 every benchmark of each kernel, later rounds the steady-state timings;
-    one asv invocation and one console line per chunk of kernels (:func:`kernel_chunks`) and round."""
+    one asv invocation and one console line per chunk of kernels (:func:`kernel_chunks`) and round;
+    each goes into ``run_log`` (:class:`runner.run_log.RunLog`)."""
     from results import rounds as rounds_file
 
     from . import outcome
@@ -183,12 +184,11 @@ def timed_rounds(args, gpu: bool, run_asv, machine_dir: Path, commit: str, outco
             name = ", ".join(chunk)
             wanted = {b: keys for k in chunk for b, keys in picked[k][3].items()}
             regexes = [rx for k in chunk for rx in picked[k][0]]
-            rc, outcomes[(name, r)] = outcome.run_pass(
+            rc, status = outcome.run_pass(
                 name, sum(picked[k][1] for k in chunk),
                 lambda on_line: run_asv(regexes, append=r > 1 or args.append, on_line=on_line),
                 machine_dir, commit, wanted, deadline=deadline)
-            if rc != 0:
-                failed_runs.append((f"{name} (round {r})", rc))
+            run_log.asv_run((name, r), rc, status, f"{name} (round {r})")
             for k in chunk:
                 rounds_file.record(machine_dir, commit, r + int(args.append), f"bench_{k}.")
-                kept.append(f"{k} round {r}")
+                run_log.keep(f"{k} round {r}")

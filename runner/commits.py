@@ -77,8 +77,9 @@ def kernel_regexes(kernel_list, gpu: bool, full: bool, timed_only: bool, selecti
 
 
 def measure_commits(args, commits: list[str], gpu: bool, runners: dict, env: dict, machine_dir: Path,
-                    selection, outcomes: dict, failed_runs: list, kept: list, say=print) -> None:
-    """Timed rounds, comparison passes and calibration of every commit, interleaved.
+                    selection, run_log, say=print) -> None:
+    """Timed rounds, comparison sweeps and calibration of every commit, interleaved, each into
+    ``run_log`` (:class:`runner.run_log.RunLog`).
 
     ``runners[commit](regexes, append) -> exit code`` runs asv on that commit in the virtualenv."""
     from results import rounds as rounds_file
@@ -92,12 +93,11 @@ def measure_commits(args, commits: list[str], gpu: bool, runners: dict, env: dic
             flush=True)
         regexes, chosen, wanted = kernel_regexes(args.kernel_list, gpu, args.full, r > 1 or args.timed_only, selection)
         for c in order(commits, r):
-            rc, outcomes[(c, r)] = outcome.run_pass(c[:10], chosen, lambda on_line: runners[c](regexes, r > 1 or args.append, on_line),
-                                                    machine_dir, c, wanted, say)
-            if rc != 0:
-                failed_runs.append((f"{c[:10]} (round {r})", rc))
+            rc, status = outcome.run_pass(c[:10], chosen, lambda on_line: runners[c](regexes, r > 1 or args.append, on_line),
+                                          machine_dir, c, wanted, say)
+            run_log.asv_run((c, r), rc, status, f"{c[:10]} (round {r})")
             rounds_file.record(machine_dir, c, r + int(args.append), tuple(f"bench_{k}." for k in args.kernel_list))
-            kept.append(f"{c[:10]} round {r}")
+            run_log.keep(f"{c[:10]} round {r}")
     if args.comparisons:
         selections, measured = comparison_sweeps.selections_of(args.kernel_list, gpu)
         run_id = None if args.append else records.run_id()
@@ -106,10 +106,8 @@ def measure_commits(args, commits: list[str], gpu: bool, runners: dict, env: dic
                 for c in order(commits, p + args.rounds):
                     comparison_sweeps.asv_sweep(p, f"/{args.processes} of {c[:10]}", measured, selections, runners[c], drops,
                                         machine_dir, c, run=run_id, say=say)
-                    kept.append(f"{c[:10]} comparisons sweep {p}")
+                    run_log.keep(f"{c[:10]} comparisons sweep {p}")
     if not args.timed_only:
         say("\n== calibration: GEMM peak and copy bandwidth of this machine, per commit", flush=True)
         for c in order(commits, 1):
-            rc = runners[c]([r"^bench_calibration\."], False)
-            if rc != 0:
-                failed_runs.append((f"calibration {c[:10]}", rc))
+            run_log.failed_run(f"calibration {c[:10]}", runners[c]([r"^bench_calibration\."], False))

@@ -60,6 +60,7 @@ from results.asv_json import params_key
 from bench import paired_suite
 
 from . import outcome
+from .run_log import RunLog
 
 PROCESSES = 5          # processes per comparison, at least (the rest: jaxbench.allocation, while time lasts)
 BASE_PASSES = allocation.MIN_PASSES   # passes per group in the 2nd to ``processes``-th process (module doc)
@@ -250,10 +251,10 @@ def worker_sweep(p: int, label: str, per_devices: dict[int, list[str]], run_work
 
 def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit: str, *, append: bool = False,
         processes: int = PROCESSES, max_processes: int = MAX_PROCESSES, lecture_max: int = LECTURE_MAX_PROCESSES,
-        budget_s: float = BUDGET_S, deadline: float | None = None, say=print, kept: list | None = None,
-        record=None) -> list[str]:
-    """The checkout's comparison sweeps; ``kept`` (returned) gains one entry per sweep collected,
-    also when a Ctrl-C ends the run.
+        budget_s: float = BUDGET_S, deadline: float | None = None, say=print, run_log: RunLog | None = None,
+        record=None) -> RunLog:
+    """The checkout's comparison sweeps; ``run_log`` (returned; a new one where none is given) keeps
+    one entry per sweep collected, also when a Ctrl-C ends the run.
 
     A sweep is one worker process per kernel and device count (``run_worker(devices, [kernel],
     reverse) -> exit code``, with ``env``: runner/measuring_process.py, forked by the worker server);
@@ -262,7 +263,7 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
     commit's comparisons (runner/asv_record.py writes them into asv's results). Extra sweeps
     (comparisons still wider than their target) must end within ``budget_s`` of the first sweep's
     start and before ``deadline`` (a ``time.monotonic()`` value: the whole run's budget)."""
-    kept = [] if kept is None else kept
+    run_log = RunLog() if run_log is None else run_log
     per_devices = device_counts(kernel_list, gpu)
     measured = list(dict.fromkeys(k for ks in per_devices.values() for k in ks))
 
@@ -278,7 +279,7 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
                 env.update(settings.env(passes=BASE_PASSES))
             worker_sweep(p, f"/{processes}", per_devices, run_worker, drops, machine_dir, commit, run=run, say=say,
                         deadline=deadline)
-            kept.append(f"comparisons sweep {p}")
+            run_log.keep(f"comparisons sweep {p}")
             recorded()
             if p == 1:   # later processes reuse the first one's calls per sample: no probe again
                 env.update(settings.env(calls_per_sample=_calls_per_sample(drops, machine_dir, commit)))
@@ -299,9 +300,9 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
                         device_counts(measured, gpu, set(chosen)), run_worker, drops, machine_dir, commit,
                         run=run, say=say, only=set(chosen), deadline=deadline)
             settings.unset(env, settings.COMPARISONS_ONLY, settings.PASSES)
-            kept.append(f"comparisons sweep {p}")
+            run_log.keep(f"comparisons sweep {p}")
             recorded()
-    return kept
+    return run_log
 
 
 def _calls_per_sample(drops: Path, machine_dir: Path, commit: str) -> Path:

@@ -18,7 +18,7 @@ from runner.cli import parse_args
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_ctrl_c_stops_at_once_and_keeps_finished_passes(tmp_path, short_tmp):
+def test_ctrl_c_stops_at_once_and_keeps_finished_rounds(tmp_path, short_tmp):
     """SIGINT to the whole process group (what Ctrl-C does) after batching's pass has finished and
     while selu's runs: exit 130, nothing after selu's pass run, batching's results kept and named."""
     results = tmp_path / "results"
@@ -33,7 +33,7 @@ def test_ctrl_c_stops_at_once_and_keeps_finished_passes(tmp_path, short_tmp):
     try:
         for line in proc.stdout:
             out.append(line)
-            if line.lstrip().startswith("batching") and " ok" in line:   # its pass is done; selu's starts
+            if line.lstrip().startswith("batching") and " ok" in line:   # its round is done; selu's starts
                 time.sleep(5)
                 os.killpg(proc.pid, signal.SIGINT)
                 break
@@ -45,15 +45,15 @@ def test_ctrl_c_stops_at_once_and_keeps_finished_passes(tmp_path, short_tmp):
             os.killpg(proc.pid, signal.SIGKILL)
     text = "".join(out)
     assert proc.returncode == 130, text
-    assert "interrupted" in text and "passes that finished: batching round 1" in text, text
-    assert "the pass in progress is lost" in text and "selu round 1" not in text.split("interrupted")[1], text
+    assert "interrupted" in text and "rounds and sweeps that finished: batching round 1" in text, text
+    assert "the round in progress is lost" in text and "selu round 1" not in text.split("interrupted")[1], text
     files = [p for p in (results / "ctrlc-box").glob("*.json") if p.name != "machine.json"]
     kept = {name.split(".")[0] for p in files for name in json.loads(p.read_text())["results"]}
     assert "bench_batching" in kept, (kept, text)
-    # stopped at once: nothing after the interrupted pass ran
+    # stopped at once: nothing after the interrupted round ran
     assert "== calibration" not in text and "== self-check" not in text and "== measurement health" not in text
     assert not (tmp_path / "report").exists()
-    # the console shows outcomes per pass, not asv's grid of n/a lines
+    # the console shows outcomes per round, not asv's grid of n/a lines
     assert "n/a" not in text.split("interrupted")[0].replace("n/a (skipped)", ""), text
     assert (results.parent / "jaxbench-asv.log").read_text().count("bench_batching") > 0
     assert list(short_tmp.iterdir()) == []    # its temporary files (asv config, asv's forkserver folder) went with it

@@ -12,6 +12,7 @@ import pytest
 from runner import commits
 from runner.asv_run import selection
 from runner.cli import parse_args
+from runner.run_log import RunLog
 from jaxbench import declare
 from kernels import settings
 from results import records
@@ -85,8 +86,10 @@ def test_passes_go_round_the_commits_reversing_each_time(tmp_path):
     args = argparse.Namespace(rounds=2, processes=3, kernel_list=["selu"], full=False, timed_only=False,
                               append=False, comparisons=True)
     env, calls = {}, []
-    commits.measure_commits(args, cs, False, _runners(cs, env, calls), env, tmp_path, selection, {}, [], [],
+    run_log = RunLog()
+    commits.measure_commits(args, cs, False, _runners(cs, env, calls), env, tmp_path, selection, run_log,
                             say=lambda *a, **k: None)
+    assert run_log.kept[:3] == [f"{c[:10]} round 1" for c in cs] and len(run_log.kept) == 2 * 3 + 3 * 3
     cases = [(c[0], append) for c, what, append in calls if what == "cases"]
     assert cases == [("a", False), ("b", False), ("c", False), ("c", True), ("b", True), ("a", True)]
     passes = [c[0] for c, what, _ in calls if what == "comparisons"]
@@ -151,3 +154,14 @@ def test_a_commit_measured_in_two_environments_is_read_once_latest_run_first():
     assert len(problems) == 1 and "cccccccc was measured in 2 asv environments" in problems[0]
     one = df[df["env"] == "existing-py"]
     assert latest_env(one, []) is one                      # one environment: untouched
+
+
+def test_the_run_log_counts_every_asv_runs_cases_and_names_the_failed_ones():
+    run_log = RunLog()
+    run_log.asv_run(("selu", 1), 0, {"bench_selu.time_selu": {"a": "ok", "b": "skipped"}}, "selu (round 1)")
+    run_log.asv_run(("grad", 1), 2, {"bench_grad.time_grad": {"a": "failed", "b": "missing"}}, "grad (round 1)")
+    run_log.failed_run("calibration", 0)
+    assert run_log.totals() == {"ok": 1, "failed": 1, "skipped": 1, "missing": 1}
+    assert run_log.failed == [("grad (round 1)", 2)] and run_log.kept_text() == "none"
+    run_log.keep("selu round 1")
+    assert run_log.kept_text() == "selu round 1"

@@ -234,9 +234,9 @@ def test_runner_runs_the_processes_asked_and_more_only_for_imprecise_kernels(tmp
     assert len(entry["processes"]) == 3
     assert [len(e["processes"]) for e in recorded] == [1, 2, 3]         # asv's values after every pass
     noisy, calls = _fake_worker(env, lambda k: (1.0, 3.0)[k % 2])       # processes disagree: wide
-    kept = comparison_sweeps.run(["selu"], False, noisy, env, tmp_path / "m2", "c", processes=3, max_processes=5,
-                          say=lambda *a, **k: None)
-    assert len(kept) == 5 and len(calls) == 8                           # up to 5 for the imprecise
+    run_log = comparison_sweeps.run(["selu"], False, noisy, env, tmp_path / "m2", "c", processes=3, max_processes=5,
+                                    say=lambda *a, **k: None)
+    assert len(run_log.kept) == 5 and len(calls) == 8                           # up to 5 for the imprecise
     wide_id = declare.for_kernel("selu", devices=1)[0].id
     assert noisy.only[:6] == [None] * 6 and noisy.only[6:] == [{wide_id}] * 2   # extra passes: only the wide one
     assert [c[0] for c in calls[6:]] == [1, 1]                          # ... in its device count's process only
@@ -262,8 +262,9 @@ def test_later_processes_of_the_first_passes_take_the_fewest_passes(tmp_path):
     assert settings.PASSES.var not in env
 
 
-def test_an_interrupted_pass_keeps_the_classes_it_finished(tmp_path):
+def test_an_interrupted_sweep_keeps_the_classes_it_finished(tmp_path):
     from runner import comparison_sweeps
+    from runner.run_log import RunLog
 
     env = {}
     worker, calls = _fake_worker(env, lambda k: 2.0)
@@ -273,11 +274,11 @@ def test_an_interrupted_pass_keeps_the_classes_it_finished(tmp_path):
         if len(calls) == 3:          # pass 2's first process dropped its record, then Ctrl-C
             raise KeyboardInterrupt
         return 0
-    kept = []
+    run_log = RunLog()
     with pytest.raises(KeyboardInterrupt):
-        comparison_sweeps.run(["selu"], False, interrupted, env, tmp_path / "m", "c", processes=3, kept=kept,
-                       say=lambda *a, **k: None)
-    assert kept == ["comparisons sweep 1"] and settings.COMPARISONS_OUT.var not in env
+        comparison_sweeps.run(["selu"], False, interrupted, env, tmp_path / "m", "c", processes=3, run_log=run_log,
+                              say=lambda *a, **k: None)
+    assert run_log.kept == ["comparisons sweep 1"] and settings.COMPARISONS_OUT.var not in env
     assert len(records.load(tmp_path / "m")["commits"]["c"]["processes"]) == 2   # pass 1's and pass 2's first
 
 
