@@ -136,7 +136,7 @@ def case_name(r) -> str:
             f"{r['dtype']}{v} ({r['machine']})")
 
 
-# --------------------------------------------------------------------------- (d) asv vs timeit
+# --------------------------------------------------------------------------- (d) asv vs in-process
 
 # --------------------------------------------------------------------------- the section
 
@@ -192,15 +192,13 @@ def flagged_table(t: pd.DataFrame) -> pd.DataFrame:
 
 
 def in_process_table(r: pd.DataFrame) -> pd.DataFrame:
-    """Display form of :func:`in_process_rows` (its column names are those of the earlier timeit
-    re-measurement, which the comparisons replaced)."""
+    """Display form of :func:`in_process_rows`."""
     return pd.DataFrame({
         "Machine": r["machine"], "Benchmark": r["benchmark"], "Params": r["params"],
         "asv median": [tables.fmt_time(v) for v in r["asv_median"]],
-        "timeit median": [tables.fmt_time(v) for v in r["timeit_median"]],
-        "timeit IQR": [tables.fmt_iqr(a, b) for a, b in zip(r["timeit_q25"], r["timeit_q75"])],
-        "asv / timeit": [tables.fmt_num(v, suffix="x") for v in r["ratio"]],
-        "number x repeat": [f"{n} x {k}" for n, k in zip(r["number"], r["repeat"])]})
+        "In-process median": [tables.fmt_time(v) for v in r["in_process_median"]],
+        "asv / in-process": [tables.fmt_num(v, suffix="x") for v in r["ratio"]],
+        "Calls/sample x samples": [f"{n} x {k}" for n, k in zip(r["number"], r["samples"])]})
 
 
 def comparison_null_pairs(t: pd.DataFrame, comparisons) -> pd.DataFrame:
@@ -228,12 +226,10 @@ def in_process_rows(t: pd.DataFrame, comparisons) -> pd.DataFrame:
         if hit is None:
             continue
         rows.append({"machine": r["machine"], "benchmark": r["benchmark"], "params": case_name(r),
-                     "asv_median": r["median"], "timeit_median": hit[0], "timeit_q25": math.nan,
-                     "timeit_q75": math.nan, "number": r.get("number"), "repeat": hit[1],
+                     "asv_median": r["median"], "in_process_median": hit[0], "number": r.get("number"), "samples": hit[1],
                      "ratio": r["median"] / hit[0] if hit[0] else math.nan,
-                     "method": "the comparisons' in-process samples (every process and pass)", "measured_at": ""})
-    cols = ["machine", "benchmark", "params", "asv_median", "timeit_median", "timeit_q25", "timeit_q75",
-            "number", "repeat", "ratio", "method", "measured_at"]
+                     "method": "the comparisons' in-process samples (every process and pass)"})
+    cols = ["machine", "benchmark", "params", "asv_median", "in_process_median", "number", "samples", "ratio", "method"]
     return pd.DataFrame(rows, columns=cols)
 
 
