@@ -44,8 +44,8 @@ class _ComparisonsBench:
         if self.devices > 1:
             common.host_devices_for(kernels.Case(self.spec.name, "jax-cpu", "explicit", "jit", 1, devices=self.devices))
         common.enable_persistent_cache()
-        only = records.only_ids()   # an extra pass: the groups of the still imprecise comparisons only
-        comps = [c for c in self.comparisons if only is None or c.id in only]
+        # an extra process: the whole groups of the still imprecise comparisons only
+        comps = declare.with_their_groups(self.comparisons, records.only_ids())
         record = measure.measure(comps)
         records.drop(record, type(self).__name__, self.devices, declare.entries(comps))
         return measure.ratios(record, comps)

@@ -179,6 +179,15 @@ def for_kernel(kernel: str, full: bool = False, devices: int = 1) -> list[Compar
     return [c for c in declared(run_cases(kernel, full)) if c.devices == devices]
 
 
+def with_their_groups(comparisons: list[Comparison], ids: set | None) -> list[Comparison]:
+    """The comparisons of every group (:func:`groups`) that holds one of ``ids`` (all where ``ids`` is
+    None): an extra process times whole groups, the same sides in the same order as a full process,
+    because a process that timed only a few sides read them differently (docs/comparisons.md)."""
+    if ids is None:
+        return list(comparisons)
+    return [c for g in groups(list(comparisons)) if any(c.id in ids for c in g) for c in g]
+
+
 def groups(comparisons: list[Comparison]) -> list[list[Comparison]]:
     """Comparisons that share a case are measured together: connected components over the cases,
     kept apart by size where no comparison spans sizes (short passes keep the two sides close)."""

@@ -114,6 +114,16 @@ class Comparisons:
         """The comparisons at least one process measured."""
         return [m for m in self if m.processes]
 
+    def group_sides(self, m: Measured) -> set[str]:
+        """Every side a process times with ``m`` (its group in the first record that holds both of
+        its sides: an extra process times whole groups); ``m``'s own sides where none does."""
+        for proc in self.entry.get("processes", []):
+            for g in proc.get("groups", []):
+                sides = set(g.get("sides") or [])
+                if m.sides() <= sides:
+                    return sides
+        return m.sides()
+
     @functools.cached_property
     def side_samples(self) -> dict[str, dict]:
         """:func:`results.records.side_samples` of the entry."""

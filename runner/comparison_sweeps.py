@@ -16,7 +16,7 @@ target (``LECTURE_TARGET`` for the lecture ratios, ``TARGET`` for the others) ge
 processes: the lecture ratios first, up to ``LECTURE_MAX_PROCESSES``, then the others, up to
 ``MAX_PROCESSES``, in the order of the narrowing one more process buys per second and as many as
 fit the comparisons' ``BUDGET_S`` (all sweeps together) and the run's deadline. Such a process
-measures only the sides of those comparisons (``settings.COMPARISONS_ONLY``), each group in the
+measures the whole groups of those comparisons (``settings.COMPARISONS_ONLY``: the same sides as a full process), each group in the
 passes that Kalibera & Jones's rule finds cheapest for the variance measured so far
 (``settings.PASSES``, :mod:`jaxbench.allocation`; the settings: kernels/settings.py): with the spread between processes dominating,
 few passes, more processes. ``--commits`` runs its sweeps through asv instead (:func:`asv_sweep`):
@@ -125,8 +125,7 @@ def wide_comparisons(rows, costs: dict, target: float = TARGET, max_processes: i
     ``lecture_max`` processes; once there is none, the other comparisons still wider than
     +-``target`` with fewer than ``max_processes``. Each set in the order of the narrowing one more
     process buys per second (:func:`_gain`, Kalibera & Jones: where the variance is), widest first
-    among equals. A sweep of lecture ratios alone measures only their sides (~27 s for all of them
-    on the 2-core VM, against ~80 s for a whole sweep)."""
+    among equals. A sweep of lecture ratios alone measures only their groups."""
     wide = [r for r in rows if r.processes and not r.half_width <= _target(r, target)]
     lecture = [r for r in wide if r.is_lecture and r.processes < lecture_max]
     chosen = lecture or [r for r in wide if not r.is_lecture and r.processes < max_processes]
@@ -164,15 +163,17 @@ def _process_class(row: Measured) -> tuple[str, int]:
 UNKNOWN_SIDE_S = 5.0    # a side no process has recorded yet
 
 
-def extra_sweep(rows: list[Measured], seconds: dict[str, float], left_s: float) -> list[str]:
+def extra_sweep(rows: list[Measured], seconds: dict[str, float], left_s: float, group_sides=None) -> list[str]:
     """The ids of the comparisons that get one more process, in the order of ``rows``, as many as
     fit ``left_s``: a process start per kernel and device count (``PROCESS_START_S``: one worker
     process, a fork, per kernel's class) and the recorded seconds of each side not already paid
     for (``seconds``, from :func:`planned_seconds`: a side shared by several chosen
-    comparisons is prepared and timed once)."""
+    comparisons is prepared and timed once). ``group_sides(row)``: every side the process times
+    with the comparison, its whole group (:meth:`results.comparisons.Comparisons.group_sides`;
+    default: its own sides)."""
     chosen, paid, processes, spent = [], set(), set(), 0.0
     for r in rows:
-        sides = r.sides()
+        sides = group_sides(r) if group_sides is not None else r.sides()
         cls = _process_class(r)
         cost = sum(seconds.get(k, UNKNOWN_SIDE_S) for k in sides - paid) + (0.0 if cls in processes else PROCESS_START_S)
         if spent + cost <= left_s:
@@ -321,10 +322,11 @@ def _next_extra(machine_dir: Path, commit: str, measured: list[str], max_process
     seconds last; says how many get no more processes."""
     entry = records.load(machine_dir)["commits"].get(commit) or {}
     costs = records.side_costs(entry)
-    rows = [r for r in wide_comparisons(Comparisons(entry), costs, max_processes=max_processes, lecture_max=lecture_max)
+    found = Comparisons(entry)
+    rows = [r for r in wide_comparisons(found, costs, max_processes=max_processes, lecture_max=lecture_max)
             if _process_class(r)[0] in measured]
     passes = extra_passes_per_process(rows, costs)
-    chosen = extra_sweep(rows, planned_seconds(entry, passes), left)
+    chosen = extra_sweep(rows, planned_seconds(entry, passes), left, found.group_sides)
     if len(chosen) < len(rows):
         say(f"  {len(rows) - len(chosen)} comparison(s) still wider than their target (lecture +-{LECTURE_TARGET:.0%}, "
             f"others +-{TARGET:.0%}) get no more "

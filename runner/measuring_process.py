@@ -37,13 +37,14 @@ def classes(kernel_list, devices: int, full: bool) -> list[tuple[str, tuple]]:
 
 
 def measure_classes(chosen, devices: int, only: set | None) -> int:
-    """Measure and drop each class's comparisons (those of ``only``, if given); the classes measured."""
+    """Measure and drop each class's comparisons (the whole groups of those of ``only``, if given:
+    :func:`jaxbench.declare.with_their_groups`); the classes measured."""
     from jaxbench import declare, measure
     from results import records
 
     done = 0
     for name, comps in chosen:
-        comps = [c for c in comps if only is None or c.id in only]
+        comps = declare.with_their_groups(comps, only)
         if comps:
             records.drop(measure.measure(comps), name, devices, declare.entries(comps))
             done += 1

@@ -374,3 +374,32 @@ def test_warm_up_spends_its_time_in_untimed_samples_and_skips_one_call_sides():
     slow = Timer(0.5)
     assert passes.warm_up(slow, 1, warmup_s=0.1) == 0 and slow.calls == []              # one call per sample
     assert passes.warm_up(short, 50, warmup_s=0.0) == 0
+
+
+def test_an_extra_process_times_whole_groups():
+    """Asked for one comparison, a process measures every comparison of its group (the same sides
+    as a full process: processes that timed a few sides alone read them differently); nothing of
+    the other groups; everything without a selection."""
+    comps = declare.for_kernel("rowdot", devices=1)
+    groups = declare.groups(comps)
+    assert len(groups) >= 2
+    first, other = groups[0], groups[1]
+    got = declare.with_their_groups(comps, {first[0].id})
+    assert {c.id for c in got} == {c.id for c in first} and not {c.id for c in other} & {c.id for c in got}
+    assert declare.with_their_groups(comps, None) == comps and declare.with_their_groups(comps, set()) == []
+
+
+def test_an_extra_sweep_pays_for_the_whole_group():
+    """The time an extra process needs is its whole group's, not the chosen comparison's two sides."""
+    from runner import comparison_sweeps
+
+    a, b, c = ("selu|x|eager|jit|100|float32||1", "selu|y|eager|jit|100|float32||1", "selu|z|eager|jit|100|float32||1")
+    row = Measured("a / b", a, b, False, ("lecture",), 1.0, 0.5, 1.5, ((1.0,),) * 3)
+    entry = {"comparisons": {"a / b": {"num": a, "den": b, "transfer": False, "kinds": ["lecture"]}},
+             "processes": [{"groups": [{"sides": [a, b, c], "passes": [[1, 1, 1]]}]}]}
+    seconds = {a: 1.0, b: 1.0, c: 5.0}
+    start = comparison_sweeps.PROCESS_START_S
+    assert Comparisons(entry).group_sides(row) == {a, b, c}
+    assert comparison_sweeps.extra_sweep([row], seconds, start + 2.5) == ["a / b"]                      # its own sides fit
+    assert comparison_sweeps.extra_sweep([row], seconds, start + 2.5, Comparisons(entry).group_sides) == []  # its group does not
+    assert comparison_sweeps.extra_sweep([row], seconds, start + 7.0, Comparisons(entry).group_sides) == ["a / b"]
