@@ -184,14 +184,14 @@ def _median(values) -> float:
 
 
 def _paired(samples, i: int, j: int, labels, note: str) -> Result:
-    """The Result of function i against function j from the same passes: pooled median of the per-pass
-    ratios, :func:`results.comparison_stats.interval` (processes, then passes), medians per side."""
+    """The Result of function i against function j from the same passes: pooled median of the balanced
+    pass pairs' ratios, :func:`results.comparison_stats.ratio_interval` (processes, then pairs), medians per side."""
     from results import comparison_stats
 
     per_process = [comparison_stats.pass_ratios(p, i, j) for p in samples]
-    pt, lo, hi = comparison_stats.interval(per_process, f"{labels[i]} / {labels[j]}")
+    pt, lo, hi = comparison_stats.ratio_interval(per_process, f"{labels[i]} / {labels[j]}")
     side = [[[row[s] for row in p] for p in samples] for s in (i, j)]
-    return Result(ratio=pt, lo=lo, hi=hi, processes=len(samples), passes=sum(len(p) for p in per_process),
+    return Result(ratio=pt, lo=lo, hi=hi, processes=len(samples), passes=sum(len(p) for p in samples),
                   per_process=per_process, f_name=labels[i], g_name=labels[j], note=note,
                   median_f=_median(t for p in side[0] for t in p), median_g=_median(t for p in side[1] for t in p),
                   process_medians=tuple(tuple(_median(p) for p in s) for s in side))

@@ -3,9 +3,14 @@
 A sample is ``number`` back-to-back calls of a side (``timeit``), divided by ``number``: the calls
 per sample are chosen once per side so that a sample lasts >= ``min_sample_s``
 (``kernels.timing.calls_per_sample``). A pass takes one sample of each side, in the order
-0, 1, ..., n-1 on even passes and n-1, ..., 0 on odd ones, so that no side always runs first.
+0, 1, ..., n-1 on even passes and n-1, ..., 0 on odd ones, so that no side always runs first, and
+sampling stops only after a reversed pass: every forward pass has its reverse (a **balanced** pair),
+so an order effect (a side timed slower right after another one) cancels in the pair's geometric
+mean (:func:`results.comparison_stats.pair_ratios`). Measured on the 2-core VM (f34bd05): rowdot's
+jit(vmap) at 10,000 read loop / jit(vmap) ~3,000 in forward passes and ~1,500 in reversed ones, in
+every process; with 3 passes (two forward, one reversed) the pooled ratio leaned to the forward one.
 
-Precision decides the cost, not a fixed count: after ``min_passes`` passes the sampling stops as
+Precision decides the cost, not a fixed count: after ``min_passes`` passes, at the end of a pair, the sampling stops as
 soon as every ratio of interest (``pairs``: (num, den[, extra]) side indices) is known to within
 ``target`` in this process (:func:`results.comparison_stats.quick_half_width`), or when ``budget_s``
 seconds of sampling are spent, or after ``max_passes`` passes.
@@ -19,8 +24,8 @@ from dataclasses import dataclass, field
 from results import comparison_stats
 
 MIN_SAMPLE_S = 0.02     # as the asv suite's sample_time
-MIN_PASSES = 3          # processes, not passes, narrow an interval here (jaxbench.allocation): few passes each
-MAX_PASSES = 40
+MIN_PASSES = 2          # one balanced pair: processes, not passes, narrow an interval here (jaxbench.allocation)
+MAX_PASSES = 40         # even: every pass has its reverse
 TARGET = 0.04           # in-process half-width aimed for (the processes add their own spread)
 BUDGET_S = 1.0          # seconds of sampling per group of sides in one process, at least
 BUDGET_PER_SIDE_S = 0.15   # ... and per side of the group (jaxbench.measure)
@@ -75,9 +80,9 @@ def order_of(k: int, n: int) -> list[int]:
 
 
 def precise_enough(passes, pairs, target: float) -> bool:
-    """Whether every pair's in-process half-width is within ``target``."""
+    """Whether every pair's in-process half-width is within ``target`` (over its balanced pass pairs)."""
     for pair in pairs:
-        r = comparison_stats.pass_ratios(passes, *pair)
+        r = comparison_stats.pair_ratios(comparison_stats.pass_ratios(passes, *pair))
         if not comparison_stats.quick_half_width(r) <= target:
             return False
     return True
@@ -87,7 +92,9 @@ def sample(runs, pairs, *, numbers=None, min_passes: int = MIN_PASSES, max_passe
            target: float = TARGET, budget_s: float = BUDGET_S, min_sample_s: float = MIN_SAMPLE_S,
            libraries=None, settle_s: float = SETTLE_S, warmup_s: float = WARMUP_S,
            clock=time.perf_counter, sleep=time.sleep) -> Sampled:
-    """Time ``runs`` (blocking callables) interleaved until ``pairs`` are precise (see module doc);
+    """Time ``runs`` (blocking callables) interleaved until ``pairs`` are precise (see module doc),
+    stopping only after an even number of passes (an odd ``max_passes`` ends unbalanced: the last
+    pass has no reverse and the pair ratios leave it out);
     ``libraries`` (one name per run): pause ``settle_s`` before a sample whose library is not the
     previous sample's (``SETTLE_S``); untimed samples (``warmup_s``, :func:`warm_up`) before the
     process's first sample and after each pause."""
@@ -114,7 +121,7 @@ def sample(runs, pairs, *, numbers=None, min_passes: int = MIN_PASSES, max_passe
             row[i] = timers[i].timeit(number=numbers[i]) / numbers[i]
         out.passes.append(row)
         out.seconds = clock() - start
-        if k + 1 >= min_passes:
+        if k + 1 >= min_passes and (k + 1) % 2 == 0:   # stop only at the end of a balanced pair
             if precise_enough(out.passes, pairs, target):
                 out.stopped = "precise"
                 break

@@ -84,7 +84,7 @@ def summary(records: list[dict]) -> dict[str, tuple[float, float, float]]:
 
     paired = [[x / y for x, y in zip(r["a"], r["b"])] for r in records if r["mode"] == "paired"]
     return {
-        "a/b paired (one process, alternating)": comparison_stats.interval(paired),
+        "a/b paired (one process, alternating)": comparison_stats.ratio_interval(paired),
         "a/b solo (each side alone)": welch_ratio(log_medians(records, "a", "a"), log_medians(records, "b", "b")),
         "a paired / a alone": welch_ratio(log_medians(records, "paired", "a"), log_medians(records, "a", "a")),
         "b paired / b alone": welch_ratio(log_medians(records, "paired", "b"), log_medians(records, "b", "b")),

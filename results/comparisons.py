@@ -3,7 +3,7 @@ asv's results and the report states.
 
 :class:`Comparisons` wraps one commit's entry of the comparisons file (:mod:`results.records`) and
 answers, per declared comparison, one :class:`Measured` row: its sides as :class:`kernels.Case`, its
-kinds, the pooled ratio and 95% interval (:func:`results.comparison_stats.interval`: processes,
+kinds, the pooled ratio and 95% interval (:func:`results.comparison_stats.ratio_interval`: processes,
 then passes), the processes and passes behind it, its variance components and the half-width it
 aims for. Each row is computed the first time it is asked for and kept; the runner's extra rounds
 (:mod:`runner.comparison_sweeps`), asv's ``track_ratio`` values (:mod:`runner.asv_record`), the report's
@@ -30,10 +30,10 @@ class Measured:
     den: str
     transfer: bool
     kinds: tuple[str, ...]
-    point: float                   # pooled median of every per-pass ratio (NaN: not measured)
+    point: float                   # pooled median of every balanced pair's ratio (NaN: not measured)
     lo: float
     hi: float
-    per_process: tuple = field(default=(), repr=False, compare=False)   # per-pass ratios, per process
+    per_process: tuple = field(default=(), repr=False, compare=False)   # per-pass ratios, per process, in pass order (NaN: a pass missing a side)
     missing: str = ""              # why no process measured it ("" when one did)
 
     @property
@@ -42,7 +42,7 @@ class Measured:
 
     @property
     def passes(self) -> int:
-        return sum(len(p) for p in self.per_process)
+        return sum(1 for p in self.per_process for x in p if x == x)
 
     @property
     def half_width(self) -> float:
@@ -98,7 +98,7 @@ class Comparisons:
         if cid not in self._rows:
             e = self._declared[cid]
             procs = records.per_process(self.entry, cid)
-            pt, lo, hi = comparison_stats.interval(procs, cid)
+            pt, lo, hi = comparison_stats.ratio_interval(procs, cid)
             self._rows[cid] = Measured(
                 cid, e["num"], e["den"], bool(e.get("transfer")), tuple(e.get("kinds", [])), pt, lo, hi,
                 tuple(tuple(p) for p in procs),

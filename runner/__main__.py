@@ -241,6 +241,19 @@ def commits_run(args, config: Path, machine: str, env: dict, log, gpu: bool, mac
     commits.measure_commits(args, args.commit_list, gpu, runners, env, machine_dir, selection, run_log)
 
 
+def _samples_asked(args) -> dict:
+    """How the run's ``time_`` results were sampled: by the comparison processes (one balanced pair of
+    passes per process at least: the report's FEW flag reads ``repeat``), or by asv's own rounds."""
+    if args.comparisons and not args.commits:
+        from jaxbench import passes
+
+        from .comparison_sweeps import BASE_PASSES
+        return {"repeat": f"({BASE_PASSES},{passes.MAX_PASSES},{passes.BUDGET_S:g})",
+                "calls_per_sample": "timeit autorange in the first comparison process, reused by the later ones "
+                                    "(docs/comparisons.md)"}
+    return {"repeat": _repeat(args.full), "calls_per_sample": "timeit autorange in setup; back-to-back calls (docs/asv.md)"}
+
+
 def summarize(args, results_dir: Path, machine: str, commit: str, started: float, run_log: RunLog,
               log_path: Path) -> None:
     """Write the machine facts, print the run's totals, then the measurement health's summary."""
@@ -250,8 +263,7 @@ def summarize(args, results_dir: Path, machine: str, commit: str, started: float
     facts_path = facts.write(results_dir, machine, {
         "kernels": list(args.kernel_list), "launch_method": args.launch_method, "rounds": args.rounds,
         "sizes": "full" if args.full else "default",
-        "sample_time_s": _TimeBench.sample_time, "repeat": _repeat(args.full),
-        "calls_per_sample": "timeit autorange in setup; back-to-back calls (docs/asv.md)"})
+        "sample_time_s": _TimeBench.sample_time, **_samples_asked(args)})
     print(f"\njaxbench: benchmarks done in {(time.monotonic() - started) / 60:.1f} min")
     total = run_log.totals()
     print(f"  cases measured (all rounds): {total['ok']} ok, {total['failed'] + total['missing']} failed, "

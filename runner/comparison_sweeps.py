@@ -59,14 +59,15 @@ from results.asv_json import params_key
 
 from bench import paired_suite
 
-from . import outcome
+from . import extra_plan, outcome
+from .extra_plan import PROCESS_START_S, UNKNOWN_SIDE_S  # noqa: F401  (the cost model's constants)
 from .run_log import RunLog
 
 PROCESSES = 5          # processes per comparison, at least (the rest: jaxbench.allocation, while time lasts)
-BASE_PASSES = allocation.MIN_PASSES   # passes per group in the 2nd to ``processes``-th process (module doc)
+BASE_PASSES = allocation.MIN_PASSES   # passes per group in the 2nd to ``processes``-th process: one balanced pair (module doc)
 COMMITS_PROCESSES = 3  # ... in a --commits run, whose sweeps go through asv (~110 s each): runner/commits.py
 MAX_PROCESSES = 12     # at most, for the imprecise ones
-LECTURE_MAX_PROCESSES = 24   # at most, for an imprecise lecture ratio (they go first)
+LECTURE_MAX_PROCESSES = 48   # at most, for an imprecise lecture ratio (they go first); batching's ~0.6 s processes need ~40 for +-5%
 TARGET, LECTURE_TARGET = allocation.TARGET, allocation.LECTURE_TARGET   # half-widths of the 95% intervals aimed for
 BUDGET_S = 480.0       # seconds all sweeps may take; an extra sweep starts only if it fits (the first PROCESSES always run)
 
@@ -92,23 +93,9 @@ def comparison_selection(kernel: str, gpu: bool) -> tuple[list[str], int, dict]:
     return regexes, chosen, wanted
 
 
-PROCESS_START_S = 0.1   # a measuring process's cost beyond its groups: a fork of the worker server (runner/worker_server.py), 0.03-0.05 s measured
-
-
-def _target(row: Measured, target: float) -> float:
+def _target(row: Measured, target: float = TARGET) -> float:
     """The half-width aimed for: the comparison's own (``LECTURE_TARGET`` for a lecture ratio), at most ``target``."""
     return min(target, row.target)
-
-
-def _gain(row: Measured, costs: dict) -> float:
-    """How much one more process narrows the comparison's interval per second it costs
-    (:func:`jaxbench.allocation.gain_per_second`; its sides' recorded costs at their optimal passes)."""
-    comp = row.components
-    if comp is None:
-        return math.inf
-    over, per_pass = _row_costs(row, costs)
-    passes = allocation.optimal_passes(comp, over + PROCESS_START_S, per_pass)
-    return allocation.gain_per_second(comp, over + passes * per_pass, passes)
 
 
 def _row_costs(row: Measured, costs: dict) -> tuple[float, float]:
@@ -117,19 +104,16 @@ def _row_costs(row: Measured, costs: dict) -> tuple[float, float]:
     return sum(a for a, _ in got), sum(b for _, b in got)
 
 
-def wide_comparisons(rows, costs: dict, target: float = TARGET, max_processes: int = MAX_PROCESSES,
+def wide_comparisons(rows, target: float = TARGET, max_processes: int = MAX_PROCESSES,
                      lecture_max: int = LECTURE_MAX_PROCESSES) -> list[Measured]:
-    """The comparisons that get the next extra process, of ``rows`` (a commit's
-    :class:`results.comparisons.Comparisons`; ``costs``: :func:`results.records.side_costs`):
-    the lecture ratios still wider than their target (``LECTURE_TARGET``) with fewer than
-    ``lecture_max`` processes; once there is none, the other comparisons still wider than
-    +-``target`` with fewer than ``max_processes``. Each set in the order of the narrowing one more
-    process buys per second (:func:`_gain`, Kalibera & Jones: where the variance is), widest first
-    among equals. A sweep of lecture ratios alone measures only their groups."""
-    wide = [r for r in rows if r.processes and not r.half_width <= _target(r, target)]
-    lecture = [r for r in wide if r.is_lecture and r.processes < lecture_max]
-    chosen = lecture or [r for r in wide if not r.is_lecture and r.processes < max_processes]
-    return sorted(chosen, key=lambda r: (-_gain(r, costs), -r.half_width, r.id))
+    """The comparisons that may get extra processes, of ``rows`` (a commit's
+    :class:`results.comparisons.Comparisons`): those still wider than their target (``LECTURE_TARGET``
+    for a lecture ratio, +-``target`` for the others) with fewer processes than their maximum
+    (``lecture_max``, ``max_processes``); lecture ratios first, then the widest.
+    :func:`runner.extra_plan.plan` decides which get how many."""
+    wide = [r for r in rows if r.processes and not r.half_width <= _target(r, target)
+            and r.processes < (lecture_max if r.is_lecture else max_processes)]
+    return sorted(wide, key=lambda r: (not r.is_lecture, -r.half_width, r.id))
 
 
 EXTRA_MAX_PASSES = 8   # passes per group in an extra process, at most: processes, not passes, are what is short
@@ -138,8 +122,8 @@ EXTRA_MAX_PASSES = 8   # passes per group in an extra process, at most: processe
 def extra_passes_per_process(chosen: list[Measured], costs: dict) -> int:
     """Passes per group for an extra process: the median of the chosen comparisons' optimal passes
     (:func:`jaxbench.allocation.optimal_passes`, with a comparison's own preparation as the cost of
-    a process: the process start is paid once for all of them), 3 to ``EXTRA_MAX_PASSES``
-    (``MIN_PASSES`` where nothing is known yet). ``costs``: :func:`results.records.side_costs`."""
+    a process: the process start is paid once for all of them; even: balanced pairs), 2 to
+    ``EXTRA_MAX_PASSES`` (``MIN_PASSES`` where nothing is known yet). ``costs``: :func:`results.records.side_costs`."""
     want = []
     for row in chosen:
         if row.components is not None:
@@ -158,30 +142,6 @@ def _process_class(row: Measured) -> tuple[str, int]:
     """(kernel, forced devices) of the class measuring a comparison: its widest side's devices."""
     num, den = row.num_case, row.den_case
     return num.kernel, max(num.devices, den.devices)
-
-
-UNKNOWN_SIDE_S = 5.0    # a side no process has recorded yet
-
-
-def extra_sweep(rows: list[Measured], seconds: dict[str, float], left_s: float, group_sides=None) -> list[str]:
-    """The ids of the comparisons that get one more process, in the order of ``rows``, as many as
-    fit ``left_s``: a process start per kernel and device count (``PROCESS_START_S``: one worker
-    process, a fork, per kernel's class) and the recorded seconds of each side not already paid
-    for (``seconds``, from :func:`planned_seconds`: a side shared by several chosen
-    comparisons is prepared and timed once). ``group_sides(row)``: every side the process times
-    with the comparison, its whole group (:meth:`results.comparisons.Comparisons.group_sides`;
-    default: its own sides)."""
-    chosen, paid, processes, spent = [], set(), set(), 0.0
-    for r in rows:
-        sides = group_sides(r) if group_sides is not None else r.sides()
-        cls = _process_class(r)
-        cost = sum(seconds.get(k, UNKNOWN_SIDE_S) for k in sides - paid) + (0.0 if cls in processes else PROCESS_START_S)
-        if spent + cost <= left_s:
-            chosen.append(r.id)
-            paid |= sides
-            processes.add(cls)
-            spent += cost
-    return chosen
 
 
 def asv_sweep(p: int, label: str, kernels_now: list[str], selections: dict, run_asv, drops: Path, machine_dir: Path,
@@ -260,8 +220,8 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
     A sweep is one worker process per kernel and device count (``run_worker(devices, [kernel],
     reverse) -> exit code``, with ``env``: runner/measuring_process.py, forked by the worker server);
     after the first sweep, ``env`` names the calls per sample its processes chose
-    (``settings.CALLS_PER_SAMPLE``), so later processes skip the probe. ``record(entry)``, if given, is called after every sweep with the
-    commit's comparisons (runner/asv_record.py writes them into asv's results). Extra sweeps
+    (``settings.CALLS_PER_SAMPLE``), so later processes skip the probe. ``record(entry)``, if given, is called after every base sweep and
+    once after the extra ones with the commit's comparisons (runner/asv_record.py writes them into asv's results). Extra sweeps
     (comparisons still wider than their target) must end within ``budget_s`` of the first sweep's
     start and before ``deadline`` (a ``time.monotonic()`` value: the whole run's budget)."""
     run_log = RunLog() if run_log is None else run_log
@@ -285,25 +245,60 @@ def run(kernel_list, gpu: bool, run_worker, env: dict, machine_dir: Path, commit
             if p == 1:   # later processes reuse the first one's calls per sample: no probe again
                 env.update(settings.env(calls_per_sample=_calls_per_sample(drops, machine_dir, commit)))
         settings.unset(env, settings.PASSES)
-        p = processes
-        while measured:
-            left = min(budget_s - (time.monotonic() - started),
-                       math.inf if deadline is None else deadline - time.monotonic())
-            chosen, passes, rows = _next_extra(machine_dir, commit, measured, max_processes, lecture_max, left, say)
-            if not chosen:
-                break
+        base = len(run_log.kept)
+        try:
+            _extra_rounds(processes, measured, gpu, run_worker, env, drops, machine_dir, commit, run, say, run_log,
+                          max_processes, lecture_max, deadline,
+                          lambda: min(budget_s - (time.monotonic() - started),
+                                      math.inf if deadline is None else deadline - time.monotonic()))
+        finally:   # the extra processes' figures into asv's results once (2 s a time), also after a Ctrl-C
+            if len(run_log.kept) > base:
+                recorded()
+    return run_log
+
+
+def _extra_rounds(processes: int, measured: list[str], gpu: bool, run_worker, env: dict, drops: Path,
+                  machine_dir: Path, commit: str, run, say, run_log: RunLog, max_processes: int, lecture_max: int,
+                  deadline, left) -> None:
+    """The extra processes, in rounds: plan the time ``left()`` leaves (:func:`runner.extra_plan.plan`),
+    run half the plan as sweeps of one process per kernel and device count (:func:`runner.extra_plan.stages`),
+    plan again from what they measured; until nothing is planned. One line per round; a sweep's
+    line only where a worker failed."""
+    p, rounds = processes, 0
+    while True:
+        stages, passes, rows = _next_extra(machine_dir, commit, measured, max_processes, lecture_max, left())
+        if not stages:
+            break
+        rounds += 1
+        only = drops / "only.txt"   # not a drop: store.collect reads *.json
+        what = "lecture ratio" if all(r.is_lecture for r in rows) else "comparison"
+        per_kernel: dict[str, int] = {}
+        t0 = time.monotonic()
+        said: list[str] = []
+        count = len(set(i for s in stages for i in s))
+        say(f"\n== comparisons, extra round {rounds}: {count} imprecise {what}{'s' if count > 1 else ''}, "
+            f"{passes} passes a group ...", end="", flush=True)
+        for chosen in stages:
             p += 1
-            only = drops / "only.txt"   # not a drop: store.collect reads *.json
             only.write_text("\n".join(chosen), encoding="utf-8")
             env.update(settings.env(comparisons_only=only, passes=passes))
-            what = "lecture ratio" if all(r.is_lecture for r in rows) else "comparison"
-            worker_sweep(p, f" (+1 process for {len(chosen)} imprecise {what}{'s' if len(chosen) > 1 else ''})",
-                        device_counts(measured, gpu, set(chosen)), run_worker, drops, machine_dir, commit,
-                        run=run, say=say, only=set(chosen), deadline=deadline)
+            per_devices = device_counts(measured, gpu, set(chosen))
+            for k in (k for ks in per_devices.values() for k in ks):
+                per_kernel[k] = per_kernel.get(k, 0) + 1
+            worker_sweep(p, "", per_devices, run_worker, drops, machine_dir, commit, run=run,
+                         say=lambda *a, **kw: said.append(" ".join(map(str, a))), only=set(chosen), deadline=deadline)
             settings.unset(env, settings.COMPARISONS_ONLY, settings.PASSES)
             run_log.keep(f"comparisons sweep {p}")
-            recorded()
-    return run_log
+        say(f" {time.monotonic() - t0:.0f} s: {sum(per_kernel.values())} process(es) ("
+            + ", ".join(f"{k} {n}" for k, n in sorted(per_kernel.items(), key=lambda kv: -kv[1])) + ")", flush=True)
+        for line in said:
+            if "see the log" in line:
+                say(line.strip(), flush=True)
+    wide = len(rows)
+    if wide:
+        say(f"  {wide} comparison(s) still wider than their target (lecture +-{LECTURE_TARGET:.0%}, others "
+            f"+-{TARGET:.0%}) get no more processes ({max(left(), 0):.0f} s left of the time budget): the report "
+            f"shows the widths reached", flush=True)
 
 
 def _calls_per_sample(drops: Path, machine_dir: Path, commit: str) -> Path:
@@ -316,23 +311,19 @@ def _calls_per_sample(drops: Path, machine_dir: Path, commit: str) -> Path:
 
 
 def _next_extra(machine_dir: Path, commit: str, measured: list[str], max_processes: int, lecture_max: int,
-                left: float, say) -> tuple[list[str], int, list[dict]]:
-    """(the comparisons of the next extra process, its passes per group, the rows still too wide):
-    one more process for the comparisons still imprecise, lecture ones first, while the ``left``
-    seconds last; says how many get no more processes."""
+                left: float) -> tuple[list[list[str]], int, list[Measured]]:
+    """(the comparisons of each process stage of the next round, its passes per group, the rows
+    still too wide): the time ``left`` planned over the comparisons still imprecise
+    (:func:`runner.extra_plan.plan`), half of it now (:func:`runner.extra_plan.stages`)."""
     entry = records.load(machine_dir)["commits"].get(commit) or {}
     costs = records.side_costs(entry)
     found = Comparisons(entry)
-    rows = [r for r in wide_comparisons(found, costs, max_processes=max_processes, lecture_max=lecture_max)
+    rows = [r for r in wide_comparisons(found, max_processes=max_processes, lecture_max=lecture_max)
             if _process_class(r)[0] in measured]
-    passes = extra_passes_per_process(rows, costs)
-    chosen = extra_sweep(rows, planned_seconds(entry, passes), left, found.group_sides)
-    if len(chosen) < len(rows):
-        say(f"  {len(rows) - len(chosen)} comparison(s) still wider than their target (lecture +-{LECTURE_TARGET:.0%}, "
-            f"others +-{TARGET:.0%}) get no more "
-            f"processes ({max(left, 0):.0f} s left of the time budget): the report shows the widths reached",
-            flush=True)
-    return chosen, passes, rows
+    passes = extra_passes_per_process([r for r in rows if r.is_lecture] or rows, costs)
+    plans = extra_plan.plan(rows, found.group_sides, planned_seconds(entry, passes), left, _target,
+                            lambda r: lecture_max if r.is_lecture else max_processes)
+    return extra_plan.stages(plans), passes, rows
 
 
 def selections_of(kernel_list, gpu: bool) -> tuple[dict, list[str]]:

@@ -37,12 +37,13 @@ def test_sample_interleaves_sides_one_sample_each_per_pass():
 
 def test_sample_stops_when_precise_or_when_budget_is_spent():
     runs = [lambda: None, lambda: None]
+    # precision is judged on balanced pairs (3 at least: passes 1-6), and sampling stops only after a reversed pass
     precise = passes.sample(runs, [(0, 1)], numbers=[1, 1], min_passes=3, max_passes=50, target=10.0, budget_s=1e9)
-    assert precise.stopped == "precise" and len(precise.passes) == 3
+    assert precise.stopped == "precise" and len(precise.passes) == 6
     ticks = iter(range(1000))
     spent = passes.sample(runs, [(0, 1)], numbers=[1, 1], min_passes=3, max_passes=50, target=1e-12,
                           budget_s=5, clock=lambda: next(ticks))
-    assert spent.stopped == "budget" and len(spent.passes) < 50
+    assert spent.stopped == "budget" and len(spent.passes) < 50 and len(spent.passes) % 2 == 0
 
 
 def test_sample_pauses_where_the_library_changes_and_nowhere_else():
@@ -121,8 +122,21 @@ def test_interval_is_at_least_the_t_interval_of_the_process_medians():
 
 def test_pass_ratios_pair_samples_of_the_same_pass():
     ps = [[2.0, 1.0, 0.5], [4.0, 2.0, 1.0], [3.0, None, 1.0]]
-    assert comparison_stats.pass_ratios(ps, 0, 1) == [2.0, 2.0]
-    assert comparison_stats.pass_ratios(ps, 0, 1, 2) == [2.0 / 1.5, 4.0 / 3.0]
+    got = comparison_stats.pass_ratios(ps, 0, 1)
+    assert got[:2] == [2.0, 2.0] and math.isnan(got[2])          # a pass missing a side keeps its place
+    assert comparison_stats.pass_ratios(ps, 0, 1, 2)[:2] == [2.0 / 1.5, 4.0 / 3.0]
+
+
+def test_a_ratio_pairs_each_forward_pass_with_its_reverse():
+    """An order effect (forward passes read 2x, reversed ones 1x, in every process) cancels in the
+    pairs' geometric mean; the pooled median of the passes alone lands on whichever order has
+    more passes (two forward, one reversed: 2x)."""
+    procs = [[2.0 * f, 1.0 * f, 2.0 * f] for f in (0.98, 1.0, 1.02, 0.99, 1.01)]
+    assert comparison_stats.pair_ratios(procs[1]) == [pytest.approx(math.sqrt(2.0))]   # the unpaired 3rd pass left out
+    pt, lo, hi = comparison_stats.ratio_interval(procs, "order")
+    assert pt == pytest.approx(math.sqrt(2.0), rel=0.02) and lo < pt < hi < 1.5
+    assert comparison_stats.interval(procs, "order")[0] == pytest.approx(2.0, rel=0.02)
+    assert comparison_stats.pair_ratios([3.0]) == [3.0] and comparison_stats.pair_ratios([2.0, math.nan, 1.0, 4.0]) == [2.0]
 
 
 def test_interval_without_data_is_nan():
@@ -282,33 +296,64 @@ def test_an_interrupted_sweep_keeps_the_classes_it_finished(tmp_path):
     assert len(records.load(tmp_path / "m")["commits"]["c"]["processes"]) == 2   # pass 1's and pass 2's first
 
 
-def test_extra_processes_go_to_wide_lecture_ratios_first_and_fit_the_time_left():
-    """Lecture ratios alone while one is wide (up to their own maximum), then the others, widest
-    first; each side's recorded seconds paid once, a process start per kernel and device count; nothing that
-    does not fit the time left."""
+def _row(cid, num, den, kinds, hw, processes=3):
+    """A measured comparison: point 1, interval [1 - hw / 2, 1 + hw] (half-width hw), one-pass processes."""
+    return Measured(cid, num, den, False, tuple(kinds.split(",")), 1.0, 1.0 - hw / 2, 1.0 + hw,
+                    tuple((1.0,) for _ in range(processes)))
+
+
+SIDES = ("selu|x|eager|jit|100|float32||1", "selu|y|eager|jit|100|float32||1",
+         "matmul|x|eager|jit|100|float32||1", "matmul|y|eager|jit|100|float32||2")
+
+
+def test_wide_comparisons_are_the_ones_above_target_and_below_their_maximum():
     from runner import comparison_sweeps
 
-    def row(cid, num, den, kinds, hw, processes=3):
-        # point 1, interval [1 - hw / 2, 1 + hw]: half-width hw; one-pass processes: no variance components
-        return Measured(cid, num, den, False, tuple(kinds.split(",")), 1.0, 1.0 - hw / 2, 1.0 + hw,
-                        tuple((1.0,) for _ in range(processes)))
+    a, b, c, d = SIDES
+    rows = [_row("wide numpy", a, b, "numpy", 0.5), _row("lecture", b, a, "lecture baseline,lecture", 0.2),
+            _row("sharded", c, d, "scaling", 0.3), _row("precise", a, b, "numpy", 0.05),
+            _row("at most", c, d, "lecture", 0.9, processes=8), _row("baseline only", c, d, "lecture baseline", 0.4),
+            _row("lecture, 6%", c, d, "lecture", 0.06)]
+    got = comparison_sweeps.wide_comparisons(rows, target=0.10, max_processes=5, lecture_max=8)
+    assert [r.id for r in got] == ["lecture", "lecture, 6%", "wide numpy", "baseline only", "sharded"]
 
-    a, b, c, d = ("selu|x|eager|jit|100|float32||1", "selu|y|eager|jit|100|float32||1",
-                  "matmul|x|eager|jit|100|float32||1", "matmul|y|eager|jit|100|float32||2")
-    rows = [row("wide numpy", a, b, "numpy", 0.5), row("lecture", b, a, "lecture baseline,lecture", 0.2),
-            row("sharded", c, d, "scaling", 0.3), row("precise", a, b, "numpy", 0.05),
-            row("at most", c, d, "lecture", 0.9, processes=8), row("baseline only", c, d, "lecture baseline", 0.4)]
-    first = comparison_sweeps.wide_comparisons(rows, {}, target=0.10, max_processes=5, lecture_max=8)
-    assert [r.id for r in first] == ["lecture"]                             # lecture ratios alone, while one is wide
-    rows[1] = row("lecture", b, a, "lecture baseline,lecture", 0.2, processes=8)   # ... until they reach their maximum
-    then = comparison_sweeps.wide_comparisons(rows, {}, target=0.10, max_processes=5, lecture_max=8)
-    assert [r.id for r in then] == ["wide numpy", "baseline only", "sharded"]   # then the widest others
-    seconds = {a: 3.0, b: 3.0, c: 8.0, d: 12.0}
-    start = comparison_sweeps.PROCESS_START_S
-    assert comparison_sweeps.extra_sweep(then, seconds, start + 6.0) == ["wide numpy"]
-    assert comparison_sweeps.extra_sweep(then, seconds, start + 6.0 + 20.0) == ["wide numpy"]   # another class (matmul, 2 devices): one more start
-    assert comparison_sweeps.extra_sweep(then, seconds, 2 * start + 26.5) == ["wide numpy", "baseline only", "sharded"]
-    assert comparison_sweeps.extra_sweep(then, seconds, 5.0) == []                                  # nothing fits
+
+def test_extra_time_goes_to_lecture_ratios_first_then_where_it_narrows_most_per_second():
+    """Kalibera & Jones, greedily: one process at a time to the group whose next process narrows
+    its wide comparisons most per second; a lecture ratio's gain before any other's; a cheap
+    group gets many processes where a dear one as wide gets few; nothing beyond the time left."""
+    from runner import extra_plan
+
+    a, b, c, d = SIDES
+    cheap = _row("cheap lecture", a, b, "lecture", 0.15, processes=5)
+    dear = _row("dear lecture", c, d, "lecture", 0.15, processes=5)
+    other = _row("numpy", c, a, "numpy", 0.5, processes=5)
+    sides = {cheap.id: {a, b}, dear.id: {c, d}, other.id: {c, a}}
+    seconds = {a: 0.25, b: 0.25, c: 4.0, d: 6.0}
+    target = lambda r: 0.05 if r.is_lecture else 0.10   # noqa: E731
+    cap = lambda r: 48                                   # noqa: E731
+    plans = extra_plan.plan([cheap, dear, other], lambda r: sides[r.id], seconds, 60.0, target, cap)
+    got = {p.ids[0]: p.processes for p in plans}
+    assert got["cheap lecture"] >= 4 * got["dear lecture"] > 0                    # 0.6 s a process against 10.1 s
+    assert extra_plan.planned_half_width(cheap, got["cheap lecture"]) <= 0.05 < extra_plan.planned_half_width(
+        cheap, got["cheap lecture"] - 1)                                            # no process past its target
+    assert 60.0 - 10.1 < extra_plan.seconds_of(plans) <= 60.0                      # the rest to the others
+    few = extra_plan.plan([cheap, other], lambda r: sides[r.id], seconds, 4.0, target, cap)
+    assert [p.ids for p in few] == [["cheap lecture"]]                 # 4 s: lecture ratios alone
+    assert extra_plan.plan([dear], lambda r: sides[r.id], seconds, 5.0, target, cap) == []   # nothing fits
+    capped = extra_plan.plan([cheap], lambda r: sides[r.id], seconds, 60.0, target, lambda r: 7)
+    assert [p.processes for p in capped] == [2]                        # 5 measured + 2 = its maximum
+
+
+def test_a_round_runs_half_the_plan_and_plans_again():
+    from runner import extra_plan
+
+    a, b, c, d = SIDES
+    plans = [extra_plan.GroupPlan(frozenset({a, b}), (_row("x", a, b, "lecture", 0.2), _row("y", b, a, "lecture", 0.2)), 0.5, 5),
+             extra_plan.GroupPlan(frozenset({c, d}), (_row("z", c, d, "lecture", 0.2),), 10.0, 1)]
+    assert extra_plan.stages(plans) == [["x", "y", "z"], ["x", "y"], ["x", "y"]]
+    assert extra_plan.stages([]) == []
+    assert extra_plan.seconds_of(plans) == pytest.approx(12.5)
 
 
 def test_no_extra_process_past_the_runs_deadline(tmp_path):
@@ -343,7 +388,8 @@ def test_side_costs_share_each_groups_overhead_and_passes_among_its_sides():
 
 def test_extra_processes_take_few_passes_where_processes_disagree():
     """Kalibera & Jones with measured components: processes that disagree (a large share of the
-    variance between them) get the fewest passes; the number stays within 3..EXTRA_MAX_PASSES."""
+    variance between them) get the fewest passes; the number stays within 2..EXTRA_MAX_PASSES, even
+    (balanced pairs)."""
     from runner import comparison_sweeps
 
     def proc(effect, noise):
@@ -353,9 +399,9 @@ def test_extra_processes_take_few_passes_where_processes_disagree():
     comps = {"a / b": {"num": "a", "den": "b", "transfer": False, "kinds": ["lecture"]}}
     apart = {"comparisons": comps, "processes": [proc(e, 0.001) for e in (1.0, 1.5, 0.7, 1.2)]}
     agree = {"comparisons": comps, "processes": [proc(1.0 + 0.001 * i, 0.3) for i in range(4)]}
-    for entry, passes in ((apart, 3), (agree, comparison_sweeps.EXTRA_MAX_PASSES)):
+    for entry, passes in ((apart, 2), (agree, comparison_sweeps.EXTRA_MAX_PASSES)):
         assert comparison_sweeps.extra_passes_per_process([Comparisons(entry)["a / b"]], records.side_costs(entry)) == passes
-    assert comparison_sweeps.extra_passes_per_process([], {}) == 3
+    assert comparison_sweeps.extra_passes_per_process([], {}) == 2
 
 
 def test_warm_up_spends_its_time_in_untimed_samples_and_skips_one_call_sides():
@@ -389,17 +435,19 @@ def test_an_extra_process_times_whole_groups():
     assert declare.with_their_groups(comps, None) == comps and declare.with_their_groups(comps, set()) == []
 
 
-def test_an_extra_sweep_pays_for_the_whole_group():
+def test_an_extra_process_pays_for_the_whole_group():
     """The time an extra process needs is its whole group's, not the chosen comparison's two sides."""
-    from runner import comparison_sweeps
+    from runner import extra_plan
 
     a, b, c = ("selu|x|eager|jit|100|float32||1", "selu|y|eager|jit|100|float32||1", "selu|z|eager|jit|100|float32||1")
     row = Measured("a / b", a, b, False, ("lecture",), 1.0, 0.5, 1.5, ((1.0,),) * 3)
     entry = {"comparisons": {"a / b": {"num": a, "den": b, "transfer": False, "kinds": ["lecture"]}},
              "processes": [{"groups": [{"sides": [a, b, c], "passes": [[1, 1, 1]]}]}]}
     seconds = {a: 1.0, b: 1.0, c: 5.0}
-    start = comparison_sweeps.PROCESS_START_S
-    assert Comparisons(entry).group_sides(row) == {a, b, c}
-    assert comparison_sweeps.extra_sweep([row], seconds, start + 2.5) == ["a / b"]                      # its own sides fit
-    assert comparison_sweeps.extra_sweep([row], seconds, start + 2.5, Comparisons(entry).group_sides) == []  # its group does not
-    assert comparison_sweeps.extra_sweep([row], seconds, start + 7.0, Comparisons(entry).group_sides) == ["a / b"]
+    start = extra_plan.PROCESS_START_S
+    group = Comparisons(entry).group_sides
+    assert group(row) == {a, b, c} and extra_plan.group_cost(group(row), seconds) == pytest.approx(7.0 + start)
+    pick = lambda sides, left: extra_plan.plan([row], sides, seconds, left, lambda r: 0.05, lambda r: 48)  # noqa: E731
+    assert [p.processes for p in pick(lambda r: r.sides(), start + 2.5)] == [1]     # its own sides would fit
+    assert pick(group, start + 2.5) == []                                             # its group does not
+    assert [p.processes for p in pick(group, start + 7.0)] == [1]

@@ -127,7 +127,8 @@ def test_flag_thresholds_on_constructed_rows():
     assert health.flag_codes(dict(base, rounds=[[1.0] * 5, [1.4] * 5]), entry) == []        # 0.238
     assert health.flag_codes(dict(base, rounds=[[1.0] * 5, [1.0] * 4]), entry) == ["FEW"]
     assert health.flag_codes(dict(base, rounds=[[1.0] * 4], n_rounds=1), {"repeat": 0}) == ["1P"]  # >= 3
-    assert health.flag_codes(dict(base, rounds=[[1.0] * 2], n_rounds=1), {"repeat": 0}) == ["FEW", "1P"]
+    assert health.flag_codes(dict(base, rounds=[[1.0]], n_rounds=1), {"repeat": 0}) == ["FEW", "1P"]
+    assert health.flag_codes(dict(base, rounds=[[1.0] * 2] * 5, n_rounds=5), {"repeat": [2, 40, 1.0]}) == []   # a pair per process, as asked
     assert health.flag_codes(dict(base, number=1, median=0.019, q25=0.018, q75=0.02), entry) == ["N1"]
     assert health.flag_codes(dict(base, number=1, median=0.021, q25=0.019, q75=0.023), entry) == []
 

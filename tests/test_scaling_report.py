@@ -194,7 +194,7 @@ def test_speedup_and_efficiency(rows):
 
 def test_the_interval_is_the_comparisons(res, rows):
     """The scaling ratio is the measured comparison one device / two devices: its interval is the
-    two-level bootstrap of results.comparison_stats over that comparison's processes."""
+    two-level bootstrap of results.comparison_stats over that comparison's processes (of balanced pass pairs)."""
     from results import comparison_stats, records
 
     t = scaling.sharded_cases(res.df)
@@ -202,7 +202,7 @@ def test_the_interval_is_the_comparisons(res, rows):
     two = _one(t, machine="cpu-box", kernel="matmul", backend="jax-cpu", devices=2)
     entry = res.comparisons["cpu-box"]["commits"][one["commit"]]
     cid = f"{ratios.row_key(one)} / {ratios.row_key(two)}"
-    pt, lo, hi = comparison_stats.interval(records.per_process(entry, cid), cid)
+    pt, lo, hi = comparison_stats.ratio_interval(records.per_process(entry, cid), cid)
     r = _one(rows, machine="cpu-box", kernel="matmul", backend="jax-cpu", devices=2)
     assert (r["speedup"], r["speedup_lo"], r["speedup_hi"]) == (pt, lo, hi) and lo < pt < hi
 

@@ -9,8 +9,9 @@ the spread between processes is the usual noise here (DESIGN.md), so it is judge
   ``ROUNDS_SD`` (0.25, i.e. processes typically ~28% apart). A standard deviation, not max / min:
   max / min grows with the number of processes, so it would flag every case measured in many.
 - ``FEW``: a round has fewer samples than asked: fewer than the benchmark's ``min_repeat``
-  (first element of ``repeat`` in benchmarks.json) or than ``MIN_SAMPLES`` (3). asv does not record
-  ``-a repeat=...`` overrides, so the comparison is with benchmarks.json.
+  (first element of ``repeat`` in benchmarks.json, or the run's own in the facts: a comparison
+  process's is one balanced pair of passes, 2) or than ``MIN_SAMPLES`` (2). asv does not record
+  ``-a repeat=...`` overrides, so the comparison is with benchmarks.json and the facts.
 - ``1P``: one process: one round known (measured in one process, or rounds not recorded, when
   there is no ``jaxbench-rounds.jsonc``); its intervals are a plain bootstrap and too narrow.
 - ``N1``: one call per sample (``stats_number`` = 1) while the median is below the benchmark's
@@ -33,7 +34,7 @@ from ..formats import tables
 IQR_WIDE = 0.25
 ROUNDS_SD = 0.25
 ROUNDS_APART = 1.25               # the health check (c): max / min of the per-round medians
-MIN_SAMPLES = 3
+MIN_SAMPLES = 2                   # one balanced pair of passes: the fewest a comparison process takes
 DEFAULT_SAMPLE_TIME = 0.01        # asv's default sample_time
 
 FLAGS = {
