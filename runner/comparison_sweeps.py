@@ -13,9 +13,12 @@ collected); after each sweep the pooled ratios go into asv's results as the ``tr
 (runner/asv_record.py), with every steady-state time the processes measured. After ``processes``
 sweeps (default ``PROCESSES``), the comparisons whose 95% interval is still wider than their
 target (``LECTURE_TARGET`` for the lecture ratios, ``TARGET`` for the others) get more
-processes: the lecture ratios first, up to ``LECTURE_MAX_PROCESSES``, then the others, up to
-``MAX_PROCESSES``, in the order of the narrowing one more process buys per second and as many as
-fit the comparisons' ``BUDGET_S`` (all sweeps together) and the run's deadline. Such a process
+processes (lecture ratios up to ``LECTURE_MAX_PROCESSES``, the others up to ``MAX_PROCESSES``),
+in extra rounds: the time left of the comparisons' ``BUDGET_S`` (all sweeps together) and the
+run's deadline is planned one process at a time to the group whose next process narrows its wide
+comparisons most per second, lecture ratios first (:mod:`runner.extra_plan`: a cheap group gets
+many processes where a dear one gets few), half of the plan runs, and the rest is planned again
+from what those processes measured. Such a process
 measures the whole groups of those comparisons (``settings.COMPARISONS_ONLY``: the same sides as a full process), each group in the
 passes that Kalibera & Jones's rule finds cheapest for the variance measured so far
 (``settings.PASSES``, :mod:`jaxbench.allocation`; the settings: kernels/settings.py): with the spread between processes dominating,
@@ -26,12 +29,12 @@ Why 5 processes at least: every absolute time and every ratio of the report then
 processes, and the interval resamples processes first (with two there is almost nothing to
 resample: DESIGN.md, asv facts); docs/comparisons.md gives the re-run coverage measured. Only the
 first sweep samples until each group is precise in-process (which measures the within-process
-variance); the 2nd to 5th take ``BASE_PASSES`` (3) passes per group, the fewest that still give a
-within-process estimate, so that the time left goes to the extra processes of the comparisons that
-need them, where Kalibera & Jones's rule chooses the passes. Measured on the 2-core VM (13d831a):
-with the rule's median for every comparison (8 passes) sweeps 3-5 took 103 s each and left no
-time for the lecture's extra processes (lecture median half-width 10.7%); at 3 passes a sweep
-takes ~53 s.
+variance); the 2nd to 5th take ``BASE_PASSES`` (2: one forward pass and its reverse, the balanced
+pair a ratio's unit is: :func:`results.comparison_stats.pair_ratios`) per group, so that the time
+left goes to the extra processes of the comparisons that need them, where Kalibera & Jones's rule
+chooses the passes. Measured on the 2-core VM (13d831a): with the rule's median for every
+comparison (8 passes) sweeps 3-5 took 103 s each and left no time for the lecture's extra
+processes (lecture median half-width 10.7%); at 3 passes a sweep took ~53-60 s.
 Why forked worker processes rather than asv's: asv starts one ``setup_cache`` process per comparison
 class, 16 a sweep in the default run, each paying ~3.5 s of start-up (a sweep through asv took
 107-122 s on the 2-core VM); a fork of the preloaded server costs ~0.05 s beyond its measuring, and
