@@ -56,6 +56,23 @@ class Lookup:
         """The measured comparisons of one machine and commit (None where there are none)."""
         return self.commits.of(machine, commit)
 
+    def declared_pairs(self, rows, kind: str) -> tuple[list[tuple], set]:
+        """The comparisons of ``kind`` (:meth:`results.comparisons.Comparisons.pairs`) among timing rows:
+        ((num row's index, den row's index) of every one whose two sides are rows of ``rows`` of one
+        machine and commit, matched by :func:`row_key`; the (machine, commit)s whose comparisons
+        declare any of ``kind``: elsewhere (a plain ``asv run``, older results) none was declared)."""
+        pairs, covered = [], set()
+        for (machine, commit), g in rows.groupby(["machine", "commit"], sort=False):
+            declared = (self.commits.of(machine, commit) or Comparisons(None)).pairs(kind)
+            if not declared:
+                continue
+            covered.add((machine, commit))
+            index = {}
+            for i, r in g.iterrows():
+                index.setdefault(row_key(r), i)
+            pairs += [(index[n], index[d]) for n, d in declared if n in index and d in index]
+        return pairs, covered
+
     def side(self, machine, commit, key: str) -> tuple[float, int] | None:
         """(in-process median, samples) of one case key, from every process that timed it (None: not timed)."""
         found = self.commits.of(machine, commit)

@@ -110,6 +110,11 @@ class Comparisons:
         cid = self._by_sides.get((num, den, bool(transfer)))
         return None if cid is None else self[cid]
 
+    def pairs(self, kind: str) -> list[tuple[str, str]]:
+        """(num key, den key) of every declared comparison of ``kind`` (its :attr:`Measured.kinds`), in
+        id order, measured or not (nothing pooled): e.g. ``numpy``, (the NumPy baseline, the case)."""
+        return [(e["num"], e["den"]) for _, e in sorted(self._declared.items()) if kind in e.get("kinds", ())]
+
     def measured(self) -> list[Measured]:
         """The comparisons at least one process measured."""
         return [m for m in self if m.processes]

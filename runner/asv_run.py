@@ -1,16 +1,14 @@
 """``python -m runner``'s asv invocations: which benchmarks of a kernel to run (``-b`` regexes of the
-valid cases), asv's command lines (``asv run``, its JSON writes atomic) and the asv rounds.
-
-Only valid cases are selected (``bench.common.selected``); ``jax-gpu`` cases are selected only
-where JAX sees a GPU (elsewhere asv records them as n/a, NaN, without starting a process).
+valid cases: :func:`runner.asv_selection.selection`), asv's command lines (``asv run``, its JSON
+writes atomic) and the asv rounds.
 """
 from __future__ import annotations
 
-import importlib
 import json
-import re
 import sys
 from pathlib import Path
+
+from .asv_selection import selection
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "asv.conf.json"
@@ -32,58 +30,6 @@ def _conf() -> dict:
     from results.asv_json import read_conf
 
     return read_conf(CONF)
-
-
-def selection(kernel: str, gpu: bool, full: bool = True,
-              timed_only: bool = False, steady: bool = True) -> tuple[list[str], int, int, dict]:
-    """asv ``-b`` regexes selecting the runnable cases of one kernel; (regexes, selected, total,
-    wanted), ``wanted`` = {benchmark name: [params key, ...]} of the selected cases.
-
-    ``timed_only``: only the steady-state ``time_`` benchmarks (the later rounds); ``steady=False``:
-    none of them (the comparison processes time every steady-state case: runner/asv_record.py)."""
-    from bench import common
-    from results.asv_json import params_key
-
-    module = importlib.import_module(f"bench.bench_{kernel}")
-    regexes, chosen, total, wanted = [], 0, 0, {}
-    for cls_name, cls in sorted(vars(module).items()):
-        if not isinstance(cls, type) or cls.__module__ != module.__name__:
-            continue
-        if hasattr(cls, "comparisons"):            # measured in passes of their own (comparison_selection)
-            continue
-        methods = [m for m in dir(cls) if re.match(r"(time|track|peakmem|mem|timeraw)_", m)]
-        if timed_only:
-            methods = [m for m in methods if m.startswith("time_")]
-        if not steady:
-            methods = [m for m in methods if not m.startswith("time_")]
-        if not methods:
-            continue
-        prefix = re.escape(f"bench_{kernel}.{cls_name}.")
-        if not hasattr(cls, "skip_params"):        # accuracy tracks: every backend, cheap skips
-            if not (full or getattr(cls, "default_run", True)):
-                continue                           # declared beside the track: not in the default run
-            regexes.append("^" + prefix)
-            keep = [v for v in _product(cls.params)]
-            n = len(keep) * len(methods)
-            chosen, total = chosen + n, total + n
-        else:
-            total += len(list(_product(cls.params))) * len(methods)
-            # the suite's grid is the run's (bench/common.py: settings.SIZES, set by measure())
-            keep = [v for v in common.selected(cls) if gpu or v[0] != "jax-gpu"]
-            chosen += len(keep) * len(methods)
-            if keep:
-                alts = "|".join(re.escape(", ".join(repr(x) for x in v)) for v in keep)
-                regexes.append(f"^{prefix}({'|'.join(map(re.escape, methods))})\\(({alts})\\)$")
-        for m in methods:
-            if keep:
-                wanted[f"bench_{kernel}.{cls_name}.{m}"] = [params_key(repr(x) for x in v) for v in keep]
-    return regexes, chosen, total, wanted
-
-
-def _product(params):
-    import itertools
-
-    return itertools.product(*params)
 
 
 def _config(results_dir: Path | None, folder: Path) -> Path:

@@ -44,10 +44,8 @@ processes"), so processes, the unit the interval needs more of, are cheap.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import math
-import re
 import shutil
 import tempfile
 import time
@@ -58,11 +56,9 @@ from results import records
 from results.comparisons import Comparisons, Measured
 from kernels import settings
 
-from results.asv_json import params_key
-
 from bench import paired_suite
 
-from . import extra_plan, outcome
+from . import asv_selection, extra_plan, outcome
 from .extra_plan import PROCESS_START_S, UNKNOWN_SIDE_S  # noqa: F401  (the cost model's constants)
 from .run_log import RunLog
 
@@ -77,23 +73,7 @@ BUDGET_S = 480.0       # seconds all sweeps may take; an extra sweep starts only
 
 def suite_classes(kernel: str) -> list[tuple[str, type]]:
     """[(name, class)] of the comparison classes of the asv suite's ``bench_<kernel>`` module, by name."""
-    module = importlib.import_module(f"bench.bench_{kernel}")
-    return [(name, cls) for name, cls in sorted(vars(module).items())
-            if isinstance(cls, type) and hasattr(cls, "comparisons") and cls.__module__ == module.__name__]
-
-
-def comparison_selection(kernel: str, gpu: bool) -> tuple[list[str], int, dict]:
-    """asv ``-b`` regexes selecting the comparisons of one kernel that can run here;
-    (regexes, selected, wanted) as :func:`selection`."""
-    regexes, chosen, wanted = [], 0, {}
-    for cls_name, cls in suite_classes(kernel):
-        keep = paired_suite.runnable(cls, gpu)
-        if keep:
-            alts = "|".join(re.escape(repr(c)) for c in keep)
-            regexes.append(f"^{re.escape(f'bench_{kernel}.{cls_name}.track_ratio')}\\(({alts})\\)$")
-            wanted[f"bench_{kernel}.{cls_name}.track_ratio"] = [params_key([repr(c)]) for c in keep]
-            chosen += len(keep)
-    return regexes, chosen, wanted
+    return [(name, cls) for name, cls in asv_selection.classes(kernel) if hasattr(cls, "comparisons")]
 
 
 def _target(row: Measured, target: float = TARGET) -> float:
@@ -152,7 +132,7 @@ def asv_sweep(p: int, label: str, kernels_now: list[str], selections: dict, run_
     """One comparison sweep through asv (``--commits``: each commit's code in asv's virtualenv): one
     asv invocation over ``selections`` of ``kernels_now``, each class's ``setup_cache`` a process; then collect."""
     regexes = [rx for k in kernels_now for rx in selections[k][0]]
-    wanted = {name: keys for k in kernels_now for name, keys in selections[k][2].items()}
+    wanted = {name: keys for k in kernels_now for name, keys in selections[k][3].items()}
     count = sum(selections[k][1] for k in kernels_now)
     say(f"\n== comparisons, sweep {p}{label}: {', '.join(kernels_now)} ({count} comparisons) ...", end="", flush=True)
     t0 = time.monotonic()
@@ -330,8 +310,9 @@ def _next_extra(machine_dir: Path, commit: str, measured: list[str], max_process
 
 
 def selections_of(kernel_list, gpu: bool) -> tuple[dict, list[str]]:
-    """({kernel: comparison_selection}, the kernels with a comparison that can run here)."""
-    selections = {k: comparison_selection(k, gpu) for k in kernel_list}
+    """({kernel: its comparisons' :func:`runner.asv_selection.selection`}, the kernels with a
+    comparison that can run here)."""
+    selections = {k: asv_selection.selection(k, gpu, comparisons=True) for k in kernel_list}
     return selections, [k for k in kernel_list if selections[k][0]]
 
 

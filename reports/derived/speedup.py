@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from kernels import BASELINE_TRANSFORMS   # the NumPy baseline, as the comparisons declare it
+from kernels import BASELINE_TRANSFORMS   # the NumPy baseline, as the comparisons declare it (the fallback)
 from results import median_intervals, bootstrap
 from results.frame import one_device
 from results.registry import registry
@@ -72,14 +72,34 @@ def with_replicates(t: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def baselines(t: pd.DataFrame) -> pd.DataFrame:
-    """The NumPy-CPU row per like-for-like cell (GROUP): its median, label and transform."""
-    npy = t[(t["backend"] == "numpy-cpu") & (t["status"] == "ok")].copy()
+BASELINE_COLUMNS = {"median": "baseline_median", "label": "baseline_label", "transform": "baseline_transform"}
+
+
+def baselines(t: pd.DataFrame, comparisons: ratios.Lookup | None = None) -> pd.DataFrame:
+    """The NumPy-CPU row per like-for-like cell (GROUP): its median, label and transform.
+
+    The cell's baseline is the one its machine and commit's comparisons of kind ``numpy`` name
+    (num: the NumPy-CPU baseline of a case of the cell, den: that case; :mod:`jaxbench.declare`),
+    an ok row of the cell; where they name several (the test fixtures declare every pair as
+    ``numpy``), the first in ``kernels.BASELINE_TRANSFORMS`` order, the order the declaration picks
+    by. Only cells no such comparison reaches (results without comparisons: a plain ``asv run``,
+    older results; a lone NumPy row) fall back to that order over the cell's ok NumPy-CPU rows."""
+    t = t.reset_index(drop=True)
+    ok = t[(t["backend"] == "numpy-cpu") & (t["status"] == "ok")]
+    pairs, _ = (comparisons or ratios.EMPTY).declared_pairs(t, "numpy")
+    cell = t[GROUP].astype(str).agg("|".join, axis=1)
+    named = ok.loc[sorted({n for n, d in pairs if n in ok.index and cell[n] == cell[d]})]
+    found = [_first_ranked(f) for f in (named, ok) if len(f)]
+    npy = pd.concat(found).drop_duplicates(GROUP, keep="first") if found else _first_ranked(ok)
+    return npy[GROUP + list(BASELINE_COLUMNS)].rename(columns=BASELINE_COLUMNS)
+
+
+def _first_ranked(npy: pd.DataFrame) -> pd.DataFrame:
+    """Per like-for-like cell (GROUP), the row of ``npy`` (NumPy-CPU rows) first in
+    ``BASELINE_TRANSFORMS`` order."""
     rank = {tr: i for i, tr in enumerate(BASELINE_TRANSFORMS)}
-    npy["_rank"] = npy["transform"].map(lambda tr: rank.get(tr, len(rank)))
-    npy = npy.sort_values("_rank", kind="stable").drop_duplicates(GROUP, keep="first")
-    return npy[GROUP + ["median", "label", "transform"]].rename(
-        columns={"median": "baseline_median", "label": "baseline_label", "transform": "baseline_transform"})
+    npy = npy.assign(_rank=npy["transform"].map(lambda tr: rank.get(tr, len(rank))))
+    return npy.sort_values("_rank", kind="stable").drop_duplicates(GROUP, keep="first")
 
 
 def weaker_method(a: str, b: str) -> str:
@@ -110,7 +130,7 @@ def with_speedups(df: pd.DataFrame, comparisons: ratios.Lookup | None = None) ->
     ``median_lo``/``median_hi``; and the speedup over the lecture's baseline (:func:`with_lecture_speedups`)."""
     comparisons = comparisons or ratios.EMPTY
     t = with_replicates(timings(df))
-    out = t.merge(baselines(t), on=GROUP, how="left")
+    out = t.merge(baselines(t, comparisons), on=GROUP, how="left")
     values: dict = {}
     for _, r in out.iterrows():
         if r["status"] == "ok" and r["baseline_median"] == r["baseline_median"]:

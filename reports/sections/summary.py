@@ -42,7 +42,7 @@ def summary_table(rates: pd.DataFrame, specs: dict, no_gpu=()) -> pd.DataFrame:
         spec = specs.get(kernel)
         dtype, g, size = tables.headline(g, spec)
         g = g[g["size"] == size]
-        # the NumPy row the speedups are computed against (speedup.BASELINE_TRANSFORMS order)
+        # the NumPy row the speedups are computed against (the comparisons' declared one: speedup.baselines)
         chosen = g["baseline_label"].dropna()
         none = "n/a" if (g["backend"] == "numpy-cpu").any() else "-"   # '-': NumPy not in this run
         base = g[(g["backend"] == "numpy-cpu") & (g["status"] == "ok")

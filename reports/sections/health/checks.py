@@ -31,7 +31,7 @@ from ...derived import speedup
 from ...derived.flags import (FLAG_LEGEND, FLAGS, ROUNDS_APART, flag_codes, min_repeat, round_sizes, sample_time,
                     with_flags)
 from ...formats import tables, writers
-from ...ratios import row_key
+from ...ratios import EMPTY, row_key
 from ...parts import Doc, Table
 from . import variance
 
@@ -46,28 +46,35 @@ NULL_KEYS = ["machine", "commit", "kernel", "backend", "transform", "size", "dty
 
 
 def no_null_test() -> list[str]:
-    """The kernels the null test leaves out (``Kernel.null_test`` False: device and explicit differ by design)."""
+    """The kernels the null test leaves out (``Kernel.null_test`` False: device and explicit differ by
+    design): the fallback of :func:`device_explicit_sides`, where no comparisons declare the pairs."""
     return sorted(name for name, spec in registry().items() if not spec.null_test)
 
 
-def device_explicit_sides(t: pd.DataFrame) -> list[tuple[dict, dict]]:
-    """(device row, explicit row) of every null pair in ``t``: ok one-device JAX timings of the same
-    case (NULL_KEYS) with inputs created on the device and explicitly placed (kernels whose
-    ``null_test`` is False left out, as the comparisons declare them; sharded rows, ``devices`` > 1, never pair)."""
-    t = one_device(t)
+def device_explicit_sides(t: pd.DataFrame, comparisons=None) -> list[tuple[dict, dict]]:
+    """(device row, explicit row) of every null pair among the ok one-device JAX timings of ``t``, in
+    the order of the device rows. Where the machine and commit's comparisons (``comparisons``, a
+    :class:`reports.ratios.Lookup`) declare null pairs, the pairs are those (kind ``null``: num the
+    device case, den the explicit one; :mod:`jaxbench.declare`). Elsewhere (results without
+    comparisons: a plain ``asv run``, older results) the rule the declaration follows: the same case
+    (NULL_KEYS) with inputs created on the device and explicitly placed, kernels whose ``null_test``
+    is False left out; sharded rows, ``devices`` > 1, never pair."""
+    t = one_device(t).reset_index(drop=True)
     j = t[t["backend"].isin(["jax-cpu", "jax-gpu"]) & t["placement"].isin(["device", "explicit"])
-          & (t["status"] == "ok") & ~t["kernel"].isin(no_null_test())]
-    pairs = j[j["placement"] == "device"].merge(j[j["placement"] == "explicit"], on=NULL_KEYS,
-                                                 suffixes=("_dev", "_exp"))
-    return [tuple({k[:-4]: v for k, v in p.items() if k.endswith(suf)} | {k: p[k] for k in NULL_KEYS}
-                  for suf in ("_dev", "_exp")) for _, p in pairs.iterrows()]
+          & (t["status"] == "ok")]
+    pairs, covered = (comparisons or EMPTY).declared_pairs(j, "null")
+    rest = j[[(m, c) not in covered for m, c in zip(j["machine"], j["commit"])]]
+    rest = rest[~rest["kernel"].isin(no_null_test())].assign(_row=lambda f: f.index)
+    merged = rest[rest["placement"] == "device"].merge(rest[rest["placement"] == "explicit"], on=NULL_KEYS)
+    pairs += list(zip(merged["_row_x"], merged["_row_y"]))
+    return [(t.loc[d].to_dict(), t.loc[e].to_dict()) for d, e in sorted(pairs, key=lambda p: p[0])]
 
 
-def null_pairs(t: pd.DataFrame) -> pd.DataFrame:
-    """Every device/explicit pair of ok JAX timings (cnn_step excluded): ``ratio`` = device median /
-    explicit median, its 95% interval ``lo``/``hi`` and ``method`` (weaker side)."""
+def null_pairs(t: pd.DataFrame, comparisons=None) -> pd.DataFrame:
+    """Every device/explicit pair of ok JAX timings (:func:`device_explicit_sides`: cnn_step excluded):
+    ``ratio`` = device median / explicit median, its 95% interval ``lo``/``hi`` and ``method`` (weaker side)."""
     rows = []
-    for dev, exp in device_explicit_sides(t):
+    for dev, exp in device_explicit_sides(t, comparisons):
         reps = [median_intervals.bootstrap_medians(s.get("rounds"), speedup.case_key(s)) for s in (dev, exp)]
         ratio = dev["median"] / exp["median"]
         lo, hi = median_intervals.ratio_interval(reps[0], reps[1], ratio)
@@ -206,7 +213,7 @@ def comparison_null_pairs(t: pd.DataFrame, comparisons) -> pd.DataFrame:
     one process, several processes): the columns of :func:`null_pairs`, and ``asv_ratio`` (the
     same ratio of asv's medians)."""
     rows = []
-    for dev, exp in device_explicit_sides(t):
+    for dev, exp in device_explicit_sides(t, comparisons):
         r = comparisons.get(dev["machine"], dev["commit"], row_key(dev), row_key(exp)) if comparisons else None
         if r is None:
             continue
@@ -236,7 +243,7 @@ def in_process_rows(t: pd.DataFrame, comparisons) -> pd.DataFrame:
 def null_test(h: Health, t: pd.DataFrame, comparisons) -> tuple[pd.DataFrame, bool]:
     """(a) and (a') into ``h``: the null test on the measured comparisons where there are some,
     beside asv's cross-process medians, else on asv's medians; (the pairs shown, paired or not)."""
-    across = null_pairs(t)
+    across = null_pairs(t, comparisons)
     paired = comparison_null_pairs(t, comparisons)
     pairs = paired if len(paired) else across
     h.null = n = null_summary(pairs)
