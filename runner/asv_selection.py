@@ -5,7 +5,7 @@ classes (``python -m runner``'s rounds, :mod:`runner.asv_run`) or its comparison
 Only valid cases are selected (``bench.common.selected``); ``jax-gpu`` cases, and comparisons with
 a ``jax-gpu`` side, are selected only where JAX sees a GPU (elsewhere asv records them as n/a, NaN,
 without starting a process). The bench modules are imported when first asked for: their grids
-depend on the run's settings (``JAXBENCH_SIZES``).
+depend on the run's settings (``settings.SIZES``).
 """
 from __future__ import annotations
 
