@@ -48,3 +48,21 @@ def test_the_null_test_pairs_are_the_declared_ones(loaded):
     assert [(d["transform"], d["placement"], e["placement"]) for d, e in sides] == [("jit_loop", "device", "explicit")]
     assert row_key(sides[0][0]) == row_key(dev) and row_key(sides[0][1]) == row_key(exp)
     assert len(health.null_pairs(mine, _declared([(dev, exp)], "null"))) == 1
+
+
+def test_the_lecture_speedup_is_over_the_declared_lecture_baseline(loaded):
+    cell = _rowdot_100(speedup.timings(loaded.df))
+    jax = cell[cell["backend"] == "jax-cpu"]
+    loop = jax[(jax["placement"] == "explicit") & (jax["transform"] == "loop")].iloc[0]   # rowdot's: loop
+    jit, _ = (jax[(jax["placement"] == "device") & (jax["transform"] == tr)].iloc[0] for tr in ("jit_vmap", "vmap"))
+    lookup = _declared([(loop, jit)], "lecture baseline")
+    s = _rowdot_100(speedup.with_lecture_speedups(speedup.with_speedups(loaded.df, lookup), lookup))
+    row = {(r["placement"], r["transform"]): r for _, r in s[s["backend"] == "jax-cpu"].iterrows()}
+    assert row["device", "jit_vmap"]["lecture_baseline_label"] == "jax-cpu explicit loop"
+    assert "from the explicit placement" in row["device", "jit_vmap"]["lecture_note"]
+    assert row["device", "vmap"]["lecture_speedup"] != row["device", "vmap"]["lecture_speedup"]   # NaN: none declared
+    assert row["device", "vmap"]["lecture_note"] == "no jax-cpu loop baseline measured at this size"
+    assert row["explicit", "loop"]["lecture_speedup"] == 1.0                                       # its own baseline
+    plain = _rowdot_100(speedup.with_lecture_speedups(speedup.with_speedups(loaded.df)))       # the fallback rule
+    vm = plain[(plain["backend"] == "jax-cpu") & (plain["placement"] == "device") & (plain["transform"] == "vmap")].iloc[0]
+    assert vm["lecture_baseline_label"] == "jax-cpu device loop" and vm["lecture_speedup"] > 0

@@ -162,10 +162,12 @@ def lecture_baseline(kernel: str, kernels: dict | None = None) -> str:
 def with_lecture_speedups(s: pd.DataFrame, comparisons: ratios.Lookup | None = None) -> pd.DataFrame:
     """Add the speedup over the lecture's baseline (``LECTURE_COLUMNS``) to rows of :func:`with_speedups`.
 
-    Baseline row: same machine, commit, kernel, size, dtype and variant (``GROUP``); for a
-    ``numpy`` baseline the NumPy-CPU row (``lecture_speedup`` = ``speedup``); for a transform T,
-    the same backend and placement with transform T, else the same backend's ``explicit``
-    placement with T (``lecture_note`` says so), else none (NaN, ``lecture_note`` says why).
+    For a ``numpy`` baseline, the NumPy-CPU row (``lecture_speedup`` = ``speedup``). For a transform
+    T, the row the machine and commit's comparisons of kind ``lecture baseline`` name as this row's
+    baseline (:mod:`jaxbench.declare`: the same backend and placement with T, else the explicit
+    placement's, which ``lecture_note`` says); a row whose transform is T is its own (1.0); none
+    declared: NaN, ``lecture_note`` says why. Only results without such comparisons (a plain
+    ``asv run``, older results) fall back to that rule over the rows of the cell (``GROUP``).
     The ratio and its interval come from the measured comparisons (:mod:`reports.ratios`).
     """
     comparisons = comparisons or ratios.EMPTY
@@ -178,9 +180,7 @@ def with_lecture_speedups(s: pd.DataFrame, comparisons: ratios.Lookup | None = N
     base = out["kernel_baseline"] if "kernel_baseline" in out.columns else pd.Series("numpy", index=out.index)
     out["lecture_baseline"] = base.fillna("numpy")
     ok = out[out["status"] == "ok"]
-    keyed = {}
-    for _, r in ok.iterrows():
-        keyed[tuple(r[k] for k in GROUP) + (r["backend"], r["placement"], r["transform"])] = r
+    find = _lecture_baseline_finder(ok, comparisons)
     values = {c: [] for c in LECTURE_COLUMNS[1:]}
     for _, r in out.iterrows():
         base = r["lecture_baseline"]
@@ -190,13 +190,10 @@ def with_lecture_speedups(s: pd.DataFrame, comparisons: ratios.Lookup | None = N
             label = r.get("baseline_label") if isinstance(r.get("baseline_label"), str) else ""
             ratio = ratios.Ratio(r["speedup"], r["speedup_lo"], r["speedup_hi"], r["speedup_method"])
         elif r["status"] == "ok":
-            g = tuple(r[k] for k in GROUP)
-            b = keyed.get(g + (r["backend"], r["placement"], base))
-            if b is None and r["backend"] != "numpy-cpu":
-                b = keyed.get(g + (r["backend"], "explicit", base))
-                if b is not None:
-                    note = (f"{r['backend']} {base} baseline from the explicit placement "
-                            f"({r['placement']} {base} not measured)")
+            b = find(r, base)
+            if b is not None and b["placement"] != r["placement"]:
+                note = (f"{r['backend']} {base} baseline from the explicit placement "
+                        f"({r['placement']} {base} not measured)")
             if b is None:
                 note = f"no {r['backend']} {base} baseline measured at this size"
             else:
@@ -211,6 +208,29 @@ def with_lecture_speedups(s: pd.DataFrame, comparisons: ratios.Lookup | None = N
     for c, v in values.items():
         out[c] = v
     return out
+
+
+def _lecture_baseline_finder(ok: pd.DataFrame, comparisons: ratios.Lookup):
+    """``find(row, T)``: the ok row that is ``row``'s lecture baseline with transform T, or None.
+
+    Where the row's machine and commit declare comparisons of kind ``lecture baseline``, the row
+    they pair with it (the row itself where its transform is T); elsewhere the rule they are
+    declared by (:func:`jaxbench.declare._lecture_baseline`): same cell (``GROUP``), backend and
+    placement, else the explicit placement's, for a JAX row."""
+    pairs, covered = comparisons.declared_pairs(ok, "lecture baseline")
+    declared = {d: n for n, d in pairs}
+    keyed = {tuple(r[k] for k in GROUP + LINE): i for i, r in ok.iterrows()}
+
+    def find(r, base):
+        if r["transform"] == base:
+            return r
+        if (r["machine"], r["commit"]) in covered:
+            return ok.loc[declared[r.name]] if r.name in declared else None
+        g = tuple(r[k] for k in GROUP) + (r["backend"],)
+        places = (r["placement"],) if r["backend"] == "numpy-cpu" else (r["placement"], "explicit")
+        found = [keyed[g + (p, base)] for p in places if g + (p, base) in keyed]
+        return ok.loc[found[0]] if found else None
+    return find
 
 
 def peaks(df: pd.DataFrame) -> pd.DataFrame:
