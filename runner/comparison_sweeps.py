@@ -115,6 +115,19 @@ def extra_passes_per_process(chosen: list[Measured], costs: dict) -> int:
     return int(sorted(want)[len(want) // 2]) if want else allocation.MIN_PASSES
 
 
+def extra_passes_by_class(rows: list[Measured], costs: dict) -> dict[tuple[str, int], int]:
+    """{process class (kernel, devices): passes per group in its extra processes}:
+    :func:`extra_passes_per_process` of the class's wide lecture ratios (else its wide comparisons).
+    Each class is a process of its own, so a process-bound group (batching: its between-process
+    variance dominates, a pass costs ~0.09 s) takes the 2 passes its variance asks for, where one
+    round-wide count (the median over every class, 8 at 235caf3) spent 0.95 s a batching process
+    on passes that narrowed nothing; a pass-bound one (rowdot at 10,000, SELU) keeps more."""
+    by: dict[tuple[str, int], list[Measured]] = {}
+    for r in rows:
+        by.setdefault(_process_class(r), []).append(r)
+    return {c: extra_passes_per_process([r for r in rs if r.is_lecture] or rs, costs) for c, rs in by.items()}
+
+
 def planned_seconds(entry: dict, passes: int) -> dict[str, float]:
     """{side key: seconds a process spends on it at ``passes`` passes}: its recorded overhead plus
     ``passes`` times its recorded seconds per pass (:func:`results.records.side_costs`)."""
@@ -260,17 +273,20 @@ def _extra_rounds(processes: int, measured: list[str], gpu: bool, run_worker, en
         said: list[str] = []
         count = len(set(i for s in stages for i in s))
         say(f"\n== comparisons, extra round {rounds}: {count} imprecise {what}{'s' if count > 1 else ''}, "
-            f"{passes} passes a group ...", end="", flush=True)
-        for chosen in stages:
+            f"passes a group: {_passes_text(rows, passes)} ...", end="", flush=True)
+        for stage in stages:
             p += 1
-            only.write_text("\n".join(chosen), encoding="utf-8")
-            env.update(settings.env(comparisons_only=only, passes=passes))
-            per_devices = device_counts(measured, gpu, set(chosen))
-            for k in (k for ks in per_devices.values() for k in ks):
-                per_kernel[k] = per_kernel.get(k, 0) + 1
-            worker_sweep(p, "", per_devices, run_worker, drops, machine_dir, commit, run=run,
-                         say=lambda *a, **kw: said.append(" ".join(map(str, a))), only=set(chosen), deadline=deadline)
-            settings.unset(env, settings.COMPARISONS_ONLY, settings.PASSES)
+            for n in sorted(set(passes[i] for i in stage)):   # the classes of one passes count: one sweep
+                chosen = [i for i in stage if passes[i] == n]
+                only.write_text("\n".join(chosen), encoding="utf-8")
+                env.update(settings.env(comparisons_only=only, passes=n))
+                per_devices = device_counts(measured, gpu, set(chosen))
+                for k in (k for ks in per_devices.values() for k in ks):
+                    per_kernel[k] = per_kernel.get(k, 0) + 1
+                worker_sweep(p, "", per_devices, run_worker, drops, machine_dir, commit, run=run,
+                             say=lambda *a, **kw: said.append(" ".join(map(str, a))), only=set(chosen),
+                             deadline=deadline)
+                settings.unset(env, settings.COMPARISONS_ONLY, settings.PASSES)
             run_log.keep(f"comparisons sweep {p}")
         say(f" {time.monotonic() - t0:.0f} s: {sum(per_kernel.values())} process(es) ("
             + ", ".join(f"{k} {n}" for k, n in sorted(per_kernel.items(), key=lambda kv: -kv[1])) + ")", flush=True)
@@ -284,6 +300,15 @@ def _extra_rounds(processes: int, measured: list[str], gpu: bool, run_worker, en
             f"shows the widths reached", flush=True)
 
 
+def _passes_text(rows: list[Measured], passes: dict[str, int]) -> str:
+    """"batching 2, norm 4, selu 8": each kernel's passes per group in this round's extra processes."""
+    by: dict[str, set] = {}
+    for r in rows:
+        if r.id in passes:
+            by.setdefault(_process_class(r)[0], set()).add(passes[r.id])
+    return ", ".join(f"{k} {'/'.join(map(str, sorted(v)))}" for k, v in sorted(by.items()))
+
+
 def _calls_per_sample(drops: Path, machine_dir: Path, commit: str) -> Path:
     """The calls per sample the first sweep's processes chose, written into ``drops`` for the later
     processes (``settings.CALLS_PER_SAMPLE``); the file."""
@@ -294,19 +319,21 @@ def _calls_per_sample(drops: Path, machine_dir: Path, commit: str) -> Path:
 
 
 def _next_extra(machine_dir: Path, commit: str, measured: list[str], max_processes: int, lecture_max: int,
-                left: float) -> tuple[list[list[str]], int, list[Measured]]:
-    """(the comparisons of each process stage of the next round, its passes per group, the rows
-    still too wide): the time ``left`` planned over the comparisons still imprecise
+                left: float) -> tuple[list[list[str]], dict[str, int], list[Measured]]:
+    """(the comparisons of each process stage of the next round, {comparison id: passes per group
+    of the process measuring it} (:func:`extra_passes_by_class`), the rows still too wide): the time ``left`` planned over the comparisons still imprecise
     (:func:`runner.extra_plan.plan`), half of it now (:func:`runner.extra_plan.stages`)."""
     entry = records.load(machine_dir)["commits"].get(commit) or {}
-    costs = records.side_costs(entry)
     found = Comparisons(entry)
     rows = [r for r in wide_comparisons(found, max_processes=max_processes, lecture_max=lecture_max)
             if _process_class(r)[0] in measured]
-    passes = extra_passes_per_process([r for r in rows if r.is_lecture] or rows, costs)
-    plans = extra_plan.plan(rows, found.group_sides, planned_seconds(entry, passes), left, _target,
+    by_class = extra_passes_by_class(rows, records.side_costs(entry))
+    at = {n: planned_seconds(entry, n) for n in set(by_class.values())}
+    seconds = {k: at[by_class[_process_class(r)]][k] for r in rows for k in found.group_sides(r)
+               if k in at[by_class[_process_class(r)]]}
+    plans = extra_plan.plan(rows, found.group_sides, seconds, left, _target,
                             lambda r: lecture_max if r.is_lecture else max_processes)
-    return extra_plan.stages(plans), passes, rows
+    return extra_plan.stages(plans), {r.id: by_class[_process_class(r)] for r in rows}, rows
 
 
 def selections_of(kernel_list, gpu: bool) -> tuple[dict, list[str]]:

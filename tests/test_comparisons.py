@@ -404,6 +404,28 @@ def test_extra_processes_take_few_passes_where_processes_disagree():
     assert comparison_sweeps.extra_passes_per_process([], {}) == 2
 
 
+def test_each_kernels_extra_processes_take_their_own_passes():
+    """One process per kernel: a kernel whose processes disagree gets 2 passes a group while, in the
+    same round, one whose passes disagree gets EXTRA_MAX_PASSES (one count for the round gave
+    batching's 0.95 s processes 8 passes where 2 narrow it as much)."""
+    from runner import comparison_sweeps
+
+    sel, mat = SIDES[0], SIDES[2]
+
+    def proc(sides, effect, noise):
+        return {"devices": 1, "groups": [{"sides": sides, "numbers": [1, 1], "wall_seconds": 3.0, "sample_seconds": 1.0,
+                                          "passes": [[2e-3 * effect * (1 + noise * (-1) ** k), 1e-3] for k in range(6)]}]}
+    sides_s, sides_m = [sel, SIDES[1]], [mat, SIDES[3].replace("|2", "|1")]
+    comps = {"s": {"num": sides_s[0], "den": sides_s[1], "transfer": False, "kinds": ["lecture"]},
+             "m": {"num": sides_m[0], "den": sides_m[1], "transfer": False, "kinds": ["lecture"]}}
+    entry = {"comparisons": comps, "processes": [proc(sides_s, e, 0.001) for e in (1.0, 1.5, 0.7, 1.2)]
+             + [proc(sides_m, 1.0 + 0.001 * i, 0.3) for i in range(4)]}
+    found = Comparisons(entry)
+    got = comparison_sweeps.extra_passes_by_class([found["s"], found["m"]], records.side_costs(entry))
+    assert got == {("selu", 1): 2, ("matmul", 1): comparison_sweeps.EXTRA_MAX_PASSES}
+    assert comparison_sweeps._passes_text([found["s"], found["m"]], {"s": 2, "m": 8}) == "matmul 8, selu 2"
+
+
 def test_warm_up_spends_its_time_in_untimed_samples_and_skips_one_call_sides():
     class Timer:
         def __init__(self, seconds):
