@@ -271,9 +271,10 @@ def _extra_rounds(processes: int, measured: list[str], gpu: bool, run_worker, en
         per_kernel: dict[str, int] = {}
         t0 = time.monotonic()
         said: list[str] = []
-        count = len(set(i for s in stages for i in s))
+        planned = set(i for s in stages for i in s)
+        count = len(planned)
         say(f"\n== comparisons, extra round {rounds}: {count} imprecise {what}{'s' if count > 1 else ''}, "
-            f"passes a group: {_passes_text(rows, passes)} ...", end="", flush=True)
+            f"passes a group: {_passes_text([r for r in rows if r.id in planned], passes)} ...", end="", flush=True)
         for stage in stages:
             p += 1
             for n in sorted(set(passes[i] for i in stage)):   # the classes of one passes count: one sweep
