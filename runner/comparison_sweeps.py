@@ -305,8 +305,7 @@ def _passes_text(rows: list[Measured], passes: dict[str, int]) -> str:
     """"batching 2, norm 4, selu 8": each kernel's passes per group in this round's extra processes."""
     by: dict[str, set] = {}
     for r in rows:
-        if r.id in passes:
-            by.setdefault(_process_class(r)[0], set()).add(passes[r.id])
+        by.setdefault(_process_class(r)[0], set()).add(passes[r.id])
     return ", ".join(f"{k} {'/'.join(map(str, sorted(v)))}" for k, v in sorted(by.items()))
 
 
@@ -322,16 +321,17 @@ def _calls_per_sample(drops: Path, machine_dir: Path, commit: str) -> Path:
 def _next_extra(machine_dir: Path, commit: str, measured: list[str], max_processes: int, lecture_max: int,
                 left: float) -> tuple[list[list[str]], dict[str, int], list[Measured]]:
     """(the comparisons of each process stage of the next round, {comparison id: passes per group
-    of the process measuring it} (:func:`extra_passes_by_class`), the rows still too wide): the time ``left`` planned over the comparisons still imprecise
-    (:func:`runner.extra_plan.plan`), half of it now (:func:`runner.extra_plan.stages`)."""
+    of the process measuring it} (:func:`extra_passes_by_class`), the rows still too wide): the
+    time ``left`` planned over the comparisons still imprecise (:func:`runner.extra_plan.plan`),
+    half of it now (:func:`runner.extra_plan.stages`)."""
     entry = records.load(machine_dir)["commits"].get(commit) or {}
     found = Comparisons(entry)
     rows = [r for r in wide_comparisons(found, max_processes=max_processes, lecture_max=lecture_max)
             if _process_class(r)[0] in measured]
     by_class = extra_passes_by_class(rows, records.side_costs(entry))
     at = {n: planned_seconds(entry, n) for n in set(by_class.values())}
-    seconds = {k: at[by_class[_process_class(r)]][k] for r in rows for k in found.group_sides(r)
-               if k in at[by_class[_process_class(r)]]}
+    seconds = {k: side[k] for r in rows for side in (at[by_class[_process_class(r)]],)
+               for k in found.group_sides(r) if k in side}
     plans = extra_plan.plan(rows, found.group_sides, seconds, left, _target,
                             lambda r: lecture_max if r.is_lecture else max_processes)
     return extra_plan.stages(plans), {r.id: by_class[_process_class(r)] for r in rows}, rows
