@@ -330,8 +330,10 @@ def _next_extra(machine_dir: Path, commit: str, measured: list[str], max_process
             if _process_class(r)[0] in measured]
     by_class = extra_passes_by_class(rows, records.side_costs(entry))
     at = {n: planned_seconds(entry, n) for n in set(by_class.values())}
-    seconds = {k: side[k] for r in rows for side in (at[by_class[_process_class(r)]],)
-               for k in found.group_sides(r) if k in side}
+    seconds = {}
+    for r in rows:   # each side's planned seconds at the passes of its row's process class
+        per_side = at[by_class[_process_class(r)]]
+        seconds.update({k: per_side[k] for k in found.group_sides(r) if k in per_side})
     plans = extra_plan.plan(rows, found.group_sides, seconds, left, _target,
                             lambda r: lecture_max if r.is_lecture else max_processes)
     return extra_plan.stages(plans), {r.id: by_class[_process_class(r)] for r in rows}, rows
