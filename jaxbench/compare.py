@@ -27,8 +27,9 @@ ones by name, functions of a notebook or script (``__main__``), lambdas and clos
 (cloudpickle), a ``jax.jit`` function as the function it wraps, re-jitted there with the same
 options. What cannot be sent (a function holding a lock, a ``jax.jit`` with shardings...) is
 measured in this process only, and the result's ``note`` names it (no silent fallback). JAX's
-asynchronous dispatch is always included: when jax is imported, every call's result goes through
-``jax.block_until_ready``.
+asynchronous dispatch is always included: when jax is imported, every call's result is blocked on
+(:func:`kernels.timing.blocker`: an array's own ``block_until_ready``, ``jax.block_until_ready``
+for a pytree).
 
 This module imports neither jax nor kernels nor NumPy at import time (``import jaxbench`` stays cheap).
 """
@@ -91,7 +92,9 @@ def _runner(side: str, obj, args, kwargs):
     jax = sys.modules.get("jax")                 # imported by now if a side (or the arguments) use JAX
     if jax is None:
         return lambda: obj(*args, **kwargs)
-    block = jax.block_until_ready
+    from kernels import timing
+
+    block = timing.blocker()                     # an array's own method: no pytree walk per call
     return lambda: block(obj(*args, **kwargs))
 
 

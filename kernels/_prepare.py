@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import _devices, _plant, _sharding, settings
+from . import _devices, _plant, _sharding, settings, timing
 from ._case import JIT_TRANSFORMS, Case, CompileBudgetExceeded, VerificationError
 from ._check import max_relative_error
 from ._registry import resolve, validate
@@ -356,17 +356,17 @@ def _compile_case(d: _Declared, inputs: _Inputs, args: tuple, dev, devs, mesh) -
 
 
 def _blocking_runner(case: Case, dev, call: Callable, args: tuple) -> Callable[[], Any]:
-    """One call of ``call(*args)`` blocked until ready, inside the case's JAX context where it needs
-    one (float64, a device other than JAX's default, a matmul precision asked for)."""
-    import jax
-
+    """One call of ``call(*args)`` blocked until ready (:func:`kernels.timing.blocker`), inside the
+    case's JAX context where it needs one (float64, a device other than JAX's default, a matmul
+    precision asked for)."""
+    block = timing.blocker()
     if _devices.needs_context(case, dev):
         def run():
             with _devices.jax_context(case, dev):
-                return jax.block_until_ready(call(*args))
+                return block(call(*args))
     else:
         def run():
-            return jax.block_until_ready(call(*args))
+            return block(call(*args))
     return run
 
 

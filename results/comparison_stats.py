@@ -18,7 +18,8 @@ reversed in every process on the 2-core VM, jaxbench/passes.py).
 - Half-width: ``max(hi / point - 1, 1 - lo / point)``, the precision the sampling aims for.
 
 Deterministic: the generator is seeded with ``SEED`` and a CRC-32 of the comparison's key.
-NumPy (and SciPy for the t quantile): the runner, the asv suite, the report and ``jaxbench.compare`` share it.
+NumPy (and SciPy for the t quantile, :func:`results.variance_components.t_quantile`): the runner,
+the asv suite, the report and ``jaxbench.compare`` share it.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ import math
 import numpy as np
 
 from .bootstrap import LEVEL, N_BOOT, percentile_interval, seed_for, two_level_medians
+from .variance_components import t_quantile
 SEED = 20_261_129
 
 
@@ -87,13 +89,11 @@ def bootstrap(processes, key: str = "", n_boot: int = N_BOOT) -> np.ndarray | No
 def process_t_half_width(processes, level: float = LEVEL) -> float:
     """Student-t half-width, on the log scale, of the mean of the processes' log median ratios:
     t(level, n - 1) x sd / sqrt(n); 0 with fewer than two processes."""
-    from scipy import stats
-
     ps = clean(processes)
     if len(ps) < 2:
         return 0.0
     m = np.log([np.median(p) for p in ps])
-    return float(stats.t.ppf(0.5 + level / 2.0, len(m) - 1) * np.std(m, ddof=1) / math.sqrt(len(m)))
+    return float(t_quantile(len(m) - 1, level) * np.std(m, ddof=1) / math.sqrt(len(m)))
 
 
 def interval(processes, key: str = "", level: float = LEVEL) -> tuple[float, float, float]:

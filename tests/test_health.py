@@ -227,10 +227,16 @@ def test_command_refuses_unknown(args, what, capsys):
 def test_command_exit_codes_as_a_process(tmp_path):
     run = lambda *a: subprocess.run([sys.executable, "-m", "reports", "--health", "--results", *a],  # noqa: E731
                                     cwd=ROOT, capture_output=True, text=True)
-    # one machine, the smaller: a process that reports is the point (the whole command: the golden copies)
-    ok = run(str(FIXTURES), "--machine", "cpu-box", "--commit", "6666")
+    # one machine, the smaller, alone in a copy (loading the other's comparisons is not the point):
+    # a process that reports is the point (the whole command: the golden copies)
+    import shutil
+
+    one = tmp_path / "results"
+    shutil.copytree(FIXTURES / "cpu-box", one / "cpu-box")
+    shutil.copy(FIXTURES / "benchmarks.json", one)
+    ok = run(str(one), "--machine", "cpu-box", "--commit", "6666")
     assert ok.returncode == 0 and "Measurement health" in ok.stdout
-    assert run(str(FIXTURES), "--machine", "nobox").returncode == 2
+    assert run(str(one), "--machine", "nobox").returncode == 2
     assert run(str(tmp_path / "none")).returncode == 1
 
 
