@@ -13,9 +13,9 @@ command line), the output folder, the page's "Generated <time>" stamp, the base6
 are not text; their file names are compared in files.txt) and the order of the page's "Files" and
 "Not drawn" lists (sorted: the page lists files in the order they were written). Numbers are
 compared as numbers to 1e-9 relative (:func:`same_text`), the rest exactly: a float's last digit
-depends on the CPU (NumPy's exp and log take a different SIMD path with and without AVX-512: the
-fixtures' data.csv read speedup_lo 0.3649062337891068 on one AMD EPYC and ...067 on a Zen 3 EPYC
-without AVX-512, both NumPy 2.4.6). The trivial
+depends on the CPU (NumPy chooses its SIMD kernels at run time: the fixtures' data.csv read
+speedup_lo 0.3649062337891068 on the AMD EPYC that wrote the golden copy and ...067 on a Zen 3
+EPYC without AVX-512, both NumPy 2.4.6; which function differs was not traced). The trivial
 recommender's metrics are asv tracks of the fixtures (the report computes nothing), so nothing
 depends on the data sets installed. Nothing here asserts on wall-clock time.
 """
