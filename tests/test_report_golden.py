@@ -12,7 +12,7 @@ Masked before comparing, and only these: the results folder's path (warnings.txt
 command line), the output folder, the page's "Generated <time>" stamp, the base64 PNG data (figures
 are not text; their file names are compared in files.txt) and the order of the page's "Files" and
 "Not drawn" lists (sorted: the page lists files in the order they were written). Numbers are
-compared as numbers to 1e-9 relative (:func:`same_text`), the rest exactly: a float's last digit
+compared as numbers to 1e-9 relative (:func:`first_difference`), the rest exactly: a float's last digit
 depends on the CPU (NumPy chooses its SIMD kernels at run time: the fixtures' data.csv read
 speedup_lo 0.3649062337891068 on the AMD EPYC that wrote the golden copy and ...067 on a Zen 3
 EPYC without AVX-512, both NumPy 2.4.6; which function differs was not traced). The trivial
@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import math
 import re
 import sys
 import warnings
@@ -61,10 +62,7 @@ REL_TOL = 1e-9
 
 def _same_number(a: str, b: str) -> bool:
     """Two number tokens that are equal, or equal to :data:`REL_TOL` relative."""
-    if a == b:
-        return True
-    x, y = float(a), float(b)
-    return abs(x - y) <= REL_TOL * max(abs(x), abs(y))
+    return a == b or math.isclose(float(a), float(b), rel_tol=REL_TOL)
 
 
 def first_difference(got: str, want: str) -> str | None:
