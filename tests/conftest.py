@@ -4,18 +4,25 @@ import os
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 os.environ.setdefault("JAX_PLATFORMS", os.environ.get("JAX_PLATFORMS", ""))
 
-# The tests compile with XLA's backend optimisations off (every process they start inherits it):
-# they check results against NumPy within tolerances, not speed, and compiling is most of their
-# time (tests/test_kernels.py + test_norm_hessian.py, one process, 2-core Xeon: 184 s -> 122 s, one
-# run each). The optimised code is checked where it is timed: kernels.prepare verifies every case
-# against its NumPy reference in every benchmark process of make bench and asv run.
-# JAXBENCH_TEST_XLA_OPTIMISED=1 compiles as make bench does (kernels/settings.py; importing
-# kernels imports no JAX, so XLA_FLAGS is still set before JAX starts).
+# The tests compile with XLA's backend optimisations off, with XLA's older CPU loop emitters and with
+# one LLVM code-generation thread (every process they start inherits XLA_FLAGS): they check results
+# against NumPy within tolerances, not speed, and compiling is most of their time (tests/test_kernels.py
+# compiles 1,235 XLA programs, 51 ms each at level 0). tests/test_kernels.py alone, one process,
+# `pytest -p no:xdist`, 2-core Zen 3 EPYC at 2445 MHz: 104 s at level 0, 69 s with the fusion emitters
+# off, 63 s with one code-generation thread too (84 CPU-s instead of 140: the split compiles in
+# threads that the other test worker needs). On a 2-core Xeon, level 0 alone took tests/test_kernels.py
+# + test_norm_hessian.py from 184 s to 122 s. The optimised code is checked where it is timed:
+# kernels.prepare verifies every case against its NumPy reference in every benchmark process of
+# make bench and asv run. JAXBENCH_TEST_XLA_OPTIMISED=1 compiles as make bench does
+# (kernels/settings.py; importing kernels imports no JAX, so XLA_FLAGS is still set before JAX starts).
 from kernels import settings  # noqa: E402
 
-OFF = "--xla_backend_optimization_level=0"
-if not settings.xla_optimised_in_tests() and OFF not in os.environ.get("XLA_FLAGS", ""):
-    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {OFF}".strip()
+FAST_COMPILE = ("--xla_backend_optimization_level=0", "--xla_cpu_use_fusion_emitters=false",
+                "--xla_cpu_parallel_codegen_split_count=1")
+if not settings.xla_optimised_in_tests():
+    _flags = os.environ.get("XLA_FLAGS", "")
+    _missing = [f for f in FAST_COMPILE if f.split("=")[0] not in _flags]
+    os.environ["XLA_FLAGS"] = " ".join([_flags, *_missing]).strip()
 
 import pytest  # noqa: E402
 

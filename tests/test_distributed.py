@@ -32,6 +32,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kernels import _devices
+
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = Path(__file__).with_name("_distributed_worker.py")
 BATCH, SEED = 64, 0
@@ -48,7 +50,7 @@ def _worker_env(local_devices: int) -> dict:
     """
     env = {k: v for k, v in os.environ.items() if "_proxy" not in k.lower()}
     env["JAX_PLATFORMS"] = "cpu"
-    env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={local_devices}"
+    env["XLA_FLAGS"] = _devices.with_forced_host_devices(os.environ.get("XLA_FLAGS", ""), local_devices)  # + conftest's
     env.pop("JAX_CPU_COLLECTIVES_IMPLEMENTATION", None)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
     return env

@@ -4,6 +4,8 @@ import subprocess
 import sys
 import textwrap
 
+from kernels import _devices
+
 SCRIPT = textwrap.dedent("""
     import jax, numpy as np, kernels
     from kernels import Case
@@ -25,7 +27,8 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_inputs_and_outputs_land_on_the_second_device():
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2", JAX_PLATFORMS="cpu")
+    env = dict(os.environ, XLA_FLAGS=_devices.with_forced_host_devices(os.environ.get("XLA_FLAGS", ""), 2),
+               JAX_PLATFORMS="cpu")  # conftest's compile flags kept
     res = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     assert res.stdout.strip().endswith("OK")
