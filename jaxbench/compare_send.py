@@ -15,7 +15,8 @@ What :func:`payload` pickles, and how (cloudpickle, as joblib/loky do):
 :func:`why_not` says, per object, why it cannot be sent; the caller names it. :func:`run_fresh`
 starts ``python -c`` with this interpreter, hands it the parent's ``sys.path``, the parent's jax
 options where jax is imported (``jax_enable_x64``, ``jax_default_matmul_precision``...: set there
-before anything is loaded) and the payload on stdin, waits for it (one process at a time, never in
+as soon as jax is imported, before anything sent that uses jax is loaded; a call that needs no jax
+does not import it) and the payload on stdin, waits for it (one process at a time, never in
 parallel) and reads back its answer. The fresh process does not re-run the notebook or script (no
 ``multiprocessing`` main-module import).
 """
@@ -152,12 +153,62 @@ def why_not(obj) -> str:
 # --- the fresh process ----------------------------------------------------------------------
 
 def jax_settings() -> dict | None:
-    """This process's jax options (``jax.config.values``: x64, matmul precision...), None without jax."""
+    """This process's jax options (``jax.config.values``: x64, matmul precision...), None without jax.
+    Plain values only: an option held as one of jax's enums is sent as the enum's value (equal to it),
+    since unpickling jax's enum class would import jax there before the call needs it."""
+    import enum
+
     jax = sys.modules.get("jax")
     values = getattr(getattr(jax, "config", None), "values", None)
     if not isinstance(values, dict):
         return None
-    return {k: v for k, v in values.items() if isinstance(v, (bool, int, float, str, type(None)))}
+    return {k: v.value if isinstance(v, enum.Enum) else v for k, v in values.items()
+            if isinstance(v, (bool, int, float, str, type(None)))}
+
+
+class _OnJaxImport:
+    """A ``sys.meta_path`` finder that sets the parent's jax options the moment ``jax`` is imported
+    here, right after jax's own ``__init__`` and before whatever imported it goes on (a jax array
+    being unpickled, the call's own ``import jax``). A call that needs no jax never pays jax's
+    import (~2 s on 2 cores): importlib has no post-import hook of its own, hence this finder."""
+
+    def __init__(self, settings: dict):
+        self.settings = settings
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "jax":
+            return None
+        sys.meta_path.remove(self)
+        import importlib.util
+
+        spec = importlib.util.find_spec("jax")
+        if spec is not None and spec.loader is not None:
+            spec.loader = _ThenApply(spec.loader, self.settings)
+        return spec
+
+
+class _ThenApply:
+    """The loader of jax's package, then :func:`_apply` once the package is executed."""
+
+    def __init__(self, loader, settings: dict):
+        self.loader, self.settings = loader, settings
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        self.loader.exec_module(module)
+        _apply(self.settings)
+
+
+def _apply_when_jax_imported(settings: dict | None) -> None:
+    """:func:`_apply` now if jax is imported already, else when it is (:class:`_OnJaxImport`)."""
+    if not settings:
+        return
+    if "jax" in sys.modules:
+        _apply(settings)
+    else:
+        sys.meta_path.insert(0, _OnJaxImport(settings))
 
 
 def _apply(settings: dict | None) -> None:
@@ -200,7 +251,7 @@ def serve(out_path: str) -> None:
     """The fresh process's side of :func:`run_fresh`: set the jax options, load the call from stdin,
     make it, write ``("value", result)``, ``("load", why)`` or ``("raised", why)`` to ``out_path``."""
     try:
-        _apply(pickle.load(sys.stdin.buffer))
+        _apply_when_jax_imported(pickle.load(sys.stdin.buffer))
         fn, args = pickle.load(sys.stdin.buffer)
     except LoadFailed as exc:
         answer = ("load", str(exc))

@@ -437,6 +437,30 @@ def _x64_there():
     return bool(jax.config.values["jax_enable_x64"])
 
 
+def _jax_imported_there():
+    return "jax" in sys.modules
+
+
+def _dtype_there(x):
+    return str(x.dtype)
+
+
+def test_a_call_that_needs_no_jax_does_not_import_it_there():
+    pytest.importorskip("jax")                  # imported here: its options are sent
+    assert compare_send.run_fresh(compare_send.dumps((_jax_imported_there, ()))) is False
+
+
+def test_a_jax_array_sent_under_x64_is_loaded_after_the_options_are_set():
+    jax = pytest.importorskip("jax")
+    before = jax.config.values["jax_enable_x64"]
+    try:
+        jax.config.update("jax_enable_x64", True)
+        x = jax.numpy.arange(3, dtype="float64")
+        assert compare_send.run_fresh(compare_send.dumps((_dtype_there, (x,)))) == "float64"
+    finally:
+        jax.config.update("jax_enable_x64", before)
+
+
 def test_the_fresh_process_gets_this_process_s_jax_options():
     jax = pytest.importorskip("jax")
     before = jax.config.values["jax_enable_x64"]
