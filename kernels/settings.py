@@ -142,7 +142,8 @@ PYTEST_SIZES = Setting(
     "you", "tests/benchmarks/conftest.py")
 TEST_XLA_OPTIMISED = Setting(
     "test_xla_optimised", "JAXBENCH_TEST_XLA_OPTIMISED",
-    "`1`: the tests compile with XLA's backend optimisations on, as `make bench` does; `0`: off",
+    ("`1`: the tests compile as `make bench` does; `0`: for speed (`tests/conftest.py` `FAST_COMPILE`: "
+     "XLA's backend optimisations off, its older CPU loop emitters, one code-generation thread)"),
     "`0`", "you", "tests/conftest.py")
 
 # the table, in the order of docs/settings.md; the recorded ones in the order the facts list them

@@ -99,6 +99,9 @@ def main(argv=None) -> int:
             os.environ["TMPDIR"] = saved[0]
         tempfile.tempdir = saved[1]
         if run_tmp is not None:
+            # what the run started and outlived it: asv's forkserver, orphaned when Ctrl-C killed asv
+            # while it was starting the server (seen once in a make test run, test_bench_cli's Ctrl-C)
+            children.kill_marked(f"TMPDIR={run_tmp}", wait_s=2.0)
             shutil.rmtree(run_tmp, ignore_errors=True)
 
 

@@ -57,6 +57,8 @@ def test_ctrl_c_stops_at_once_and_keeps_finished_rounds(tmp_path, short_tmp):
     assert "n/a" not in text.split("interrupted")[0].replace("n/a (skipped)", ""), text
     assert (results.parent / "jaxbench-asv.log").read_text().count("bench_batching") > 0
     assert list(short_tmp.iterdir()) == []    # its temporary files (asv config, asv's forkserver folder) went with it
+    from runner import children
+    assert children.marked(f"TMPDIR={short_tmp}") == []   # and every process it started (asv's forkserver too)
 
 
 def test_results_elsewhere_get_their_report_beside_them(monkeypatch, tmp_path):

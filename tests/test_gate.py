@@ -100,6 +100,17 @@ def test_a_clear_shift_below_the_factor_is_not_a_regression():
     assert row["p_slower"] <= gate_rule.ALPHA and row["verdict"] == "same" and not gate_rule.ambiguous(row, 1.10)
 
 
+def test_same_only_where_the_interval_rules_out_the_factor():
+    """Run 18's 2-device case, 1.012 [0.740, 1.759] after 4 processes, read "same"; it is undecided."""
+    assert gate_rule.verdict_of(1.012, 0.4, 0.6, 1.10, gate_rule.ALPHA, 0.740, 1.759) == "undecided"
+    assert gate_rule.verdict_of(1.0, 0.5, 0.5, 1.10, gate_rule.ALPHA, 0.95, 1.06) == "same"
+    assert gate_rule.verdict_of(1.0, 0.5, 0.5, 1.10, gate_rule.ALPHA, 0.90, 1.06) == "undecided"   # 1/1.1 = 0.909
+    assert gate_rule.verdict_of(1.0, 0.5, 0.5, 1.10, gate_rule.ALPHA) == "undecided"                # no interval
+    rng = np.random.default_rng(5)
+    wide = gate_rule.compare_case(_medians(3, 0.3, rng=rng), _medians(3, 0.3, rng=rng), 1.10)
+    assert wide["verdict"] == "undecided" and (wide["hi"] >= 1.10 or wide["lo"] <= 1 / 1.10)
+
+
 def test_unconfirmed_ambiguous_and_missing():
     base, head = [1.0, 1.02, 0.98, 1.01], [1.3, 1.28, 1.33, 1.31]         # separated, 4 a side: p = 1/70
     row = gate_rule.compare_case(base, head, 1.10)

@@ -20,7 +20,8 @@
 4. Decides per case on the process medians (runner/gate/rule.py): the ratio is the Hodges-Lehmann
    estimate of HEAD / BASE with its Moses 95% interval; a regression when ratio >= factor (1.10)
    AND the one-sided exact Mann-Whitney test over the process medians gives p <= alpha (0.001);
-   "unconfirmed" when ratio >= factor at p <= 0.03 only; an improvement in the mirror case.
+   "unconfirmed" when ratio >= factor at p <= 0.03 only; an improvement in the mirror case;
+   "same" only when the interval rules out a change of the factor's size, else "undecided".
 
 Exit status: 1 when a regression is found, 0 otherwise, 2 on a usage error or a failed run,
 130 when interrupted. ``--plant KERNEL:FACTOR`` sets the setting ``settings.PLANT_SLOWDOWN``

@@ -82,7 +82,7 @@ def summary(args, rows: dict, history: list[dict], stop: str, wall: float) -> di
         "initial_pairs": args.processes, "max_processes": args.max_processes, "fixed": args.fixed,
         "method": METHOD, "wall_seconds": wall, "stopped": stop, "pairs": 1 + max((p["pair"] for p in history), default=-1),
         "compared": len(live), "regressions": count("regression"), "improvements": count("improvement"),
-        "unconfirmed": count("unconfirmed"), "only_one_side": len(rows) - len(live),
+        "unconfirmed": count("unconfirmed"), "undecided": count("undecided"), "only_one_side": len(rows) - len(live),
         "processes_per_case": [min(per_case), max(per_case)], "design": design(rows, history),
         "cases": rows,
         "processes": [{k: p[k] for k in ("side", "pair", "devices", "kernels", "passes_asked", "wall",
@@ -102,8 +102,9 @@ def _finite(x):
 
 
 def print_table(rows: dict, everything: bool, factor: float) -> None:
-    """The regressions, unconfirmed cases and improvements (every case with ``everything``)."""
-    shown = [(k, r) for k, r in rows.items() if everything or r["verdict"] in ("regression", "unconfirmed", "improvement")]
+    """The regressions, unconfirmed cases, improvements and undecided cases (every case with ``everything``)."""
+    shown = [(k, r) for k, r in rows.items()
+             if everything or r["verdict"] in ("regression", "unconfirmed", "improvement", "undecided")]
     if not shown:
         return
     print(f"\n{'verdict':11s} {'ratio':>6s} {'95% interval':>15s} {'p':>7s} {'processes':>9s} {'to see':>6s}  case")
@@ -119,7 +120,8 @@ def totals(s: dict) -> list[str]:
     """The closing lines: verdict counts, processes, time; the design figures."""
     d = s["design"]
     lines = [f"\n{s['compared']} cases compared, {s['regressions']} regressions, {s['improvements']} improvements, "
-             f"{s['unconfirmed']} unconfirmed (ratio >= {s['factor']:g} at p <= {s['flag_p']:g} only); "
+             f"{s['unconfirmed']} unconfirmed (ratio >= {s['factor']:g} at p <= {s['flag_p']:g} only), "
+             f"{s.get('undecided', 0)} undecided (interval reaching {s['factor']:g} or 1/{s['factor']:g}); "
              f"{s['processes_per_case'][0]}-{s['processes_per_case'][1]} processes per side and case, "
              f"{s['pairs']} pairs, stopped: {s['stopped']}; {s['wall_seconds'] / 60:.1f} min"]
     if s["only_one_side"]:

@@ -10,8 +10,10 @@ by more than the passes within one (DESIGN.md, asv facts). Per case:
   distribution puts 2.5% in each tail);
 - ``p_slower`` / ``p_faster``: one-sided exact Mann-Whitney p-values over the process medians;
 - verdict: ``regression`` when ratio >= factor and p_slower <= alpha, ``improvement`` in the
-  mirror case, ``unconfirmed`` when ratio >= factor and p_slower <= ``FLAG_P`` only,
-  ``same`` otherwise (``missing`` without a process on each side).
+  mirror case, ``unconfirmed`` when ratio >= factor and p_slower <= ``FLAG_P`` only; otherwise
+  ``same`` when the interval lies within (1/factor, factor), a change of the factor's size ruled
+  out, and ``undecided`` when it does not (too few processes for their spread: "not seen", not
+  "shown equal"); ``missing`` without a process on each side.
 
 A case is ``ambiguous`` (its kernel gets another pair of processes) when it is no regression yet,
 slower by at least half the factor's margin, with p_slower <= ``LOOK_AGAIN_P``, and its interval
@@ -97,15 +99,17 @@ def process_medians(processes) -> list[float]:
     return out
 
 
-def verdict_of(ratio: float, p_slower: float, p_faster: float, factor: float, alpha: float) -> str:
-    """regression / improvement / unconfirmed / same, from the ratio and the one-sided p-values."""
+def verdict_of(ratio: float, p_slower: float, p_faster: float, factor: float, alpha: float,
+               lo: float = math.nan, hi: float = math.nan) -> str:
+    """regression / improvement / unconfirmed / same / undecided, from the ratio, its interval
+    [lo, hi] and the one-sided p-values."""
     if ratio >= factor and p_slower <= alpha:
         return "regression"
     if ratio <= 1.0 / factor and p_faster <= alpha:
         return "improvement"
     if ratio >= factor and p_slower <= FLAG_P:
         return "unconfirmed"
-    return "same"
+    return "same" if 1.0 / factor < lo and hi < factor else "undecided"
 
 
 def compare_case(base, head, factor: float, alpha: float = ALPHA) -> dict:
@@ -119,7 +123,7 @@ def compare_case(base, head, factor: float, alpha: float = ALPHA) -> dict:
     ratio, lo, hi = hodges_lehmann(b, h)
     p_slower, p_faster = slower_p(b, h), slower_p(h, b)
     return dict(row, ratio=ratio, lo=lo, hi=hi, p_slower=p_slower, p_faster=p_faster,
-                verdict=verdict_of(ratio, p_slower, p_faster, factor, alpha))
+                verdict=verdict_of(ratio, p_slower, p_faster, factor, alpha, lo, hi))
 
 
 def ambiguous(row: dict, factor: float) -> bool:
