@@ -107,8 +107,10 @@ def test_same_only_where_the_interval_rules_out_the_factor():
     assert gate_rule.verdict_of(1.0, 0.5, 0.5, 1.10, gate_rule.ALPHA, 0.90, 1.06) == "undecided"   # 1/1.1 = 0.909
     assert gate_rule.verdict_of(1.0, 0.5, 0.5, 1.10, gate_rule.ALPHA) == "undecided"                # no interval
     rng = np.random.default_rng(5)
-    wide = gate_rule.compare_case(_medians(3, 0.3, rng=rng), _medians(3, 0.3, rng=rng), 1.10)
-    assert wide["verdict"] == "undecided" and (wide["hi"] >= 1.10 or wide["lo"] <= 1 / 1.10)
+    wide = gate_rule.compare_case(_medians(6, 0.3, rng=rng), _medians(6, 0.3, rng=rng), 1.10)   # 1.04 [0.70, 1.59]
+    assert wide["verdict"] == "undecided" and wide["lo"] < 1 / 1.10 and wide["hi"] > 1.10
+    few = gate_rule.compare_case(_medians(3, 0.3, rng=rng), _medians(3, 0.3, rng=rng), 1.10)
+    assert few["verdict"] == "undecided" and math.isnan(few["hi"])             # 3 a side: no 95% interval
 
 
 def test_unconfirmed_ambiguous_and_missing():
