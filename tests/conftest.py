@@ -131,12 +131,19 @@ LONGEST_FIRST = (
 
 
 # Files that share one costly set-up run on one worker, one after the other, as one unit of work:
-# the fixtures report is built once, in line, by the worker that then runs every test reading it
-# (with a file per unit the other worker sat waiting on the build's lock: 28 s + 12 s of one run).
+# - the fixtures report is built once, in line, by the worker that then runs every test reading it
+#   (with a file per unit the other worker sat waiting on the build's lock: 28 s + 12 s of one run);
+# - the files that prepare the registry's cases at each kernel's smallest default-run size share
+#   one process's compiled programs: JAX keeps an eager operation's compiled program per process,
+#   and an eager Hessian case prepared a second time there takes 0.1 s instead of 5.3 s (the first
+#   one, /tmp/twice.py of stop 42, Zen 3).
 # By hand because xdist's own way, ``--dist loadgroup`` with ``xdist_group`` marks, loses the marks
 # under pytest 9.2 (see the Makefile); the hook below is xdist's documented way to group otherwise.
-SHARE_A_WORKER = {name: "fixtures report" for name in
-                  ("test_reports.py", "test_report_golden.py", "test_lecture.py", "test_scaling_report.py")}
+SHARE_A_WORKER = {
+    **{name: "fixtures report" for name in
+       ("test_reports.py", "test_report_golden.py", "test_lecture.py", "test_scaling_report.py")},
+    **{name: "compiled cases" for name in ("test_kernels.py", "test_norm_hessian.py", "test_bench_kernels.py")},
+}
 
 
 def unit_of(nodeid: str) -> str:

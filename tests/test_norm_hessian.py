@@ -9,7 +9,9 @@ from kernels import Case
 from kernels import hessian as hessian_mod
 from kernels import norm as norm_mod
 
-SMALL = {"norm": 1000, "hessian": 10}
+# each kernel's smallest default-run size, as tests/test_kernels.py prepares them: the same worker
+# (tests/conftest.py SHARE_A_WORKER) has compiled their eager operations already
+SMALL = {"norm": 10_000, "hessian": 100}
 
 
 def _small_cases():

@@ -19,7 +19,16 @@ def test_every_reader_of_the_fixtures_report_shares_the_builder_s_worker():
 
 def test_other_files_are_units_of_their_own():
     assert conftest.unit_of("tests/test_stats.py::test_a[1]") == "tests/test_stats.py"
-    assert conftest.unit_of("tests/benchmarks/test_bench_kernels.py::test_case") == "tests/benchmarks/test_bench_kernels.py"
+    assert conftest.unit_of("tests/benchmarks/test_bench_kernels.py::test_case") == "compiled cases"
+    assert conftest.unit_of("tests/test_kernels.py::test_x") == conftest.unit_of("tests/test_norm_hessian.py::t")
+
+
+def test_the_files_sharing_compiled_cases_prepare_the_same_sizes():
+    import kernels
+    import test_norm_hessian
+
+    for name, size in test_norm_hessian.SMALL.items():
+        assert size == min(kernels.kernel(name).default_grid()), name
 
 
 def test_the_longest_first_order_names_files_that_exist():
