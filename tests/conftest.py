@@ -7,10 +7,10 @@ os.environ.setdefault("JAX_PLATFORMS", os.environ.get("JAX_PLATFORMS", ""))
 # The tests compile with XLA's backend optimisations off, with XLA's older CPU loop emitters and with
 # one LLVM code-generation thread (every process they start inherits XLA_FLAGS): they check results
 # against NumPy within tolerances, not speed, and compiling is most of their time (tests/test_kernels.py
-# compiles 1,235 XLA programs, 51 ms each at level 0). tests/test_kernels.py alone, one process,
-# `pytest -p no:xdist`, 2-core Zen 3 EPYC at 2445 MHz: 104 s at level 0, 69 s with the fusion emitters
-# off, 63 s with one code-generation thread too (84 CPU-s instead of 140: the split compiles in
-# threads that the other test worker needs). On a 2-core Xeon, level 0 alone took tests/test_kernels.py
+# compiles 1,235 XLA programs, 51 ms each at level 0 under cProfile). tests/test_kernels.py alone,
+# one process, `pytest -p no:xdist`, 2-core Zen 3 EPYC at 2445 MHz, one run each: 104 s at level 0,
+# 69 s with the fusion emitters off, 63 s with one code-generation thread too (84 CPU-s instead of
+# 140: the split compiles in threads that the other test worker needs). On a 2-core Xeon, level 0 alone took tests/test_kernels.py
 # + test_norm_hessian.py from 184 s to 122 s. The optimised code is checked where it is timed:
 # kernels.prepare verifies every case against its NumPy reference in every benchmark process of
 # make bench and asv run. JAXBENCH_TEST_XLA_OPTIMISED=1 compiles as make bench does
@@ -135,8 +135,8 @@ LONGEST_FIRST = (
 #   (with a file per unit the other worker sat waiting on the build's lock: 28 s + 12 s of one run);
 # - the files that prepare the registry's cases at each kernel's smallest default-run size share
 #   one process's compiled programs: JAX keeps an eager operation's compiled program per process,
-#   and an eager Hessian case prepared a second time there takes 0.1 s instead of 5.3 s (the first
-#   one, /tmp/twice.py of stop 42, Zen 3).
+#   and an eager Hessian case prepared a second time there took 0.10 s where the first took 5.33 s
+#   (one run, 2-core Zen 3 EPYC, 2026-12-07).
 # By hand because xdist's own way, ``--dist loadgroup`` with ``xdist_group`` marks, loses the marks
 # under pytest 9.2 (see the Makefile); the hook below is xdist's documented way to group otherwise.
 SHARE_A_WORKER = {

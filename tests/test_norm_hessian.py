@@ -9,9 +9,9 @@ from kernels import Case
 from kernels import hessian as hessian_mod
 from kernels import norm as norm_mod
 
-# each kernel's smallest default-run size, as tests/test_kernels.py prepares them: the same worker
+# each kernel's smallest default-run size, the size tests/test_kernels.py prepares: the same worker
 # (tests/conftest.py SHARE_A_WORKER) has compiled their eager operations already
-SMALL = {"norm": 10_000, "hessian": 100}
+SMALL = {name: min(kernels.kernel(name).default_grid()) for name in ("norm", "hessian")}
 
 
 def _small_cases():

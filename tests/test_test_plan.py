@@ -23,14 +23,6 @@ def test_other_files_are_units_of_their_own():
     assert conftest.unit_of("tests/test_kernels.py::test_x") == conftest.unit_of("tests/test_norm_hessian.py::t")
 
 
-def test_the_files_sharing_compiled_cases_prepare_the_same_sizes():
-    import kernels
-    import test_norm_hessian
-
-    for name, size in test_norm_hessian.SMALL.items():
-        assert size == min(kernels.kernel(name).default_grid()), name
-
-
 def test_the_longest_first_order_names_files_that_exist():
     present = {p.name for p in TESTS.rglob("test_*.py")}
     assert set(conftest.LONGEST_FIRST) <= present, set(conftest.LONGEST_FIRST) - present
