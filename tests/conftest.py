@@ -11,9 +11,9 @@ os.environ.setdefault("JAX_PLATFORMS", os.environ.get("JAX_PLATFORMS", ""))
 # one process, `pytest -p no:xdist`, 2-core Zen 3 EPYC at 2445 MHz, one run each: 104 s at level 0,
 # 69 s with the fusion emitters off, 63 s with one code-generation thread too (84 CPU-s instead of
 # 140: the split compiles in threads that the other test worker needs). On a 2-core Xeon, level 0
-# alone took tests/test_kernels.py + test_norm_hessian.py from 184 s to 122 s. The optimised code is checked where it is timed:
-# kernels.prepare verifies every case against its NumPy reference in every benchmark process of
-# make bench and asv run. JAXBENCH_TEST_XLA_OPTIMISED=1 compiles as make bench does
+# alone took tests/test_kernels.py + test_norm_hessian.py from 184 s to 122 s. The optimised code is
+# checked where it is timed: kernels.prepare verifies every case against its NumPy reference in
+# every benchmark process of make bench and asv run. JAXBENCH_TEST_XLA_OPTIMISED=1 compiles as make bench does
 # (kernels/settings.py; importing kernels imports no JAX, so XLA_FLAGS is still set before JAX starts).
 from kernels import settings  # noqa: E402
 
