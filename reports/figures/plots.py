@@ -291,6 +291,13 @@ def ladder(rows: pd.DataFrame, title: str, note: str = "") -> plt.Figure:
 
 def save(fig: plt.Figure, path_stem, formats=("png",)) -> list:
     """Write ``fig`` as ``<stem>.<fmt>`` for each image format asked; close it; return the paths."""
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    # fig.tight_layout() leaves a placeholder layout engine behind, and savefig then draws the whole
+    # figure once more before drawing it into the file, for a layout that is already done. Without it
+    # the file is byte-identical and a figure is saved in about half the time (matplotlib 3.11).
+    if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
+        fig.set_layout_engine(None)
     out = []
     for fmt in formats:
         if fmt in ("png", "svg", "pdf"):
