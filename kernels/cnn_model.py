@@ -89,7 +89,7 @@ eval_model_jit = jax.jit(eval_model)
 PLACEMENTS = ("device", "implicit", "explicit")
 
 
-def train_epoch(state: TrainState, x_train, y_train, batch_size: int, rng, step=train_step_jit,
+def train_epoch(state: TrainState, x_train, y_train, batch_size: int, rng, step=None,
                 placement: str = "device"):
     """One epoch: perms = jax.random.permutation(rng, n) cut into batches; metrics averaged over them.
 
@@ -99,6 +99,7 @@ def train_epoch(state: TrainState, x_train, y_train, batch_size: int, rng, step=
     """
     if placement not in PLACEMENTS:
         raise ValueError(f"placement {placement!r} is not valid here; valid placements: {', '.join(PLACEMENTS)}")
+    step = step or train_step_jit       # looked up per call, not bound at definition
     train_size = len(x_train)
     steps_per_epoch = train_size // batch_size
     perms = jax.random.permutation(rng, train_size)

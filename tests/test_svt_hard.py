@@ -1,20 +1,11 @@
 """Hard SVT (the MovieLens lab): registry cases, and the lab's accuracy on the real data."""
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
 import kernels
 from _support import gpu_present
 from kernels import settings, svt_hard
 from kernels.data import movielens
-
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_blas_thread():
-    """Speed only: on a shared 2-core machine OpenBLAS's spinning threads make SVDs 3-10x slower."""
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 def _prepare_or_skip(case):

@@ -3,19 +3,11 @@ import math
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
 import kernels
 from _support import gpu_present
 from kernels import svt_soft
 from kernels.data import mondrian
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_blas_thread():
-    """Speed only: on a shared 2-core machine OpenBLAS's spinning threads make SVDs 3-10x slower."""
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 @pytest.mark.parametrize("case", kernels.cases(kernel="svt_soft", size=40), ids=lambda c: c.label)
