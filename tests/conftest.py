@@ -115,25 +115,25 @@ def fixtures_report(tmp_path_factory):
 # --------------------------------------------------------------------------- longest files first
 
 # The test files that take longest, longest first (seconds of one worker's time, summed per file, from
-# `make test PYTEST_ARGS=--durations=0` on a 2-core Zen 3 EPYC at 2445 MHz, 2026-12-07; an order, not a
-# bar). make test hands whole files to its workers in collection order (--dist loadfile
+# `make test PYTEST_ARGS=--durations=0` on a 2-core Zen 3 EPYC at 2445 MHz, 2026-12-07 04:10; an
+# order, not a bar). make test hands whole files to its workers in collection order (--dist loadfile
 # --no-loadscope-reorder): longest first, the others after in their usual order, so no long file
 # starts last and leaves one worker idle at the end (xdist's own order, most tests first, sent these
 # last). A file missing here only runs later.
 LONGEST_FIRST = (
-    "test_reports.py",          # 98 s, and the files of its unit (SHARE_A_WORKER) ~40 s more
-    "test_cnn.py",              # 94 s
-    "test_nothing_lost.py",     # 81 s
-    "test_kernels.py",          # 74 s
-    "test_svt_hard.py",         # 74 s
-    "test_compare.py",          # 53 s
-    "test_asv_suite.py",        # 44 s
-    "test_norm_hessian.py",     # 24 s
-    "test_sharded.py",          # 23 s
-    "test_health.py",           # 23 s
-    "test_bench_cli.py",        # 22 s
-    "test_distributed.py",      # 20 s
-    "test_measuring_process.py",  # 19 s
+    "test_reports.py",          # 70 s, and the files of its unit (SHARE_A_WORKER) ~32 s more
+    "test_svt_hard.py",         # 71 s
+    "test_kernels.py",          # 51 s, and the files of its unit ~14 s more
+    "test_nothing_lost.py",     # 58 s
+    "test_cnn.py",              # 46 s
+    "test_compare.py",          # 46 s
+    "test_asv_suite.py",        # 32 s
+    "test_bench_cli.py",        # 17 s
+    "test_health.py",           # 16 s
+    "test_sharded.py",          # 15 s
+    "test_distributed.py",      # 14 s
+    "test_measuring_process.py",  # 12 s
+    "test_worker_server.py",    # 12 s
 )
 
 
