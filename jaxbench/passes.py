@@ -37,20 +37,23 @@ BUDGET_PER_SIDE_S = 0.15   # ... and per side of the group (jaxbench.measure)
 # with the other's threads asleep, as in a process of its own, and both keep their default settings.
 SETTLE_S = 0.15
 # Untimed samples of a side before its first sample in a process and after each pause, up to
-# ``WARMUP_S`` of calls (a side of one call per sample: one call, below). A jitted call on XLA:CPU hands work to another thread and waits for it; on
-# this 2-core VM the hand-off is slow for a while after the cores were idle (SELU jit at 1e5, samples
-# of 20 ms after a 1 s pause: 122, 100, 108, 97, 73, 72 us; after 0.15 s: 82, 72, 69, 61, 60 us;
-# pinned to one core: 57 us throughout; medians of 15 cycles, one run), so a short process's first samples read up to 2x slow
-# (docs/comparisons.md "Slow after idle").
+# ``WARMUP_S`` of calls (a side of one call per sample: one call, below). A jitted call on XLA:CPU
+# hands work to another thread and waits for it; on this 2-core VM the hand-off is slow for a while
+# after the cores were idle (SELU jit at 1e5, samples of 20 ms after a 1 s pause: 122, 100, 108, 97,
+# 73, 72 us; after 0.15 s: 82, 72, 69, 61, 60 us; pinned to one core: 57 us throughout; medians of
+# 15 cycles, one run), so a short process's first samples read up to 2x slow (docs/comparisons.md
+# "Slow after idle").
 WARMUP_S = 0.1
 WARMUP_SAMPLES = 8      # at most, however short the calls
 # A side of one call per sample gets one untimed call where a side of several gets its untimed samples,
 # unless its last sample in this process took longer than this (a known-slow call is not warmed again
-# after each pause: the call's own length hides a cold start). At 9338903 (2-core Zen 3 EPYC,
-# 2026-12-07 00:17) svt_hard's NumPy full SVD at 256 (~30 ms a call, one call per sample), first of
-# its group, read its first sample of a process 1.57-2.35x its other samples in all 5 processes of
-# the run, without a warm-up; over the run's 95 one-call sides the first sample read a median
-# 1.045x the others (1.011x for sides of more than 4 calls a sample).
+# after each pause). What it was meant to fix, it did not: svt_hard's NumPy full SVD at 256 (~30 ms a
+# call, one call per sample, first of its group) read its first sample of a process 0.86-2.51x its
+# other samples in two make bench runs before (2eb0b98, 9338903: 8 of 10 processes above 1.3x) and
+# 0.98-2.23x in two after (97c218f, e1dec3a: 8 of 10 above 1.3x; 2-core Zen 3 EPYC, 2026-12-06/07).
+# Over all one-call sides the first sample read a median 1.017x and 1.045x the others before,
+# 0.994x, 1.009x and 1.025x after (three runs): within the runs' spread. Kept so that every side is
+# treated alike; the cause of svt's slow first sample is open (docs/comparisons.md).
 ONE_CALL_WARMUP_MAX_S = 0.25
 
 
@@ -81,7 +84,7 @@ def warm_up(timer: timeit.Timer, number: int, warmup_s: float = WARMUP_S, last_s
         timer.timeit(number=1)
         return 1
     spent, done = 0.0, 0
-    while number > 1 and spent < warmup_s and done < WARMUP_SAMPLES:
+    while spent < warmup_s and done < WARMUP_SAMPLES:
         spent += timer.timeit(number=number)
         done += 1
     return done

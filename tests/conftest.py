@@ -6,9 +6,10 @@ os.environ.setdefault("JAX_PLATFORMS", os.environ.get("JAX_PLATFORMS", ""))
 # One OpenBLAS thread in every test process and every process the tests start (NumPy's, SciPy's and
 # through SciPy jaxlib's LAPACK; read when the library loads, and no test has imported NumPy yet):
 # make test runs two workers on two cores, and each library's idle threads spin. make test, 2-core
-# Zen 3 EPYC at 2445 MHz, one run each: 373 s and 675 user-s with the default, 308 s and 552 user-s
-# with one thread (the figure fix of the same commit range included). threadpoolctl limits per
-# test file missed jaxlib's OpenBLAS, which SciPy loads after the limit is set.
+# Zen 3 EPYC at 2445 MHz, 2026-12-07: 373 s and 675 user-s with the default (one run; 380-411 s in
+# the runs of the day before), 308, 321 and 287 s with one thread (three runs, the figure fix of the
+# same commits included; 391-403 s in a slower hour of the VM). threadpoolctl limits per test file
+# missed jaxlib's OpenBLAS, which SciPy loads after the limit is set.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 # The tests compile with XLA's backend optimisations off, with XLA's older CPU loop emitters and with

@@ -19,7 +19,7 @@ from kernels.data import mnist
 # batch 64, and one more epoch in track_validation_error): its train step and evaluation are compiled
 # as make bench compiles them, XLA's defaults put back through jit's compiler_options, instead of
 # with conftest's FAST_COMPILE, which makes every step slower. test_cnn.py alone, one process, 2-core
-# Zen 3 EPYC, one run each: the 3-epoch fixture took 30.4 s with FAST_COMPILE, 15.2 s this way.
+# Zen 3 EPYC: the 3-epoch fixture took 30.4 s with FAST_COMPILE (one run), 15.2 and 14.9 s this way.
 MAKE_BENCH_COMPILE = {"xla_backend_optimization_level": 3, "xla_cpu_use_fusion_emitters": True}
 _MAKE_BENCH_JITS = {}
 
