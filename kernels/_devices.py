@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 
 from . import settings
 from ._case import Case, Unavailable, VerificationError
@@ -40,7 +41,10 @@ def with_forced_host_devices(xla_flags: str, n: int) -> str:
     return " ".join(kept + ([f"{FORCE_FLAG}={n}"] if n > 1 else []))
 
 
-def _backends_started() -> bool:
+def backends_started() -> bool:
+    """Whether this process has started a JAX backend (its runtime's threads run from then on)."""
+    if "jax" not in sys.modules:
+        return False
     try:
         from jax._src import xla_bridge
     except ImportError:  # pragma: no cover - a JAX without it: assume started, never guess
@@ -59,7 +63,7 @@ def force_host_devices(n: int) -> None:
     """
     if n < 1:
         raise ValueError(f"device count must be positive, got {n}")
-    if _backends_started():
+    if backends_started():
         import jax
 
         have = len(jax.devices("cpu"))

@@ -24,10 +24,22 @@ from results.frame import commit_matches, current, latest_commits, load_results
 from results.rows import CALIBRATION_KERNEL
 
 from .build import ALL_FORMATS, DEFAULT_FORMATS, build
+from .render import usable_cpus
 from .sections.health import print_health
 
 DEFAULT_RESULTS = ".asv/results"
 DEFAULT_OUT = "reports/out"
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
+    return n
 
 
 def parser() -> argparse.ArgumentParser:
@@ -43,6 +55,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--formats", default=",".join(DEFAULT_FORMATS),
                    help=f"comma-separated, from {', '.join(ALL_FORMATS)} (default {','.join(DEFAULT_FORMATS)})")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--jobs", type=positive_int, default=usable_cpus(),
+                   help=f"processes that draw the figures (default: the CPUs this process may use, "
+                        f"{usable_cpus()} here; 1: draw in this process)")
     p.add_argument("--health", action="store_true",
                    help="print the measurement health section (Markdown) of the selection instead of writing "
                         "the report (--out, --formats and --kernels do not apply)")
@@ -148,7 +163,7 @@ def main(argv=None) -> int:
     commits = resolve_commits(df, machines, args.commit)
     command = "python -m reports " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     built = build(results, args.out, machines, commits, kernels, formats, progress=not args.no_progress,
-                  command=command.strip())
+                  command=command.strip(), jobs=args.jobs)
     elapsed = time.perf_counter() - t0
     index = Path(args.out) / "index.html"
     print(f"report: {len(built.files)} files in {args.out} ({elapsed:.1f} s)"

@@ -47,12 +47,12 @@ ALL_FORMATS = ("png", "svg", "pdf", "md", "tex", "html", "csv")
 
 
 def build(results: Results, out_dir, machines=None, commits=None, kernels=None,
-          formats=DEFAULT_FORMATS, progress: bool = True, command: str = "") -> Built:
+          formats=DEFAULT_FORMATS, progress: bool = True, command: str = "", jobs: int = 1) -> Built:
     """Write the whole report for the given selection (commits: machine -> full hash): each
-    section's part, rendered into ``out_dir``."""
+    section's part, rendered into ``out_dir`` (the figures drawn in ``jobs`` processes)."""
     ctx = context.make(results, machines, commits, kernels, command)
     parts = [(section, section.part(ctx)) for section in SECTIONS]
-    return render.write(parts, Path(out_dir), formats, progress)
+    return render.write(parts, Path(out_dir), formats, progress, jobs)
 
 
 __all__ = ["ALL_FORMATS", "DEFAULT_FORMATS", "Built", "build", "slug"]

@@ -4,13 +4,17 @@ progress bar on a terminal) and assembles ``index.html``. It writes what the sec
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
 from jaxbench.progress import interactive
+from kernels._devices import backends_started
 
 from .figures import plots
 from .formats import html as H
@@ -44,13 +48,54 @@ def anchor_of(section) -> str:
     return getattr(section, "anchor", section.name)
 
 
-def draw(parts: list, built: Built, formats, progress: bool) -> dict:
-    """Draw and save every figure of every part; stem -> its PNG path (None without PNG)."""
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity; ``os.cpu_count()`` where that is unknown)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:   # not Linux
+        return os.cpu_count() or 1
+
+
+# The figures a drawing process draws, by index. A Figure's ``draw`` is a closure over the section's
+# rows and cannot be pickled, so the drawing processes are forked after this is set and inherit it.
+_PENDING: list = []
+
+
+def _save_pending(i: int, folder: Path, fmts: list) -> list:
+    """Draw and save the ``i``-th pending figure (in a drawing process); the paths written."""
+    f = _PENDING[i]
+    return plots.save(f.draw(), folder / f.stem, fmts)
+
+
+def saved_paths(figures: list, folder: Path, fmts: list, jobs: int = 1):
+    """The paths each figure was saved to, in ``figures``' order: drawn here, or in ``jobs`` forked
+    processes (matplotlib draws on one core; the figures are independent). Serial where fork is not
+    available, there is one figure or one job, or this process runs JAX (a fork would copy its
+    runtime's threads' locks: JAX warns that may deadlock; ``python -m reports`` never starts it)."""
+    if (jobs <= 1 or len(figures) <= 1 or "fork" not in multiprocessing.get_all_start_methods()
+            or backends_started()):
+        for f in figures:
+            yield plots.save(f.draw(), folder / f.stem, fmts)
+        return
+    global _PENDING
+    _PENDING = list(figures)
+    try:
+        with ProcessPoolExecutor(min(jobs, len(figures)), mp_context=multiprocessing.get_context("fork")) as pool:
+            yield from pool.map(_save_pending, range(len(figures)), [folder] * len(figures),
+                                [fmts] * len(figures))
+    finally:
+        _PENDING = []
+
+
+def draw(parts: list, built: Built, formats, progress: bool, jobs: int = 1) -> dict:
+    """Draw and save every figure of every part (in ``jobs`` processes); stem -> its PNG path (None
+    without PNG)."""
     png = {}
-    jobs = [(anchor_of(section), f) for section, part in parts for f in part.figures]
+    todo = [(anchor_of(section), f) for section, part in parts for f in part.figures]
+    saved = saved_paths([f for _, f in todo], built.out / "figures", image_formats(formats), jobs)
     # a bar on a terminal only: in a log (make bench > log, CI) its updates would be carriage returns
-    for anchor, f in tqdm(jobs, desc="figures", unit="fig", disable=not (progress and interactive(sys.stderr))):
-        paths = plots.save(f.draw(), built.out / "figures" / f.stem, image_formats(formats))
+    for (anchor, f), paths in tqdm(zip(todo, saved), total=len(todo), desc="figures", unit="fig",
+                                   disable=not (progress and interactive(sys.stderr))):
         built.files += paths
         png[f.stem] = next((p for p in paths if p.suffix == ".png"), None)
         built.figures.setdefault(anchor, []).append((f.kernel, png[f.stem], f.caption))
@@ -117,13 +162,13 @@ def files_html(built: Built) -> str:
             + (f"<p class=note>Not drawn:</p><ul>{notdrawn}</ul>" if notdrawn else ""))
 
 
-def write(parts: list, out: Path, formats, progress: bool = True) -> Built:
-    """Write the report folder from ``parts`` ([(section, Part)], in page order): figures, then each
-    part's files, then index.html (with html)."""
+def write(parts: list, out: Path, formats, progress: bool = True, jobs: int = 1) -> Built:
+    """Write the report folder from ``parts`` ([(section, Part)], in page order): figures (drawn in
+    ``jobs`` processes), then each part's files, then index.html (with html)."""
     (out / "figures").mkdir(parents=True, exist_ok=True)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     built = Built(out, skipped=[s for _, part in parts for s in part.skipped])
-    png = draw(parts, built, formats, progress)
+    png = draw(parts, built, formats, progress, jobs)
     for _, part in parts:
         for doc in part.docs:
             built.files += write_doc(doc, out, formats)
@@ -135,4 +180,4 @@ def write(parts: list, out: Path, formats, progress: bool = True) -> Built:
     return built
 
 
-__all__ = ["Built", "IMAGE_FORMATS", "TITLE", "image_formats", "write", "write_doc", "page_sections"]
+__all__ = ["Built", "IMAGE_FORMATS", "TITLE", "image_formats", "usable_cpus", "write", "write_doc", "page_sections"]

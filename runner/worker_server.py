@@ -65,9 +65,9 @@ def preload() -> list[str]:
 
 def backend_started() -> bool:
     """Whether this process has started a JAX backend (a fork would then share its threads)."""
-    from kernels._devices import _backends_started
+    from kernels._devices import backends_started
 
-    return _backends_started()
+    return backends_started()
 
 
 def _jax_env_changed(env: dict) -> list[str]:

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 import re
+from types import SimpleNamespace
 
 from _support import results_digest as _digest
 from results import median_intervals
@@ -511,6 +512,55 @@ def test_report_still_built_with_bad_input(results_copy, tmp_path):
     assert (tmp_path / "out" / "tables" / "selu.md").stat().st_size > 0
     assert any(p.name.startswith("speedup_selu") for p in built.files)
     assert len(_messages(rec)) >= 2
+
+
+@pytest.mark.filterwarnings("ignore:os.fork")   # JAX's, where an earlier test of this worker started it
+def test_figures_drawn_in_processes_are_the_serial_ones(tmp_path, monkeypatch):
+    from reports import render
+    from reports.parts import Figure, Part
+    real, pids = plots.save, tmp_path / "pids"
+    monkeypatch.setattr(render, "backends_started", lambda: False)   # the children draw only matplotlib
+
+    def save(fig, stem, formats=("png",)):        # forked drawing processes inherit this patch
+        with open(pids, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        return real(fig, stem, formats)
+    monkeypatch.setattr(plots, "save", save)
+
+    def bars(k):                                   # a closure, as every section's figures are
+        def draw():
+            fig, ax = plots.plt.subplots(figsize=(2, 1.5))
+            ax.bar(range(k + 2), [k + i for i in range(k + 2)])
+            ax.set_title(f"figure {k}")
+            return fig
+        return draw
+    parts = [(SimpleNamespace(name=s, title=s.upper()),
+              Part(figures=(f := [Figure(f"{s}_{k}", bars(k), f"caption {k}", kernel=s) for k in ks]), page=f))
+             for s, ks in (("a", (0, 1, 2)), ("b", (3, 4)))]
+    built = {j: render.write(parts, tmp_path / f"j{j}", ("png", "html"), progress=False, jobs=j) for j in (1, 2)}
+    drawers = pids.read_text().split()
+    assert len(drawers) == 10 and set(drawers[:5]) == {str(os.getpid())} and str(os.getpid()) not in drawers[5:]
+    assert [p.relative_to(tmp_path / "j1") for p in built[1].files] == \
+        [p.relative_to(tmp_path / "j2") for p in built[2].files]
+    assert len(built[1].files) == 6 and built[1].figures.keys() == built[2].figures.keys() == {"a", "b"}
+    for p in built[1].files:          # the same bytes, in the order of the sections (index.html too)
+        assert p.read_bytes() == (tmp_path / "j2" / p.relative_to(tmp_path / "j1")).read_bytes(), p.name
+    assert render._PENDING == []
+
+
+def test_figures_drawn_here_where_jax_runs(tmp_path, monkeypatch):
+    from reports import render
+    monkeypatch.setattr(render, "backends_started", lambda: True)
+    monkeypatch.setattr(render, "ProcessPoolExecutor", None)   # would raise TypeError if used
+    figs = [SimpleNamespace(stem=f"f{k}", draw=lambda: plots.plt.figure(figsize=(1, 1))) for k in range(2)]
+    paths = list(render.saved_paths(figs, tmp_path, ["png"], jobs=2))
+    assert paths == [[tmp_path / "f0.png"], [tmp_path / "f1.png"]] and all(p[0].stat().st_size for p in paths)
+
+
+def test_jobs_must_be_a_whole_number(tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--results", str(FIXTURES), "--out", str(tmp_path / "o"), "--jobs", "0"])
+    assert e.value.code == 2 and "'0' is not a whole number >= 1" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args, what", [
