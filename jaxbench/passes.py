@@ -37,24 +37,16 @@ BUDGET_PER_SIDE_S = 0.15   # ... and per side of the group (jaxbench.measure)
 # with the other's threads asleep, as in a process of its own, and both keep their default settings.
 SETTLE_S = 0.15
 # Untimed samples of a side before its first sample in a process and after each pause, up to
-# ``WARMUP_S`` of calls (a side of one call per sample: one call, below). A jitted call on XLA:CPU
-# hands work to another thread and waits for it; on this 2-core VM the hand-off is slow for a while
-# after the cores were idle (SELU jit at 1e5, samples of 20 ms after a 1 s pause: 122, 100, 108, 97,
-# 73, 72 us; after 0.15 s: 82, 72, 69, 61, 60 us; pinned to one core: 57 us throughout; medians of
-# 15 cycles, one run), so a short process's first samples read up to 2x slow (docs/comparisons.md
-# "Slow after idle").
+# ``WARMUP_S`` of calls (sides of several calls per sample only: for a call of >= 20 ms a wake-up's
+# ~50 us is lost in it). A jitted call on XLA:CPU hands work to another thread and waits for it; on
+# this 2-core VM the hand-off is slow for a while after the cores were idle (SELU jit at 1e5, samples
+# of 20 ms after a 1 s pause: 122, 100, 108, 97, 73, 72 us; after 0.15 s: 82, 72, 69, 61, 60 us;
+# pinned to one core: 57 us throughout; medians of 15 cycles, one run), so a short process's first
+# samples read up to 2x slow (docs/comparisons.md "Slow after idle"). One untimed call before the
+# cold samples of one-call sides too was tried (97c218f) and removed: over four make bench runs it
+# changed nothing measurable and cost 24-28 s of calls a run (docs/comparisons.md).
 WARMUP_S = 0.1
 WARMUP_SAMPLES = 8      # at most, however short the calls
-# A side of one call per sample gets one untimed call where a side of several gets its untimed samples,
-# unless its last sample in this process took longer than this (a known-slow call is not warmed again
-# after each pause). What it was meant to fix, it did not: svt_hard's NumPy full SVD at 256 (~30 ms a
-# call, one call per sample, first of its group) read its first sample of a process 0.86-2.51x its
-# other samples in two make bench runs before (2eb0b98, 9338903: 8 of 10 processes above 1.3x) and
-# 0.98-2.23x in two after (97c218f, e1dec3a: 8 of 10 above 1.3x; 2-core Zen 3 EPYC, 2026-12-06/07).
-# Over all one-call sides the first sample read a median 1.017x and 1.045x the others before,
-# 0.994x, 1.009x and 1.025x after (three runs): within the runs' spread. Kept so that every side is
-# treated alike; the cause of svt's slow first sample is open (docs/comparisons.md).
-ONE_CALL_WARMUP_MAX_S = 0.25
 
 
 @dataclass
@@ -74,17 +66,11 @@ def calls_per_sample(run, min_sample_s: float = MIN_SAMPLE_S) -> int:
     return cps(run, min_sample_s)
 
 
-def warm_up(timer: timeit.Timer, number: int, warmup_s: float = WARMUP_S, last_s: float | None = None) -> int:
+def warm_up(timer: timeit.Timer, number: int, warmup_s: float = WARMUP_S) -> int:
     """Untimed samples of one side until ``warmup_s`` of calls are spent (``WARMUP_SAMPLES`` at
-    most; none with ``warmup_s`` 0); a side of one call per sample: one untimed call, none where
-    ``last_s`` (its last sample in this process, seconds) exceeds ``ONE_CALL_WARMUP_MAX_S``; how many it took."""
-    if number == 1:
-        if warmup_s <= 0 or (last_s is not None and last_s > ONE_CALL_WARMUP_MAX_S):
-            return 0
-        timer.timeit(number=1)
-        return 1
+    most; none for a side of one call per sample, or with ``warmup_s`` 0); how many it took."""
     spent, done = 0.0, 0
-    while spent < warmup_s and done < WARMUP_SAMPLES:
+    while number > 1 and spent < warmup_s and done < WARMUP_SAMPLES:
         spent += timer.timeit(number=number)
         done += 1
     return done
@@ -123,7 +109,6 @@ def sample(runs, pairs, *, numbers=None, min_passes: int = MIN_PASSES, max_passe
     out = Sampled(numbers)
     start = clock()
     previous, cold = None, True     # cold: the process's first sample, or one after a pause
-    last: list[float | None] = [None] * len(runs)    # each side's last sample here, seconds per call
     for k in range(max_passes):
         row = [0.0] * len(runs)
         for i in order_of(k, len(runs)):
@@ -133,9 +118,9 @@ def sample(runs, pairs, *, numbers=None, min_passes: int = MIN_PASSES, max_passe
                     cold = True
                 previous = libraries[i]
             if cold:
-                warm_up(timers[i], numbers[i], warmup_s, last[i])
+                warm_up(timers[i], numbers[i], warmup_s)
                 cold = False
-            row[i] = last[i] = timers[i].timeit(number=numbers[i]) / numbers[i]
+            row[i] = timers[i].timeit(number=numbers[i]) / numbers[i]
         out.passes.append(row)
         out.seconds = clock() - start
         if k + 1 >= min_passes and (k + 1) % 2 == 0:   # stop only at the end of a balanced pair
