@@ -145,10 +145,9 @@ def run(args, config: Path) -> int:
         rc = measure(args, config, results_dir, machine, commit, started)
     if rc is not None:
         return rc
-    if not args.no_report:
-        # results elsewhere: the report goes beside them, never over the repository's reports/out
-        out = results_dir.parent / "report" if args.results_dir else None
-        report(config, results_dir, html_dir, out)
+    # results elsewhere: the report goes beside them, never over the repository's reports/out
+    out = results_dir.parent / "report" if args.results_dir else None
+    health_and_report(results_dir, machine, commit, None if args.no_report else (config, html_dir, out))
     return 0
 
 
@@ -166,8 +165,8 @@ def worker_runner(server, env: dict):
 
 
 def measure(args, config: Path, results_dir: Path, machine: str, commit: str, started: float) -> int | None:
-    """The asv rounds, the comparison sweeps, calibration, facts and health; an exit code when
-    interrupted, None when the report may follow."""
+    """The asv rounds, the comparison sweeps, calibration and facts; an exit code when
+    interrupted, None when the health and the report may follow."""
     gpu = _gpu_present()
     # set here too: the selection below imports the bench modules, whose grids depend on it
     os.environ.update(settings.env(sizes="full" if args.full else "default"))
@@ -263,7 +262,8 @@ def _samples_asked(args) -> dict:
 
 def summarize(args, results_dir: Path, machine: str, commit: str, started: float, run_log: RunLog,
               log_path: Path) -> None:
-    """Write the machine facts, print the run's totals, then the measurement health's summary."""
+    """Write the machine facts and print the run's totals (the health's summary follows the lock's
+    release: :func:`health_and_report`)."""
     from . import facts
     from bench.common import _TimeBench
 
@@ -280,20 +280,38 @@ def summarize(args, results_dir: Path, machine: str, commit: str, started: float
               + f" -- tracebacks in {log_path}; the run went on")
     print(f"results: {results_dir / machine} (asv JSON, commit {commit[:8]})")
     print(f"facts:   {facts_path}")
+
+
+def health_and_report(results_dir: Path, machine: str, commit: str, report_to: tuple | None) -> None:
+    """The measurement health's summary of this run (``python -m reports --health --summary``),
+    printed as it comes, and the report (``report_to``: (config, html_dir, out); None: no report)
+    built beside it, its output printed after the health's. Both only read the results; side by
+    side on 2 cores the report's loading overlaps the health's (~10 s each on the 2-core VM)."""
     health = [sys.executable, "-m", "reports", "--health", "--summary", "--results", str(results_dir),
               "--machine", machine, "--commit", commit]
     print("\n== measurement health (python -m reports --health)", flush=True)
-    subprocess.run(health, cwd=ROOT)
+    checking = subprocess.Popen(health, cwd=ROOT)
+    try:
+        if report_to is not None:
+            config, html_dir, out = report_to
+            report(config, results_dir, html_dir, out, before=checking.wait)
+    finally:
+        checking.wait()
 
 
-def report(config: Path, results_dir: Path, html_dir: Path, out: Path | None = None) -> None:
-    """The report (``python -m reports``, into ``out`` if given); asv's own HTML if that fails."""
-    cmd = [sys.executable, "-m", "reports", "--results", str(results_dir)] + (["--out", str(out)] if out else [])
-    rc = subprocess.run(cmd, cwd=ROOT).returncode
-    if rc == 0:
+def report(config: Path, results_dir: Path, html_dir: Path, out: Path | None = None, before=lambda: None) -> None:
+    """The report (``python -m reports``, into ``out`` if given), its output printed once ``before()``
+    returns; asv's own HTML if it fails."""
+    cmd = [sys.executable, "-m", "reports", "--results", str(results_dir), "--no-progress"] + \
+        (["--out", str(out)] if out else [])
+    building = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    before()
+    said, _ = building.communicate()
+    print(said, end="", flush=True)
+    if building.returncode == 0:
         print("report:  written by `python -m reports` (its output above says where)")
         return
-    print(f"report:  `python -m reports` failed (exit {rc}); falling back to asv publish")
+    print(f"report:  `python -m reports` failed (exit {building.returncode}); falling back to asv publish")
     rc = subprocess.run(_asv("publish", "--config", str(config)), cwd=ROOT).returncode
     where = html_dir / "index.html"
     print(f"report:  {where} (asv publish{'' if rc == 0 else f' FAILED, exit {rc}'}; "

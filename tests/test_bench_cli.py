@@ -61,17 +61,47 @@ def test_ctrl_c_stops_at_once_and_keeps_finished_rounds(tmp_path, short_tmp):
     assert children.marked(f"TMPDIR={short_tmp}") == []   # and every process it started (asv's forkserver too)
 
 
+class _Process:
+    """A stand-in for subprocess.Popen that logs what happens to it."""
+
+    def __init__(self, log, cmd, said="", rc=0):
+        self.log, self.cmd, self.said, self.returncode = log, cmd, said, rc
+
+    def wait(self):
+        self.log.append(("wait", self.cmd[3]))
+        return self.returncode
+
+    def communicate(self):
+        self.log.append(("output", self.cmd[3]))
+        return self.said, None
+
+
 def test_results_elsewhere_get_their_report_beside_them(monkeypatch, tmp_path):
     calls = []
-
-    class Done:
-        returncode = 0
-
-    monkeypatch.setattr(runner_main.subprocess, "run", lambda cmd, **kw: calls.append(cmd) or Done())
+    monkeypatch.setattr(runner_main.subprocess, "Popen", lambda cmd, **kw: calls.append(cmd) or _Process([], cmd))
     runner_main.report(Path("conf"), tmp_path / "results", tmp_path / "html", tmp_path / "report")
     assert calls[-1][-2:] == ["--out", str(tmp_path / "report")]
     runner_main.report(Path("conf"), tmp_path / "results", tmp_path / "html")
     assert "--out" not in calls[-1]
+
+
+def test_health_prints_first_while_the_report_builds_beside_it(monkeypatch, tmp_path, capsys):
+    log = []
+
+    def popen(cmd, **kw):
+        log.append(("start", cmd[3]))
+        said = "report: 9 files in out\n" if "--health" not in cmd else ""
+        return _Process(log, cmd, said)
+    monkeypatch.setattr(runner_main.subprocess, "Popen", popen)
+    runner_main.health_and_report(tmp_path, "box", "abc", (Path("conf"), tmp_path / "html", None))
+    # both started before either is waited for; the report's output printed after the health ended
+    assert log[:3] == [("start", "--health"), ("start", "--results"), ("wait", "--health")]
+    assert log.index(("output", "--results")) > log.index(("wait", "--health"))
+    out = capsys.readouterr().out
+    assert out.index("== measurement health") < out.index("report: 9 files in out") < out.index("report:  written")
+    log.clear()
+    runner_main.health_and_report(tmp_path, "box", "abc", None)        # --no-report: the health only
+    assert log == [("start", "--health"), ("wait", "--health")]
 
 
 @pytest.mark.parametrize("argv, message", [
