@@ -150,6 +150,9 @@ def test_calls_per_sample_stops_probing_slow_calls(monkeypatch):
     monkeypatch.setattr(timing.timeit, "Timer", Counting)
     assert timing.calls_per_sample(lambda: None, 0.02) == 1
     assert len(calls) == 3
+    calls.clear()      # a call as long as the whole probe (PROBE_S): one call per sample after that call
+    monkeypatch.setattr(Counting, "PER_CALL", timing.PROBE_S)
+    assert timing.calls_per_sample(lambda: None, 0.02) == 1 and calls == [1]
 
 
 def _leaves(x):
