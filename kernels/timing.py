@@ -65,6 +65,12 @@ def calls_per_sample(run, min_sample_s: float = 0.05, margin: float = 1.25) -> i
     while per_call >= margin * min_sample_s and (calls < 3 or spent < PROBE_S):
         t = timeit.Timer(run).timeit(1)
         per_call, spent, calls = min(per_call, t), spent + t, calls + 1
+    return calls_for(per_call, min_sample_s, margin)
+
+
+def calls_for(per_call: float, min_sample_s: float = 0.05, margin: float = 1.25) -> int:
+    """Calls per sample for calls of ``per_call`` seconds: one only where a call is clearly slower
+    than ``min_sample_s`` (``margin`` x it), else enough for a sample of ``min_sample_s`` (2 at least)."""
     if per_call >= margin * min_sample_s:
         return 1
     return max(2, math.ceil(min_sample_s / per_call))

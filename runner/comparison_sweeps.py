@@ -310,11 +310,14 @@ def _passes_text(rows: list[Measured], passes: dict[str, int]) -> str:
 
 
 def _calls_per_sample(drops: Path, machine_dir: Path, commit: str) -> Path:
-    """The calls per sample the first sweep's processes chose, written into ``drops`` for the later
-    processes (``settings.CALLS_PER_SAMPLE``); the file."""
+    """The calls per sample the first sweep's processes chose (one-call sides that read faster than
+    the probe's threshold there get more: ``records.calls_per_sample``), written into ``drops`` for
+    the later processes (``settings.CALLS_PER_SAMPLE``); the file."""
+    from jaxbench.passes import MIN_SAMPLE_S
+
     numbers = drops / "calls-per-sample.jsonc"   # not a drop: store.collect reads *.json
-    numbers.write_text(json.dumps(records.calls_per_sample(records.load(machine_dir)["commits"].get(commit))),
-                       encoding="utf-8")
+    entry = records.load(machine_dir)["commits"].get(commit)
+    numbers.write_text(json.dumps(records.calls_per_sample(entry, MIN_SAMPLE_S)), encoding="utf-8")
     return numbers
 
 

@@ -386,6 +386,19 @@ def test_side_costs_share_each_groups_overhead_and_passes_among_its_sides():
     planned = comparison_sweeps.planned_seconds(entry, passes=4)
     assert planned["c"] == pytest.approx(2.0 + 4 * 0.5)
 
+def test_calls_per_sample_come_from_the_earliest_process_and_fill_quick_one_call_sides():
+    """The later processes reuse the earliest process's calls per sample; with ``min_sample_s`` a side
+    it timed one call per sample that read faster than the probe's threshold there (a cold first call
+    outlasted the probe) gets enough calls for a sample, the others keep theirs."""
+    early = {"started": 1.0, "groups": [{"sides": ["a", "b", "c", "d"], "numbers": [40, 1, 1, 1],
+                                         "passes": [[1e-4, 0.030, 0.010, 0.5], [1e-4, 0.026, 0.012, None]]}]}
+    late = {"started": 2.0, "groups": [{"sides": ["a", "c", "e"], "numbers": [7, 9, 3], "passes": [[1, 1, 1]]}]}
+    entry = {"processes": [late, early]}
+    assert records.calls_per_sample(entry) == {"a": 40, "b": 1, "c": 1, "d": 1, "e": 3}
+    # c: samples of 10-12 ms at one call -> ceil(0.02 / 0.010) = 2; b (26-30 ms >= 1.25 x 20 ms) stays at 1
+    assert records.calls_per_sample(entry, 0.02) == {"a": 40, "b": 1, "c": 2, "d": 1, "e": 3}
+
+
 
 def test_extra_processes_take_few_passes_where_processes_disagree():
     """Kalibera & Jones with measured components: processes that disagree (a large share of the
