@@ -48,8 +48,10 @@ def pair_indices(comp, keys: list[str]):
     return records.side_indices(comp.num.key, comp.den.key, comp.transfer, keys)
 
 
-def _prepare_sides(group, keys):
-    """{key: blocking callable} of the sides that run here, and {key: reason} of those that do not."""
+def _prepare_sides(group, keys, checked_before=frozenset()):
+    """{key: blocking callable} of the sides that run here, and {key: reason} of those that do not;
+    a case of ``checked_before`` (an earlier process of this run prepared it, which checks its output
+    against NumPy) is not checked again (``kernels.prepare(checked=False)``)."""
     import kernels
     from kernels import settings
 
@@ -62,7 +64,7 @@ def _prepare_sides(group, keys):
             continue
         if base not in prepared:
             try:
-                prepared[base] = kernels.prepare(cases[base])
+                prepared[base] = kernels.prepare(cases[base], checked=base not in checked_before)
             except settings.SettingError:
                 raise                       # a bad setting fails the process; it is no reason to leave a side out
             except kernels.Unavailable as exc:
@@ -85,15 +87,17 @@ def _prepare_sides(group, keys):
 def measure_group(group, **sampling) -> dict:
     """Prepare and time one group interleaved (``sampling``: :func:`jaxbench.passes.sample` options)."""
     keys = side_keys(group)
+    # the run's first process probed the calls per sample of the sides it measured (not again), and
+    # prepared them, which checked each against NumPy: with the same seeded inputs, not again either
+    known = records.env_numbers()
     t0 = time.perf_counter()
-    runs, missing = _prepare_sides(group, keys)
+    runs, missing = _prepare_sides(group, keys, frozenset(known))
     prepare_s = time.perf_counter() - t0
     # NumPy's sides first: a pass (and its reverse) then changes library once (passes.SETTLE_S)
     here = sorted((k for k in keys if k in runs), key=lambda k: library(k) != "numpy")
     pairs = [p for p in (pair_indices(c, here) for c in group) if p is not None]
     record = {"sides": here, "missing": missing, "numbers": [], "passes": [], "stopped": "",
               "prepare_seconds": round(prepare_s, 3), "sample_seconds": 0.0}
-    known = records.env_numbers()   # the run's first process probed the calls per sample: not again
     if here and all(k in known for k in here):
         sampling.setdefault("numbers", [known[k] for k in here])
     if here:   # a group's sampling budget grows with its sides (17 sides got 4 passes of 1 s before)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import kernels
@@ -130,6 +131,25 @@ def test_jit_case_reports_compile_and_transfer_time():
     kernels.prepare(Case("selu", "jax-cpu", "implicit", "jit", 1000))
     # a second compile of the same kernel in the process is a real XLA compile, not a cache hit
     assert len(compiles) > before
+
+
+def test_an_unchecked_case_computes_no_reference_and_refuses_a_check(monkeypatch):
+    """prepare(checked=False) (a later process of a run: the first one checked the case) runs the
+    same computation without the NumPy reference; its error is NaN and check() says why it cannot."""
+    case = Case("selu", "jax-cpu", "explicit", "jit", 1000)
+    out = np.asarray(kernels.prepare(case).run())
+
+    def no_reference(*a, **kw):
+        raise AssertionError("the NumPy reference was computed")
+
+    monkeypatch.setattr(kernels._prepare, "_reference", no_reference)
+    p = kernels.prepare(case, checked=False)
+    assert np.isnan(p.error) and p.reference is None
+    np.testing.assert_array_equal(np.asarray(p.run()), out)
+    with pytest.raises(ValueError, match="checked=False"):
+        p.check()
+    with pytest.raises(AssertionError, match="reference was computed"):
+        kernels.prepare(case)
 
 
 def test_measure_reports_median_within_quartiles():

@@ -208,19 +208,45 @@ def test_a_bad_setting_fails_the_engine_where_a_refusal_leaves_a_side_out(monkey
     comp = declare.for_kernel("selu")[0]
     keys = [comp.num.key, comp.den.key]
 
-    def refuse(c):
+    def refuse(c, **kw):
         raise ValueError("too big")
 
     monkeypatch.setattr(kernels, "prepare", refuse)
     runs, missing = measure._prepare_sides([comp], keys)
     assert runs == {} and set(missing) == set(keys) and all(v.startswith("refused: too big") for v in missing.values())
 
-    def bad(c):
+    def bad(c, **kw):
         raise settings.SettingError("JAXBENCH_MATMUL_PRECISION='fast': expected ...")
 
     monkeypatch.setattr(kernels, "prepare", bad)
     with pytest.raises(settings.SettingError):
         measure._prepare_sides([comp], keys)
+
+
+def test_a_process_checks_against_numpy_only_the_sides_the_runs_first_process_did_not_measure(monkeypatch, tmp_path):
+    """Sides named in the calls-per-sample file (settings.CALLS_PER_SAMPLE: the run's first process
+    measured them, and preparing them there checked them) are prepared unchecked; the rest checked."""
+    import json
+    import types
+
+    import kernels
+
+    from jaxbench import declare, measure
+
+    comp = declare.for_kernel("selu")[0]
+    asked = {}
+
+    def prepare(case, checked=True):
+        asked[case.key] = checked
+        return types.SimpleNamespace(run=lambda: None, transfer_run=None)
+
+    monkeypatch.setattr(kernels, "prepare", prepare)
+    numbers = tmp_path / "numbers.jsonc"
+    numbers.write_text(json.dumps({comp.num.key: 5}))
+    monkeypatch.setenv(settings.CALLS_PER_SAMPLE.var, str(numbers))
+    record = measure.measure_group([comp], max_passes=2, min_sample_s=1e-4)
+    assert asked == {comp.num.key: False, comp.den.key: True}
+    assert dict(zip(record["sides"], record["numbers"]))[comp.num.key] >= 2 and len(record["passes"]) == 2
 
 
 def test_the_runner_refuses_a_bad_switch(monkeypatch, capsys):
