@@ -27,7 +27,7 @@ from pathlib import Path
 
 from kernels import settings
 
-from .asv_run import ROOT, _asv, _conf, _config, _repeat, asv_runner, room_needed, selection, timed_rounds
+from .asv_run import CALIBRATION, ROOT, _asv, _conf, _config, _repeat, asv_runner, room_needed, selection, timed_rounds
 from .cli import parse_args
 from .run_log import RunLog
 
@@ -195,7 +195,7 @@ def measure(args, config: Path, results_dir: Path, machine: str, commit: str, st
                   f"of the rounds and sweeps that finished: {run_log.kept_text()} (asv JSON in {results_dir / machine}, "
                   f"commit {commit[:8]}); the round in progress is lost (asv saves a round when it ends; a "
                   f"comparison sweep keeps the classes it finished). "
-                  f"Not done: calibration, health, report. `python -m reports --results "
+                  f"Not done: {'' if 'calibration' in run_log.kept else 'calibration, '}health, report. `python -m reports --results "
                   f"{results_dir}` reports what was kept.", flush=True)
             return 130
     summarize(args, results_dir, machine, commit, started, run_log, log_path)
@@ -213,16 +213,20 @@ def _record(config: Path, machine: str, commit: str, entry: dict, log) -> None:
 def checkout_run(args, gpu: bool, run_asv, run_worker, env: dict, machine_dir: Path, commit: str, started: float,
                  run_log: RunLog, record=None) -> None:
     """The checkout's run: the asv rounds, the comparison sweeps, the calibration, each into ``run_log``."""
-    timed_rounds(args, gpu, run_asv, machine_dir, commit, run_log, deadline=started + RUN_BUDGET_S)
+    # the machine's measured peaks (the reports' "percent of peak"): in the round's asv invocation
+    # when there is one round, after the rounds otherwise
+    with_round = args.comparisons and not args.timed_only
+    timed_rounds(args, gpu, run_asv, machine_dir, commit, run_log, deadline=started + RUN_BUDGET_S,
+                 calibration=with_round)
     if args.comparisons:   # every ratio the report states, paired, in several processes
         from . import comparison_sweeps
 
         comparison_sweeps.run(args.kernel_list, gpu, run_worker, env, machine_dir, commit,
                        append=args.append, processes=args.processes, run_log=run_log,
                        deadline=started + RUN_BUDGET_S, record=record)
-    if not args.timed_only:   # the machine's measured peaks: the reports' "percent of peak"
+    if not args.timed_only and not with_round:
         print("\n== calibration: GEMM peak and copy bandwidth of this machine", flush=True)
-        run_log.failed_run("calibration", run_asv([r"^bench_calibration\."]))
+        run_log.failed_run("calibration", run_asv([CALIBRATION]))
 
 
 def commits_run(args, config: Path, machine: str, env: dict, log, gpu: bool, machine_dir: Path,

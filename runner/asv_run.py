@@ -91,7 +91,8 @@ def asv_runner(args, config: Path, commit: str, machine: str, env: dict, log, in
     return run_asv
 
 
-INVOCATIONS = 3   # asv invocations per round: each costs ~12 s of asv start-up, discovery and results I/O here
+INVOCATIONS = 3   # asv invocations per round of asv-timed rounds: each costs ~12 s of asv start-up, discovery and results I/O here
+CALIBRATION = r"^bench_calibration\."
 
 
 def kernel_chunks(kernels: list[str], cases: dict, n: int = INVOCATIONS) -> list[list[str]]:
@@ -110,10 +111,13 @@ def kernel_chunks(kernels: list[str], cases: dict, n: int = INVOCATIONS) -> list
 
 
 def timed_rounds(args, gpu: bool, run_asv, machine_dir: Path, commit: str, run_log,
-                 deadline: float | None = None) -> None:
+                 deadline: float | None = None, calibration: bool = False) -> None:
     """The asv rounds: round 1 every benchmark of each kernel, later rounds the steady-state timings;
     one asv invocation and one console line per chunk of kernels (:func:`kernel_chunks`) and round;
-    each goes into ``run_log`` (:class:`runner.run_log.RunLog`)."""
+    each goes into ``run_log`` (:class:`runner.run_log.RunLog`). With the comparisons on there is one
+    round of what only a fresh process measures, in one invocation (~60 cases, ~80 s of benchmarks:
+    three invocations cost ~24 s more); ``calibration`` adds the machine's calibration to it (one
+    invocation less again)."""
     from results import rounds as rounds_file
 
     from . import outcome
@@ -126,10 +130,12 @@ def timed_rounds(args, gpu: bool, run_asv, machine_dir: Path, commit: str, run_l
         picked = {k: selection(k, gpu, args.full, timed_only=r > 1 or args.timed_only, steady=not engine)
                   for k in args.kernel_list}
         live = [k for k in args.kernel_list if picked[k][0]]
-        for chunk in kernel_chunks(live, {k: picked[k][1] for k in live}):
-            name = ", ".join(chunk)
+        chunks = kernel_chunks(live, {k: picked[k][1] for k in live}, 1 if engine else INVOCATIONS)
+        for i, chunk in enumerate(chunks or ([[]] if calibration else [])):
+            calibrate = calibration and r == 1 and i == max(len(chunks) - 1, 0)
+            name = ", ".join(chunk + (["calibration"] if calibrate else []))
             wanted = {b: keys for k in chunk for b, keys in picked[k][3].items()}
-            regexes = [rx for k in chunk for rx in picked[k][0]]
+            regexes = [rx for k in chunk for rx in picked[k][0]] + ([CALIBRATION] if calibrate else [])
             rc, status = outcome.run_pass(
                 name, sum(picked[k][1] for k in chunk),
                 lambda on_line: run_asv(regexes, append=r > 1 or args.append, on_line=on_line),
@@ -138,3 +144,5 @@ def timed_rounds(args, gpu: bool, run_asv, machine_dir: Path, commit: str, run_l
             for k in chunk:
                 rounds_file.record(machine_dir, commit, r + int(args.append), f"bench_{k}.")
                 run_log.keep(f"{k} round {r}")
+            if calibrate:
+                run_log.keep("calibration")

@@ -167,7 +167,34 @@ def test_health_report_prefers_pairs_and_shows_asv_beside(loaded):
     assert not math.isnan(plain.null["share_within"]) or plain.null["pairs"] == 0
 
 
-def test_a_round_is_three_invocations_over_contiguous_chunks_of_kernels():
+def test_the_round_of_a_comparisons_run_is_one_asv_invocation_with_the_calibration(tmp_path):
+    """With the comparisons on, the fresh-process round and the calibration are one asv invocation
+    (each invocation costs ~12 s of asv start-up); with them off, a round is three, no calibration."""
+    from types import SimpleNamespace
+
+    from runner.asv_run import CALIBRATION, timed_rounds
+    from runner.run_log import RunLog
+
+    calls = []
+
+    def run_asv(regexes, append=False, on_line=None):
+        calls.append(list(regexes))
+        return 0
+
+    args = SimpleNamespace(comparisons=True, rounds=1, kernel_list=["batching", "selu", "svt_soft"], full=False,
+                           timed_only=False, append=False)
+    log = RunLog()
+    timed_rounds(args, False, run_asv, tmp_path / "vm", "c0ffee", log, calibration=True)
+    assert len(calls) == 1 and calls[0][-1] == CALIBRATION
+    assert all(any(rx.startswith(f"^bench_{k}\\.") for rx in calls[0]) for k in args.kernel_list), calls
+    assert log.kept == ["batching round 1", "selu round 1", "svt_soft round 1", "calibration"]
+    calls.clear()
+    args.comparisons = False
+    timed_rounds(args, False, run_asv, tmp_path / "vm", "c0ffee", RunLog())
+    assert len(calls) == 3 and not any(CALIBRATION in c for c in calls)
+
+
+def test_an_asv_timed_round_is_three_invocations_over_contiguous_chunks_of_kernels():
     from runner.asv_run import kernel_chunks
 
     cases = {"batching": 23, "cnn_step": 13, "fgsm": 7, "grad": 14, "hessian": 18, "matmul": 41, "norm": 12,
