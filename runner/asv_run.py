@@ -115,9 +115,9 @@ def timed_rounds(args, gpu: bool, run_asv, machine_dir: Path, commit: str, run_l
     """The asv rounds: round 1 every benchmark of each kernel, later rounds the steady-state timings;
     one asv invocation and one console line per chunk of kernels (:func:`kernel_chunks`) and round;
     each goes into ``run_log`` (:class:`runner.run_log.RunLog`). With the comparisons on there is one
-    round of what only a fresh process measures, in one invocation (~60 cases, ~80 s of benchmarks:
-    three invocations cost ~24 s more); ``calibration`` adds the machine's calibration to it (one
-    invocation less again)."""
+    round of what only a fresh process measures (~60 cases), in one invocation; ``calibration`` adds
+    the machine's calibration to it (make bench on the 2-core VM, same hour: the round in three
+    invocations and the calibration in a fourth 97 + 23 s, all in one 106 s)."""
     from results import rounds as rounds_file
 
     from . import outcome
