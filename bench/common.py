@@ -222,9 +222,10 @@ def host_devices_for(case: kernels.Case) -> None:
             raise SkipNotImplemented(f"{case.label}: unavailable here: {exc.reason}") from None
 
 
-def prepared(case: kernels.Case, *, persistent_cache: bool = True):
-    """The prepared case, made once per process; SkipNotImplemented where it cannot run here."""
-    hit = _PREPARED.get(case)
+def prepared(case: kernels.Case, *, persistent_cache: bool = True, checked: bool = True):
+    """The prepared case, made once per process; SkipNotImplemented where it cannot run here.
+    ``checked=False``: without the NumPy reference and the comparison with it (``kernels.prepare``)."""
+    hit = _PREPARED.get((case, checked))
     if hit is None:
         host_devices_for(case)
         if case.is_jax:
@@ -235,14 +236,14 @@ def prepared(case: kernels.Case, *, persistent_cache: bool = True):
 
                 jax.config.update("jax_enable_compilation_cache", False)
         try:
-            hit = kernels.prepare(case)
+            hit = kernels.prepare(case, checked=checked)
         except settings.SettingError:
             raise                           # a bad setting fails the run; it is no reason to skip a case
         except kernels.Unavailable as exc:
             hit = SkipNotImplemented(f"{case.label}: unavailable here: {exc.reason}")
         except ValueError as exc:
             hit = SkipNotImplemented(f"{case.label}: refused: {exc}")
-        _PREPARED[case] = hit
+        _PREPARED[(case, checked)] = hit
     if isinstance(hit, SkipNotImplemented):
         raise hit
     return hit
@@ -324,13 +325,16 @@ def suite(name: str) -> dict[str, type]:
     params, names, skip = grid(spec, role="peakmem", sizes=[max(sizes_for(spec))])
 
     def peakmem(self, *values):
-        self._prepared(values).run()
+        # not checked against NumPy here: the reference and the float64 comparison are the harness's
+        # memory, not the case's (matmul 3000 NumPy: peak RSS 405.7 MiB checked, 233.5 MiB not); the
+        # same case is checked by the other benchmarks of the run and by the comparisons
+        self._prepared(values, checked=False).run()
 
     peakmem.__name__ = peakmem.__qualname__ = f"peakmem_{name}"
     out[base + "Peakmem"] = type(base + "Peakmem", (_CaseBench,), {
         "spec": spec, "params": params, "param_names": names, "skip_params": skip,
         f"peakmem_{name}": peakmem,
-        "__doc__": f"{name}: peak RSS of a process that prepares and runs the largest case.",
+        "__doc__": f"{name}: peak RSS of a process that prepares (no NumPy check) and runs the largest case.",
         "__module__": f"bench.bench_{name}"})
     return out
 

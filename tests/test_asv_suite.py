@@ -247,3 +247,24 @@ def test_every_bench_module_names_a_registered_kernel_and_unknown_is_refused():
     assert named and named <= set(kernels.kernels())
     with pytest.raises(ValueError, match="matmul"):
         common.suite("no_such_kernel")
+
+
+def test_peak_memory_is_measured_without_the_numpy_check(monkeypatch):
+    """The peak-memory benchmark prepares its case unchecked: the NumPy reference and the float64
+    comparison with it are the harness's memory, not the case's (docs/asv.md)."""
+    import types
+
+    from bench import common
+
+    asked = []
+
+    def prepare(case, checked=True, **kw):
+        asked.append((case, checked))
+        return types.SimpleNamespace(run=lambda: None)
+
+    monkeypatch.setattr(kernels, "prepare", prepare)
+    monkeypatch.setattr(common, "_PREPARED", {})
+    cls = common.suite("selu")["SeluPeakmem"]
+    values = next(v for v in common.selected(cls) if v[0] == "numpy-cpu")   # no JAX set-up in this process
+    cls().peakmem_selu(*values)
+    assert asked == [(common.case_of(cls.spec, values), False)]

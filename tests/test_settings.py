@@ -191,7 +191,7 @@ def test_a_bad_setting_fails_the_suite_where_a_refusal_skips(monkeypatch):
 
     case = kernels.Case("selu", "numpy-cpu", "host", "eager", 1000)
     for raised, expected in ((ValueError("too big"), SkipNotImplemented), (settings.SettingError("bad"), settings.SettingError)):
-        def refuse(c, raised=raised):
+        def refuse(c, raised=raised, **kw):
             raise raised
 
         monkeypatch.setattr(kernels, "prepare", refuse)
