@@ -20,12 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_ctrl_c_stops_at_once_and_keeps_finished_rounds(tmp_path, short_tmp):
     """SIGINT to the whole process group (what Ctrl-C does) after the round (one asv invocation:
-    batching's and selu's fresh-process cases and the calibration) has finished and while the first
-    comparison sweep runs: exit 130, nothing after that sweep run, the round's results kept and named."""
+    selu's fresh-process cases and the calibration) has finished and while the comparison sweeps
+    start: exit 130, no sweep finished, the round's results kept and named."""
     results = tmp_path / "results"
     env = dict(os.environ, HOME=str(tmp_path / "home"), JAXBENCH_JAX_CACHE="", TMPDIR=str(short_tmp))
     (tmp_path / "home").mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "runner", "--kernels", "batching,selu", "--rounds", "1",
+    proc = subprocess.Popen([sys.executable, "-m", "runner", "--kernels", "selu", "--rounds", "1",
                              "--machine", "ctrlc-box", "--results-dir", str(results)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
@@ -34,8 +34,8 @@ def test_ctrl_c_stops_at_once_and_keeps_finished_rounds(tmp_path, short_tmp):
     try:
         for line in proc.stdout:
             out.append(line)
-            if line.lstrip().startswith("batching, selu, calibration") and " ok" in line:   # the round is done
-                time.sleep(5)                                # the worker server starts, sweep 1 runs
+            if line.lstrip().startswith("selu, calibration") and " ok" in line:   # the round is done
+                time.sleep(1)                                # the worker server starts, sweep 1 begins
                 os.killpg(proc.pid, signal.SIGINT)
                 break
             assert time.monotonic() < deadline, "".join(out)
@@ -46,17 +46,17 @@ def test_ctrl_c_stops_at_once_and_keeps_finished_rounds(tmp_path, short_tmp):
             os.killpg(proc.pid, signal.SIGKILL)
     text = "".join(out)
     assert proc.returncode == 130, text
-    assert "interrupted" in text and "that finished: batching round 1, selu round 1, calibration" in text, text
+    assert "interrupted" in text and "that finished: selu round 1, calibration (asv JSON" in text, text
     assert "Not done: health, report." in text, text            # the calibration ran in the round
     files = [p for p in (results / "ctrlc-box").glob("*.json") if p.name != "machine.json"]
     kept = {name.split(".")[0] for p in files for name in json.loads(p.read_text())["results"]}
-    assert {"bench_batching", "bench_selu", "bench_calibration"} <= kept, (kept, text)
-    # stopped at once: nothing after the interrupted sweep ran
+    assert {"bench_selu", "bench_calibration"} <= kept, (kept, text)
+    # stopped at once: no sweep finished (the kept list above ends at the calibration), nothing after
     assert "sweep 2/5" not in text and "== measurement health" not in text
     assert not (tmp_path / "report").exists()
     # the console shows outcomes per round, not asv's grid of n/a lines
     assert "n/a" not in text.split("interrupted")[0].replace("n/a (skipped)", ""), text
-    assert (results.parent / "jaxbench-asv.log").read_text().count("bench_batching") > 0
+    assert (results.parent / "jaxbench-asv.log").read_text().count("bench_selu") > 0
     assert list(short_tmp.iterdir()) == []    # its temporary files (asv config, asv's forkserver folder) went with it
     from runner import children
     assert children.marked(f"TMPDIR={short_tmp}") == []   # and every process it started (asv's forkserver too)
