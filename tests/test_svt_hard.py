@@ -41,29 +41,39 @@ def trivial(split):
     return movielens.trivial_metrics(split)
 
 
+FULL_ITERATIONS = 20     # of the full SVD's history: 0.5 s an iteration here, where the truncated SVD's take 0.04 s
+
+
+@pytest.fixture(scope="module")
+def lab(split):
+    """The lab's 100 iterations, with the truncated SVD: the same algorithm as the full SVD's while the
+    kept rank (8) stays under RANK_BOUND, and within 1% of it (test_truncated_svd_history_within_one_percent)."""
+    return svt_hard.run(split, "jax-cpu", "truncated", max_iter=100)
+
+
 @pytest.fixture(scope="module")
 def full(split):
-    """The lab's 100 iterations, full SVD, JAX jit (the faster of the two identical algorithms)."""
-    return svt_hard.run(split, "jax-cpu", "full", max_iter=100)
+    """The lab's first FULL_ITERATIONS iterations as the lab runs them: full SVD, JAX jit."""
+    return svt_hard.run(split, "jax-cpu", "full", max_iter=FULL_ITERATIONS)
 
 
-def test_rho_beats_trivial_early_and_passes_half_near_40(full, trivial):
+def test_rho_beats_trivial_early_and_passes_half_near_40(full, lab, trivial):
     assert full.rho[:10].max() > trivial[1]                    # measured: from iteration 5
-    assert 30 <= full.first_iteration("rho", 0.5) <= 45        # measured: 38
-    assert np.all(full.rank == 8)
+    assert 30 <= lab.first_iteration("rho", 0.5) <= 45         # measured: 38, as with the full SVD
+    assert np.all(full.rank == 8) and np.all(lab.rank == 8)
 
 
-def test_rmse_falls_just_under_trivial_by_100(full, trivial):
-    assert full.rmse.size == 100
-    assert full.rmse[0] > 2.0 and np.all(np.diff(full.rmse) < 0)
-    assert trivial[0] - 0.05 < full.rmse[-1] < trivial[0]     # measured: 1.0333 vs 1.0510
+def test_rmse_falls_just_under_trivial_by_100(full, lab, trivial):
+    assert lab.rmse.size == 100
+    assert full.rmse[0] > 2.0 and np.all(np.diff(full.rmse) < 0) and np.all(np.diff(lab.rmse) < 0)
+    assert trivial[0] - 0.05 < lab.rmse[-1] < trivial[0]      # measured: 1.0336 (full SVD: 1.0333) vs 1.0510
 
 
-def test_truncated_svd_history_within_one_percent(split, full):
-    trunc = svt_hard.run(split, "jax-cpu", "truncated", max_iter=100)
-    assert np.max(np.abs(trunc.rmse / full.rmse - 1)) < 0.01  # measured: 0.05%
-    assert np.max(np.abs(trunc.rho - full.rho)) < 0.01
-    assert trunc.rank.max() < svt_hard.RANK_BOUND
+def test_truncated_svd_history_within_one_percent(full, lab):
+    n = FULL_ITERATIONS
+    assert np.max(np.abs(lab.rmse[:n] / full.rmse - 1)) < 0.01  # measured: 0.05% over 20 (and over 100)
+    assert np.max(np.abs(lab.rho[:n] - full.rho)) < 0.01
+    assert lab.rank.max() < svt_hard.RANK_BOUND
 
 
 def test_numpy_and_jax_histories_agree(split, full):
