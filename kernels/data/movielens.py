@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse
-import scipy.stats
 
 from .. import settings
 from .._case import Unavailable
@@ -186,6 +185,8 @@ def rmse(vals_true, vals_pred) -> float:
 
 def rho(vals_true, vals_pred) -> float:
     """Pearson correlation coefficient, scipy.stats.pearsonr(true, pred)."""
+    import scipy.stats   # here, not at the top: it takes ~1 s to import, and most processes never call this
+
     return float(scipy.stats.pearsonr(np.asarray(vals_true, np.float64), np.asarray(vals_pred, np.float64))[0])
 
 
