@@ -116,25 +116,26 @@ def fixtures_report(tmp_path_factory):
 # --------------------------------------------------------------------------- longest files first
 
 # The test files that take longest, longest first (seconds of one worker's time, summed per file, from
-# `make test PYTEST_ARGS=--durations=0` on a 2-core Zen 3 EPYC at 2445 MHz, 2026-12-07 04:10; an
+# `make test PYTEST_ARGS=--junitxml=...` on a 2-core Zen 3 EPYC at 2445 MHz, 2026-12-07 15:12; an
 # order, not a bar). make test hands whole files to its workers in collection order (--dist loadfile
 # --no-loadscope-reorder): longest first, the others after in their usual order, so no long file
 # starts last and leaves one worker idle at the end (xdist's own order, most tests first, sent these
 # last). A file missing here only runs later.
 LONGEST_FIRST = (
-    "test_reports.py",          # 70 s, and the files of its unit (SHARE_A_WORKER) ~32 s more
-    "test_svt_hard.py",         # 71 s
-    "test_kernels.py",          # 51 s, and the files of its unit ~14 s more
-    "test_nothing_lost.py",     # 58 s
-    "test_cnn.py",              # 46 s
-    "test_compare.py",          # 46 s
-    "test_asv_suite.py",        # 32 s
-    "test_bench_cli.py",        # 17 s
-    "test_health.py",           # 16 s
-    "test_sharded.py",          # 15 s
-    "test_distributed.py",      # 14 s
-    "test_measuring_process.py",  # 12 s
-    "test_worker_server.py",    # 12 s
+    "test_reports.py",          # 76 s, and the files of its unit (SHARE_A_WORKER) ~31 s more
+    "test_kernels.py",          # 62 s, and the files of its unit ~19 s more
+    "test_cnn.py",              # 57 s
+    "test_svt_hard.py",         # 51 s
+    "test_compare.py",          # 48 s
+    "test_nothing_lost.py",     # 44 s
+    "test_asv_suite.py",        # 29 s
+    "test_sharded.py",          # 24 s
+    "test_bench_cli.py",        # 21 s
+    "test_distributed.py",      # 18 s
+    "test_worker_server.py",    # 14 s
+    "test_health.py",           # 13 s
+    "test_measuring_process.py",  # 13 s
+    "test_svt_soft.py",         # 12 s
 )
 
 

@@ -41,7 +41,7 @@ def trivial(split):
     return movielens.trivial_metrics(split)
 
 
-FULL_ITERATIONS = 20     # of the full SVD's history: 0.5 s an iteration here, where the truncated SVD's take 0.04 s
+FULL_ITERATIONS = 10     # of the full SVD's history: 0.5 s an iteration here, where the truncated SVD's take 0.04 s
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_rmse_falls_just_under_trivial_by_100(full, lab, trivial):
 
 def test_truncated_svd_history_within_one_percent(full, lab):
     n = FULL_ITERATIONS
-    assert np.max(np.abs(lab.rmse[:n] / full.rmse - 1)) < 0.01  # measured: 0.05% over 20 (and over 100)
+    assert np.max(np.abs(lab.rmse[:n] / full.rmse - 1)) < 0.01  # measured: 0.05% over the first 20, and over 100
     assert np.max(np.abs(lab.rho[:n] - full.rho)) < 0.01
     assert lab.rank.max() < svt_hard.RANK_BOUND
 
