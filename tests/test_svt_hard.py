@@ -46,8 +46,8 @@ FULL_ITERATIONS = 10     # of the full SVD's history: 0.5 s an iteration here, w
 
 @pytest.fixture(scope="module")
 def lab(split):
-    """The lab's 100 iterations, with the truncated SVD: the same algorithm as the full SVD's while the
-    kept rank (8) stays under RANK_BOUND, and within 1% of it (test_truncated_svd_history_within_one_percent)."""
+    """The lab's 100 iterations with the randomized truncated SVD: it keeps the same 8 singular triplets
+    while the kept rank stays under RANK_BOUND, approximately (test_truncated_svd_history_within_one_percent)."""
     return svt_hard.run(split, "jax-cpu", "truncated", max_iter=100)
 
 
