@@ -136,8 +136,10 @@ class Server:
     stops it and its children together: runner/children.py), its stderr and its children's output
     in ``log``. A request returns the child's exit code, as a fresh worker's would."""
 
-    def __init__(self, cwd, log, python: str = sys.executable):
-        self.cwd, self.log, self.python, self.proc = cwd, log, python, None
+    def __init__(self, cwd, log, python: str = sys.executable, module: str = "runner.worker_server"):
+        # module: the server's module in ``cwd`` (the gate starts a commit's own, which lived in
+        # bench/ before the runner left the suite; the requests and answers have not changed since)
+        self.cwd, self.log, self.python, self.module, self.proc = cwd, log, python, module, None
 
     def __enter__(self):
         return self
@@ -146,9 +148,9 @@ class Server:
         self.close()
 
     def _start(self, env: dict) -> None:
-        self.log.write(f"\n$ {self.python} -m runner.worker_server   (one fork per comparison process)\n")
+        self.log.write(f"\n$ (cd {self.cwd}) {self.python} -m {self.module}   (one fork per comparison process)\n")
         self.log.flush()
-        self.proc = subprocess.Popen([self.python, "-m", "runner.worker_server"], cwd=self.cwd, env=env,
+        self.proc = subprocess.Popen([self.python, "-m", self.module], cwd=self.cwd, env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
                                      text=True, start_new_session=True)
 

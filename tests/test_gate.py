@@ -225,14 +225,15 @@ def _fake_gate(monkeypatch, tmp_path, plant: float, *extra):
     times slower selu on HEAD): the calls made, the exit status, gate.json."""
     calls, rng = [], np.random.default_rng(6)
 
-    def fake_process(wt, side, pair, devices, kernel_list, passes, env, out_dir, log):
+    def fake_process(wt, side, pair, devices, kernel_list, passes, env, out_dir, log, server=None):
+        assert server is None                          # no worktree here, so no worker server
         calls.append((side, pair, tuple(kernel_list), passes))
         slow = rng.lognormal(0, 0.1)                   # the whole process: slow or fast
         cases = {key: list(10e-6 * slow * (plant if side == "head" and key == SELU else 1.0) * rng.lognormal(0, 0.05, 5))
                  for key in (SELU, GRAD) if gate_records.kernel_of(key) in kernel_list}
         return {"cases": cases, "kernel_seconds": {k: 1.0 for k in kernel_list}, "sample_seconds": 0.5,
                 "pass_seconds": 0.1, "side": side, "pair": pair, "devices": devices, "kernels": list(kernel_list),
-                "passes_asked": passes, "wall": 4.0}
+                "passes_asked": passes, "wall": 4.0, "forked": False}
 
     monkeypatch.setattr(gate, "run_process", fake_process)
     monkeypatch.setattr(gate, "add_worktrees", lambda sides, tmp: {"base": {}, "head": {}})
@@ -253,6 +254,7 @@ def test_a_planted_slowdown_is_found_and_the_a_a_twin_is_not(monkeypatch, tmp_pa
     assert [c[0] for c in calls] == [side for k in range(len(calls) // 2) for side in gate_plan.pair_order(k)]
     assert summary["cases"][SELU]["processes"][0] >= 7 and summary["stopped"]
     assert summary["plant"] is None and summary["compared"] == 2 and len(summary["processes"]) == len(calls)
+    assert summary["launch"] == "fresh processes"                                 # the fakes say no fork
     assert set(summary["design"]) >= {"within_sd", "between_sd", "kj_passes", "process_seconds", "pass_seconds"}
     json.dumps(summary, allow_nan=False)                                           # strict JSON
     out = capsys.readouterr().out
@@ -392,3 +394,64 @@ def test_each_side_runs_the_worker_its_commit_holds(tmp_path):
     assert gate.worker_module(tmp_path) == "runner.paired_worker"
     (tmp_path / "runner" / "measuring_process.py").write_text("")
     assert gate.worker_module(tmp_path) == "runner.measuring_process"
+
+
+def test_both_sides_fork_from_servers_or_neither_and_the_servers_start_again(tmp_path, monkeypatch):
+    """Forks only where both worktrees hold a worker server (runner/ or, before the move, bench/);
+    new servers every SERVER_PAIRS pairs, the old ones closed; all closed at the end."""
+    from runner import worker_server
+    from runner.gate import processes
+
+    base, head = tmp_path / "base", tmp_path / "head"
+    for wt, where in ((base, "bench"), (head, "runner")):
+        (wt / where).mkdir(parents=True)
+    (base / "bench" / "worker_server.py").write_text("")
+    assert processes.server_module(base) == "bench.worker_server" and processes.server_module(head) is None
+    assert not processes.Launchers({"base": base, "head": head}, None).forked      # a fork vs a fresh process: never
+    (head / "runner" / "worker_server.py").write_text("")
+    started, closed = [], []
+
+    class FakeServer:
+        def __init__(self, cwd, log, python=None, module=None):
+            started.append((cwd, module))
+
+        def close(self):
+            closed.append(self)
+
+    monkeypatch.setattr(worker_server, "Server", FakeServer)
+    with processes.Launchers({"base": base, "head": head}, None) as launch:
+        assert launch.forked
+        for k in range(processes.SERVER_PAIRS + 1):
+            launch.at_pair(k)
+            assert isinstance(launch.get("base"), FakeServer) and isinstance(launch.get("head"), FakeServer)
+        assert started == [(base, "bench.worker_server"), (head, "runner.worker_server")] * 2 and len(closed) == 2
+    assert len(closed) == 4 and launch.get("base") is None
+
+
+def test_a_forked_process_is_asked_of_its_server_and_a_dead_server_fails_the_gate(tmp_path):
+    """run_process hands a fork's request (devices, kernels, reversed on odd pairs, the env with its
+    drop folder and passes) to the side's server; a server that ended is a GateError (exit 2)."""
+    import io
+
+    from runner.gate import processes
+
+    asked = []
+
+    def server(devices, kernel_list, reverse, env):
+        asked.append((devices, kernel_list, reverse, env["JAXBENCH_COMPARISONS_OUT"], env["JAXBENCH_PASSES"]))
+        return 0
+
+    log = io.StringIO()
+    log.name = "gate.log"
+    got = processes.run_process(tmp_path, "head", 3, 2, ["selu"], 4, {}, tmp_path, log, server=server)
+    assert asked == [(2, ["selu"], True, str(tmp_path / "head" / "03-d2"), "4")]
+    assert got["cases"] == {} and got["side"] == "head" and got["wall"] >= 0
+    assert "(a fork of the worker server)" in log.getvalue()
+
+    def dead(*_):
+        raise RuntimeError("the worker server ended (exit 1) before answering; see gate.log")
+
+    with pytest.raises(processes.GateError, match="ended"):
+        processes.run_process(tmp_path, "base", 0, 1, ["selu"], None, {}, tmp_path, log, server=dead)
+    with pytest.raises(processes.GateError, match="exit 1"):
+        processes.run_process(tmp_path, "base", 0, 1, ["selu"], None, {}, tmp_path, log, server=lambda *a: 1)

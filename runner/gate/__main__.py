@@ -9,7 +9,8 @@
    and PYTHONPATH = the worktree), ``python -m runner.measuring_process --devices N --kernels K``
    (``runner.paired_worker`` or ``bench.paired_worker`` in older commits: ``WORKERS``) times every
    side of every declared comparison of those kernels, interleaved within the process, and drops
-   its records into ``<results>/<side>/<pair>-d<N>`` (runner/gate/records.py).
+   its records into ``<results>/<side>/<pair>-d<N>`` (runner/gate/records.py). Where both commits
+   hold the worker server, each process is a fork of its side's server (runner/gate/processes.py).
    Each process gives every case it timed one value: the median of its passes.
 3. Alternates the sides over many short processes, A B B A A B ... (runner/gate/plan.py): first
    ``--processes`` pairs of every kernel (``INITIAL_PASSES`` passes per group), then more pairs
@@ -44,22 +45,15 @@ from kernels import settings   # the worker's switches (older commits ignore set
 
 from .. import children
 from . import plan as gate_plan, records as gate_records, report as gate_report, rule as gate_rule
+from .processes import WORKERS, GateError, Launchers, run_process, worker_module  # noqa: F401  (gate.run_process: tests replace it)
 
 ROOT = Path(__file__).resolve().parents[2]
 LECTURE_SET = ("selu", "batching", "rowdot", "grad", "matmul")
-# the engine's worker, as (file, module): its name now, its name before the rename, and bench/ in the
-# commits from before the runner moved out of the suite (issue 28); the command line is the same
-WORKERS = (("runner/measuring_process.py", "runner.measuring_process"), ("runner/paired_worker.py", "runner.paired_worker"),
-           ("bench/paired_worker.py", "bench.paired_worker"))
 DEFAULT_PROCESSES = 4     # pairs of every kernel before the adaptive ones
 DEFAULT_MAX_PROCESSES = 60
 DEFAULT_FACTOR = 1.10
 DEFAULT_BUDGET_S = 555.0  # seconds from the start to the last pair's end: the gate ends within 10 minutes
 INITIAL_PASSES = 5        # passes per group in the first pairs: enough to estimate the variance within a process
-
-
-class GateError(RuntimeError):
-    """A run of the gate could not be completed (exit 2)."""
 
 
 # --------------------------------------------------------------------------- commits and worktrees
@@ -81,12 +75,6 @@ def has_worker(commit: str) -> bool:
     """Whether ``commit`` holds the engine's worker (any name of ``WORKERS``)."""
     return any(subprocess.run(["git", "cat-file", "-e", f"{commit}:{path}"], cwd=ROOT,
                               capture_output=True).returncode == 0 for path, _ in WORKERS)
-
-
-def worker_module(worktree: Path) -> str:
-    """The worker's module in a side's worktree: ``runner.measuring_process``, or its older name
-    (``WORKERS``) in a commit from before the rename (either way the same command line)."""
-    return next((module for path, module in WORKERS if (worktree / path).is_file()), WORKERS[0][1])
 
 
 def worker_added() -> str:
@@ -147,29 +135,6 @@ def remove_worktrees(paths) -> None:
 
 # --------------------------------------------------------------------------- measuring
 
-def run_process(wt: Path, side: str, pair: int, devices: int, kernel_list: list[str], passes: int | None,
-                env: dict, out_dir: Path, log) -> dict:
-    """One worker process of one side (``passes`` per group when given, else the worker's own
-    rule): its records read back (:func:`gate_records.load_process`) with its side, pair,
-    devices, kernels, passes asked and wall seconds."""
-    drop = out_dir / side / f"{pair:02d}-d{devices}"
-    cmd = [sys.executable, "-m", worker_module(wt), "--devices", str(devices), "--kernels", ",".join(kernel_list)]
-    if pair % 2:
-        cmd.append("--reverse")          # the kernels' order alternates too, the same on both sides of a pair
-    given = settings.env(comparisons_out=drop, passes=passes or None)
-    env = dict(env, **given)
-    log.write(f"\n$ (cd {wt}) {' '.join(f'{k}={v}' for k, v in given.items())} {' '.join(cmd)}\n")
-    log.flush()
-    t0 = time.monotonic()
-    # its own process group: an interrupted gate stops it and everything it started (children.py)
-    rc = children.run_group(cmd, cwd=wt, env=env, stdout=log, stderr=subprocess.STDOUT)
-    wall = time.monotonic() - t0
-    if rc != 0:
-        raise GateError(f"the worker failed (exit {rc}) in {wt}; see {log.name}")
-    return dict(gate_records.load_process(drop, devices), side=side, pair=pair, devices=devices,
-                kernels=list(kernel_list), passes_asked=passes, wall=wall)
-
-
 def judge(history: list[dict], factor: float, alpha: float) -> dict:
     """{case key: row}: every case either side measured, decided on its process medians
     (:func:`gate_rule.compare_case`), with its noise figures (:func:`gate_report.spread`)."""
@@ -206,21 +171,25 @@ def measure(args, sides: dict, envs: dict, out_dir: Path, log, started: float):
     """Pairs of processes, A B B A ..., until :func:`next_plan` stops: (history, rows, why it stopped)."""
     full_plan = gate_plan.device_counts(args.kernel_list)
     history, rows, k = [], {}, 0
-    while True:
-        plan, passes, stop = next_plan(args, k, rows, full_plan, history, started)
-        if stop:
-            return history, rows, stop
-        t0 = time.monotonic()
-        for side in gate_plan.pair_order(k):
-            for devices, kernel_list in plan.items():
-                history.append(run_process(sides[side][1], side, k, devices, kernel_list, passes, envs[side], out_dir, log))
-        rows = judge(history, args.factor, args.alpha)
-        if k == 0:
-            full_plan = gate_plan.measured_plan(full_plan, rows)   # no process for classes that measure nothing here
-        print(f"  pair {k + 1:2d} {'-'.join(gate_plan.pair_order(k)):9s} {gate_report.plan_text(plan):28s} "
-              f"{f'{passes} passes' if passes else 'own passes':10s} {time.monotonic() - t0:4.0f} s | "
-              f"{gate_report.progress_text(rows, args.factor)}", flush=True)
-        k += 1
+    with Launchers({side: wt for side, (_, wt, _) in sides.items()}, log) as launch:
+        print(f"gate: {'each side forks its processes from a worker server of its own' if launch.forked else 'fresh worker processes (a side has no worker server)'}", flush=True)
+        while True:
+            plan, passes, stop = next_plan(args, k, rows, full_plan, history, started)
+            if stop:
+                return history, rows, stop
+            t0 = time.monotonic()
+            launch.at_pair(k)
+            for side in gate_plan.pair_order(k):
+                for devices, kernel_list in plan.items():
+                    history.append(run_process(sides[side][1], side, k, devices, kernel_list, passes, envs[side],
+                                               out_dir, log, server=launch.get(side)))
+            rows = judge(history, args.factor, args.alpha)
+            if k == 0:
+                full_plan = gate_plan.measured_plan(full_plan, rows)   # no process for classes that measure nothing here
+            print(f"  pair {k + 1:2d} {'-'.join(gate_plan.pair_order(k)):9s} {gate_report.plan_text(plan):28s} "
+                  f"{f'{passes} passes' if passes else 'own passes':10s} {time.monotonic() - t0:4.0f} s | "
+                  f"{gate_report.progress_text(rows, args.factor)}", flush=True)
+            k += 1
 
 
 # --------------------------------------------------------------------------- CLI

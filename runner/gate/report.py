@@ -80,7 +80,7 @@ def summary(args, rows: dict, history: list[dict], stop: str, wall: float) -> di
         "kernels": args.kernel_list, "factor": args.factor, "alpha": args.alpha, "flag_p": gate_rule.FLAG_P,
         "look_again_p": gate_rule.LOOK_AGAIN_P, "plant": args.plant, "budget_s": args.budget,
         "initial_pairs": args.processes, "max_processes": args.max_processes, "fixed": args.fixed,
-        "method": METHOD, "wall_seconds": wall, "stopped": stop, "pairs": 1 + max((p["pair"] for p in history), default=-1),
+        "method": METHOD, "launch": launch_text(history), "wall_seconds": wall, "stopped": stop, "pairs": 1 + max((p["pair"] for p in history), default=-1),
         "compared": len(live), "regressions": count("regression"), "improvements": count("improvement"),
         "unconfirmed": count("unconfirmed"), "undecided": count("undecided"), "only_one_side": len(rows) - len(live),
         "processes_per_case": [min(per_case), max(per_case)], "design": design(rows, history),
@@ -88,6 +88,16 @@ def summary(args, rows: dict, history: list[dict], stop: str, wall: float) -> di
         "processes": [{k: p[k] for k in ("side", "pair", "devices", "kernels", "passes_asked", "wall",
                                                   "sample_seconds", "pass_seconds")}
                       for p in history]})
+
+
+def launch_text(history: list[dict]) -> str:
+    """How the processes were started: forks of each side's worker server, or fresh processes."""
+    forked = {bool(p.get("forked")) for p in history}
+    if forked == {True}:
+        from .processes import SERVER_PAIRS
+
+        return f"forks of a worker server per side (new servers every {SERVER_PAIRS} pairs)"
+    return "fresh processes" if forked == {False} else "mixed" if forked else "none"
 
 
 def _finite(x):
