@@ -5,11 +5,11 @@ worktrees hold the worker server (``SERVERS``: runner/worker_server.py, bench/wo
 before the runner left the suite), each side's processes are forks of a server started in its
 worktree (:class:`runner.worker_server.Server`): a fork skips the ~3 s of imports and data
 loading a fresh ``python -m runner.measuring_process`` pays (SELU at 2 forced devices: 3.3-3.6 s
-fresh, 0.8-0.9 s forked, on the 2-core VM), so more pairs fit the budget. Both sides are forked
+fresh, 0.7-0.9 s forked, on the 2-core VM, two runs), so more pairs fit the budget. Both sides are forked
 or neither is: a fork reads slightly faster than a fresh process (docs/comparisons.md, "Cheap
 processes"), and the sides must differ only in their code. Both servers start again every
 ``SERVER_PAIRS`` pairs, so a side's processes are not all children of one address layout
-(4 servers x 6 forks of SELU showed no offset between servers: docs/gate.md).
+(4 servers x 6 forks, SELU and grad, two runs each: 1 of 50 cases with p < 0.05: docs/gate.md).
 """
 from __future__ import annotations
 
@@ -36,15 +36,20 @@ class GateError(RuntimeError):
     """A run of the gate could not be completed (exit 2)."""
 
 
+def _module_in(worktree: Path, names, default=None):
+    """The module of the first (file, module) of ``names`` whose file the worktree holds."""
+    return next((module for path, module in names if (worktree / path).is_file()), default)
+
+
 def worker_module(worktree: Path) -> str:
     """The worker's module in a side's worktree: ``runner.measuring_process``, or its older name
     (``WORKERS``) in a commit from before the rename (either way the same command line)."""
-    return next((module for path, module in WORKERS if (worktree / path).is_file()), WORKERS[0][1])
+    return _module_in(worktree, WORKERS, WORKERS[0][1])
 
 
 def server_module(worktree: Path) -> str | None:
     """The worker server's module in a side's worktree (``SERVERS``); None in a commit without one."""
-    return next((module for path, module in SERVERS if (worktree / path).is_file()), None)
+    return _module_in(worktree, SERVERS)
 
 
 class Launchers:

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from . import records as gate_records, rule as gate_rule
+from .processes import SERVER_PAIRS
 
 METHOD = ("worker processes of each commit alternate A B B A ...; per case, one median per process "
           "(over its passes); ratio: Hodges-Lehmann estimate of HEAD / BASE over the process medians with "
@@ -91,13 +92,10 @@ def summary(args, rows: dict, history: list[dict], stop: str, wall: float) -> di
 
 
 def launch_text(history: list[dict]) -> str:
-    """How the processes were started: forks of each side's worker server, or fresh processes."""
-    forked = {bool(p.get("forked")) for p in history}
-    if forked == {True}:
-        from .processes import SERVER_PAIRS
-
+    """How the processes were started (both sides the same way: runner/gate/processes.py)."""
+    if history and all(p.get("forked") for p in history):
         return f"forks of a worker server per side (new servers every {SERVER_PAIRS} pairs)"
-    return "fresh processes" if forked == {False} else "mixed" if forked else "none"
+    return "fresh processes"
 
 
 def _finite(x):
