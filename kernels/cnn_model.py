@@ -5,6 +5,7 @@ network has no dropout, so the key is dropped (the step is deterministic given p
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import flax.linen as nn
@@ -47,10 +48,17 @@ def init_params(rng) -> dict:
     return cnn.init(rng, jnp.ones((1, *IMAGE_SHAPE), jnp.float32))["params"]
 
 
+@functools.cache
+def adam(learning_rate: float = LEARNING_RATE) -> optax.GradientTransformation:
+    """optax.adam(learning_rate), one object per rate. A TrainState's tx is static to jit (compared by
+    identity): a new one per state made jit trace and compile train_step again for every fit."""
+    return optax.adam(learning_rate)
+
+
 def create_train_state(rng=None, params=None, learning_rate: float = LEARNING_RATE) -> TrainState:
     """TrainState.create(apply_fn=cnn.apply, params, tx=optax.adam(1e-3))."""
     params = init_params(rng) if params is None else params
-    return TrainState.create(apply_fn=cnn.apply, params=params, tx=optax.adam(learning_rate))
+    return TrainState.create(apply_fn=cnn.apply, params=params, tx=adam(learning_rate))
 
 
 def compute_metrics(logits, labels) -> dict:
@@ -165,7 +173,7 @@ def adam_state(count, mu, nu) -> Any:
 def state_from(params, opt_state: dict, learning_rate: float = LEARNING_RATE) -> TrainState:
     """A TrainState from a params tree and {"count", "mu", "nu"} (the registry's plain-pytree inputs)."""
     return TrainState(step=jnp.asarray(opt_state["count"]), apply_fn=cnn.apply, params=params,
-                      tx=optax.adam(learning_rate),
+                      tx=adam(learning_rate),
                       opt_state=adam_state(opt_state["count"], opt_state["mu"], opt_state["nu"]))
 
 

@@ -220,5 +220,9 @@ def test_training_loop_placements_give_the_same_model():
     for other in finals[1:]:
         for a, b in zip(jax.tree_util.tree_leaves(finals[0].params), jax.tree_util.tree_leaves(other.params)):
             np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=0, atol=1e-6)
+    # a new fit reuses the compiled step: its TrainState's tx (static to jit) is the same optimizer
+    compiled = cnn_model.train_step_jit._cache_size()
+    again = cnn_model.fit(x, y, x[:32], y[:32], epochs=1, batch_size=64, seed=1)[0]
+    assert again.tx is finals[0].tx and cnn_model.train_step_jit._cache_size() == compiled
     with pytest.raises(ValueError, match="implicit"):
         cnn_model.fit(x, y, x, y, epochs=1, placement="host")
