@@ -60,10 +60,12 @@ def target_of(kinds) -> float:
 @functools.lru_cache(maxsize=256)
 def t_quantile(df: int, level: float = LEVEL) -> float:
     """Student-t quantile ``t((1 + level) / 2, df)`` (remembered: SciPy's ppf costs ~0.1 ms, and a
-    report asks it for thousands of comparisons with a handful of process counts)."""
-    from scipy import stats
+    report asks it for thousands of comparisons with a handful of process counts). SciPy's
+    ``special.stdtrit``, which ``stats.t.ppf`` calls, equal to it to the last bit: importing
+    ``scipy.stats`` took 1.6 s here (2-core Zen 3 EPYC), ``scipy.special`` 0.4 s."""
+    from scipy import special
 
-    return float(stats.t.ppf(0.5 + level / 2.0, df))
+    return float(special.stdtrit(df, 0.5 + level / 2.0))
 
 
 def components(processes) -> Components | None:

@@ -56,3 +56,13 @@ def test_one_more_process_helps_most_where_few_processes_disagree():
     assert allocation.gain_per_second(few, 10.0) > allocation.gain_per_second(many, 10.0) > 0
     assert allocation.gain_per_second(few, 10.0) == pytest.approx(2 * allocation.gain_per_second(few, 20.0))
     assert math.isinf(allocation.Components(0.01, 0.09, 4, 1).half_width())
+
+
+def test_t_quantiles_are_student_t():
+    """t((1 + level) / 2, df) against printed tables (Student's t, two-sided)."""
+    from results.variance_components import t_quantile
+
+    assert t_quantile(2) == pytest.approx(4.302653, abs=1e-6)
+    assert t_quantile(4) == pytest.approx(2.776445, abs=1e-6)
+    assert t_quantile(30) == pytest.approx(2.042272, abs=1e-6)
+    assert t_quantile(10, level=0.99) == pytest.approx(3.169273, abs=1e-6)
