@@ -19,7 +19,7 @@ def test_each_fork_is_a_process_of_its_own_with_its_own_devices_environment_and_
     variable (refused, rc 2), a failing child (rc 1, traceback in the log), and the server goes on."""
     from runner.worker_server import Server, REFUSED, CHILD_FAILED
 
-    base = dict(os.environ, **settings.env(jax_cache=""))
+    base = dict(os.environ, **settings.env(jax_cache="", passes=2))   # 2 passes a group: sampling is not the point
     base.pop("XLA_FLAGS", None)
     one, two = declare.for_kernel("norm", devices=1)[0], declare.for_kernel("norm", devices=2)[0]
     numbers = tmp_path / "numbers.jsonc"
