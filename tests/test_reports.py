@@ -602,7 +602,8 @@ def test_report_from_a_real_quick_asv_run(tmp_path, short_tmp):
             "benchmark_dir": str(ROOT / "bench"), "results_dir": str(tmp_path / "results"),
             "html_dir": str(tmp_path / "html"), "environment_type": "existing", "launch_method": "forkserver"}
     (tmp_path / "asv.conf.json").write_text(json.dumps(conf))
-    env = dict(os.environ, HOME=str(home), TMPDIR=str(short_tmp), JAXBENCH_SIZES="quick")
+    env = dict(os.environ, HOME=str(home), TMPDIR=str(short_tmp), JAXBENCH_SIZES="quick",
+               JAXBENCH_JAX_CACHE="")        # nothing written into the checkout's .asv/jax-cache
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                             check=True).stdout.strip()
     asv = [sys.executable, "-m", "asv", "--config", str(tmp_path / "asv.conf.json")]
