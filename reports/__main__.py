@@ -4,11 +4,15 @@ health section.
     python -m reports --results .asv/results --out reports/out
     python -m reports --machine cpu-box --machine gpu-box --kernels matmul,selu --formats png,md,tex,html
     python -m reports --health [--summary] [--results DIR] [--machine M] [--commit PREFIX|MACHINE=PREFIX]
+    python -m reports --rerun FIRST_OUT SECOND_OUT
 
 ``--health`` prints the measurement health section as Markdown instead of writing the report
-(``--summary``: its headline lines only). Exit status: 0 when the report was written or the section
+(``--summary``: its headline lines only). ``--rerun`` reads two reports written before (two runs of
+``make bench``) and prints how many of the second's ratios fall inside the first's intervals, next
+to what calibrated intervals would give (:mod:`reports.sections.health.rerun`). Exit status: 0 when the report was written or the section
 printed (warnings about bad input included), 1 without results, 2 when an option names a machine,
-commit, kernel or format that does not exist (the message lists what does).
+commit, kernel or format that does not exist (the message lists what does) or a --rerun folder
+that holds no report.
 """
 from __future__ import annotations
 
@@ -62,6 +66,9 @@ def parser() -> argparse.ArgumentParser:
                    help="print the measurement health section (Markdown) of the selection instead of writing "
                         "the report (--out, --formats and --kernels do not apply)")
     p.add_argument("--summary", action="store_true", help="with --health: the headline lines only, not the tables")
+    p.add_argument("--rerun", nargs=2, metavar=("FIRST_OUT", "SECOND_OUT"),
+                   help="compare two written reports (their lecture.csv and data.csv): the second's ratios "
+                        "inside the first's intervals, against what calibrated intervals give; nothing is written")
     return p
 
 
@@ -137,6 +144,18 @@ def health(args) -> int:
     return 0
 
 
+def rerun(first: str, second: str) -> int:
+    """``--rerun``: print the re-run check of two written reports; 2 where a folder holds none."""
+    from .sections.health import rerun as check
+
+    try:
+        print(check.text(Path(first), Path(second)))
+    except check.NotAReport as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    return 0
+
+
 def main(argv=None) -> int:
     p = parser()
     args = p.parse_args(argv)
@@ -144,6 +163,8 @@ def main(argv=None) -> int:
         p.error("--summary is an option of --health")
     if args.health:
         return health(args)
+    if args.rerun:
+        return rerun(*args.rerun)
     formats = split_csv([args.formats])
     bad = [f for f in formats if f not in ALL_FORMATS]
     if bad:

@@ -13,6 +13,7 @@
   the half-width it aims for;
 - :mod:`results.bootstrap`, :mod:`results.median_intervals`, :mod:`results.comparison_stats`: the one
   bootstrap, the intervals of asv's medians over rounds, those of the comparisons over processes;
+- :mod:`results.rerun`: how often a re-run's point falls inside an interval, expected and counted;
 - :mod:`results.atomic`, :mod:`results.asv_atomic`: every file written whole or not at all, asv's
   own JSON writes included.
 

@@ -342,6 +342,8 @@ def test_lecture_md_is_a_short_table_per_machine(report):
     csv = pd.read_csv(report / "lecture.csv")
     assert set(csv["state"]) >= {L.HOLDS, L.FAILS, L.UNSURE, L.ABSENT, L.FIGURE_ONLY}
     assert csv["verdict"].str.startswith("holds: jit ").any()                 # the long form, in full
+    measured = csv[csv["ratio_lo"].notna()]                  # each measured ratio names its processes
+    assert len(measured) and (measured["processes"] >= 2).all() and (csv.loc[csv["ratio"].isna(), "processes"] == 0).all()
 
 
 def test_index_html_starts_with_the_lecture(report):

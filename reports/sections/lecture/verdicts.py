@@ -56,6 +56,7 @@ class Cell:
     ratio: float = math.nan
     ratio_lo: float = math.nan
     ratio_hi: float = math.nan
+    processes: int = 0              # the processes the ratio's interval is over (0: not a measured comparison)
     backend: str = ""
     size: object = None
     reason: str = ""
@@ -143,6 +144,7 @@ def timing_cell(fig: Figure, t: pd.DataFrame, df: pd.DataFrame, machine: str, no
     measured = (comparisons or ratios.EMPTY).ratio(num.row, den.row, transfer)
     point, lo_r, hi_r = measured.point, measured.lo, measured.hi
     cell.ratio, cell.ratio_lo, cell.ratio_hi, cell.paired = point, lo_r, hi_r, measured.paired
+    cell.processes = measured.processes if measured.paired else 0
     ratio_text = _fmt_ratio(point, lo_r, hi_r, not measured.paired)
     size_note = f" (at {side.size_note.split(',')[0]})" if side.size_note else ""
     if fig.ratio.get("plus_transfer"):
@@ -336,10 +338,11 @@ def notes(lec: Lecture, gpu_lines=()) -> list[str]:
 
 
 def verdicts(lec: Lecture) -> pd.DataFrame:
-    """Tidy form for tests and data files: figure, machine, state, value, interval, ratio, interval."""
+    """Tidy form for tests and data files: figure, machine, state, value, interval, ratio, interval,
+    the processes of the ratio's interval (0 where it is not a measured comparison)."""
     return pd.DataFrame([{"figure": fid, "machine": m, "state": c.state, "value": c.value, "lo": c.lo,
                           "hi": c.hi, "ratio": c.ratio, "ratio_lo": c.ratio_lo, "ratio_hi": c.ratio_hi,
-                          "backend": c.backend, "size": c.size, "reason": c.reason, "verdict": c.verdict}
+                          "processes": c.processes, "backend": c.backend, "size": c.size, "reason": c.reason, "verdict": c.verdict}
                          for (fid, m), c in lec.cells.items()])
 
 
