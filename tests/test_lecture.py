@@ -68,7 +68,7 @@ def _state(lec, fid, machine):
 
 def _build(tmp, machines=None, capture=None, formats=DEFAULT_FORMATS):
     """Build a report from a copy of the fixtures; ``capture``: a list that receives every figure
-    drawn (before it is saved; without an image format in ``formats`` none is saved)."""
+    drawn (before it is saved; without an image format in ``formats`` none is saved, nor laid out)."""
     res_dir = tmp / "results"
     shutil.copytree(FIXTURES, res_dir)
     out = tmp / "out"
@@ -81,6 +81,8 @@ def _build(tmp, machines=None, capture=None, formats=DEFAULT_FORMATS):
                 capture.append((stem.name, _figure_texts(fig)))
                 return real(fig, stem, formats)
             mp.setattr(plots, "save", save)
+            if not set(formats) & {"png", "svg", "pdf"}:     # none saved: their layout is never seen
+                mp.setattr(plots.plt.Figure, "tight_layout", lambda self, *a, **k: None)
         build(load_results(res_dir), out, machines=machines, formats=formats, progress=False)
     return out
 
@@ -108,8 +110,10 @@ def report(fixtures_report):
 
 @pytest.fixture(scope="module")
 def cpu_only(tmp_path_factory):
-    """A report of the cpu-box alone: its tables, and its figures drawn but not saved (the build took
-    21.3 s with them saved, 13.9 s without, one run each; their texts are what the tests read)."""
+    """A report of the cpu-box alone: its tables, and its figures drawn but not saved nor laid out
+    (their texts are what the tests read). The build took 21.3 s with them saved, 13.9 s without
+    (one run each); 13.0 and 11.8 s with their layout, 11.0 and 8.4 s without (2-core Zen 3 EPYC,
+    2026-12-07, two runs each)."""
     drawn = []
     out = _build(tmp_path_factory.mktemp("cpu_only"), machines=["cpu-box"], capture=drawn,
                  formats=("md", "tex", "csv"))
