@@ -72,3 +72,6 @@ def test_rerun_command_prints_the_counts_and_refuses_a_folder_without_a_report(t
     assert "- selu-jit (box): 5.2 [4.6, 5.8] -> 4.5" in out
     assert main(["--rerun", str(tmp_path / "one"), str(tmp_path / "nowhere")]) == 2
     assert "nowhere/lecture.csv does not exist" in capsys.readouterr().err
+    pd.DataFrame({"figure": ["x"]}).to_csv(tmp_path / "two" / "lecture.csv", index=False)
+    assert main(["--rerun", str(tmp_path / "one"), str(tmp_path / "two")]) == 2
+    assert "is not a report's lecture.csv: no column machine, ratio, ratio_lo, ratio_hi" in capsys.readouterr().err

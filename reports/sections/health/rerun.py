@@ -17,12 +17,22 @@ class NotAReport(ValueError):
     """A folder without the report's files the check reads."""
 
 
+NEEDS = {"lecture.csv": ["figure", "machine", "ratio", "ratio_lo", "ratio_hi"],
+         "data.csv": [*DATA_KEY, "role", "status", "speedup_method", "speedup", "speedup_lo", "speedup_hi",
+                      "n_rounds"]}
+
+
 def _read(folder: Path, name: str) -> pd.DataFrame:
+    """A report's ``name`` (lecture.csv, data.csv); NotAReport without it or the columns read here."""
     path = Path(folder) / name
     if not path.is_file():
         raise NotAReport(f"{path} does not exist: --rerun takes two folders `python -m reports` wrote "
                          f"(--out; with the csv format)")
-    return pd.read_csv(path, low_memory=False)
+    t = pd.read_csv(path, low_memory=False)
+    missing = [c for c in NEEDS[name] if c not in t.columns]
+    if missing:
+        raise NotAReport(f"{path} is not a report's {name}: no column {', '.join(missing)}")
+    return t
 
 
 def lecture_ratios(folder: Path) -> dict:
