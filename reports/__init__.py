@@ -13,9 +13,19 @@ notes, from ``kernels/lecture_figures.toml``, next to each machine's measurement
 Every product uses the one-device rows (``devices == 1``); cases sharded over more devices get a
 scaling table of their own (:mod:`reports.sections.devices`). See docs/reports.md for what the report contains.
 """
-from .build import DEFAULT_FORMATS, build
 from results.frame import COLUMNS, Results, latest_commits, load_results, select
 from results.files import ResultsWarning
+
+
+def __getattr__(name: str):
+    """``build`` and ``DEFAULT_FORMATS``, imported on first use: they import matplotlib (the
+    figures), which ``python -m reports --health`` and ``--rerun`` never need (PEP 562)."""
+    if name in ("build", "DEFAULT_FORMATS"):
+        from . import build as module
+
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["COLUMNS", "DEFAULT_FORMATS", "Results", "ResultsWarning", "build", "latest_commits",
            "load_results", "select"]

@@ -27,7 +27,7 @@ from results.files import ResultsWarning
 from results.frame import commit_matches, current, latest_commits, load_results
 from results.rows import CALIBRATION_KERNEL
 
-from .build import ALL_FORMATS, DEFAULT_FORMATS, build
+from .formats import ALL_FORMATS, DEFAULT_FORMATS
 from .render import usable_cpus
 from .sections.health import print_health
 
@@ -182,6 +182,8 @@ def main(argv=None) -> int:
         if bad:
             refuse("kernel", bad, known_kernels)
     commits = resolve_commits(df, machines, args.commit)
+    from .build import build            # the figures' matplotlib: only where a report is written
+
     command = "python -m reports " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     built = build(results, args.out, machines, commits, kernels, formats, progress=not args.no_progress,
                   command=command.strip(), jobs=args.jobs)

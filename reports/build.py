@@ -40,10 +40,8 @@ from results.frame import Results
 from . import context, render
 from .parts import slug  # noqa: F401 (file names: reports.build.slug, as before)
 from .render import Built
+from .formats import ALL_FORMATS, DEFAULT_FORMATS
 from .sections import SECTIONS
-
-DEFAULT_FORMATS = ("png", "md", "tex", "html", "csv")
-ALL_FORMATS = ("png", "svg", "pdf", "md", "tex", "html", "csv")
 
 
 def build(results: Results, out_dir, machines=None, commits=None, kernels=None,

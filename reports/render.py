@@ -16,7 +16,6 @@ from tqdm import tqdm
 from jaxbench.progress import interactive
 from kernels._devices import backends_started
 
-from .figures import plots
 from .formats import html as H
 from .formats import writers
 from .parts import Figure, Table
@@ -63,6 +62,8 @@ _PENDING: list = []
 
 def _save_pending(i: int, folder: Path, fmts: list) -> list:
     """Draw and save the ``i``-th pending figure (in a drawing process); the paths written."""
+    from .figures import plots
+
     f = _PENDING[i]
     return plots.save(f.draw(), folder / f.stem, fmts)
 
@@ -71,7 +72,11 @@ def saved_paths(figures: list, folder: Path, fmts: list, jobs: int = 1):
     """The paths each figure was saved to, in ``figures``' order: drawn here, or in ``jobs`` forked
     processes (matplotlib draws on one core; the figures are independent). Serial where fork is not
     available, there is one figure or one job, or this process runs JAX (a fork would copy its
-    runtime's threads' locks: JAX warns that may deadlock; ``python -m reports`` never starts it)."""
+    runtime's threads' locks: JAX warns that may deadlock; ``python -m reports`` never starts it).
+    matplotlib is imported here, where a figure is drawn, not with this module: ``python -m reports
+    --health`` and ``--rerun`` draw none (~0.6 s of imports)."""
+    from .figures import plots
+
     if (jobs <= 1 or len(figures) <= 1 or "fork" not in multiprocessing.get_all_start_methods()
             or backends_started()):
         for f in figures:

@@ -75,3 +75,15 @@ def test_rerun_command_prints_the_counts_and_refuses_a_folder_without_a_report(t
     pd.DataFrame({"figure": ["x"]}).to_csv(tmp_path / "two" / "lecture.csv", index=False)
     assert main(["--rerun", str(tmp_path / "one"), str(tmp_path / "two")]) == 2
     assert "is not a report's lecture.csv: no column machine, ratio, ratio_lo, ratio_hi" in capsys.readouterr().err
+
+
+def test_the_commands_that_draw_nothing_import_no_matplotlib():
+    """--health and --rerun import reports.__main__ and the health section, never the figures
+    (matplotlib: ~0.6 s of each such process; reports/render.py imports it where it draws)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, reports.__main__, reports.sections.health.rerun, reports.sections.health; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib')[:3])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out
