@@ -120,8 +120,12 @@ def test_calls_per_sample_match_the_call_time(asv_run):
     for name, combo, median, number, samples, sample_time in rows:
         if median < sample_time:
             assert number > 1, (name, combo, median, number)
-            # autorange picks number so a sample lasts >= sample_time; noise may move it 2-3x
-            assert number * median > sample_time / 3, (name, combo, median, number)
+            # autorange picks number so that a sample lasts >= sample_time, from the calls it times
+            # then; on two busy cores the later samples can read a call several times faster or
+            # slower (a fresh clone's make test, 2026-12-07: SELU explicit jit at 1e5 got number 4
+            # and a median of 1.39 ms, 5.6 ms a sample). Preparing inside the calibration would give
+            # number 1 (caught above) or a sample 100x short of sample_time: the margin is 10x.
+            assert number * median > sample_time / 10, (name, combo, median, number)
         assert samples and len(samples) >= 3, (name, combo, samples)
 
 
