@@ -123,8 +123,8 @@ def test_calls_per_sample_match_the_call_time(asv_run):
             # autorange picks number so that a sample lasts >= sample_time, from the calls it times
             # then; on two busy cores the later samples can read a call several times faster or
             # slower (a fresh clone's make test, 2026-12-07: SELU explicit jit at 1e5 got number 4
-            # and a median of 1.39 ms, 5.6 ms a sample). Preparing inside the calibration would give
-            # number 1 (caught above) or a sample 100x short of sample_time: the margin is 10x.
+            # and a median of 1.39 ms, 5.6 ms a sample). Preparing inside the calibration makes its
+            # first call slow, and autorange stops at number 1 (caught above); the margin here is 10x.
             assert number * median > sample_time / 10, (name, combo, median, number)
         assert samples and len(samples) >= 3, (name, combo, samples)
 
