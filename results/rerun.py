@@ -71,7 +71,7 @@ class Rerun:
         return self.inside / self.ratios if self.ratios else math.nan
 
 
-def _se(point, lo, hi, n) -> float:
+def _se(lo, hi, n) -> float:
     """The standard error (log scale) a Student-t interval of ``n`` processes implies."""
     if not (n >= 2 and lo > 0 and hi > lo):
         return math.nan
@@ -100,7 +100,7 @@ def compare(first: dict, second: dict, bar: float = 0.90, level: float = LEVEL) 
             outside.append((key, p1, lo1, hi1, p2))
         wlo, whi = for_a_rerun(p1, lo1, hi1, n1, n2)
         widened += wlo <= p2 <= whi
-        se = math.hypot(_se(p1, lo1, hi1, n1), _se(p2, lo2, hi2, n2))
+        se = math.hypot(_se(lo1, hi1, n1), _se(lo2, hi2, n2))
         if se > 0:
             zs.append(math.log(p2 / p1) / se)
     return Rerun(len(probs), inside, widened, float(np.mean(probs)) if probs else math.nan,

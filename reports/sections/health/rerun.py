@@ -10,7 +10,9 @@ import pandas as pd
 
 from results.rerun import compare
 
-DATA_KEY = ["machine", "kernel", "backend", "placement", "transform", "size", "dtype", "variant"]
+from ...ratios import KEY_COLUMNS, row_key
+
+CASE_COLUMNS = [c for c in KEY_COLUMNS if c != "devices"]   # data.csv holds the one-device rows only
 
 
 class NotAReport(ValueError):
@@ -18,7 +20,7 @@ class NotAReport(ValueError):
 
 
 NEEDS = {"lecture.csv": ["figure", "machine", "ratio", "ratio_lo", "ratio_hi"],
-         "data.csv": [*DATA_KEY, "role", "status", "speedup_method", "speedup", "speedup_lo", "speedup_hi",
+         "data.csv": ["machine", *CASE_COLUMNS, "role", "status", "speedup_method", "speedup", "speedup_lo", "speedup_hi",
                       "n_rounds"]}
 
 
@@ -49,16 +51,9 @@ def paired_speedups(folder: Path) -> dict:
     as comparisons."""
     d = _read(folder, "data.csv")
     d = d[(d["role"] == "time") & (d["status"] == "ok") & (d["speedup_method"] == "paired")]
-    keys = ["|".join(_part(v) for v in row) for row in d[DATA_KEY].itertuples(index=False)]
+    keys = [f"{r['machine']}|{row_key({**r, 'devices': 1})}" for r in d.to_dict("records")]
     return {k: (s, lo, hi, n if n == n else 0)
             for k, s, lo, hi, n in zip(keys, d["speedup"], d["speedup_lo"], d["speedup_hi"], d["n_rounds"])}
-
-
-def _part(v) -> str:
-    """One field of a case's key as text: '' for a missing one, 1000 for a size read as 1000.0."""
-    if isinstance(v, float):
-        return "" if v != v else (str(int(v)) if v.is_integer() else str(v))
-    return str(v)
 
 
 def _pct(x: float) -> str:
