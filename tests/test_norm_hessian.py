@@ -73,6 +73,24 @@ def test_norm_implicit_placement_runs_jax_not_numpy():
     assert type(p.run()).__module__.startswith("jax")         # and JAX computes the result
 
 
+def test_norm_converts_only_a_numpy_input_as_the_lecture_code_does(monkeypatch):
+    """The lecture's ``norm(X)`` on a JAX X makes no ``jnp.asarray`` call, which slows the eager
+    operations after it (kernels._spec.as_jax); a NumPy X (implicit) is still converted."""
+    import jax
+    import jax.numpy as jnp
+
+    X = np.random.default_rng(0).random((50, 10), dtype=np.float32)
+    on_device = jax.device_put(X)
+    assert kernels._spec.as_jax(on_device) is on_device
+
+    calls = []
+    real = jnp.asarray
+    monkeypatch.setattr(jnp, "asarray", lambda x, *a, **k: calls.append(type(x)) or real(x, *a, **k))
+    np.testing.assert_allclose(np.asarray(norm_mod.norm_jax(on_device)), norm_mod.norm(X), rtol=0, atol=1e-5)
+    assert calls == []
+    assert isinstance(norm_mod.norm_jax(X), jax.Array) and calls == [np.ndarray]
+
+
 # --------------------------------------------------------------------------- hessian
 
 def _grad_numpy(x, A):
