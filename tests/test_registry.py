@@ -133,6 +133,35 @@ def test_jit_case_reports_compile_and_transfer_time():
     assert len(compiles) > before
 
 
+@pytest.mark.parametrize("case", [Case("selu", "jax-cpu", "explicit", "jit", 1000),
+                                  Case("grad", "jax-cpu", "implicit", "jit", 1),
+                                  Case("selu", "jax-cpu", "device", "jit", 1000, dtype="float64")], ids=lambda c: c.label)
+def test_jit_case_calls_the_jitted_function_which_reuses_the_compiled_executable(case, monkeypatch):
+    """The timed calls go through the jitted function, as the lecture calls ``selu_jit(x)``, not the
+    AOT ``Compiled`` object; its first call reuses what the timed compilation built: one XLA compile
+    per prepare (its inputs' own programs compiled by a first prepare), none in the calls after."""
+    from jax import monitoring
+    compiles = []
+    monitoring.register_event_duration_secs_listener(
+        lambda name, secs, **kw: compiles.append(name) if name == "/jax/core/compile/backend_compile_duration" else None)
+    kernels.prepare(case)
+    before = len(compiles)
+    p = kernels.prepare(case)
+    assert len(compiles) - before == 1
+    assert p.compile_seconds > 0
+    before = len(compiles)
+    for _ in range(3):
+        p.run()
+    assert len(compiles) == before
+
+    import jax.stages
+
+    def aot_call(self, *args, **kwargs):
+        raise AssertionError("a timed call went through the AOT Compiled object")
+    monkeypatch.setattr(jax.stages.Compiled, "__call__", aot_call)
+    kernels.prepare(case).run()
+
+
 def test_an_unchecked_case_computes_no_reference_and_refuses_a_check(monkeypatch):
     """prepare(checked=False) (a later process of a run: the first one checked the case) runs the
     same computation without the NumPy reference; its error is NaN and check() says why it cannot."""
