@@ -119,11 +119,21 @@ def test_numpy_case_metadata():
     assert p.compile_seconds is None and p.transfer_seconds is None and p.device == "numpy"
 
 
-def test_jit_case_reports_compile_and_transfer_time():
+@pytest.fixture
+def compiles():
+    """The XLA backend compiles of the test, one entry each (JAX's compile-duration events)."""
     from jax import monitoring
-    compiles = []
-    monitoring.register_event_duration_secs_listener(
-        lambda name, secs, **kw: compiles.append(name) if name == "/jax/core/compile/backend_compile_duration" else None)
+    seen = []
+
+    def listen(name, secs, **kw):
+        if name == "/jax/core/compile/backend_compile_duration":
+            seen.append(name)
+    monitoring.register_event_duration_secs_listener(listen)
+    yield seen
+    monitoring.unregister_event_duration_listener(listen)
+
+
+def test_jit_case_reports_compile_and_transfer_time(compiles):
     p = kernels.prepare(Case("selu", "jax-cpu", "explicit", "jit", 1000))
     assert p.compile_seconds > 0 and p.transfer_seconds > 0
     assert p.first_call_seconds >= p.compile_seconds
@@ -136,14 +146,10 @@ def test_jit_case_reports_compile_and_transfer_time():
 @pytest.mark.parametrize("case", [Case("selu", "jax-cpu", "explicit", "jit", 1000),
                                   Case("grad", "jax-cpu", "implicit", "jit", 1),
                                   Case("selu", "jax-cpu", "device", "jit", 1000, dtype="float64")], ids=lambda c: c.label)
-def test_jit_case_calls_the_jitted_function_which_reuses_the_compiled_executable(case, monkeypatch):
+def test_jit_case_calls_the_jitted_function_which_reuses_the_compiled_executable(case, compiles, monkeypatch):
     """The timed calls go through the jitted function, as the lecture calls ``selu_jit(x)``, not the
     AOT ``Compiled`` object; its first call reuses what the timed compilation built: one XLA compile
     per prepare (its inputs' own programs compiled by a first prepare), none in the calls after."""
-    from jax import monitoring
-    compiles = []
-    monitoring.register_event_duration_secs_listener(
-        lambda name, secs, **kw: compiles.append(name) if name == "/jax/core/compile/backend_compile_duration" else None)
     kernels.prepare(case)
     before = len(compiles)
     p = kernels.prepare(case)
